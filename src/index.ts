@@ -1,0 +1,10 @@
+/**
+ * The public entry of the robonav library. Each export is here on purpose: the Env contract and
+ * spaces (to write or wrap envs), the scene format, and — as they land — the registry, agents and
+ * training utilities.
+ */
+export { Rng, type RngState } from './core/Rng.js';
+export { Box, Discrete, Dict, Space, spaceFromJSON, spacesEqual, type SpaceValue, type BoxValue } from './core/spaces.js';
+export type * from './core/Env.js';
+export { UsageError, SpaceError, EnvStateError, FileFormatError } from './core/errors.js';
+export { parseSceneSpec, SCENE_SPEC_VERSION, type SceneSpec, type SceneSpecInput, type Primitive, type Material } from './sim/SceneSpec.js';
