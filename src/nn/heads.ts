@@ -1,0 +1,36 @@
+/**
+ * Output heads over the policy features: a linear layer to the action distribution's parameters
+ * (logits for Discrete, means for Box; gain 0.01 so the first policy is near-uniform / centred) and a
+ * linear value head (gain 1). The Gaussian's log-std is a free vector, not a function of the state.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../core/Rng.js';
+import { Box, Discrete } from '../core/spaces.js';
+import { Categorical, DiagGaussian, type ActionDistribution } from './distributions.js';
+import { applyInit, GAIN } from './init.js';
+
+/** The distribution over an action space (Discrete → categorical, Box → diagonal Gaussian). */
+export function distributionFor(space: Box | Discrete): ActionDistribution {
+  if (space instanceof Discrete) return new Categorical(space.n);
+  if (space instanceof Box) {
+    if (space.shape.length !== 1) throw new RangeError(`Box actions must be a vector, got shape [${space.shape.join(',')}]`);
+    return new DiagGaussian(space.size);
+  }
+  throw new TypeError(`unsupported action space ${String(space)}`);
+}
+
+/** features [B, F] → [B, K] distribution parameters. */
+export function policyHead(features: tf.SymbolicTensor, dist: ActionDistribution, rng: Rng): tf.SymbolicTensor {
+  const units = dist.kind === 'categorical' ? dist.n : dist.actionSize;
+  return applyInit(tf.layers.dense({ units, name: dist.kind === 'categorical' ? 'policy_logits' : 'policy_mean' }), features, GAIN.policy, rng);
+}
+
+/** features [B, F] → [B, 1] state value. */
+export function valueHead(features: tf.SymbolicTensor, rng: Rng): tf.SymbolicTensor {
+  return applyInit(tf.layers.dense({ units: 1, name: 'value' }), features, GAIN.value, rng);
+}
+
+/** The Gaussian's state-independent log-std, initialised to `init` (0 → σ = 1, as CleanRL). */
+export function createLogStd(size: number, init = 0): tf.Variable<tf.Rank.R1> {
+  return tf.variable(tf.fill([size], init) as tf.Tensor1D, true);
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/Rng.js';
+import { RecurrentCore } from '../../src/nn/cores.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
+  it('unroll equals stepping by hand, with the state zeroed where an episode starts', () => {
+    const core = new RecurrentCore(kind, 3, 4, new Rng(1));
+    const T = 4;
+    const B = 2;
+    const rng = new Rng(2);
+    const xData = Float32Array.from({ length: T * B * 3 }, () => rng.normal());
+    // Env 1 starts a new episode at t = 2.
+    const starts = [0, 0, 0, 0, 0, 1, 0, 0];
+    tf.tidy(() => {
+      const x = tf.tensor2d(xData, [T * B, 3]);
+      const s0 = core.zeroState(B).map((s) => tf.add(s, 0.5) as tf.Tensor2D);
+      const { outputs } = core.unroll(x, s0, tf.tensor2d(starts, [T, B]));
+      let state = s0;
+      const manual: tf.Tensor2D[] = [];
+      for (let t = 0; t < T; t++) {
+        const mask = tf.tensor2d([1 - starts[t * B]!, 1 - starts[t * B + 1]!], [B, 1]);
+        state = core.step(tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
+        manual.push(state[0]!);
+      }
+      const expected = tf.concat(manual, 0).arraySync();
+      const got = outputs.arraySync();
+      for (let i = 0; i < T * B; i++) for (let j = 0; j < 4; j++) expect(got[i]![j]).toBeCloseTo(expected[i]![j]!, 6);
+      // After the reset, env 1's output equals that of a fresh zero state fed the same inputs.
+      let fresh = core.zeroState(1);
+      for (let t = 2; t < T; t++) {
+        fresh = core.step(tf.slice(x, [t * B + 1, 0], [1, 3]), fresh);
+        const row = fresh[0]!.arraySync()[0]!;
+        for (let j = 0; j < 4; j++) expect(got[t * B + 1]![j]).toBeCloseTo(row[j]!, 6);
+      }
+    });
+    core.model.dispose();
+  });
+
+  it('keeps its state bounded in (−1, 1) for h', () => {
+    const core = new RecurrentCore(kind, 2, 3, new Rng(3));
+    tf.tidy(() => {
+      let state = core.zeroState(1);
+      for (let t = 0; t < 20; t++) state = core.step(tf.tensor2d([[5, -5]]), state);
+      const h = state[0]!.dataSync();
+      for (const v of h) expect(Math.abs(v)).toBeLessThan(1);
+    });
+    core.model.dispose();
+  });
+});
