@@ -12,7 +12,7 @@
  * and transposed to [KH, KW, Cin, Cout].
  */
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, freeIntermediate, heapF32, runWasmKernel } from './wasmKernels.js';
+import { type BackendWasm, type KernelArgs, freeIntermediate, heapF32, runWasmKernel } from './wasmKernels.js';
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -22,7 +22,7 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;
@@ -90,5 +90,5 @@ function conv2dBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: un
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
-  kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
+  kernelFunc: conv2dBackpropFilter,
 };

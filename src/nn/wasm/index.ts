@@ -1,16 +1,42 @@
 /**
- * Kernels robonav adds to the wasm backend, registered once by `initBackend()` before the
- * backend is first used. Each entry fills a gap of @tensorflow/tfjs-backend-wasm 4.22 that
- * training needs (the stock package has no `Conv2DBackpropFilter`, so no CNN can train).
+ * Kernels robonav adds to or replaces in the wasm backend (@tensorflow/tfjs-backend-wasm 4.22),
+ * registered by `initBackend()` before the backend is first used. Each fills a gap that training
+ * hits: a kernel that is missing (no CNN could train) or one so slow that it dominates a step.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
+import { conv2dBackpropInputConfig } from './conv2dBackpropInput.js';
+import { withExplicitTransposes } from './matMul.js';
+import { heapSlice } from './slice.js';
 
-export const WASM_KERNELS: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig];
+/** Kernels the stock wasm backend lacks. */
+const ADDED: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig];
 
-/** Register every kernel of `WASM_KERNELS` that is not registered yet (idempotent). */
+/** Stock kernels replaced by faster ones, each built from the stock config it wraps or supersedes. */
+const REPLACED: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelConfig>> = {
+  BatchMatMul: withExplicitTransposes,
+  _FusedMatMul: withExplicitTransposes,
+  Conv2DBackpropInput: () => conv2dBackpropInputConfig,
+  Slice: heapSlice,
+};
+
+const registered = new Set<tf.KernelConfig>();
+
+/** Register robonav's wasm kernels (idempotent). */
 export function registerWasmKernels(): void {
-  for (const config of WASM_KERNELS) {
-    if (tf.getKernel(config.kernelName, 'wasm') === undefined) tf.registerKernel(config);
+  for (const config of ADDED) {
+    if (tf.getKernel(config.kernelName, 'wasm') === undefined) {
+      tf.registerKernel(config);
+      registered.add(config);
+    }
+  }
+  for (const [name, make] of Object.entries(REPLACED)) {
+    const stock = tf.getKernel(name, 'wasm');
+    if (stock === undefined) throw new Error(`the wasm backend has no ${name} kernel to replace`);
+    if (registered.has(stock)) continue;
+    const config = make(stock);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+    registered.add(config);
   }
 }
