@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileFormatError, UsageError } from '../../../src/core/errors.js';
 import { Rng } from '../../../src/core/Rng.js';
+import { initBackend } from '../../../src/nn/backend.js';
 import { ShardReader, fieldTensor, splitEpisodesBySeed } from '../../../src/train/dataset/ShardReader.js';
 import { ShardWriter } from '../../../src/train/dataset/ShardWriter.js';
 import type { FieldSpec } from '../../../src/train/dataset/format.js';
@@ -19,6 +20,9 @@ const FIELDS: FieldSpec[] = [
 ];
 
 let root: string;
+beforeAll(async () => {
+  await initBackend();
+});
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'robonav-shards-'));
 });

@@ -1,0 +1,234 @@
+/**
+ * Pretrained perception modules on disk, and how an agent starts from them.
+ *
+ * A pretraining run (`robonav pretrain cnn|gan|rnn --out DIR`) writes
+ * ```
+ * DIR/pretrain.json      manifest: kind, input field and shape, config, metrics
+ * DIR/encoder/           the encoder as a TensorFlow.js layers model (model.json + weights.bin)
+ * DIR/core/              (rnn only) the recurrent core's step model
+ * …                      task-specific models (decoder, generator, discriminator) and PNGs
+ * ```
+ * `loadPretrainedEncoder` copies the encoder's weights into the matching branch of an agent's
+ * encoder model (`ActorCritic.encoder`), checking every weighted layer's shapes first, and can
+ * freeze it; `loadPretrainedCore` does the same for a `RecurrentCore`. Weights are matched by the
+ * order and shape of weighted layers (conv, dense), not by layer names: names differ between the
+ * pretraining graph and the policy graph, the architecture does not.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { FileFormatError, UsageError } from '../core/errors.js';
+import type { RecurrentCore } from './cores.js';
+
+export const PRETRAIN_MANIFEST = 'pretrain.json';
+export const PRETRAIN_VERSION = 1;
+
+export interface PretrainManifest {
+  version: number;
+  kind: 'cnn' | 'gan' | 'rnn';
+  /** The observation key the encoder reads (e.g. 'rgb'). */
+  field: string;
+  /** The encoder's input shape [H, W, C] (raw observation values: uint8 pixels, depth in m). */
+  inputShape: number[];
+  /** Everything else the run wants to record: task, config, steps, metrics. */
+  [key: string]: unknown;
+}
+
+/** Write `text` to `path` atomically: a temp file in the same folder, then rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+/** Save a layers model as `dir/model.json` + `dir/weights.bin` (the format `tf.loadLayersModel` reads). */
+export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = new Uint8Array(new tf.io.CompositeArrayBuffer(artifacts.weightData).slice());
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      // Weights first: a model.json never points at weights that are not there yet.
+      writeFileAtomic(join(dir, 'weights.bin'), weights);
+      writeFileAtomic(join(dir, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+}
+
+/** Load a layers model saved by `saveLayersModel`; missing or malformed files are a `FileFormatError`. */
+export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
+  const jsonPath = join(dir, 'model.json');
+  const binPath = join(dir, 'weights.bin');
+  if (!existsSync(jsonPath)) throw new FileFormatError(jsonPath, 'missing');
+  if (!existsSync(binPath)) throw new FileFormatError(binPath, 'missing');
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
+  } catch (err) {
+    throw new FileFormatError(jsonPath, `not valid JSON (${(err as Error).message})`);
+  }
+  const specs = json.weightsManifest?.[0]?.weights;
+  if (!json.modelTopology || !specs) throw new FileFormatError(jsonPath, 'not a TensorFlow.js layers model (no modelTopology / weightsManifest)');
+  const bytes = readFileSync(binPath);
+  const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (bytes.length !== expected) throw new FileFormatError(binPath, `${bytes.length} bytes, model.json describes ${expected}`);
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+  } catch (err) {
+    throw new FileFormatError(jsonPath, `cannot build the model (${(err as Error).message})`);
+  }
+}
+
+export function writeManifest(dir: string, manifest: PretrainManifest): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, PRETRAIN_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+}
+
+/** Read `dir/pretrain.json`; a missing folder is a `UsageError` (a bad --encoder/--core argument). */
+export function readManifest(dir: string): PretrainManifest {
+  if (!existsSync(dir)) throw new UsageError(`pretrained folder ${dir} does not exist`);
+  const path = join(dir, PRETRAIN_MANIFEST);
+  if (!existsSync(path)) throw new FileFormatError(path, 'missing: not a robonav pretraining folder');
+  let m: PretrainManifest;
+  try {
+    m = JSON.parse(readFileSync(path, 'utf8')) as PretrainManifest;
+  } catch (err) {
+    throw new FileFormatError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (m.version !== PRETRAIN_VERSION || !['cnn', 'gan', 'rnn'].includes(m.kind) || typeof m.field !== 'string' || !Array.isArray(m.inputShape)) {
+    throw new FileFormatError(path, `not a version-${PRETRAIN_VERSION} manifest with kind, field and inputShape`);
+  }
+  return m;
+}
+
+/** A layer that owns weights, with the shapes of its weights (kernel first). */
+interface WeightedLayer {
+  layer: tf.layers.Layer;
+  shapes: number[][];
+}
+
+function weighted(layers: readonly tf.layers.Layer[]): WeightedLayer[] {
+  return layers.filter((l) => l.weights.length > 0).map((layer) => ({ layer, shapes: layer.weights.map((w) => [...w.shape] as number[]) }));
+}
+
+/** Names of the model inputs a layer depends on (following inbound nodes back to the inputs). */
+function inputsOf(layer: tf.layers.Layer, memo: Map<tf.layers.Layer, Set<string>>): Set<string> {
+  const known = memo.get(layer);
+  if (known) return known;
+  const out = new Set<string>();
+  memo.set(layer, out);
+  const inbound = (layer as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }).inboundNodes;
+  const parents = inbound.flatMap((n) => n.inboundLayers);
+  if (parents.length === 0) out.add(layer.name);
+  for (const p of parents) for (const name of inputsOf(p, memo)) out.add(name);
+  return out;
+}
+
+function describeShapes(layers: WeightedLayer[]): string {
+  return layers.map((l) => `${l.layer.getClassName()}[${l.shapes[0]!.join('×')}]`).join(', ');
+}
+
+export interface LoadEncoderOptions {
+  /** Mark the copied layers non-trainable (agents then leave them as pretrained). @default false */
+  freeze?: boolean;
+  /**
+   * The target model input to start from, by name (e.g. 'obs_rgb' for a Dict key 'rgb', 'obs' for
+   * a single Box). @default the input named after the manifest's field, else the only input with
+   * the pretrained input shape
+   */
+  input?: string;
+}
+
+export interface LoadEncoderResult {
+  manifest: PretrainManifest;
+  /** The target layers that received weights. */
+  layers: string[];
+}
+
+/**
+ * Copy a pretrained encoder (`dir/encoder`) into the branch of `target` (an agent's encoder
+ * model) that starts at one image input. Every weighted layer of the branch up to its first
+ * layer that mixes in another input (the fusion) must match the pretrained encoder's weighted
+ * layers in number and shape; otherwise a `UsageError` lists both architectures and nothing changes.
+ */
+export async function loadPretrainedEncoder(dir: string, target: tf.LayersModel, options: LoadEncoderOptions = {}): Promise<LoadEncoderResult> {
+  const manifest = readManifest(dir);
+  const source = await loadLayersModel(join(dir, 'encoder'));
+  try {
+    const inputNames = target.inputs.map((t) => t.name.replace(/:\d+$/, ''));
+    const inputLayers = target.inputLayers;
+    let input = options.input;
+    if (input === undefined) {
+      const byField = inputLayers.find((l) => l.name === `obs_${manifest.field}`);
+      const byShape = target.inputs.filter((t) => t.shape.slice(1).join() === manifest.inputShape.join());
+      if (byField) input = byField.name;
+      else if (byShape.length === 1) input = inputLayers[target.inputs.indexOf(byShape[0]!)]!.name;
+      else {
+        throw new UsageError(
+          `${dir}: cannot tell which policy input the encoder (field "${manifest.field}", shape [${manifest.inputShape}]) belongs to; inputs: ${inputLayers
+            .map((l, i) => `${l.name} [${target.inputs[i]!.shape.slice(1)}]`)
+            .join(', ')}`,
+        );
+      }
+    }
+    if (!inputLayers.some((l) => l.name === input)) throw new UsageError(`${dir}: the policy has no input "${input}" (inputs: ${inputNames.join(', ')})`);
+    const memo = new Map<tf.layers.Layer, Set<string>>();
+    const branch = weighted(target.layers.filter((l) => {
+      const deps = inputsOf(l, memo);
+      return deps.size === 1 && deps.has(input!);
+    }));
+    const pretrained = weighted(source.layers);
+    const mismatch =
+      branch.length !== pretrained.length ||
+      branch.some((b, i) => b.shapes.length !== pretrained[i]!.shapes.length || b.shapes.some((s, k) => s.join() !== pretrained[i]!.shapes[k]!.join()));
+    if (mismatch) {
+      throw new UsageError(
+        `${dir}: the pretrained encoder does not match the policy's "${input}" encoder — pretrained: ${describeShapes(pretrained) || 'no layers'}; policy: ${describeShapes(branch) || 'no layers'}`,
+      );
+    }
+    branch.forEach((b, i) => {
+      const values = pretrained[i]!.layer.getWeights();
+      b.layer.setWeights(values);
+      if (options.freeze) b.layer.trainable = false;
+    });
+    return { manifest, layers: branch.map((b) => b.layer.name) };
+  } finally {
+    source.dispose();
+  }
+}
+
+/** Copy a pretrained recurrent core (`dir/core`, written by `robonav pretrain rnn`) into `core`. */
+export async function loadPretrainedCore(dir: string, core: RecurrentCore, options: { freeze?: boolean } = {}): Promise<PretrainManifest> {
+  const manifest = readManifest(dir);
+  if (manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
+  const source = await loadLayersModel(join(dir, 'core'));
+  try {
+    const kind = manifest.core as { kind?: string; size?: number } | undefined;
+    const pretrained = weighted(source.layers);
+    const targetLayers = weighted(core.model.layers);
+    const same =
+      kind?.kind === core.kind &&
+      pretrained.length === targetLayers.length &&
+      pretrained.every((p, i) => p.shapes.map((s) => s.join('×')).join() === targetLayers[i]!.shapes.map((s) => s.join('×')).join());
+    if (!same) {
+      throw new UsageError(
+        `${dir}: the pretrained core (${kind?.kind ?? '?'} ${kind?.size ?? '?'} units: ${describeShapes(pretrained)}) does not match the policy's ${core.kind} core (${core.size} units over ${core.inputSize} features: ${describeShapes(targetLayers)})`,
+      );
+    }
+    targetLayers.forEach((t, i) => {
+      t.layer.setWeights(pretrained[i]!.layer.getWeights());
+      if (options.freeze) t.layer.trainable = false;
+    });
+    return manifest;
+  } finally {
+    source.dispose();
+  }
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Env, ResetArgs } from '../../../src/core/Env.js';
+import { Rng } from '../../../src/core/Rng.js';
+import { Box, Dict, Discrete } from '../../../src/core/spaces.js';
+import { ShardReader } from '../../../src/train/dataset/ShardReader.js';
+import { collect, episodeSeed, randomPolicy } from '../../../src/train/dataset/collect.js';
+import { FrameFlag } from '../../../src/train/dataset/format.js';
+
+/**
+ * A seeded stand-in for a navigation env: 6×5 frames whose pixels encode (seed, step), a pose that
+ * moves 0.25 m per MOVE_FORWARD, and episodes ending after 3–7 steps (terminated on odd seeds).
+ */
+class FakeNavEnv implements Env {
+  readonly observationSpace = new Dict({
+    rgb: new Box(0, 255, [6, 5, 3], 'uint8'),
+    depth: new Box(0, 10, [6, 5, 1]),
+    pointgoal: new Box(-100, 100, [2]),
+  });
+  readonly actionSpace = new Discrete(4);
+  readonly world = { pose: { x: 0, z: 0, yaw: 0 } };
+  private readonly obs = { rgb: new Uint8Array(90), depth: new Float32Array(30), pointgoal: new Float32Array(2) };
+  private t = 0;
+  private length = 0;
+  private seed = 0;
+  private readonly rng = new Rng(0);
+  closed = false;
+
+  reset(args: ResetArgs = {}) {
+    if (args.seed !== undefined) this.rng.reseed(args.seed);
+    this.seed = args.seed ?? 0;
+    this.t = 0;
+    this.length = 3 + this.rng.int(5);
+    this.world.pose = { x: this.rng.uniform(-1, 1), z: 0, yaw: 0 };
+    this.render();
+    return { obs: this.obs, info: {} };
+  }
+
+  step(action: number) {
+    this.t++;
+    if (action === 1) this.world.pose = { ...this.world.pose, x: this.world.pose.x + 0.25 };
+    if (action === 2) this.world.pose = { ...this.world.pose, yaw: this.world.pose.yaw + 0.1 };
+    this.render();
+    const end = this.t >= this.length;
+    const terminated = end && this.seed % 2 === 1;
+    return { obs: this.obs, reward: action === 1 ? 1 : 0, terminated, truncated: end && !terminated, info: end ? { success: terminated ? 1 : 0, steps: this.t } : {} };
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private render(): void {
+    this.obs.rgb.fill((this.seed + this.t) % 256);
+    this.obs.depth.fill(this.t / 2);
+  }
+}
+
+let root: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'robonav-collect-'));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function run(out: string, seed: number, split: 'train' | 'val' = 'train', steps = 40) {
+  const env = new FakeNavEnv();
+  const index = collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps, seed, split, out: join(root, out), framesPerShard: 16 });
+  expect(env.closed).toBe(true);
+  return index;
+}
+
+describe('collect', () => {
+  it('records exactly `steps` frames with episode boundaries, actions and poses', () => {
+    const index = run('a', 3);
+    expect(index.frames).toBe(40);
+    expect(index.fields.map((f) => f.name)).toEqual(['rgb', 'depth', 'pose', 'action', 'reward', 'episode', 'step', 'flags']);
+    expect(index.episodes.reduce((a, e) => a + e.frames, 0)).toBe(40);
+    expect(index.episodes.slice(0, -1).every((e) => e.complete)).toBe(true);
+    const reader = ShardReader.open(join(root, 'a'));
+    const all = reader.readAll();
+    const { flags, action, step, episode, rgb, depth, pose, reward } = all.data as Record<string, Float32Array>;
+    for (let i = 0; i < 40; i++) {
+      const ep = index.episodes[episode![i]!]!;
+      // The frame's pixels were captured before the step that followed it.
+      expect(rgb![i * 90]).toBe((ep.seed + step![i]!) % 256);
+      expect(depth![i * 30]).toBe(step![i]! / 2);
+      if (flags![i]! & FrameFlag.LAST) {
+        expect(action![i]).toBe(-1);
+        expect(Boolean(flags![i]! & FrameFlag.TERMINATED)).toBe(ep.seed % 2 === 1);
+      } else if (i + 1 < 40 && episode![i + 1] === episode![i]) {
+        expect(action![i]).toBeGreaterThanOrEqual(0);
+        // MOVE_FORWARD moved the pose of the next frame by 0.25 m and earned reward 1.
+        expect(pose![(i + 1) * 3]! - pose![i * 3]!).toBeCloseTo(action![i] === 1 ? 0.25 : 0, 5);
+        expect(reward![i]).toBe(action![i] === 1 ? 1 : 0);
+      }
+      expect(Boolean(flags![i]! & FrameFlag.FIRST)).toBe(step![i] === 0);
+    }
+    const done = index.episodes.find((e) => e.complete)!;
+    expect(done.metrics.steps).toBe(done.frames - 1);
+  });
+
+  it('is deterministic in the seed', () => {
+    const a = run('a', 7);
+    const b = run('b', 7);
+    const c = run('c', 8);
+    expect(b.shards.map((s) => s.sha1)).toEqual(a.shards.map((s) => s.sha1));
+    expect(c.shards.map((s) => s.sha1)).not.toEqual(a.shards.map((s) => s.sha1));
+  });
+
+  it('never shares a scene seed between train and val', () => {
+    const train = new Set(Array.from({ length: 200 }, (_, k) => episodeSeed('train', 1, k)));
+    const val = new Set(Array.from({ length: 200 }, (_, k) => episodeSeed('val', 1, k)));
+    expect(train.size).toBe(200);
+    for (const s of val) expect(train.has(s)).toBe(false);
+    const index = run('v', 1, 'val', 20);
+    expect(index.meta.split).toBe('val');
+    expect(index.episodes.every((e) => e.seed % 2 === 1)).toBe(true);
+  });
+
+  it('writes nothing when the env has no camera frames', () => {
+    const env = new FakeNavEnv();
+    (env as { observationSpace: unknown }).observationSpace = new Box(0, 1, [2]);
+    expect(() => collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps: 5, seed: 0, split: 'train', out: join(root, 'x') })).toThrow(/no camera frames/);
+  });
+});
