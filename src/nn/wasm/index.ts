@@ -6,11 +6,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput.js';
+import { depthwiseConv2dBackpropFilterConfig, depthwiseConv2dBackpropInputConfig } from './depthwiseConv2dBackprop.js';
 import { withExplicitTransposes } from './matMul.js';
+import { unsortedSegmentSumConfig } from './segmentSum.js';
+import { withExplicitSamePadding } from './samePadding.js';
 import { heapSlice } from './slice.js';
 
 /** Kernels the stock wasm backend lacks. */
-const ADDED: readonly tf.KernelConfig[] = [conv2dBackpropFilterConfig];
+const ADDED: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  depthwiseConv2dBackpropInputConfig,
+  depthwiseConv2dBackpropFilterConfig,
+  unsortedSegmentSumConfig,
+];
 
 /** Stock kernels replaced by faster ones, each built from the stock config it wraps or supersedes. */
 const REPLACED: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelConfig>> = {
@@ -18,6 +26,10 @@ const REPLACED: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelCon
   _FusedMatMul: withExplicitTransposes,
   Conv2DBackpropInput: () => conv2dBackpropInputConfig,
   Slice: heapSlice,
+  Conv2D: (stock) => withExplicitSamePadding(stock, false),
+  FusedConv2D: (stock) => withExplicitSamePadding(stock, false),
+  DepthwiseConv2dNative: (stock) => withExplicitSamePadding(stock, true),
+  FusedDepthwiseConv2D: (stock) => withExplicitSamePadding(stock, true),
 };
 
 const registered = new Set<tf.KernelConfig>();
