@@ -1,0 +1,62 @@
+/**
+ * The env registry: ids → factories, with the episode limit of each id (Gymnasium keeps episode
+ * limits in the registry, not in the env classes).
+ *
+ * `make(id, options)` passes `maxEpisodeSteps` (the registered limit, unless `options` overrides it)
+ * to the env's `create`; every env must truncate at that many steps. Ids follow Gymnasium's
+ * `Name-vN`; bump the version when an env's dynamics, rewards or spaces change.
+ *
+ * The built-in robonav tasks are registered at the bottom of this file. Worker-thread vector envs
+ * create their envs in the worker from an id, so an env registered at run time must be registered
+ * in a module the workers import too (see `WorkerVectorEnv`'s `modules` option).
+ */
+import type { Env } from '../src/core/Env.js';
+import { UsageError } from '../src/core/errors.js';
+
+/** Options given to an env factory: the caller's options plus the registered episode limit. */
+export type EnvOptions = Record<string, unknown> & { maxEpisodeSteps: number };
+
+export interface EnvRegistration {
+  /** One line for `robonav envs`. */
+  description: string;
+  /** Episode limit (steps) after which the env truncates; `options.maxEpisodeSteps` overrides it. */
+  maxEpisodeSteps: number;
+  create: (options: EnvOptions) => Env;
+}
+
+const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*-v\d+$/;
+const registry = new Map<string, EnvRegistration>();
+
+/** Register an env id. Ids must look like `Name-v0` and may be registered once. */
+export function registerEnv(id: string, spec: EnvRegistration): void {
+  if (!ID_PATTERN.test(id)) throw new UsageError(`registerEnv: id "${id}" must look like Name-v0 (letters, digits, dashes, then -vN)`);
+  if (registry.has(id)) throw new UsageError(`registerEnv: "${id}" is already registered`);
+  if (!Number.isInteger(spec.maxEpisodeSteps) || spec.maxEpisodeSteps < 1) {
+    throw new UsageError(`registerEnv: "${id}" maxEpisodeSteps must be a positive integer, got ${spec.maxEpisodeSteps}`);
+  }
+  registry.set(id, { ...spec });
+}
+
+/** Every registered id with its description and episode limit, sorted by id. */
+export function listEnvs(): Array<{ id: string; description: string; maxEpisodeSteps: number }> {
+  return [...registry.entries()]
+    .map(([id, spec]) => ({ id, description: spec.description, maxEpisodeSteps: spec.maxEpisodeSteps }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The registration of `id`; an unknown id is a `UsageError` listing the known ones. */
+export function envSpec(id: string): EnvRegistration {
+  const spec = registry.get(id);
+  if (!spec) throw new UsageError(`unknown env "${id}"; known envs: ${listEnvs().map((e) => e.id).join(', ')}`);
+  return spec;
+}
+
+/** Create a fresh env by id. */
+export function make(id: string, options: Record<string, unknown> = {}): Env {
+  const spec = envSpec(id);
+  const maxEpisodeSteps = options.maxEpisodeSteps ?? spec.maxEpisodeSteps;
+  if (typeof maxEpisodeSteps !== 'number' || !Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
+    throw new UsageError(`${id}: maxEpisodeSteps must be a positive integer, got ${String(maxEpisodeSteps)}`);
+  }
+  return spec.create({ ...options, maxEpisodeSteps });
+}

@@ -1,0 +1,274 @@
+/**
+ * N envs spread over worker threads (several envs per worker), with observations, rewards and
+ * flags in shared memory and commands synchronised with Atomics (see workerProtocol.ts). Same
+ * `VectorEnv` contract and same-step autoreset as `SyncVectorEnv`, and the same results for the
+ * same seeds: env i gets seed + i whichever worker runs it.
+ *
+ * Factories cannot cross threads, so workers make their envs from a registry id and options
+ * (structured-cloneable). An env registered at run time must be registered by a module listed in
+ * `modules`, which every worker imports first. An exception inside a worker's env rejects the
+ * call with the original error name and message.
+ *
+ * The worker script is compiled JavaScript in `dist/` (`npm run build`); when this file runs as
+ * TypeScript source (vitest), it starts the compiled copy at the same path under `dist/`.
+ *
+ *   const venv = await WorkerVectorEnv.create('PointNav-v0', { numEnvs: 8, numWorkers: 2 });
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import type { BatchedObservation, Info, ResetArgs, VectorEnv, VectorResetResult, VectorStepResult } from './Env.js';
+import { allocateBatch, readFromBatch } from './batch.js';
+import { EnvStateError, SpaceError, UsageError } from './errors.js';
+import { Box, Discrete, type Space, type SpaceJSON, spaceFromJSON, spacesEqual } from './spaces.js';
+import {
+  Command,
+  CTRL_CMD,
+  CTRL_DONE,
+  CTRL_LEN,
+  CTRL_SEQ,
+  CTRL_STATUS,
+  CTRL_STRIDE,
+  LEN_POSTED,
+  Status,
+  type SerializedError,
+  type WorkerBuffers,
+  type WorkerInit,
+  type WorkerMessage,
+} from './workerProtocol.js';
+
+export interface WorkerVectorEnvOptions {
+  /** Number of envs. */
+  numEnvs: number;
+  /** Worker threads; envs are split into contiguous blocks. @default min(numEnvs, available cores) */
+  numWorkers?: number;
+  /** Options for `make(id, options)` in each worker (structured-cloneable). @default {} */
+  options?: Record<string, unknown>;
+  /** Modules (paths or file URLs) each worker imports before making envs, e.g. ones calling `registerEnv`. @default [] */
+  modules?: string[];
+  /** Bytes of shared memory per worker for infos and reset arguments; larger replies go by message. @default 262144 */
+  messageBytes?: number;
+}
+
+interface WorkerHandle {
+  worker: Worker;
+  /** Rejects when the worker dies; raced against every wait. */
+  failure: Promise<never>;
+  /** Replies that came by postMessage (too large for the shared area), in order. */
+  posted: Uint8Array[];
+  postedWaiters: Array<(bytes: Uint8Array) => void>;
+}
+
+const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
+  SpaceError,
+  EnvStateError,
+  UsageError,
+  RangeError,
+  TypeError,
+};
+
+/** `Atomics.waitAsync` (Node ≥ 16; typed in lib es2024, newer than this project's target). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}).waitAsync;
+
+/** The compiled worker script: next to this file in dist/, or the dist/ copy when running from source. */
+function workerScriptUrl(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL('./workerLoop.js', import.meta.url);
+  const root = resolve(dirname(here), '..', '..');
+  const compiled = join(root, 'dist', 'src', 'core', 'workerLoop.js');
+  if (!existsSync(compiled)) throw new Error(`WorkerVectorEnv: ${compiled} does not exist; run \`npm run build\` first`);
+  return pathToFileURL(compiled);
+}
+
+function rebuildError(e: SerializedError): Error {
+  const Class = ERROR_CLASSES[e.name];
+  const err = Class ? new Class(e.message) : new Error(e.message);
+  if (!Class && e.name !== 'Error') err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+export class WorkerVectorEnv implements VectorEnv {
+  readonly numEnvs: number;
+  readonly numWorkers: number;
+  readonly singleObservationSpace: Space;
+  readonly singleActionSpace: Box | Discrete;
+  private readonly handles: WorkerHandle[];
+  private readonly ctrl: Int32Array;
+  private readonly messages: Uint8Array[];
+  private readonly buffers: WorkerBuffers;
+  private readonly actionSize: number;
+  private busy = false;
+  private closed = false;
+
+  /** Start the workers, make the envs in them and allocate the shared batch. */
+  static async create(id: string, options: WorkerVectorEnvOptions): Promise<WorkerVectorEnv> {
+    const { numEnvs } = options;
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`WorkerVectorEnv: numEnvs must be a positive integer, got ${numEnvs}`);
+    const numWorkers = options.numWorkers ?? Math.min(numEnvs, availableParallelism());
+    if (!Number.isInteger(numWorkers) || numWorkers < 1 || numWorkers > numEnvs) {
+      throw new RangeError(`WorkerVectorEnv: numWorkers must be an integer in [1, numEnvs = ${numEnvs}], got ${numWorkers}`);
+    }
+    const messageBytes = options.messageBytes ?? 262_144;
+    if (!Number.isInteger(messageBytes) || messageBytes < 1024) throw new RangeError(`WorkerVectorEnv: messageBytes must be an integer ≥ 1024, got ${messageBytes}`);
+    const modules = (options.modules ?? []).map((m) => (m.startsWith('file:') ? m : pathToFileURL(isAbsolute(m) ? m : resolve(m)).href));
+    const script = workerScriptUrl();
+    const ctrl = new Int32Array(new SharedArrayBuffer(numWorkers * CTRL_STRIDE * 4));
+    const messages: Uint8Array[] = [];
+    const handles: WorkerHandle[] = [];
+    const ready: Array<Promise<{ observationSpace: SpaceJSON; actionSpace: SpaceJSON }>> = [];
+    for (let w = 0; w < numWorkers; w++) {
+      const start = Math.floor((w * numEnvs) / numWorkers);
+      const end = Math.floor(((w + 1) * numEnvs) / numWorkers);
+      const message = new Uint8Array(new SharedArrayBuffer(messageBytes));
+      messages.push(message);
+      const init: WorkerInit = { id, options: options.options ?? {}, modules, workerIndex: w, start, count: end - start, ctrl, message };
+      const worker = new Worker(script, { workerData: init });
+      const handle: WorkerHandle = { worker, failure: null as unknown as Promise<never>, posted: [], postedWaiters: [] };
+      handle.failure = new Promise<never>((_, reject) => {
+        worker.on('error', (err) => reject(err));
+        worker.on('exit', (code) => reject(new Error(`WorkerVectorEnv: worker ${w} exited (code ${code})`)));
+      });
+      // A death with nobody waiting must not become an unhandled rejection.
+      handle.failure.catch(() => undefined);
+      ready.push(
+        new Promise((resolveReady, rejectReady) => {
+          worker.on('message', (msg: WorkerMessage) => {
+            if (msg.type === 'ready') resolveReady({ observationSpace: msg.observationSpace as SpaceJSON, actionSpace: msg.actionSpace as SpaceJSON });
+            else if (msg.type === 'failed') rejectReady(rebuildError(msg.error));
+            else {
+              const waiter = handle.postedWaiters.shift();
+              if (waiter) waiter(msg.payload);
+              else handle.posted.push(msg.payload);
+            }
+          });
+          handle.failure.catch(rejectReady);
+        }),
+      );
+      handles.push(handle);
+    }
+    let spaces: Array<{ observationSpace: SpaceJSON; actionSpace: SpaceJSON }>;
+    try {
+      spaces = await Promise.all(ready);
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw err;
+    }
+    const observationSpace = spaceFromJSON(spaces[0]!.observationSpace);
+    const actionSpace = spaceFromJSON(spaces[0]!.actionSpace);
+    const mismatch = spaces.findIndex((s) => !spacesEqual(spaceFromJSON(s.observationSpace), observationSpace) || !spacesEqual(spaceFromJSON(s.actionSpace), actionSpace));
+    if (mismatch >= 0 || !(actionSpace instanceof Box || actionSpace instanceof Discrete)) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw new TypeError(mismatch >= 0 ? `WorkerVectorEnv: "${id}" envs in worker ${mismatch} have different spaces than in worker 0` : `WorkerVectorEnv: "${id}" action space must be Box or Discrete`);
+    }
+    return new WorkerVectorEnv(numEnvs, observationSpace, actionSpace, handles, ctrl, messages);
+  }
+
+  private constructor(numEnvs: number, observationSpace: Space, actionSpace: Box | Discrete, handles: WorkerHandle[], ctrl: Int32Array, messages: Uint8Array[]) {
+    this.numEnvs = numEnvs;
+    this.numWorkers = handles.length;
+    this.singleObservationSpace = observationSpace;
+    this.singleActionSpace = actionSpace;
+    this.handles = handles;
+    this.ctrl = ctrl;
+    this.messages = messages;
+    this.actionSize = actionSpace instanceof Box ? actionSpace.size : 1;
+    const sharedBytes = (n: number): SharedArrayBuffer => new SharedArrayBuffer(n);
+    this.buffers = {
+      type: 'buffers',
+      obs: allocateBatch(observationSpace, numEnvs, true),
+      finalObs: allocateBatch(observationSpace, numEnvs, true),
+      rewards: new Float32Array(sharedBytes(numEnvs * 4)),
+      terminated: new Uint8Array(sharedBytes(numEnvs)),
+      truncated: new Uint8Array(sharedBytes(numEnvs)),
+      actions: actionSpace instanceof Box ? new Float32Array(sharedBytes(numEnvs * this.actionSize * 4)) : new Float64Array(sharedBytes(numEnvs * 8)),
+    };
+    for (const h of handles) h.worker.postMessage(this.buffers);
+  }
+
+  async reset(args: ResetArgs = {}): Promise<VectorResetResult> {
+    const payload = serialize({ seed: args.seed, options: args.options });
+    if (payload.length > this.messages[0]!.length) throw new RangeError(`WorkerVectorEnv.reset: options take ${payload.length} bytes, more than messageBytes (${this.messages[0]!.length})`);
+    const infos = await this.run(Command.RESET, payload);
+    return { obs: this.buffers.obs, infos };
+  }
+
+  async step(actions: Int32Array | Float32Array): Promise<VectorStepResult> {
+    if (actions.length !== this.numEnvs * this.actionSize) {
+      throw new RangeError(`WorkerVectorEnv.step: expected ${this.numEnvs * this.actionSize} action values, got ${actions.length}`);
+    }
+    if (this.singleActionSpace instanceof Box && !(actions instanceof Float32Array)) {
+      throw new SpaceError(`${this.singleActionSpace.toString()}: expected a Float32Array of actions, got ${(actions as object).constructor.name}`);
+    }
+    this.buffers.actions.set(actions);
+    const infos = await this.run(Command.STEP, null);
+    infos.forEach((info, i) => {
+      if (info.finalObs === true) info.finalObs = readFromBatch(this.singleObservationSpace, this.buffers.finalObs, i);
+    });
+    const { obs, rewards, terminated, truncated } = this.buffers;
+    return { obs: obs as BatchedObservation, rewards, terminated, truncated, infos };
+  }
+
+  /** Stop the workers (their envs are closed first). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.busy) {
+      try {
+        await this.run(Command.CLOSE, null, true);
+      } catch {
+        // A worker that already died cannot close its envs; terminating below is all that is left.
+      }
+    }
+    await Promise.all(this.handles.map((h) => h.worker.terminate()));
+  }
+
+  /** Send one command to every worker and gather their replies (per-env infos, in env order). */
+  private async run(command: number, payload: Buffer | null, closing = false): Promise<Info[]> {
+    if (this.closed && !closing) throw new EnvStateError('WorkerVectorEnv: used after close()');
+    if (this.busy) throw new EnvStateError('WorkerVectorEnv: a reset/step is still running; await it before the next call');
+    this.busy = true;
+    try {
+      const seqs = this.handles.map((_, w) => {
+        const base = w * CTRL_STRIDE;
+        if (payload) {
+          this.messages[w]!.set(payload);
+          Atomics.store(this.ctrl, base + CTRL_LEN, payload.length);
+        }
+        Atomics.store(this.ctrl, base + CTRL_CMD, command);
+        const seq = Atomics.add(this.ctrl, base + CTRL_SEQ, 1) + 1;
+        Atomics.notify(this.ctrl, base + CTRL_SEQ);
+        return seq;
+      });
+      const replies = await Promise.all(this.handles.map((_, w) => this.collect(w, seqs[w]!)));
+      const failed = replies.find((r) => r.status === Status.ERROR);
+      if (failed) throw rebuildError(failed.value as SerializedError);
+      return replies.flatMap((r) => (r.value as Info[] | null) ?? []);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async collect(w: number, seq: number): Promise<{ status: number; value: unknown }> {
+    const base = w * CTRL_STRIDE;
+    const handle = this.handles[w]!;
+    for (;;) {
+      const done = Atomics.load(this.ctrl, base + CTRL_DONE);
+      if (done === seq) break;
+      const wait = waitAsync(this.ctrl, base + CTRL_DONE, done);
+      if (wait.async) await Promise.race([wait.value, handle.failure]);
+    }
+    const status = Atomics.load(this.ctrl, base + CTRL_STATUS);
+    const length = Atomics.load(this.ctrl, base + CTRL_LEN);
+    const bytes =
+      length === LEN_POSTED
+        ? await Promise.race([new Promise<Uint8Array>((res) => (handle.posted.length > 0 ? res(handle.posted.shift()!) : handle.postedWaiters.push(res))), handle.failure])
+        : this.messages[w]!.slice(0, length);
+    return { status, value: deserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) };
+  }
+}
