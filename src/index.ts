@@ -8,3 +8,8 @@ export { Box, Discrete, Dict, Space, spaceFromJSON, spacesEqual, type SpaceValue
 export type * from './core/Env.js';
 export { UsageError, SpaceError, EnvStateError, FileFormatError } from './core/errors.js';
 export { parseSceneSpec, SCENE_SPEC_VERSION, type SceneSpec, type SceneSpecInput, type Primitive, type Material } from './sim/SceneSpec.js';
+export { loadSceneFile } from './sim/SceneSpec.js';
+export { CATEGORIES, OBJECT_CATEGORIES, categoryId } from './sim/categories.js';
+export { generateScene, GENERATOR_NAMES, TMAZE_CUE_COLORS, type GeneratorName, type GenerateOptions, type DomainRandomization, type ObjectPlacementOptions } from './sim/generators/index.js';
+export { OccupancyGrid } from './sim/OccupancyGrid.js';
+export { GeodesicField } from './sim/GeodesicField.js';

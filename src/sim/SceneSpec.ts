@@ -10,6 +10,7 @@
  * Ground positions are written [x, z]. A yaw θ (rad) rotates about +y; at yaw θ the robot's
  * forward direction is (cos θ, 0, −sin θ), so +yaw turns left (counter-clockwise seen from above).
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 
@@ -188,4 +189,24 @@ export function parseSceneSpec(input: unknown, source = 'scene'): SceneSpec {
 /** Format a zod issue path as `.a[3].b`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
+
+/**
+ * Read and validate a scene file (JSON). A missing file, bad JSON or a schema violation is one
+ * `UsageError` naming the file (and the field, e.g. `room.json.primitives[3].size[1]: …`).
+ */
+export function loadSceneFile(path: string): SceneSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read scene file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseSceneSpec(json, path);
 }
