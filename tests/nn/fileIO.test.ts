@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileFormatError } from '../../src/core/errors.js';
+import { initBackend } from '../../src/nn/backend.js';
+import { fileIO, loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from '../../src/nn/fileIO.js';
+
+let root: string;
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm' });
+  root = await mkdtemp(path.join(tmpdir(), 'robonav-fileio-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function smallModel(seed: number): tf.LayersModel {
+  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed + k });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(0) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 4, activation: 'tanh', kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ seed: seed + 2 }) }),
+    ],
+  });
+}
+
+async function savedCopy(name: string): Promise<string> {
+  const dir = path.join(root, name);
+  const model = smallModel(10);
+  await saveModel(model, dir);
+  model.dispose();
+  return dir;
+}
+
+describe('fileIO', () => {
+  it('round-trips a model with bit-identical predictions, in the standard layers format', async () => {
+    const model = smallModel(1);
+    const x = tf.randomUniform([5, 8, 8, 2], 0, 1, 'float32', 3);
+    const before = (model.predict(x) as tf.Tensor).dataSync();
+    const dir = path.join(root, 'roundtrip', 'nested');
+    await saveModel(model, dir);
+    const loaded = await loadModel(dir);
+    const after = (loaded.predict(x) as tf.Tensor).dataSync();
+    expect(after).toEqual(before);
+
+    expect((await readdir(dir)).sort()).toEqual([MODEL_JSON, WEIGHTS_BIN]);
+    const json = JSON.parse(await readFile(path.join(dir, MODEL_JSON), 'utf8'));
+    expect(json.format).toBe('layers-model');
+    expect(json.weightsManifest[0].paths).toEqual([WEIGHTS_BIN]);
+    // conv 3·3·2·3 + 3, then dense on the flattened 3×3×3 output: 27·4 + 4; float32 values.
+    expect((await readFile(path.join(dir, WEIGHTS_BIN))).byteLength).toBe((54 + 3 + 108 + 4) * 4);
+    tf.dispose([x]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('overwrites an earlier save in place', async () => {
+    const dir = await savedCopy('overwrite');
+    const model = smallModel(99);
+    await model.save(fileIO(dir));
+    const loaded = await loadModel(dir);
+    expect(loaded.getWeights()[0].dataSync()).toEqual(model.getWeights()[0].dataSync());
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('a missing directory is an error naming model.json', async () => {
+    const dir = path.join(root, 'does-not-exist');
+    await expect(loadModel(dir)).rejects.toThrow(FileFormatError);
+    await expect(loadModel(dir)).rejects.toThrow(`${path.join(dir, MODEL_JSON)}: no such file`);
+  });
+
+  it('a corrupt model.json is an error naming it', async () => {
+    const dir = await savedCopy('corrupt-json');
+    await writeFile(path.join(dir, MODEL_JSON), '{"modelTopology": {"class_name": ');
+    await expect(loadModel(dir)).rejects.toThrow(`${path.join(dir, MODEL_JSON)}: not valid JSON`);
+    await writeFile(path.join(dir, MODEL_JSON), '{"weightsManifest": []}');
+    await expect(loadModel(dir)).rejects.toThrow(`${path.join(dir, MODEL_JSON)}: has no "modelTopology"`);
+  });
+
+  it('a truncated or missing weights.bin is an error naming it', async () => {
+    const dir = await savedCopy('bad-weights');
+    const weights = path.join(dir, WEIGHTS_BIN);
+    await truncate(weights, 100);
+    const err = await loadModel(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileFormatError);
+    expect((err as FileFormatError).path).toBe(weights);
+    expect((err as Error).message).toMatch(/needs 676 bytes of weights, found 100/);
+    await rm(weights);
+    await expect(loadModel(dir)).rejects.toThrow(`${weights}: no such file`);
+  });
+
+  it('a topology that tfjs cannot build is an error naming model.json', async () => {
+    const dir = await savedCopy('bad-topology');
+    const file = path.join(dir, MODEL_JSON);
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.modelTopology.config.layers[0].class_name = 'NoSuchLayer';
+    await writeFile(file, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: not a loadable layers model`);
+  });
+});
