@@ -13,3 +13,9 @@ export { CATEGORIES, OBJECT_CATEGORIES, categoryId } from './sim/categories.js';
 export { generateScene, GENERATOR_NAMES, TMAZE_CUE_COLORS, type GeneratorName, type GenerateOptions, type DomainRandomization, type ObjectPlacementOptions } from './sim/generators/index.js';
 export { OccupancyGrid } from './sim/OccupancyGrid.js';
 export { GeodesicField } from './sim/GeodesicField.js';
+// Viewer: the WebSocket protocol (for custom clients), replay files, and the live-view hook for training loops.
+export * as protocol from './server/protocol.js';
+export { PROTOCOL_VERSION, type ServerMessage, type ClientMessage, type StepMessage, type SceneMessage, type EpisodeEndMessage, type MetricPoint, type Frame, type FrameKind } from './server/protocol.js';
+export { Recording, RecordedEpisode, RecordingWriter, RECORDING_VERSION, type RecordingHeader } from './server/Recording.js';
+export { EpisodeStreamer, streamerFor, type EpisodeSink, type ViewableEnv } from './server/EpisodeStreamer.js';
+export { LiveViewer, attachViewer, type LiveViewerOptions } from './server/LiveViewer.js';

@@ -1,0 +1,102 @@
+/**
+ * `robonav view [runs/NAME | file.rec] [--port 8080] [--host 127.0.0.1]`: serve the browser viewer.
+ *
+ * - a `.rec` file: replay its episodes (pause, step, speed, seek in the browser);
+ * - a run directory: its recordings (every `.rec` under it, oldest first) and its training curves
+ *   from `metrics.jsonl`, followed while the run is still writing it.
+ * Runs until interrupted (Ctrl-C).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { MetricsLogTail } from '../server/MetricsLog.js';
+import { Recording, type RecordedEpisode } from '../server/Recording.js';
+import { ReplaySession } from '../server/ReplaySession.js';
+import { ViewerServer } from '../server/ViewerServer.js';
+import { integerOption } from './options.js';
+
+/** Recordings loaded from one run at most (the newest), so a huge run cannot exhaust memory. */
+const MAX_RECORDINGS = 100;
+
+export function register(program: Command): void {
+  program
+    .command('view')
+    .description('Watch recorded episodes and training curves in the browser (three.js viewer).')
+    .argument('<source>', 'a replay file (.rec) or a run directory (runs/NAME)')
+    .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
+    .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')
+    .action(async (source: string, opts: { port: number; host: string }) => {
+      if (opts.port > 65535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${opts.port}`);
+      const session = new ReplaySession(loadSource(source));
+      let server: ViewerServer;
+      try {
+        server = await ViewerServer.start(session, { port: opts.port, host: opts.host });
+      } catch (err) {
+        session.close();
+        throw err;
+      }
+      process.stdout.write(`robonav view: ${source} (${session.episodeCount} episodes) at ${server.url}\n`);
+      await untilInterrupted();
+      await server.close();
+    });
+}
+
+export function loadSource(source: string): ConstructorParameters<typeof ReplaySession>[0] {
+  let stat;
+  try {
+    stat = statSync(source);
+  } catch {
+    throw new UsageError(`${source}: no such file or run directory`);
+  }
+  if (stat.isFile()) {
+    if (!source.endsWith('.rec')) throw new UsageError(`${source}: expected a .rec replay file or a run directory`);
+    const recording = Recording.read(source);
+    return { source, episodes: recording.episodes, actions: recording.header.actions };
+  }
+  const files = findRecordings(source)
+    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
+    .sort((a, b) => a.mtime - b.mtime || a.path.localeCompare(b.path))
+    .slice(-MAX_RECORDINGS);
+  const episodes: RecordedEpisode[] = [];
+  let actions: string[] = [];
+  for (const { path } of files) {
+    const recording = Recording.read(path);
+    episodes.push(...recording.episodes);
+    if (recording.header.actions.length > 0) actions = recording.header.actions;
+  }
+  const metricsPath = join(source, 'metrics.jsonl');
+  const hasMetrics = statSync(metricsPath, { throwIfNoEntry: false })?.isFile() === true;
+  if (episodes.length === 0 && !hasMetrics) {
+    throw new UsageError(`${source}: no recordings (*.rec) and no metrics.jsonl to show`);
+  }
+  return {
+    source: basename(source),
+    episodes,
+    actions,
+    ...(hasMetrics ? { metrics: new MetricsLogTail(metricsPath) } : {}),
+  };
+}
+
+function findRecordings(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findRecordings(path));
+    else if (entry.isFile() && entry.name.endsWith('.rec')) out.push(path);
+  }
+  return out;
+}
+
+/** Resolve on SIGINT or SIGTERM (the server keeps the process alive until then). */
+export function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * LiveSession: shows an env as it runs (training with `--view`, or play mode) to every subscribed
+ * viewer. It is the EpisodeSink of an EpisodeStreamer and the ViewerSession of a ViewerServer.
+ *
+ * Nothing is built while nobody watches. Steps go to every subscriber but are skipped for a
+ * backlogged one (it is resynchronised with the scene and trail once it drains); camera frames are
+ * limited to `frameRate` per second because training steps far faster than a person can look.
+ */
+import type { EpisodeSink, EpisodeStreamer } from './EpisodeStreamer.js';
+import {
+  encodeFrame,
+  encodeServerMessage,
+  type EpisodeEndMessage,
+  type FrameHeader,
+  type FrameKind,
+  type HelloMessage,
+  type MetricPoint,
+  type SceneMessage,
+  type StepMessage,
+  type StreamName,
+  type ViewerMode,
+} from './protocol.js';
+import type { ViewerClient, ViewerSession } from './ViewerServer.js';
+
+export interface LiveSessionOptions {
+  mode: Extract<ViewerMode, 'live' | 'play'>;
+  /** Run name or env id shown in the viewer. */
+  source: string;
+  /** Camera frames per second at most, per channel. @default 30 */
+  frameRate?: number;
+  /** Training-curve points kept for viewers that connect later. @default 10000 */
+  metricsHistory?: number;
+}
+
+export class LiveSession implements ViewerSession, EpisodeSink {
+  protected readonly clients = new Set<ViewerClient>();
+  private readonly history: MetricPoint[] = [];
+  private readonly frameInterval: number;
+  private readonly historyLimit: number;
+  private lastFrameAt = -Infinity;
+
+  constructor(
+    readonly streamer: EpisodeStreamer,
+    protected readonly options: LiveSessionOptions,
+  ) {
+    this.frameInterval = 1000 / (options.frameRate ?? 30);
+    this.historyLimit = options.metricsHistory ?? 10_000;
+    streamer.addSink(this);
+  }
+
+  // --- ViewerSession --------------------------------------------------------------------------
+
+  hello(): Omit<HelloMessage, 'type' | 'version'> {
+    const streams: StreamName[] = ['episodes'];
+    if (this.streamer.frameKinds.length > 0) streams.push('frames');
+    if (this.options.mode === 'live') streams.push('metrics');
+    return { mode: this.options.mode, source: this.options.source, streams, actions: this.streamer.actionNames };
+  }
+
+  onSubscribe(client: ViewerClient, first: boolean): void {
+    this.clients.add(client);
+    if (!first) return;
+    if (client.metrics && this.history.length > 0) client.send({ type: 'metrics', points: this.history }, false);
+    this.onResync(client);
+  }
+
+  onResync(client: ViewerClient): void {
+    const scene = this.streamer.currentScene();
+    if (scene !== null) client.send(scene, false);
+  }
+
+  onClose(client: ViewerClient): void {
+    this.clients.delete(client);
+  }
+
+  close(): void {
+    this.streamer.removeSink(this);
+    this.clients.clear();
+  }
+
+  /** Add training-curve points and send them to the viewers that want curves. */
+  publishMetrics(points: MetricPoint[]): void {
+    if (points.length === 0) return;
+    this.history.push(...points);
+    if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
+    const text = encodeServerMessage({ type: 'metrics', points });
+    for (const client of this.clients) if (client.metrics) client.send(text, false);
+  }
+
+  // --- EpisodeSink ----------------------------------------------------------------------------
+
+  wantsEpisodes(): boolean {
+    return this.clients.size > 0;
+  }
+
+  wantsFrames(): readonly FrameKind[] {
+    if (performance.now() - this.lastFrameAt < this.frameInterval) return [];
+    const kinds = new Set<FrameKind>();
+    for (const client of this.clients) for (const k of client.frames) kinds.add(k);
+    return [...kinds];
+  }
+
+  scene(message: SceneMessage): void {
+    this.broadcast(message);
+  }
+
+  step(message: StepMessage): void {
+    this.broadcast(message);
+  }
+
+  episodeEnd(message: EpisodeEndMessage): void {
+    this.broadcast(message);
+  }
+
+  frame(header: FrameHeader, data: Uint8Array | Float32Array): void {
+    this.lastFrameAt = performance.now();
+    let bytes: Uint8Array | null = null;
+    for (const client of this.clients) {
+      if (!client.frames.includes(header.kind)) continue;
+      bytes ??= encodeFrame(header, data);
+      client.sendBinary(bytes);
+    }
+  }
+
+  private broadcast(message: SceneMessage | StepMessage | EpisodeEndMessage): void {
+    // Encoded once for all clients. Droppable: a backlogged client is resynced with the scene later.
+    const text = encodeServerMessage(message);
+    for (const client of this.clients) client.send(text);
+  }
+}

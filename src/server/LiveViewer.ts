@@ -1,0 +1,137 @@
+/**
+ * LiveViewer: the small API training code calls to be watched in the browser.
+ *
+ * ```ts
+ * const viewer = await LiveViewer.start({ port: 8080, source: 'runs/ppo-1', task: 'PointNav-v0' });
+ * const env0 = viewer.observe(make('PointNav-v0'));  // the env to show; others stay unwrapped
+ * viewer.publishMetrics([{ step: 2048, values: { meanReturn: 1.2, successRate: 0.4 } }]);
+ * await viewer.close();
+ * ```
+ * or in one call: `const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 8080 })`.
+ *
+ * While no browser is connected the observed env costs one pose copy per step.
+ */
+import type { Action, Env, Observation } from '../core/Env.js';
+import { EpisodeStreamer, streamerFor } from './EpisodeStreamer.js';
+import { LiveSession } from './LiveSession.js';
+import type { MetricPoint } from './protocol.js';
+import { ViewerServer, type ViewerClient, type ViewerServerOptions } from './ViewerServer.js';
+
+export interface LiveViewerOptions extends ViewerServerOptions {
+  /** Run name shown in the viewer. @default 'training' */
+  source?: string;
+  /** Env id shown in the HUD. */
+  task?: string;
+  /** Camera frames per second at most. @default 30 */
+  frameRate?: number;
+}
+
+export class LiveViewer {
+  private session: LiveSession | null = null;
+  private pending: MetricPoint[] = [];
+
+  private constructor(
+    private readonly server: ViewerServer | null,
+    private readonly options: LiveViewerOptions,
+    private readonly forward: ForwardingSession,
+  ) {}
+
+  /** Start the HTTP + WebSocket server (the env comes later, with `observe`). */
+  static async start(options: LiveViewerOptions = {}): Promise<LiveViewer> {
+    const forward = new ForwardingSession();
+    const server = await ViewerServer.start(forward, options);
+    return new LiveViewer(server, options, forward);
+  }
+
+  /** The viewer's address, e.g. http://127.0.0.1:8080/ */
+  get url(): string {
+    return this.server?.url ?? '';
+  }
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  /**
+   * Watch this env: returns an Env that forwards to it and streams its episodes. One env at a
+   * time; observing another replaces the first (its wrapper keeps working, unwatched).
+   * Throws UsageError for an env without a scene (only navigation envs can be drawn).
+   */
+  observe<O extends Observation, A extends Action>(env: Env<O, A>): Env<O, A> {
+    const streamer = streamerFor(env, this.options.task !== undefined ? { task: this.options.task } : {});
+    this.attach(streamer);
+    return streamer.wrap(env);
+  }
+
+  /**
+   * Lower-level: stream from an EpisodeStreamer you drive yourself with `onReset`/`onStep`
+   * (e.g. when env 0 lives in a worker and its results reach the main thread some other way).
+   */
+  attach(streamer: EpisodeStreamer): void {
+    this.session?.close();
+    this.session = new LiveSession(streamer, { mode: 'live', source: this.options.source ?? 'training', ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}) });
+    this.forward.setTarget(this.session);
+    if (this.pending.length > 0) this.session.publishMetrics(this.pending.splice(0));
+  }
+
+  /** Training curves: `step` = env steps so far, `values` = scalars (mean return, success, losses…). */
+  publishMetrics(points: MetricPoint[]): void {
+    const finite = points.map((p) => ({ step: p.step, values: finiteValues(p.values) }));
+    if (this.session === null) this.pending.push(...finite);
+    else this.session.publishMetrics(finite);
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+  }
+}
+
+/** Start a viewer and observe `env` in one call. */
+export async function attachViewer<O extends Observation, A extends Action>(
+  env: Env<O, A>,
+  options: LiveViewerOptions = {},
+): Promise<{ env: Env<O, A>; viewer: LiveViewer }> {
+  const viewer = await LiveViewer.start(options);
+  try {
+    return { env: viewer.observe(env), viewer };
+  } catch (err) {
+    await viewer.close();
+    throw err;
+  }
+}
+
+function finiteValues(values: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** Lets the server start before the env exists: forwards to the LiveSession once there is one. */
+class ForwardingSession {
+  private target: LiveSession | null = null;
+  private readonly clients = new Set<ViewerClient>();
+
+  /** Switch to a new session; viewers already subscribed get its current state. */
+  setTarget(session: LiveSession): void {
+    this.target = session;
+    for (const client of this.clients) session.onSubscribe(client, true);
+  }
+
+  hello(): ReturnType<LiveSession['hello']> {
+    return this.target?.hello() ?? { mode: 'live', source: 'training', streams: ['episodes', 'metrics'], actions: [] };
+  }
+  onSubscribe(client: ViewerClient, first: boolean): void {
+    this.clients.add(client);
+    this.target?.onSubscribe(client, first);
+  }
+  onResync(client: ViewerClient): void {
+    this.target?.onResync(client);
+  }
+  onClose(client: ViewerClient): void {
+    this.clients.delete(client);
+    this.target?.onClose(client);
+  }
+  close(): void {
+    this.target?.close();
+  }
+}

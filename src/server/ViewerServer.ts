@@ -1,0 +1,434 @@
+/**
+ * ViewerServer: one port for HTTP (the bundled viewer's files, nothing else) and WebSocket (`/ws`,
+ * the protocol of ./protocol.ts). What is shown — a live env, a replay, a human-driven env — is a
+ * `ViewerSession`; the server only guards the door and moves bytes:
+ *
+ * - binds 127.0.0.1 unless a host is given; while bound to loopback it answers only requests whose
+ *   Host is a loopback name (a DNS-rebinding page cannot reach it) and WebSockets whose Origin, if
+ *   any, is this server;
+ * - HTTP serves a fixed map of the files under `dist/viewer/`, read at start: a path not in the map
+ *   (`/../x`, `/%2e%2e/x`, …) is a 404 by construction, nothing is resolved on disk per request;
+ * - inbound messages are capped at 64 KiB (`maxPayload`: the socket closes with 1009), each one is
+ *   validated; a bad one gets an `error` reply, and a connection that keeps sending bad messages or
+ *   floods (token bucket) is closed with 1008 — other clients never notice;
+ * - outbound: a client whose socket buffer exceeds `highWaterMark` is skipped for droppable
+ *   messages (steps, frames) and marked stale; its session resynchronises it once it drains, so a
+ *   client that never reads costs a bounded buffer, not unbounded memory.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { UsageError } from '../core/errors.js';
+import {
+  encodeServerMessage,
+  MAX_CLIENT_MESSAGE_BYTES,
+  parseClientMessage,
+  PROTOCOL_VERSION,
+  type ControlMessage,
+  type ErrorCode,
+  type FrameKind,
+  type HelloMessage,
+  type PlaybackMessage,
+  type ServerMessage,
+} from './protocol.js';
+
+/** What the server shows; one per server. */
+export interface ViewerSession {
+  /** The hello's fields other than type and version. */
+  hello(): Omit<HelloMessage, 'type' | 'version'>;
+  /** The client subscribed (or changed its subscription): send it the current state. */
+  onSubscribe(client: ViewerClient, first: boolean): void;
+  /** Play mode; other sessions leave it undefined and the client gets an `unsupported` error. */
+  onControl?(client: ViewerClient, message: ControlMessage): void;
+  /** Replays; other sessions leave it undefined. */
+  onPlayback?(client: ViewerClient, message: PlaybackMessage): void;
+  /** A stale client drained its buffer: bring it up to date (usually: resend the scene with its trail). */
+  onResync?(client: ViewerClient): void;
+  onClose(client: ViewerClient): void;
+  /** Stop timers, release the env. */
+  close(): void;
+}
+
+export interface ViewerServerOptions {
+  /** TCP port; 0 picks a free one. @default 8080 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Directory of the built viewer. @default dist/viewer next to this module */
+  staticDir?: string;
+  /** Outbound bytes queued per client above which droppable messages are skipped. @default 1 MiB */
+  highWaterMark?: number;
+  /** Inbound messages per second a client may send on average. @default 50 */
+  messageRate?: number;
+  /** Inbound burst allowance (messages). @default 100 */
+  messageBurst?: number;
+  /** Invalid messages tolerated per connection before it is closed with 1008. @default 20 */
+  maxInvalidMessages?: number;
+}
+
+const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  highWaterMark: 1024 * 1024,
+  messageRate: 50,
+  messageBurst: 100,
+  maxInvalidMessages: 20,
+};
+
+/** WebSocket close code for a policy violation (RFC 6455 §7.4.1). */
+export const CLOSE_POLICY = 1008;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json; charset=utf-8',
+};
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function defaultStaticDir(): string {
+  // dist/src/server/ViewerServer.js → dist/viewer/
+  return fileURLToPath(new URL('../../viewer/', import.meta.url));
+}
+
+/** One connected browser (or test client). */
+export class ViewerClient {
+  private static nextId = 1;
+  readonly id = ViewerClient.nextId++;
+  /** Camera channels the client subscribed to. */
+  frames: readonly FrameKind[] = [];
+  metrics = true;
+  subscribed = false;
+  /** Something droppable was skipped: the session should resync this client when it drains. */
+  stale = false;
+  /** Messages skipped because the client's buffer was full. */
+  dropped = 0;
+  /** Per-client state a session may keep (a replay cursor, …). */
+  state: unknown = undefined;
+  /** Called before the next send once a stale client has drained (set by the server). */
+  onDrained: (() => void) | null = null;
+  private tokens: number;
+  private lastRefill = performance.now();
+  invalid = 0;
+
+  constructor(
+    readonly socket: WebSocket,
+    private readonly highWaterMark: number,
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  /** Bytes queued on this socket and not yet sent. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** True while the client is behind (its queued bytes exceed the high-water mark). */
+  get backlogged(): boolean {
+    return this.socket.bufferedAmount > this.highWaterMark;
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  /**
+   * Send a message. Droppable ones (steps, frames, curves) are skipped while the client is
+   * backlogged, and the client is marked stale. Returns whether it was sent.
+   */
+  send(message: ServerMessage | string, droppable = true): boolean {
+    if (!this.open) return false;
+    this.resyncIfDrained();
+    if (droppable && this.backlogged) {
+      this.dropped += 1;
+      this.stale = true;
+      return false;
+    }
+    this.socket.send(typeof message === 'string' ? message : encodeServerMessage(message));
+    return true;
+  }
+
+  /** Send a binary frame (always droppable). */
+  sendBinary(bytes: Uint8Array): boolean {
+    if (!this.open) return false;
+    this.resyncIfDrained();
+    if (this.backlogged) {
+      this.dropped += 1;
+      this.stale = true;
+      return false;
+    }
+    this.socket.send(bytes, { binary: true });
+    return true;
+  }
+
+  private resyncIfDrained(): void {
+    if (!this.stale || this.backlogged) return;
+    this.stale = false;
+    this.onDrained?.();
+  }
+
+  error(code: ErrorCode, message: string): void {
+    this.send({ type: 'error', code, message }, false);
+  }
+
+  /** Token bucket: false when this message exceeds the allowed rate. */
+  takeToken(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class ViewerServer {
+  private readonly clientSet = new Set<ViewerClient>();
+  private readonly files: Map<string, { body: Buffer; type: string }>;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly options: typeof DEFAULTS;
+  private loopbackOnly = true;
+  private boundPort = 0;
+  private closed = false;
+
+  private constructor(
+    readonly session: ViewerSession,
+    options: ViewerServerOptions,
+  ) {
+    this.options = { ...DEFAULTS, ...stripUndefined(options) } as typeof DEFAULTS;
+    this.files = loadStaticFiles(options.staticDir ?? defaultStaticDir());
+    this.http = createServer((req, res) => this.handleHttp(req, res));
+    this.wss = new WebSocketServer({
+      server: this.http,
+      path: '/ws',
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      verifyClient: ({ req }: { req: IncomingMessage }) => this.hostAllowed(req) && this.originAllowed(req),
+    });
+    this.wss.on('connection', (socket) => this.handleConnection(socket));
+    // A socket-level error (e.g. an oversized frame) is reported per connection; never let it crash the process.
+    this.wss.on('error', () => undefined);
+  }
+
+  /** Start listening; resolves once the port is bound. Throws UsageError when the port is taken. */
+  static async start(session: ViewerSession, options: ViewerServerOptions = {}): Promise<ViewerServer> {
+    const server = new ViewerServer(session, options);
+    const { port, host } = server.options;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new UsageError(`--port ${port}: already in use on ${host}`)
+            : err.code === 'EADDRNOTAVAIL'
+              ? new UsageError(`--host ${host}: not an address of this machine`)
+              : err,
+        );
+      };
+      server.http.once('error', onError);
+      server.http.listen(port, host, () => {
+        server.http.off('error', onError);
+        resolve();
+      });
+    });
+    server.boundPort = (server.http.address() as AddressInfo).port;
+    server.loopbackOnly = isLoopback(host);
+    return server;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  /** The viewer's address, e.g. http://127.0.0.1:8080/ */
+  get url(): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.boundPort}/`;
+  }
+
+  /** Connected clients that have subscribed. */
+  subscribers(): ViewerClient[] {
+    return [...this.clientSet].filter((c) => c.subscribed && c.open);
+  }
+
+  get clientCount(): number {
+    return this.clientSet.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.session.close();
+    for (const client of this.clientSet) client.socket.terminate();
+    this.clientSet.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private handleHttp(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.hostAllowed(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden host\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    // Look the raw path up in the fixed map: no decoding, no joining with a directory.
+    const raw = (req.url ?? '/').split('?')[0]!;
+    const file = this.files.get(raw === '/' ? '/index.html' : raw);
+    if (file === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-length': file.body.byteLength,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
+
+  private hostAllowed(req: IncomingMessage): boolean {
+    if (!this.loopbackOnly) return true;
+    const host = req.headers.host;
+    if (host === undefined) return false;
+    return LOOPBACK_NAMES.has(hostnameOf(host));
+  }
+
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true; // not a browser: no cross-site page involved
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  private handleConnection(socket: WebSocket): void {
+    const o = this.options;
+    const client = new ViewerClient(socket, o.highWaterMark, o.messageRate, o.messageBurst);
+    this.clientSet.add(client);
+    // ws closes the socket itself after a protocol error (1009 for an oversized message).
+    socket.on('error', () => undefined);
+    client.onDrained = () => this.session.onResync?.(client);
+    socket.on('close', () => {
+      if (this.clientSet.delete(client)) this.session.onClose(client);
+    });
+    socket.on('message', (data, isBinary) => this.handleMessage(client, data, isBinary));
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, ...this.session.hello() }, false);
+  }
+
+  private handleMessage(client: ViewerClient, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (!client.open) return;
+    if (!client.takeToken()) {
+      client.error('rate-limit', `more than ${this.options.messageRate} messages/s: closing`);
+      client.socket.close(CLOSE_POLICY, 'rate limit');
+      return;
+    }
+    if (isBinary) {
+      this.reject(client, 'binary-not-accepted', 'send JSON text messages');
+      return;
+    }
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) {
+      this.reject(client, parsed.code, parsed.error);
+      return;
+    }
+    const message = parsed.message;
+    try {
+      switch (message.type) {
+        case 'subscribe': {
+          if (message.version !== PROTOCOL_VERSION) {
+            client.error('version', `protocol version ${message.version}; this server speaks ${PROTOCOL_VERSION}`);
+            client.socket.close(CLOSE_POLICY, 'protocol version');
+            return;
+          }
+          const first = !client.subscribed;
+          client.subscribed = true;
+          client.frames = message.frames;
+          client.metrics = message.metrics;
+          this.session.onSubscribe(client, first);
+          return;
+        }
+        case 'control':
+        case 'playback': {
+          if (!client.subscribed) {
+            this.reject(client, 'not-subscribed', `${message.type} before subscribe`);
+            return;
+          }
+          const handler = message.type === 'control' ? this.session.onControl : this.session.onPlayback;
+          if (handler === undefined) {
+            this.reject(client, 'unsupported', `this server (${this.session.hello().mode}) does not take ${message.type} messages`);
+            return;
+          }
+          handler.call(this.session, client, message as ControlMessage & PlaybackMessage);
+          return;
+        }
+      }
+    } catch (err) {
+      // A session failing on one client's request must not take the server down.
+      client.error('bad-request', err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  private reject(client: ViewerClient, code: ErrorCode, message: string): void {
+    client.invalid += 1;
+    client.error(code, message);
+    if (client.invalid > this.options.maxInvalidMessages) client.socket.close(CLOSE_POLICY, 'too many invalid messages');
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+}
+
+function hostnameOf(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
+  const colon = hostHeader.lastIndexOf(':');
+  return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
+}
+
+/** Read every file of the built viewer into memory, keyed by its URL path. */
+function loadStaticFiles(dir: string): Map<string, { body: Buffer; type: string }> {
+  const files = new Map<string, { body: Buffer; type: string }>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else {
+        const ext = name.slice(name.lastIndexOf('.'));
+        const type = CONTENT_TYPES[ext];
+        if (type !== undefined) files.set(`/${relative(dir, full).split(sep).join('/')}`, { body: readFileSync(full), type });
+      }
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    throw new UsageError(`the viewer is not built (${dir} is missing): run npm run build`);
+  }
+  if (!files.has('/index.html')) throw new UsageError(`the viewer is not built (${join(dir, 'index.html')} is missing): run npm run build`);
+  return files;
+}
