@@ -3,7 +3,12 @@
  * Adding a command: write `src/commands/<name>.ts` exporting `register`, then add it here.
  */
 import type { Command } from 'commander';
+import { register as bench } from './bench.js';
+import { register as info } from './info.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [
+  bench,
+  info,
+];

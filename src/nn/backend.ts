@@ -53,7 +53,12 @@ let chosen: { request: BackendName | undefined; promise: Promise<BackendInfo> } 
  * @throws UsageError for an unknown backend name, Error when a forced backend cannot load.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const request = parseBackendName(options.backend ?? process.env.ROBONAV_BACKEND);
+  let request: BackendName | undefined;
+  try {
+    request = parseBackendName(options.backend ?? process.env.ROBONAV_BACKEND);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   if (chosen === undefined) {
     chosen = { request, promise: selectBackend(request) };
     // A failed choice may be retried (e.g. with another name) instead of poisoning the process.

@@ -1,0 +1,36 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['dist/src/cli.js', ...args], { cwd: root }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('robonav bench learner', () => {
+  it('--json prints the medians of the reference network as the last stdout line', async () => {
+    const run = await cli(['bench', 'learner', '--backend', 'wasm', '--batch', '4', '--iters', '3', '--warmup', '1', '--json']);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    const json = JSON.parse(lines[lines.length - 1]);
+    expect(json).toMatchObject({ backend: 'wasm', batch: 4, iters: 3, warmup: 1 });
+    expect(json.forwardMs).toBeGreaterThan(0);
+    // A training step does a forward pass and more.
+    expect(json.trainStepMs).toBeGreaterThan(json.forwardMs);
+    expect(typeof json.cpu).toBe('string');
+  });
+
+  it('bad flags exit 2 naming the flag, before any work', async () => {
+    const [batch, backend] = await Promise.all([cli(['bench', 'learner', '--batch', '0']), cli(['bench', 'learner', '--backend', 'gpu'])]);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toMatch(/--batch/);
+    expect(backend.code).toBe(2);
+    expect(backend.stderr).toMatch(/--backend.*expected one of tensorflow, wasm, cpu/);
+    expect(batch.stdout + backend.stdout).toBe('');
+  });
+});
