@@ -4,11 +4,19 @@
  */
 import type { Command } from 'commander';
 import { register as bench } from './bench.js';
+import { register as collect } from './collect.js';
 import { register as info } from './info.js';
+import { register as play } from './play.js';
+import { register as pretrain } from './pretrain.js';
+import { register as view } from './view.js';
 
 export type RegisterCommand = (program: Command) => void;
 
 export const COMMANDS: RegisterCommand[] = [
   bench,
+  collect,
   info,
+  play,
+  pretrain,
+  view,
 ];

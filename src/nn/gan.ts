@@ -23,7 +23,8 @@ import { Rng } from '../core/Rng.js';
 import { fieldTensor, splitEpisodesBySeed, type ShardReader } from '../train/dataset/ShardReader.js';
 import { NATURE_MIN_SIDE } from './encoders.js';
 import { FrechetEncoder, type Gaussian, frechetDistance } from './frechet.js';
-import { PRETRAIN_VERSION, loadLayersModel, saveLayersModel, writeFileAtomic, writeManifest } from './pretrained.js';
+import { loadModel, saveModel } from './fileIO.js';
+import { PRETRAIN_VERSION, writeFileAtomic, writeManifest } from './pretrained.js';
 
 export interface GanConfig {
   /** Size of the noise vector z. @default 100 */
@@ -234,16 +235,16 @@ export class Dcgan {
   }
 
   async save(dir: string): Promise<void> {
-    await saveLayersModel(this.generator, join(dir, 'generator'));
-    await saveLayersModel(this.discriminator, join(dir, 'discriminator'));
+    await saveModel(this.generator, join(dir, 'generator'));
+    await saveModel(this.discriminator, join(dir, 'discriminator'));
     const encoder = this.encoderModel();
-    await saveLayersModel(encoder, join(dir, 'encoder'));
+    await saveModel(encoder, join(dir, 'encoder'));
   }
 
   /** Load the nets saved by `save` (fresh optimizers: the Adam moments are not saved). */
   static async load(dir: string, config: Partial<GanConfig> = {}): Promise<Dcgan> {
-    const generator = await loadLayersModel(join(dir, 'generator'));
-    const discriminator = await loadLayersModel(join(dir, 'discriminator'));
+    const generator = await loadModel(join(dir, 'generator'));
+    const discriminator = await loadModel(join(dir, 'discriminator'));
     const shape = discriminator.inputs[0]!.shape.slice(1) as [number, number, number];
     const latentDim = generator.inputs[0]!.shape[1] as number;
     return new Dcgan(shape, { ...DEFAULT_GAN, ...config, latentDim }, generator, discriminator);

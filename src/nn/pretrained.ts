@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import type { RecurrentCore } from './cores.js';
+import { loadModel } from './fileIO.js';
 
 export const PRETRAIN_MANIFEST = 'pretrain.json';
 export const PRETRAIN_VERSION = 1;
@@ -34,57 +35,11 @@ export interface PretrainManifest {
   [key: string]: unknown;
 }
 
-/** Write `text` to `path` atomically: a temp file in the same folder, then rename. */
+/** Write `data` to `path` atomically: a temp file in the same folder, then rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
-}
-
-/** Save a layers model as `dir/model.json` + `dir/weights.bin` (the format `tf.loadLayersModel` reads). */
-export async function saveLayersModel(model: tf.LayersModel, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weights = new Uint8Array(new tf.io.CompositeArrayBuffer(artifacts.weightData).slice());
-      const json = {
-        modelTopology: artifacts.modelTopology,
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
-      };
-      // Weights first: a model.json never points at weights that are not there yet.
-      writeFileAtomic(join(dir, 'weights.bin'), weights);
-      writeFileAtomic(join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
-    }),
-  );
-}
-
-/** Load a layers model saved by `saveLayersModel`; missing or malformed files are a `FileFormatError`. */
-export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
-  const jsonPath = join(dir, 'model.json');
-  const binPath = join(dir, 'weights.bin');
-  if (!existsSync(jsonPath)) throw new FileFormatError(jsonPath, 'missing');
-  if (!existsSync(binPath)) throw new FileFormatError(binPath, 'missing');
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
-  } catch (err) {
-    throw new FileFormatError(jsonPath, `not valid JSON (${(err as Error).message})`);
-  }
-  const specs = json.weightsManifest?.[0]?.weights;
-  if (!json.modelTopology || !specs) throw new FileFormatError(jsonPath, 'not a TensorFlow.js layers model (no modelTopology / weightsManifest)');
-  const bytes = readFileSync(binPath);
-  const expected = specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (bytes.length !== expected) throw new FileFormatError(binPath, `${bytes.length} bytes, model.json describes ${expected}`);
-  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
-  try {
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
-  } catch (err) {
-    throw new FileFormatError(jsonPath, `cannot build the model (${(err as Error).message})`);
-  }
 }
 
 export function writeManifest(dir: string, manifest: PretrainManifest): void {
@@ -161,7 +116,7 @@ export interface LoadEncoderResult {
  */
 export async function loadPretrainedEncoder(dir: string, target: tf.LayersModel, options: LoadEncoderOptions = {}): Promise<LoadEncoderResult> {
   const manifest = readManifest(dir);
-  const source = await loadLayersModel(join(dir, 'encoder'));
+  const source = await loadModel(join(dir, 'encoder'));
   try {
     const inputNames = target.inputs.map((t) => t.name.replace(/:\d+$/, ''));
     const inputLayers = target.inputLayers;
@@ -209,7 +164,7 @@ export async function loadPretrainedEncoder(dir: string, target: tf.LayersModel,
 export async function loadPretrainedCore(dir: string, core: RecurrentCore, options: { freeze?: boolean } = {}): Promise<PretrainManifest> {
   const manifest = readManifest(dir);
   if (manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
-  const source = await loadLayersModel(join(dir, 'core'));
+  const source = await loadModel(join(dir, 'core'));
   try {
     const kind = manifest.core as { kind?: string; size?: number } | undefined;
     const pretrained = weighted(source.layers);

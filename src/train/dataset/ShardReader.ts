@@ -69,7 +69,7 @@ export interface BatchOptions {
   keepRemainder?: boolean;
 }
 
-export interface WindowOptions extends Omit<BatchOptions, 'skipLast' | 'keepRemainder'> {
+export interface WindowOptions extends Omit<BatchOptions, 'skipLast'> {
   /** Consecutive frames of one episode per item. */
   length: number;
 }
@@ -245,8 +245,10 @@ export class ShardReader {
         }
       });
       if (group.rng) group.rng.shuffle(starts);
-      for (let start = 0; start + batchSize <= starts.length; start += batchSize) {
-        for (let b = 0; b < batchSize; b++) {
+      for (let start = 0; start < starts.length; start += batchSize) {
+        const size = Math.min(batchSize, starts.length - start);
+        if (size < batchSize && !options.keepRemainder) break;
+        for (let b = 0; b < size; b++) {
           const pick = starts[start + b]!;
           const shard = group.shards[Math.floor(pick / 0x100000)]!;
           const first = pick % 0x100000;
@@ -255,7 +257,7 @@ export class ShardReader {
             out[names[k]!]!.set(shard.data[names[k]!]!.subarray(first * n, (first + length) * n), b * length * n);
           }
         }
-        yield { size: batchSize, length, data: out };
+        yield { size, length, data: size === batchSize ? out : trim(out, names, sizes.map((n) => n * length), size) };
       }
     }
   }

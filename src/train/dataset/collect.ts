@@ -20,8 +20,10 @@
  * An episode of T steps therefore has T + 1 frames: o₀ … o_T, where o_T (the final observation,
  * from `terminated`/`truncated`) carries LAST and no action.
  *
- * Splits: episode k is reset with a seed derived from (seed, k) whose lowest bit is the split
- * (0 = train, 1 = val), so train and val datasets never share a scene, whatever their seeds.
+ * Splits: the env draws each episode's scene from its `split` (disjoint scene-seed ranges, see
+ * `envs/episodes.ts`); the index records every episode's scene seed (`info.sceneSeed` of the reset),
+ * which is what `splitEpisodesBySeed` holds out by. The env is reset with `seed` once and then
+ * without a seed, so one seed gives one dataset.
  */
 import type { Action, Env } from '../../core/Env.js';
 import { UsageError } from '../../core/errors.js';
@@ -29,9 +31,6 @@ import { Rng } from '../../core/Rng.js';
 import { Box, Dict, Discrete } from '../../core/spaces.js';
 import { FrameFlag, type DatasetIndex, type EpisodeEntry, type FieldSpec } from './format.js';
 import { ShardWriter } from './ShardWriter.js';
-
-export const SPLITS = ['train', 'val'] as const;
-export type Split = (typeof SPLITS)[number];
 
 /** Camera keys recorded when the observation has them. */
 export const FRAME_KEYS = ['rgb', 'depth', 'semantic'] as const;
@@ -45,17 +44,36 @@ export interface CollectPolicy {
   dispose?(): void;
 }
 
+/** The overall [low, high] of a Box (frames have uniform bounds). */
+function boxBounds(box: Box): [number, number] {
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < box.size; i++) {
+    low = Math.min(low, box.low[i]!);
+    high = Math.max(high, box.high[i]!);
+  }
+  return [low, high];
+}
+
+/**
+ * Uniformly random moving actions: every discrete action but the first (STOP), which would end
+ * most episodes within a few steps; continuous actions uniformly in the Box. Gives long episodes
+ * that wander through the scene (what sequence models need).
+ */
+export function randomMovePolicy(): CollectPolicy {
+  return {
+    name: 'random-move',
+    act: (_obs, env, rng) => {
+      const space = env.actionSpace;
+      if (space instanceof Discrete) return space.n > 1 ? space.start + 1 + rng.int(space.n - 1) : space.start;
+      return space.sample(rng) as Action;
+    },
+  };
+}
+
 /** Uniformly random actions from the env's action space. */
 export function randomPolicy(): CollectPolicy {
   return { name: 'random', act: (_obs, env, rng) => env.actionSpace.sample(rng) as Action };
-}
-
-/** The reset seed of episode `k` of a split: 31 hashed bits with the split in the lowest bit. */
-export function episodeSeed(split: Split, seed: number, k: number): number {
-  const rng = new Rng(seed);
-  rng.reseed(((rng.nextU32() ^ Math.imul(k + 1, 0x9e3779b1)) >>> 0) + k * 0x100000000);
-  const bits = rng.nextU32() >>> 2; // 30 bits: the seed stays a small non-negative integer
-  return bits * 2 + (split === 'val' ? 1 : 0);
 }
 
 export interface CollectOptions {
@@ -66,7 +84,6 @@ export interface CollectOptions {
   /** Frames to record (observations, including each episode's final one). */
   steps: number;
   seed: number;
-  split: Split;
   out: string;
   /** @default 512 */
   framesPerShard?: number;
@@ -91,7 +108,6 @@ export function collectFields(env: Env): FieldSpec[] {
     }
   }
   if (fields.length === 0) throw new UsageError(`the env's observation has no camera frames (${FRAME_KEYS.join(', ')}): ${space.toString()}`);
-  if (!(env as PoseSource).world?.pose) throw new UsageError('the env exposes no robot pose (env.world.pose): collect needs a robonav navigation env');
   const actions = env.actionSpace;
   fields.push({ name: 'pose', dtype: 'float32', shape: [3] });
   fields.push(actions instanceof Discrete ? { name: 'action', dtype: 'int32', shape: [1] } : { name: 'action', dtype: 'float32', shape: [actions.size] });
@@ -126,7 +142,8 @@ export function collect(options: CollectOptions): DatasetIndex {
     const capture = (obs: unknown): void => {
       const o = obs as Record<string, ArrayLike<number>>;
       for (const key of frameKeys) frame[key]!.set(o[key]!);
-      const p = (env as PoseSource).world!.pose!;
+      const p = (env as PoseSource).world?.pose;
+      if (!p) throw new UsageError('the env exposes no robot pose (env.world.pose after reset): collect needs a robonav navigation env');
       pose[0] = p.x;
       pose[1] = p.z;
       pose[2] = p.yaw;
@@ -143,10 +160,12 @@ export function collect(options: CollectOptions): DatasetIndex {
 
     let k = 0;
     while (writer.frames < steps) {
-      const seed = episodeSeed(options.split, options.seed, k);
-      let { obs } = env.reset({ seed });
+      const reset = env.reset(k === 0 ? { seed: options.seed } : {});
+      let obs = reset.obs;
       policy.reset?.(env);
-      const entry: EpisodeEntry = { id: k, seed, frames: 0, complete: false, return: 0, metrics: {} };
+      // An env without scenes (no info.sceneSeed) counts each episode as its own scene.
+      const scene = typeof reset.info.sceneSeed === 'number' ? reset.info.sceneSeed : k;
+      const entry: EpisodeEntry = { id: k, seed: scene, frames: 0, complete: false, return: 0, metrics: {} };
       episodes.push(entry);
       for (let t = 0; ; t++) {
         capture(obs);
@@ -178,7 +197,15 @@ export function collect(options: CollectOptions): DatasetIndex {
     }
     return writer.finish({
       episodes,
-      meta: { env: options.envId, policy: policy.name, seed: options.seed, split: options.split, ...options.meta },
+      meta: {
+        env: options.envId,
+        policy: policy.name,
+        seed: options.seed,
+        actionSpace: env.actionSpace.toJSON(),
+        // The frames' value bounds [low, high] (pixel range, depth far plane in m) for readers that normalise.
+        bounds: Object.fromEntries(frameKeys.map((key) => [key, boxBounds((env.observationSpace as Dict).spaces[key] as Box)])),
+        ...options.meta,
+      },
     });
   } catch (err) {
     writer.abort();

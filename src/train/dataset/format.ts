@@ -132,7 +132,7 @@ export type ShardEntry = z.infer<typeof ShardEntrySchema>;
 export const EpisodeEntrySchema = z
   .object({
     id: count,
-    /** The seed passed to `env.reset`: it fixes the scene, so train/val split by it. */
+    /** The episode's scene seed (`info.sceneSeed` of the reset): train/val hold-outs split by it. */
     seed: count,
     /** Frames recorded, including the final observation when `complete`. */
     frames: count,

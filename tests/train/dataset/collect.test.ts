@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,12 +6,13 @@ import type { Env, ResetArgs } from '../../../src/core/Env.js';
 import { Rng } from '../../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../../src/core/spaces.js';
 import { ShardReader } from '../../../src/train/dataset/ShardReader.js';
-import { collect, episodeSeed, randomPolicy } from '../../../src/train/dataset/collect.js';
+import { collect, randomPolicy } from '../../../src/train/dataset/collect.js';
 import { FrameFlag } from '../../../src/train/dataset/format.js';
 
 /**
- * A seeded stand-in for a navigation env: 6×5 frames whose pixels encode (seed, step), a pose that
- * moves 0.25 m per MOVE_FORWARD, and episodes ending after 3–7 steps (terminated on odd seeds).
+ * A seeded stand-in for a navigation env: each reset draws a scene seed from the split's range
+ * (like NavEnv), 6×5 frames whose pixels encode (scene, step), a pose that moves 0.25 m per
+ * MOVE_FORWARD, and episodes ending after 3–7 steps (terminated in odd scenes).
  */
 class FakeNavEnv implements Env {
   readonly observationSpace = new Dict({
@@ -28,14 +29,16 @@ class FakeNavEnv implements Env {
   private readonly rng = new Rng(0);
   closed = false;
 
+  constructor(private readonly firstScene = 0) {}
+
   reset(args: ResetArgs = {}) {
     if (args.seed !== undefined) this.rng.reseed(args.seed);
-    this.seed = args.seed ?? 0;
+    this.seed = this.firstScene + this.rng.int(1000);
     this.t = 0;
     this.length = 3 + this.rng.int(5);
     this.world.pose = { x: this.rng.uniform(-1, 1), z: 0, yaw: 0 };
     this.render();
-    return { obs: this.obs, info: {} };
+    return { obs: this.obs, info: { sceneSeed: this.seed } };
   }
 
   step(action: number) {
@@ -64,9 +67,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function run(out: string, seed: number, split: 'train' | 'val' = 'train', steps = 40) {
-  const env = new FakeNavEnv();
-  const index = collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps, seed, split, out: join(root, out), framesPerShard: 16 });
+function run(out: string, seed: number, firstScene = 0, steps = 40) {
+  const env = new FakeNavEnv(firstScene);
+  const index = collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps, seed, out: join(root, out), framesPerShard: 16 });
   expect(env.closed).toBe(true);
   return index;
 }
@@ -109,19 +112,17 @@ describe('collect', () => {
     expect(c.shards.map((s) => s.sha1)).not.toEqual(a.shards.map((s) => s.sha1));
   });
 
-  it('never shares a scene seed between train and val', () => {
-    const train = new Set(Array.from({ length: 200 }, (_, k) => episodeSeed('train', 1, k)));
-    const val = new Set(Array.from({ length: 200 }, (_, k) => episodeSeed('val', 1, k)));
-    expect(train.size).toBe(200);
-    for (const s of val) expect(train.has(s)).toBe(false);
-    const index = run('v', 1, 'val', 20);
-    expect(index.meta.split).toBe('val');
-    expect(index.episodes.every((e) => e.seed % 2 === 1)).toBe(true);
+  it('records the scene seed of every episode, as the env reports it', () => {
+    const index = run('v', 1, 5000, 20);
+    expect(index.episodes.length).toBeGreaterThan(2);
+    expect(index.episodes.every((e) => e.seed >= 5000 && e.seed < 6000)).toBe(true);
+    expect(index.meta).toMatchObject({ env: 'Fake-v0', policy: 'random', seed: 1, actionSpace: { type: 'discrete', n: 4 } });
   });
 
   it('writes nothing when the env has no camera frames', () => {
     const env = new FakeNavEnv();
     (env as { observationSpace: unknown }).observationSpace = new Box(0, 1, [2]);
-    expect(() => collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps: 5, seed: 0, split: 'train', out: join(root, 'x') })).toThrow(/no camera frames/);
+    expect(() => collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps: 5, seed: 0, out: join(root, 'x') })).toThrow(/no camera frames/);
+    expect(existsSync(join(root, 'x'))).toBe(false);
   });
 });
