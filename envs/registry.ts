@@ -12,6 +12,7 @@
  */
 import type { Env } from '../src/core/Env.js';
 import { UsageError } from '../src/core/errors.js';
+import { PointNav } from './PointNav.js';
 
 /** Options given to an env factory: the caller's options plus the registered episode limit. */
 export type EnvOptions = Record<string, unknown> & { maxEpisodeSteps: number };
@@ -60,3 +61,21 @@ export function make(id: string, options: Record<string, unknown> = {}): Env {
   }
   return spec.create({ ...options, maxEpisodeSteps });
 }
+
+// ---- the built-in tasks ----------------------------------------------------------------------
+
+registerEnv('PointNav-v0', {
+  description: 'PointGoal navigation in a 10×10 m apartment (rooms); depth 64×64 + pointgoal',
+  maxEpisodeSteps: 500,
+  create: (o) => new PointNav('PointNav-v0', 'rooms', o, { sensors: ['depth', 'pointgoal'], minGeodesicRatio: 1.1 }),
+});
+registerEnv('PointNav-Easy-v0', {
+  description: 'PointGoal navigation in a 5×5 m arena with 6 obstacles; depth 64×64 + pointgoal',
+  maxEpisodeSteps: 200,
+  create: (o) => new PointNav('PointNav-Easy-v0', 'arena', o, { sensors: ['depth', 'pointgoal'] }),
+});
+registerEnv('Maze-v0', {
+  description: 'PointGoal navigation through a 7×7 maze of 1 m cells; depth 64×64 + pointgoal',
+  maxEpisodeSteps: 500,
+  create: (o) => new PointNav('Maze-v0', 'maze', o, { sensors: ['depth', 'pointgoal'], minGoalDistance: 2, minGeodesicRatio: 1.1 }),
+});

@@ -1,0 +1,23 @@
+/**
+ * The random baseline: uniform samples from the action space, from its own seeded stream (so a
+ * seed gives the same actions whatever the env does). For Discrete(4) navigation it calls STOP on
+ * about a quarter of its steps, so its episodes are short: the floor any learned policy must beat.
+ */
+import type { Action, Env } from '../src/core/Env.js';
+import { Rng } from '../src/core/Rng.js';
+import type { Policy } from './Policy.js';
+
+export class RandomPolicy implements Policy {
+  readonly name = 'random';
+  private readonly rng: Rng;
+
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  reset(): void {}
+
+  act(_obs: unknown, env: Env): Action {
+    return env.actionSpace.sample(this.rng) as Action;
+  }
+}

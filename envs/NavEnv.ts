@@ -1,0 +1,501 @@
+/**
+ * NavEnv: the base of every robonav task. It owns the scene (generated from a seed, or given by an
+ * episode of a dataset), the cannon-es physics world, the occupancy grid, the geodesic distance
+ * field of the episode's goal set, the sensors, the episode metrics and the Env bookkeeping; a task
+ * (PointNav, ObjectNav, Explore, TMaze) adds how episodes are drawn, its goal observation, and its
+ * reward and success rule.
+ *
+ * Sensors (observation keys, in this order when requested):
+ *
+ * | key        | space                               | meaning                                                   | unit |
+ * |------------|-------------------------------------|-----------------------------------------------------------|------|
+ * | rgb        | Box(0, 255, [H, W, 3], uint8)       | colour camera, row 0 = top                                | sRGB |
+ * | depth      | Box(0, far, [H, W, 1], float32)     | depth along the optical axis                              | m    |
+ * | semantic   | Box(0, 255, [H, W, 1], uint8)       | category id per pixel (`CATEGORIES`)                      | id   |
+ * | pointgoal  | Box([0, −π], [range, π], [2])       | Euclidean distance and bearing to the goal (+ = left)     | m, rad |
+ * | objectgoal | Box(0, 1, [nCategories])            | one-hot goal category (`OBJECT_CATEGORIES`)               | —    |
+ * | gps        | Box(−range, range, [2])             | displacement from the start in the start frame (fwd, left)| m    |
+ * | compass    | Box(−π, π, [1])                     | heading relative to the start heading (+ = left)          | rad  |
+ * | collision  | Box(0, 1, [1])                      | 1 when the last step touched something                    | —    |
+ * | lidar      | Box(0, maxRange, [beams])           | planar ranges, beam 0 leftmost                            | m    |
+ *
+ * Actions: Discrete(4) = STOP, MOVE_FORWARD (0.25 m), TURN_LEFT (10°), TURN_RIGHT (10°); with
+ * `continuous: true`, Box([−maxLinear, −maxAngular], [maxLinear, maxAngular]) = [m/s, rad/s] held
+ * for one control interval (continuous control has no STOP: tasks end on success instead).
+ *
+ * Seeding: `reset({ seed })` reseeds the env's stream (scene choice, episode sampling, actuation
+ * and sensor noise); the first reset without a seed draws one from the OS, as Gymnasium does.
+ * `reset({ options: { episode } })` runs a fixed dataset episode (see episodes.ts).
+ */
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
+import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
+import { Rng } from '../src/core/Rng.js';
+import { Box, Dict, Discrete } from '../src/core/spaces.js';
+import { allocateFrame, Camera, type CameraConfig, type CameraFrame, DEFAULT_CAMERA } from '../src/render/Camera.js';
+import { Lidar, type LidarConfig } from '../src/render/Lidar.js';
+import { RenderScene } from '../src/render/RenderScene.js';
+import { GeodesicField } from '../src/sim/GeodesicField.js';
+import { generateScene, type GeneratorName } from '../src/sim/generators/index.js';
+import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
+import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig, wrapAngle } from '../src/sim/PhysicsWorld.js';
+import type { SceneSpec } from '../src/sim/SceneSpec.js';
+import { type EpisodeSpec, parseEpisode, SCENE_SPLITS, type Split } from './episodes.js';
+import { EpisodeMetrics, type NavMetrics } from './metrics.js';
+
+export const SENSORS = ['rgb', 'depth', 'semantic', 'pointgoal', 'objectgoal', 'gps', 'compass', 'collision', 'lidar'] as const;
+export type SensorName = (typeof SENSORS)[number];
+const CAMERA_SENSORS: readonly SensorName[] = ['rgb', 'depth', 'semantic'];
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const cameraSchema = z
+  .object({
+    width: z.number().int().min(1),
+    height: z.number().int().min(1),
+    hfov: finite,
+    mountHeight: finite,
+    pitch: finite,
+    near: finite,
+    far: finite,
+    depthNoise: finite,
+    rgbNoise: finite,
+    fog: z.boolean(),
+    fogDensity: finite,
+  })
+  .partial()
+  .strict();
+
+/** Options every task accepts (validated with zod at `make`; a bad one is a UsageError naming it). */
+export const navOptionsSchema = z
+  .object({
+    /** Truncate after this many steps (set by the registry). */
+    maxEpisodeSteps: z.number().int().min(1),
+    /** Observation keys, see the table above. */
+    sensors: z.array(z.enum(SENSORS)).min(1),
+    /** Camera settings (rgb/depth/semantic follow `sensors`). */
+    camera: cameraSchema.default({}),
+    /** Shorthand for camera width = height (pixels), or [width, height]. */
+    cameraSize: z.union([z.number().int().min(1), z.tuple([z.number().int().min(1), z.number().int().min(1)])]).optional(),
+    lidar: z.object({ beams: z.number().int(), arc: finite, mountHeight: finite, maxRange: finite, noise: finite }).partial().strict().default({}),
+    robot: z
+      .object({ radius: finite, height: finite, forwardStep: finite, turnStep: finite, maxLinear: finite, maxAngular: finite, controlInterval: finite, substeps: z.number().int(), actuationNoise: finite })
+      .partial()
+      .strict()
+      .default({}),
+    /** Velocity actions instead of the four discrete ones. */
+    continuous: z.boolean().default(false),
+    /** Which scene seeds to draw from: train / val / test are disjoint ranges (see episodes.ts). */
+    split: z.enum(['train', 'val', 'test']).default('train'),
+    /** Episodes run in one scene before the next is generated (scene generation is the slow part of reset). */
+    episodesPerScene: z.number().int().min(1).default(4),
+    /** Extra generator options (sizes, randomisation, dynamic obstacles). */
+    scene: z.record(z.string(), z.unknown()).default({}),
+    /** Reward per step (the slack that makes shorter episodes better). */
+    slackReward: finite.default(-0.01),
+    /** Reward on success. */
+    successReward: finite.default(2.5),
+    /** Subtracted on every step that touches something. */
+    collisionPenalty: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(0),
+    /** End the episode as soon as the task succeeds, without STOP (always so with continuous actions). */
+    endOnSuccess: z.boolean().default(false),
+    /** Range (m) that bounds the pointgoal distance and gps observations. */
+    range: finite.refine((v) => v > 0, 'expected a number > 0').default(20),
+  })
+  .strict();
+
+export type NavOptions = z.input<typeof navOptionsSchema>;
+export type NavConfig = z.output<typeof navOptionsSchema>;
+
+/** A task's fixed choices, given by the subclass. */
+export interface TaskDefinition {
+  /** The registry id, for error messages. */
+  id: string;
+  generator: GeneratorName;
+  /** Generator options the task always sets (e.g. ObjectNav's objects), merged under `scene`. */
+  sceneOptions?: Record<string, unknown>;
+  /** Does STOP end the episode? (PointNav, ObjectNav: yes; Explore, TMaze: STOP stands still.) */
+  stopEnds: boolean;
+  /** Goal-observation spaces the task adds (objectgoal). */
+  extraSpaces?: Record<string, Box>;
+}
+
+/** The outcome of a step as the task sees it. */
+export interface TaskStep {
+  reward: number;
+  terminated: boolean;
+  success: boolean;
+}
+
+/** Everything a loaded scene needs, cached while episodes stay in it. */
+interface LoadedScene {
+  seed: number;
+  spec: SceneSpec;
+  world: PhysicsWorld;
+  grid: OccupancyGrid;
+  /** Cells of the largest connected free region (where episodes start and end). */
+  reachable: Int32Array;
+  renderScene: RenderScene | null;
+}
+
+export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8Array>, Action> {
+  readonly observationSpace: Dict;
+  readonly actionSpace: Box | Discrete;
+  readonly config: NavConfig;
+  readonly robot: RobotConfig;
+  readonly task: TaskDefinition;
+
+  // ---- state visible to privileged users (oracle, viewer, recorder) ----
+  /** The current scene. */
+  scene!: SceneSpec;
+  world!: PhysicsWorld;
+  grid!: OccupancyGrid;
+  /** Distance field of the current episode's goal set (null before the first reset). */
+  geodesic: GeodesicField | null = null;
+  /** Ray-casting scene for the camera and lidar (null when no camera or lidar is configured). */
+  renderScene: RenderScene | null = null;
+  /** The running episode. */
+  episode!: EpisodeSpec;
+  /** Geodesic distance (m) to the goal set after the last step. */
+  distanceToGoal = Infinity;
+
+  protected readonly rng = new Rng(0);
+  protected readonly noiseRng = new Rng(0);
+  protected readonly metrics = new EpisodeMetrics();
+  protected readonly obs: Record<string, Float32Array | Uint8Array> = {};
+  private readonly camera: Camera | null;
+  private readonly frame: CameraFrame | null;
+  private readonly lidar: Lidar | null;
+  private loaded: LoadedScene | null = null;
+  private episodesInScene = 0;
+  private seeded = false;
+  private started = false;
+  private done = false;
+  private t = 0;
+  private collidedLast = false;
+
+  constructor(task: TaskDefinition, options: Record<string, unknown>, defaults: Partial<NavOptions>) {
+    this.task = task;
+    this.config = parseOptions(task.id, navOptionsSchema, { ...defaults, ...options });
+    const c = this.config;
+    this.robot = { ...DEFAULT_ROBOT, ...c.robot };
+
+    const usesCamera = c.sensors.some((s) => CAMERA_SENSORS.includes(s));
+    const size = c.cameraSize === undefined ? {} : typeof c.cameraSize === 'number' ? { width: c.cameraSize, height: c.cameraSize } : { width: c.cameraSize[0], height: c.cameraSize[1] };
+    const cameraConfig: Partial<CameraConfig> = { ...c.camera, ...size, rgb: c.sensors.includes('rgb'), depth: c.sensors.includes('depth'), semantic: c.sensors.includes('semantic') };
+    this.camera = usesCamera ? new Camera(cameraConfig) : null;
+    this.frame = this.camera ? allocateFrame(this.camera.config) : null;
+    this.lidar = c.sensors.includes('lidar') ? new Lidar(c.lidar as Partial<LidarConfig>) : null;
+
+    const cam = this.camera?.config ?? DEFAULT_CAMERA;
+    const spaces: Record<string, Box> = {};
+    for (const sensor of SENSORS) {
+      if (!c.sensors.includes(sensor)) continue;
+      switch (sensor) {
+        case 'rgb':
+          spaces.rgb = new Box(0, 255, [cam.height, cam.width, 3], 'uint8');
+          this.obs.rgb = this.frame!.rgb!;
+          break;
+        case 'depth':
+          spaces.depth = new Box(0, cam.far, [cam.height, cam.width, 1]);
+          this.obs.depth = this.frame!.depth!;
+          break;
+        case 'semantic':
+          spaces.semantic = new Box(0, 255, [cam.height, cam.width, 1], 'uint8');
+          this.obs.semantic = this.frame!.semantic!;
+          break;
+        case 'pointgoal':
+          spaces.pointgoal = new Box([0, -Math.PI], [c.range, Math.PI], [2]);
+          break;
+        case 'objectgoal': {
+          const extra = task.extraSpaces?.objectgoal;
+          if (!extra) throw new UsageError(`${task.id}: sensor "objectgoal" needs an ObjectNav task`);
+          spaces.objectgoal = extra;
+          break;
+        }
+        case 'gps':
+          spaces.gps = new Box(-c.range, c.range, [2]);
+          break;
+        case 'compass':
+          spaces.compass = new Box(-Math.PI, Math.PI, [1]);
+          break;
+        case 'collision':
+          spaces.collision = new Box(0, 1, [1]);
+          break;
+        case 'lidar': {
+          const l = this.lidar!.config;
+          spaces.lidar = new Box(0, l.maxRange, [l.beams]);
+          break;
+        }
+      }
+      if (!(sensor in this.obs)) this.obs[sensor] = spaces[sensor]!.dtype === 'uint8' ? new Uint8Array(spaces[sensor]!.size) : new Float32Array(spaces[sensor]!.size);
+    }
+    this.observationSpace = new Dict(spaces);
+    this.actionSpace = c.continuous ? new Box([-this.robot.maxLinear, -this.robot.maxAngular], [this.robot.maxLinear, this.robot.maxAngular], [2]) : new Discrete(4);
+  }
+
+  // ---- what a task defines ----------------------------------------------------------------
+
+  /**
+   * Draw an episode in the loaded scene (`this.scene`, `this.grid`, `this.reachableCells()`), or
+   * null when this scene has none that passes the task's filters.
+   */
+  protected abstract sampleInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null;
+  /** Goal points [x, z] (m) of an episode in the loaded scene, for the geodesic field. */
+  protected abstract goalPoints(episode: EpisodeSpec): Array<[number, number]>;
+  /** Called at reset once the robot is placed and the field computed: task state and goal observations. */
+  protected abstract beginTask(episode: EpisodeSpec): void;
+  /** Reward, termination and success of the step just taken (`stopped`: the action was STOP). */
+  protected abstract evaluateStep(stopped: boolean, previousDistance: number): TaskStep;
+  /** The goal set [x, z] (m) of an episode in the loaded scene (planners such as the oracle use it). */
+  goalPointsOf(episode: EpisodeSpec): Array<[number, number]> {
+    return this.goalPoints(episode);
+  }
+  /** Would STOP succeed now? (Baselines such as the oracle ask; tasks without STOP answer false.) */
+  abstract atGoal(): boolean;
+  /** Task metrics added to the final info (beside NavMetrics). */
+  protected taskMetrics(): Record<string, number> {
+    return {};
+  }
+
+  // ---- Env --------------------------------------------------------------------------------
+
+  reset(args: ResetArgs = {}): ResetResult<Record<string, Float32Array | Uint8Array>> {
+    if (args.seed !== undefined) {
+      if (!Number.isInteger(args.seed)) throw new UsageError(`${this.task.id}.reset: seed must be an integer, got ${args.seed}`);
+      this.reseed(args.seed);
+    } else if (!this.seeded) {
+      this.reseed(randomInt(0, 2 ** 31));
+    }
+    const options = args.options ?? {};
+    for (const key of Object.keys(options)) {
+      if (key !== 'episode') throw new UsageError(`${this.task.id}.reset: unknown option "${key}" (known: episode)`);
+    }
+    const episode = options.episode === undefined ? this.sampleEpisode() : parseEpisode(options.episode, `${this.task.id}.reset options.episode`);
+    this.startEpisode(episode);
+    return { obs: this.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
+  }
+
+  step(action: Action): StepResult<Record<string, Float32Array | Uint8Array>> {
+    const why = this.actionSpace.explain(action);
+    if (why !== null) throw new SpaceError(`${this.task.id}: action ${describeValue(action)} is not in the action space ${this.actionSpace.toString()}: ${why}`);
+    if (!this.started) throw new EnvStateError(`${this.task.id}: step() before reset()`);
+    if (this.done) throw new EnvStateError(`${this.task.id}: step() after the episode ended; call reset() first`);
+
+    // STOP ends the episode where it means "I am there"; elsewhere it stands still while the world moves on.
+    const stopped = action === DiscreteAction.STOP && this.task.stopEnds;
+    if (typeof action === 'number') {
+      if (!stopped) this.world.stepDiscrete(action, this.noiseRng);
+    } else {
+      this.world.stepVelocity(action[0]!, action[1]!, this.noiseRng);
+    }
+    this.t++;
+    const pose = this.world.pose;
+    this.collidedLast = !stopped && this.world.collided;
+    this.metrics.record(pose.x, pose.z, this.collidedLast);
+    const previous = this.distanceToGoal;
+    this.distanceToGoal = this.geodesic!.distance(pose.x, pose.z);
+    const outcome = this.evaluateStep(stopped, previous);
+    const reward = outcome.reward - (this.collidedLast ? this.config.collisionPenalty : 0);
+    const truncated = !outcome.terminated && this.t >= this.config.maxEpisodeSteps;
+    this.done = outcome.terminated || truncated;
+    this.observe();
+    const info: Info = { distanceToGoal: this.distanceToGoal, collided: this.collidedLast };
+    if (this.done) Object.assign(info, this.finalMetrics(outcome.success), this.taskMetrics());
+    return { obs: this.obs, reward, terminated: outcome.terminated, truncated, info };
+  }
+
+  close(): void {
+    this.loaded = null;
+    this.started = false;
+  }
+
+  // ---- episodes and scenes ----------------------------------------------------------------
+
+  /**
+   * Draw the next training episode: a scene seed from this env's split (kept for
+   * `episodesPerScene` episodes), then an episode in it; scenes without a valid episode are skipped.
+   */
+  sampleEpisode(): EpisodeSpec {
+    const [first, count] = SCENE_SPLITS[this.config.split as Split];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const keep = this.loaded !== null && this.episodesInScene < this.config.episodesPerScene && attempt === 0;
+      const seed = keep ? this.loaded!.seed : first + this.rng.int(count);
+      if (!keep) this.episodesInScene = 0;
+      this.loadScene(seed);
+      const episode = this.sampleInScene(seed, this.rng);
+      if (episode) return episode;
+    }
+    throw new Error(`${this.task.id}: no valid episode in 50 scenes of the ${this.config.split} split; the task's distance filters may be too strict for these scene options`);
+  }
+
+  /** Draw an episode in the scene of `sceneSeed` (used by the episode-dataset writer); null if it has none. */
+  sampleEpisodeInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null {
+    this.loadScene(sceneSeed);
+    return this.sampleInScene(sceneSeed, rng);
+  }
+
+  /** Make the scene of `seed` current (generated once and reused while episodes stay in it). */
+  protected loadScene(seed: number): void {
+    if (this.loaded?.seed === seed) return;
+    const spec = generateScene(this.task.generator, { ...this.task.sceneOptions, ...this.config.scene, seed });
+    const world = new PhysicsWorld(spec, this.robot);
+    const grid = OccupancyGrid.fromScene(spec, { inflate: this.robot.radius, robotHeight: this.robot.height });
+    const { labels, sizes } = grid.components();
+    let best = 0;
+    for (let k = 1; k < sizes.length; k++) if (sizes[k]! > sizes[best]!) best = k;
+    const reachable = new Int32Array(sizes[best] ?? 0);
+    let n = 0;
+    for (let i = 0; i < labels.length; i++) if (labels[i] === best) reachable[n++] = i;
+    const renderScene = this.camera || this.lidar ? RenderScene.fromSpec(spec) : null;
+    this.loaded = { seed, spec, world, grid, reachable, renderScene };
+    this.scene = spec;
+    this.world = world;
+    this.grid = grid;
+    this.renderScene = renderScene;
+  }
+
+  /** Flat grid indices of the largest connected free region of the loaded scene. */
+  protected reachableCells(): Int32Array {
+    return this.loaded!.reachable;
+  }
+
+  private startEpisode(episode: EpisodeSpec): void {
+    this.loadScene(episode.sceneSeed);
+    this.episodesInScene++;
+    this.episode = episode;
+    this.geodesic = GeodesicField.compute(this.grid, this.goalPoints(episode));
+    this.world.reset({ position: [...episode.start.position], yaw: episode.start.yaw }, this.noiseRng);
+    const pose = this.world.pose;
+    this.distanceToGoal = this.geodesic.distance(pose.x, pose.z);
+    this.metrics.begin(pose.x, pose.z, this.distanceToGoal);
+    this.t = 0;
+    this.collidedLast = false;
+    this.started = true;
+    this.done = false;
+    this.beginTask(episode);
+    this.observe();
+    this.checkCameraSeesSomething();
+  }
+
+  private reseed(seed: number): void {
+    this.rng.reseed(seed);
+    // A separate stream for noise, so turning actuation/sensor noise on never changes which episodes are drawn.
+    this.noiseRng.reseed(seed ^ 0x5bd1e995);
+    this.seeded = true;
+    this.loaded = null;
+    this.episodesInScene = 0;
+  }
+
+  private finalMetrics(success: boolean): NavMetrics {
+    return this.metrics.finish(success, this.distanceToGoal);
+  }
+
+  // ---- observations -----------------------------------------------------------------------
+
+  /** Step count of the running episode. */
+  get steps(): number {
+    return this.t;
+  }
+
+  private observe(): void {
+    const pose = this.world.pose;
+    const pose0 = this.episode.start;
+    if (this.camera) {
+      this.syncDynamicBodies();
+      this.camera.render(this.renderScene!, pose, this.frame!, this.noiseRng);
+    }
+    if (this.lidar) {
+      if (!this.camera) this.syncDynamicBodies();
+      this.lidar.scan(this.renderScene!, pose, this.obs.lidar as Float32Array, this.noiseRng);
+    }
+    const range = this.config.range;
+    const pg = this.obs.pointgoal as Float32Array | undefined;
+    if (pg) {
+      const [gx, gz] = this.pointGoal();
+      pg[0] = Math.min(range, Math.hypot(gx - pose.x, gz - pose.z));
+      pg[1] = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
+    }
+    const gps = this.obs.gps as Float32Array | undefined;
+    if (gps) {
+      // Start frame: forward = (cos y0, −sin y0), left = (−sin y0, −cos y0) in world (x, z).
+      const dx = pose.x - pose0.position[0];
+      const dz = pose.z - pose0.position[1];
+      const c = Math.cos(pose0.yaw);
+      const s = Math.sin(pose0.yaw);
+      gps[0] = clamp(dx * c - dz * s, -range, range);
+      gps[1] = clamp(-dx * s - dz * c, -range, range);
+    }
+    const compass = this.obs.compass as Float32Array | undefined;
+    if (compass) compass[0] = wrapAngle(pose.yaw - pose0.yaw);
+    const collision = this.obs.collision as Float32Array | undefined;
+    if (collision) collision[0] = this.collidedLast ? 1 : 0;
+  }
+
+  /** The point the pointgoal sensor reports (PointNav's goal; other tasks their nearest goal). */
+  protected pointGoal(): [number, number] {
+    return this.goalPoints(this.episode)[0]!;
+  }
+
+  private syncDynamicBodies(): void {
+    const poses = this.world.dynamicPoses;
+    for (let i = 0; i < this.scene.dynamic.length; i++) {
+      this.renderScene!.setDynamicPose(i, poses[4 * i]!, poses[4 * i + 1]!, poses[4 * i + 2]!, poses[4 * i + 3]!);
+    }
+  }
+
+  /**
+   * A camera that sees one value everywhere is misconfigured (mounted above the ceiling, clipped
+   * away by near/far, pitched into the floor). A wall filling the view is legitimate, so look in
+   * three more directions before failing.
+   */
+  private checkCameraSeesSomething(): void {
+    if (!this.camera || !uniformFrame(this.frame!)) return;
+    const probe = allocateFrame(this.camera.config);
+    const pose = this.world.pose;
+    for (let k = 1; k < 4; k++) {
+      this.camera.render(this.renderScene!, { x: pose.x, z: pose.z, yaw: pose.yaw + (k * Math.PI) / 2 }, probe);
+      if (!uniformFrame(probe)) return;
+    }
+    const which = this.frame!.depth ? `depth ${this.frame!.depth[0]} m` : this.frame!.rgb ? `rgb ${this.frame!.rgb[0]}` : `semantic ${this.frame!.semantic![0]}`;
+    throw new UsageError(
+      `${this.task.id}: every camera pixel reads ${which} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
+    );
+  }
+}
+
+/** Validate options with a zod schema; the first problem becomes one UsageError naming the option. */
+export function parseOptions<S extends z.ZodType>(id: string, schema: S, options: unknown): z.output<S> {
+  const result = schema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1) || '(options)';
+    throw new UsageError(`${id} option ${where}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+function uniformFrame(frame: CameraFrame): boolean {
+  const arrays = [frame.depth, frame.rgb, frame.semantic].filter((a): a is Float32Array | Uint8Array => a !== null);
+  return arrays.every((a) => {
+    const first = a[0];
+    for (let i = 1; i < a.length; i++) if (a[i] !== first) return false;
+    return true;
+  });
+}
+
+function describeValue(x: unknown): string {
+  if (ArrayBuffer.isView(x) || Array.isArray(x)) return `[${Array.from(x as ArrayLike<unknown>, String).join(', ')}]`;
+  if (typeof x === 'string') return JSON.stringify(x);
+  return String(x);
+}
+
+/** Helpers for tasks: grid cell → world point (m). */
+export function cellCenter(grid: OccupancyGrid, cell: number): [number, number] {
+  const r = (cell / grid.cols) | 0;
+  return [grid.centerX(cell - r * grid.cols), grid.centerZ(r)];
+}

@@ -1,0 +1,124 @@
+/**
+ * Episode datasets: fixed lists of episodes that evaluations replay exactly.
+ *
+ * An episode is { sceneSeed, start: { position [x, z] m, yaw rad }, goal?: [x, z] m, category?: name,
+ * geodesicDistance m }: the scene is regenerated from its seed, so a dataset stays small. Scene seeds
+ * come from disjoint ranges per split (`SCENE_SPLITS`), so test layouts are never seen in training.
+ *
+ * File format (JSON, version 1): { version, env, split, seed, episodes: [...] }. Writes are atomic.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import { FileFormatError, UsageError } from '../src/core/errors.js';
+import { Rng } from '../src/core/Rng.js';
+
+export const EPISODE_FILE_VERSION = 1;
+
+export type Split = 'train' | 'val' | 'test';
+export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
+
+/** [first scene seed, number of seeds] per split: disjoint ranges. */
+export const SCENE_SPLITS: Readonly<Record<Split, readonly [number, number]>> = {
+  train: [0, 1_000_000],
+  val: [1_000_000, 10_000],
+  test: [1_010_000, 10_000],
+};
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+
+export const EpisodeSchema = z
+  .object({
+    /** Seed of the generated scene. */
+    sceneSeed: z.number().int(),
+    /** Robot start: ground position [x, z] (m) and heading (rad). */
+    start: z.object({ position: z.tuple([finite, finite]), yaw: finite }).strict(),
+    /** PointNav/TMaze goal point [x, z] (m). */
+    goal: z.tuple([finite, finite]).optional(),
+    /** ObjectNav goal category name. */
+    category: z.string().optional(),
+    /** Shortest-path length from the start to the goal set (m). */
+    geodesicDistance: finite.refine((v) => v >= 0, 'expected a number ≥ 0'),
+  })
+  .strict();
+
+export type EpisodeSpec = z.infer<typeof EpisodeSchema>;
+
+export const EpisodeFileSchema = z
+  .object({
+    version: z.literal(EPISODE_FILE_VERSION),
+    env: z.string(),
+    split: z.enum(['train', 'val', 'test']),
+    seed: z.number().int(),
+    episodes: z.array(EpisodeSchema),
+  })
+  .strict();
+
+export type EpisodeFile = z.infer<typeof EpisodeFileSchema>;
+
+/** Validate one episode; a bad one is a UsageError naming the field. */
+export function parseEpisode(input: unknown, source = 'episode'): EpisodeSpec {
+  const result = EpisodeSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new UsageError(`${source}${formatPath(issue.path)}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Whatever can draw an episode in the scene of a seed (every NavEnv). */
+export interface EpisodeSampler {
+  sampleEpisodeInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null;
+}
+
+/**
+ * `count` episodes of a split, one per scene: scene seeds run consecutively through the split's
+ * range from an offset drawn from `seed`; a scene without a valid episode is skipped. Each scene's
+ * episode draws from its own stream (seeded by scene seed and `seed`), so one seed → one dataset.
+ */
+export function generateEpisodes(sampler: EpisodeSampler, split: Split, count: number, seed: number): EpisodeSpec[] {
+  if (!Number.isInteger(count) || count < 1) throw new UsageError(`episode count must be a positive integer, got ${count}`);
+  const [first, size] = SCENE_SPLITS[split];
+  const offset = new Rng(seed).int(size);
+  const episodes: EpisodeSpec[] = [];
+  const limit = Math.min(size, count * 4);
+  for (let k = 0; k < limit && episodes.length < count; k++) {
+    const sceneSeed = first + ((offset + k) % size);
+    const episode = sampler.sampleEpisodeInScene(sceneSeed, new Rng((sceneSeed * 0x9e3779b1) ^ seed));
+    if (episode) episodes.push(episode);
+  }
+  if (episodes.length < count) throw new Error(`only ${episodes.length} of ${count} valid episodes in ${limit} ${split} scenes; relax the distance filters`);
+  return episodes;
+}
+
+/** Write a dataset atomically (temp file + rename). */
+export function writeEpisodeFile(path: string, file: EpisodeFile): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Read and validate a dataset; a missing file is a UsageError, a malformed one a FileFormatError naming the field. */
+export function readEpisodeFile(path: string): EpisodeFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read episode file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new FileFormatError(path, `not JSON (${(err as Error).message})`);
+  }
+  const result = EpisodeFileSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new FileFormatError(path, `${formatPath(issue.path).slice(1) || '(root)'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
