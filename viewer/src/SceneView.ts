@@ -20,6 +20,8 @@ const ROBOT_HEIGHT = 0.6;
 const TRAIL_CAPACITY = 20_000;
 /** Trail height above the floor (m), so it is not hidden in the floor texture. */
 const TRAIL_Y = 0.02;
+/** Trail dot diameter (m). */
+const TRAIL_DOT = 0.08;
 /** Follow camera: distance behind and height above the robot (m), smoothing per frame. */
 const FOLLOW_BACK = 2.2;
 const FOLLOW_UP = 1.6;
@@ -62,7 +64,10 @@ export class SceneView {
     geometry.setDrawRange(0, 0);
     this.trail = new THREE.Line(geometry, new THREE.LineBasicMaterial({ color: 0xffb020 }));
     this.trail.frustumCulled = false;
-    this.scene.add(this.trail);
+    // WebGL lines are 1 px wide whatever the zoom: a dot per step (sized in metres) keeps the path visible.
+    const dots = new THREE.Points(geometry, new THREE.PointsMaterial({ color: 0xffb020, size: TRAIL_DOT, sizeAttenuation: true }));
+    dots.frustumCulled = false;
+    this.scene.add(this.trail, dots);
     this.camera.position.set(6, 8, 6);
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();

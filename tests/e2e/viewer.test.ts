@@ -1,0 +1,169 @@
+/**
+ * End to end in a real browser: Debian's chromium (headless, software WebGL through SwiftShader)
+ * driven by playwright-core opens the viewer
+ *   1. on a replay served by `robonav view file.rec`: the scene appears, the canvas is not blank,
+ *      the HUD's step counter advances;
+ *   2. in play mode: a key press moves the robot.
+ * Screenshots go to test-output/. Without /usr/bin/chromium the suite is skipped with a printed
+ * reason, except under CI (CI set), where it fails: install it with `apt-get install -y chromium`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Env, Observation } from '../../src/core/Env.js';
+import { streamerFor } from '../../src/server/EpisodeStreamer.js';
+import { PlaySession } from '../../src/server/PlaySession.js';
+import { RecordingWriter } from '../../src/server/Recording.js';
+import { ViewerServer } from '../../src/server/ViewerServer.js';
+import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser tests need it (apt-get install -y chromium)`);
+  console.log(`tests/e2e/viewer.test.ts: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`);
+}
+
+const root = new URL('../..', import.meta.url).pathname;
+const outDir = join(root, 'test-output');
+const work = mkdtempSync(join(tmpdir(), 'robonav-e2e-'));
+let browser: BrowserContext;
+let viewProcess: ChildProcess | null = null;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  mkdirSync(outDir, { recursive: true });
+  // A fresh profile per run: playwright takes it as launchPersistentContext's first argument.
+  browser = await chromium.launchPersistentContext(join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    viewport: { width: 1100, height: 700 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (viewProcess && viewProcess.exitCode === null) viewProcess.kill('SIGTERM');
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Spawn `robonav view` and resolve with the URL it prints. */
+function startView(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'view', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    viewProcess = child;
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`robonav view exited with ${code}: ${err}`)));
+  });
+}
+
+/** Variance of the luminance of a PNG screenshot: ~0 for a blank (single-colour) canvas. */
+function lumaVariance(png: Buffer): number {
+  const img = PNG.sync.read(png);
+  let sum = 0;
+  let sumSq = 0;
+  const n = img.width * img.height;
+  for (let i = 0; i < n; i++) {
+    const y = 0.299 * img.data[4 * i]! + 0.587 * img.data[4 * i + 1]! + 0.114 * img.data[4 * i + 2]!;
+    sum += y;
+    sumSq += y * y;
+  }
+  return sumSq / n - (sum / n) ** 2;
+}
+
+async function openViewer(url: string): Promise<Page> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.robonav?.connected === true, null, { timeout: 15_000 }).catch((e: unknown) => {
+    throw new Error(`viewer did not connect (${problems.join('; ')}): ${String(e)}`);
+  });
+  return page;
+}
+
+describe.skipIf(!haveChromium)('viewer in chromium', () => {
+  it('replays a recording: scene drawn, canvas not blank, HUD step advances', async () => {
+    const inner = new FakeNavEnv();
+    const streamer = streamerFor(inner, { task: 'Fake-v0' });
+    const writer = new RecordingWriter({ source: 'e2e', task: 'Fake-v0', actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'], frames: ['rgb'] });
+    streamer.addSink(writer);
+    const env = streamer.wrap(inner);
+    env.reset();
+    for (const a of scriptedActions()) env.step(a);
+    const file = join(work, 'e2e.rec');
+    writer.save(file);
+
+    const page = await openViewer(await startView(file));
+    await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.framesRendered > 0, null, { timeout: 15_000 });
+    await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
+    const first = Number(await page.textContent('#hud-step'));
+    await page.waitForFunction((n) => Number(document.getElementById('hud-step')!.textContent) > n, first, { timeout: 15_000 });
+    const later = Number(await page.textContent('#hud-step'));
+    expect(later).toBeGreaterThan(first);
+    expect(await page.textContent('#hud-mode')).toBe('replay');
+    // The agent's camera panel shows frames (RGB is on by default when the server offers frames).
+    await page.waitForFunction(() => window.robonav.cameraFrames > 0, null, { timeout: 15_000 });
+
+    const canvas = await page.locator('#scene').screenshot();
+    expect(lumaVariance(canvas)).toBeGreaterThan(50);
+    await page.screenshot({ path: join(outDir, 'viewer-replay.png') });
+    await page.close();
+  });
+
+  it('play mode: a key press moves the robot', async () => {
+    const inner = new FakeNavEnv();
+    const streamer = streamerFor(inner, { task: 'Fake-v0' });
+    const session = new PlaySession(streamer, streamer.wrap(inner) as Env<Observation, number>, 'Fake-v0', 0);
+    const server = await ViewerServer.start(session, { port: 0, staticDir: join(root, 'dist/viewer') });
+    try {
+      const page = await openViewer(server.url);
+      await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.mode === 'play', null, { timeout: 15_000 });
+      expect(await page.isVisible('#play-help')).toBe(true);
+      await page.locator('#scene').click();
+      await page.keyboard.press('w');
+      await page.waitForFunction(() => window.robonav.steps >= 1, null, { timeout: 15_000 });
+      const pose = await page.evaluate(() => window.robonav.pose!);
+      // The fake env's start is (1, 1) facing +x; MOVE_FORWARD moves 0.25 m.
+      expect(pose.x).toBeCloseTo(1.25, 9);
+      expect(pose.z).toBeCloseTo(1, 9);
+      await page.keyboard.press('ArrowLeft');
+      await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
+      expect((await page.evaluate(() => window.robonav.pose!)).yaw).toBeCloseTo(Math.PI / 18, 9);
+      expect(inner.world.pose.x).toBeCloseTo(1.25, 9);
+      expect(await page.textContent('#hud-action')).toBe('TURN_LEFT');
+      await page.screenshot({ path: join(outDir, 'viewer-play.png') });
+      await page.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+declare global {
+  interface Window {
+    robonav: { connected: boolean; mode: string; scenes: number; steps: number; framesRendered: number; cameraFrames: number; pose: { x: number; z: number; yaw: number } | null };
+  }
+}
