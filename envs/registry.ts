@@ -12,6 +12,7 @@
  */
 import type { Env } from '../src/core/Env.js';
 import { UsageError } from '../src/core/errors.js';
+import { ObjectNav } from './ObjectNav.js';
 import { PointNav } from './PointNav.js';
 
 /** Options given to an env factory: the caller's options plus the registered episode limit. */
@@ -78,4 +79,14 @@ registerEnv('Maze-v0', {
   description: 'PointGoal navigation through a 7×7 maze of 1 m cells; depth 64×64 + pointgoal',
   maxEpisodeSteps: 500,
   create: (o) => new PointNav('Maze-v0', 'maze', o, { sensors: ['depth', 'pointgoal'], minGoalDistance: 2, minGeodesicRatio: 1.1 }),
+});
+registerEnv('ObjectNav-v0', {
+  description: 'find any instance of a named category (9 kinds) in a rooms apartment; rgb + depth 64×64, objectgoal, gps, compass',
+  maxEpisodeSteps: 500,
+  create: (o) => new ObjectNav('ObjectNav-v0', 'rooms', o, { sensors: ['rgb', 'depth', 'objectgoal', 'gps', 'compass'] }),
+});
+registerEnv('ObjectNav-Easy-v0', {
+  description: 'find a chair, plant or ball in a 5×5 m arena; rgb + depth 64×64, objectgoal, gps, compass',
+  maxEpisodeSteps: 200,
+  create: (o) => new ObjectNav('ObjectNav-Easy-v0', 'arena', o, { sensors: ['rgb', 'depth', 'objectgoal', 'gps', 'compass'], categories: ['chair', 'plant', 'ball'] }),
 });
