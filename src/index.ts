@@ -19,3 +19,4 @@ export { PROTOCOL_VERSION, type ServerMessage, type ClientMessage, type StepMess
 export { Recording, RecordedEpisode, RecordingWriter, RECORDING_VERSION, type RecordingHeader } from './server/Recording.js';
 export { EpisodeStreamer, streamerFor, type EpisodeSink, type ViewableEnv } from './server/EpisodeStreamer.js';
 export { LiveViewer, attachViewer, type LiveViewerOptions } from './server/LiveViewer.js';
+export { PhysicsWorld, DEFAULT_ROBOT, DiscreteAction, type RobotConfig } from './sim/PhysicsWorld.js';
