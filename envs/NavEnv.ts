@@ -294,7 +294,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.collidedLast = !stopped && this.world.collided;
     this.metrics.record(pose.x, pose.z, this.collidedLast);
     const previous = this.distanceToGoal;
-    this.distanceToGoal = this.geodesic!.distance(pose.x, pose.z);
+    this.distanceToGoal = this.geodesic ? this.geodesic.distance(pose.x, pose.z) : 0;
     const outcome = this.evaluateStep(stopped, previous);
     const reward = outcome.reward - (this.collidedLast ? this.config.collisionPenalty : 0);
     const truncated = !outcome.terminated && this.t >= this.config.maxEpisodeSteps;
@@ -364,10 +364,12 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.loadScene(episode.sceneSeed);
     this.episodesInScene++;
     this.episode = episode;
-    this.geodesic = GeodesicField.compute(this.grid, this.goalPoints(episode));
+    const goals = this.goalPoints(episode);
+    // A task without goals (Explore) has no field; its distance to goal reads 0.
+    this.geodesic = goals.length > 0 ? GeodesicField.compute(this.grid, goals) : null;
     this.world.reset({ position: [...episode.start.position], yaw: episode.start.yaw }, this.noiseRng);
     const pose = this.world.pose;
-    this.distanceToGoal = this.geodesic.distance(pose.x, pose.z);
+    this.distanceToGoal = this.geodesic ? this.geodesic.distance(pose.x, pose.z) : 0;
     this.metrics.begin(pose.x, pose.z, this.distanceToGoal);
     this.t = 0;
     this.collidedLast = false;
@@ -388,7 +390,10 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   }
 
   private finalMetrics(success: boolean): NavMetrics {
-    return this.metrics.finish(success, this.distanceToGoal);
+    const metrics = this.metrics.finish(success, this.distanceToGoal);
+    // Without a goal there is no shortest path to be efficient against.
+    if (this.geodesic === null) metrics.spl = metrics.softSpl = 0;
+    return metrics;
   }
 
   // ---- observations -----------------------------------------------------------------------

@@ -114,6 +114,10 @@ export class PointNav extends NavEnv {
 
   protected beginTask(): void {}
 
+  protected override pointGoal(): [number, number] {
+    return this.episode.goal!;
+  }
+
   atGoal(): boolean {
     return this.distanceToGoal <= this.successDistance;
   }

@@ -12,8 +12,10 @@
  */
 import type { Env } from '../src/core/Env.js';
 import { UsageError } from '../src/core/errors.js';
+import { Explore } from './Explore.js';
 import { ObjectNav } from './ObjectNav.js';
 import { PointNav } from './PointNav.js';
+import { TMaze } from './TMaze.js';
 
 /** Options given to an env factory: the caller's options plus the registered episode limit. */
 export type EnvOptions = Record<string, unknown> & { maxEpisodeSteps: number };
@@ -89,4 +91,19 @@ registerEnv('ObjectNav-Easy-v0', {
   description: 'find a chair, plant or ball in a 5×5 m arena; rgb + depth 64×64, objectgoal, gps, compass',
   maxEpisodeSteps: 200,
   create: (o) => new ObjectNav('ObjectNav-Easy-v0', 'arena', o, { sensors: ['rgb', 'depth', 'objectgoal', 'gps', 'compass'], categories: ['chair', 'plant', 'ball'] }),
+});
+registerEnv('Explore-v0', {
+  description: 'cover as much reachable floor as possible in a rooms apartment; depth 64×64, gps, compass',
+  maxEpisodeSteps: 500,
+  create: (o) => new Explore('Explore-v0', 'rooms', o, { sensors: ['depth', 'gps', 'compass'] }),
+});
+registerEnv('Explore-Easy-v0', {
+  description: 'cover the floor of a 5×5 m arena; depth 64×64, gps, compass',
+  maxEpisodeSteps: 200,
+  create: (o) => new Explore('Explore-Easy-v0', 'arena', o, { sensors: ['depth', 'gps', 'compass'] }),
+});
+registerEnv('TMaze-v0', {
+  description: 'memory: a colour cue at the start says which arm of a T-maze holds the goal; rgb 32×32, compass',
+  maxEpisodeSteps: 100,
+  create: (o) => new TMaze('TMaze-v0', o, { sensors: ['rgb', 'compass'], cameraSize: 32, successReward: 1, episodesPerScene: 1 }),
 });
