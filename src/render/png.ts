@@ -1,0 +1,79 @@
+/**
+ * Frames as pictures for people: PNG encoding (pngjs), a depth colour map, a semantic palette.
+ * Not on the training path: these allocate freely.
+ */
+import { PNG } from 'pngjs';
+
+/** Encode an RGB (HWC, uint8) image as PNG bytes. */
+export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
+  if (rgb.length !== width * height * 3) throw new RangeError(`encodePng: expected ${width * height * 3} bytes of RGB, got ${rgb.length}`);
+  const png = new PNG({ width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length);
+  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+}
+
+/** Decode PNG bytes into RGB (HWC, uint8), dropping alpha. */
+export function decodePng(bytes: Buffer): { width: number; height: number; rgb: Uint8Array } {
+  const png = PNG.sync.read(bytes);
+  const rgb = new Uint8Array(png.width * png.height * 3);
+  for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+    rgb[i] = png.data[j]!;
+    rgb[i + 1] = png.data[j + 1]!;
+    rgb[i + 2] = png.data[j + 2]!;
+  }
+  return { width: png.width, height: png.height, rgb };
+}
+
+/** Control points of the turbo colour map (Mikhailov 2019), sampled at 9 even steps. */
+const TURBO = [
+  [0.19, 0.07, 0.23],
+  [0.27, 0.41, 0.89],
+  [0.16, 0.74, 0.92],
+  [0.19, 0.96, 0.6],
+  [0.64, 0.99, 0.24],
+  [0.94, 0.8, 0.22],
+  [0.98, 0.5, 0.13],
+  [0.82, 0.2, 0.03],
+  [0.48, 0.02, 0.01],
+];
+
+/** Depth (m) → RGB: near is blue, far is dark red (turbo map over [near, far]). */
+export function depthToRgb(depth: Float32Array, near: number, far: number): Uint8Array {
+  const out = new Uint8Array(depth.length * 3);
+  const last = TURBO.length - 1;
+  for (let i = 0; i < depth.length; i++) {
+    const v = Math.min(1, Math.max(0, (depth[i]! - near) / (far - near))) * last;
+    const k = Math.min(last - 1, Math.floor(v));
+    const f = v - k;
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(255 * (TURBO[k]![c]! + (TURBO[k + 1]![c]! - TURBO[k]![c]!) * f));
+  }
+  return out;
+}
+
+/** A distinct colour per id (id 0 = void is black): golden-angle hues. */
+export function paletteColor(id: number): [number, number, number] {
+  if (id === 0) return [0, 0, 0];
+  const hue = (id * 137.508) % 360;
+  const light = id % 2 === 0 ? 0.55 : 0.7;
+  return hslToRgb(hue, 0.75, light);
+}
+
+/** Category (or instance) ids → RGB through `paletteColor`. */
+export function semanticToRgb(ids: Uint8Array | Uint16Array): Uint8Array {
+  const out = new Uint8Array(ids.length * 3);
+  for (let i = 0; i < ids.length; i++) {
+    const [r, g, b] = paletteColor(ids[i]!);
+    out[i * 3] = r;
+    out[i * 3 + 1] = g;
+    out[i * 3 + 2] = b;
+  }
+  return out;
+}
+
+function hslToRgb(h: number, s: number, l: number): [number, number, number] {
+  const c = (1 - Math.abs(2 * l - 1)) * s;
+  const x = c * (1 - Math.abs(((h / 60) % 2) - 1));
+  const m = l - c / 2;
+  const [r, g, b] = h < 60 ? [c, x, 0] : h < 120 ? [x, c, 0] : h < 180 ? [0, c, x] : h < 240 ? [0, x, c] : h < 300 ? [x, 0, c] : [c, 0, x];
+  return [Math.round((r + m) * 255), Math.round((g + m) * 255), Math.round((b + m) * 255)];
+}
