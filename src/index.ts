@@ -20,3 +20,13 @@ export { Recording, RecordedEpisode, RecordingWriter, RECORDING_VERSION, type Re
 export { EpisodeStreamer, streamerFor, type EpisodeSink, type ViewableEnv } from './server/EpisodeStreamer.js';
 export { LiveViewer, attachViewer, type LiveViewerOptions } from './server/LiveViewer.js';
 export { PhysicsWorld, DEFAULT_ROBOT, DiscreteAction, type RobotConfig } from './sim/PhysicsWorld.js';
+// Envs: the registry (make by id), vector envs (in-process and worker threads), the env checker, episode datasets, metrics, evaluation.
+export { make, listEnvs, registerEnv, type EnvRegistration } from '../envs/registry.js';
+export { SyncVectorEnv } from './core/SyncVectorEnv.js';
+export { WorkerVectorEnv, type WorkerVectorEnvOptions } from './core/WorkerVectorEnv.js';
+export { checkEnv, EnvCheckError, hashObservation } from './core/checkEnv.js';
+export { NavEnv, SENSORS, type SensorName, type NavOptions } from '../envs/NavEnv.js';
+export { generateEpisodes, readEpisodeFile, writeEpisodeFile, SCENE_SPLITS, type EpisodeSpec, type EpisodeFile, type Split } from '../envs/episodes.js';
+export { spl, softSpl, EpisodeMetrics, type NavMetrics } from '../envs/metrics.js';
+export type { Policy } from '../agents/Policy.js';
+export { evaluate, loadPolicy, policyLoaders, type PolicyLoader, type EvaluationSummary } from './train/evaluate.js';

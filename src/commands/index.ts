@@ -5,6 +5,9 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.js';
 import { register as collect } from './collect.js';
+import { register as envs } from './envs.js';
+import { register as episodes } from './episodes.js';
+import { register as evalCommand } from './eval.js';
 import { register as info } from './info.js';
 import { register as play } from './play.js';
 import { register as pretrain } from './pretrain.js';
@@ -15,6 +18,9 @@ export type RegisterCommand = (program: Command) => void;
 export const COMMANDS: RegisterCommand[] = [
   bench,
   collect,
+  envs,
+  episodes,
+  evalCommand,
   info,
   play,
   pretrain,

@@ -1,0 +1,83 @@
+/**
+ * `robonav eval --policy oracle|random --env PointNav-v0 --split test --episodes 200 [--seed S] [--json]`:
+ * run a policy on the fixed episodes of a split (or of a file from `robonav episodes`) and print
+ * the means and 95% confidence intervals of success, SPL, soft-SPL, return, collisions, path
+ * length and steps. With --json the last line is one JSON object of those means plus `ci95`.
+ *
+ * The episodes of a split are the dataset `robonav episodes --split S --count N --seed 0` would
+ * write, so every evaluation of a split runs the same episodes; --seed seeds the policy and the
+ * env's noise, not the episode choice.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split, SPLITS } from '../../envs/episodes.js';
+import { make } from '../../envs/registry.js';
+import { EVAL_METRICS, evaluate, loadPolicy } from '../train/evaluate.js';
+import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
+
+interface EvalFlags {
+  policy: string;
+  env: string;
+  split: Split;
+  episodes?: number;
+  episodesFile?: string;
+  sensors?: string[];
+  seed: number;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).')
+    .requiredOption('--policy <name>', 'policy: random | oracle')
+    .option('--env <id>', 'registered env id (robonav envs lists them)', 'PointNav-v0')
+    .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), 'test')
+    .option('--episodes <n>', 'number of episodes (default 200, or all of --episodes-file)', integerOption(1))
+    .option('--episodes-file <path>', 'replay the episodes of a file written by robonav episodes')
+    .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (skips the camera for baselines)', listOption)
+    .option('--seed <n>', 'seed of the policy and of the env noise (episode i is reset with seed + i)', integerOption(0), 0)
+    .option('--json', 'print one JSON line: {"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}')
+    .action(async (flags: EvalFlags) => {
+      const env = make(flags.env, flags.sensors ? { sensors: flags.sensors } : {});
+      try {
+        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed });
+        let episodes: EpisodeSpec[];
+        let source: string;
+        if (flags.episodesFile) {
+          const file = readEpisodeFile(flags.episodesFile);
+          if (file.env !== flags.env) throw new UsageError(`--episodes-file ${flags.episodesFile} holds ${file.env} episodes, not ${flags.env}`);
+          episodes = file.episodes.slice(0, flags.episodes ?? file.episodes.length);
+          source = `${flags.episodesFile} (${file.split})`;
+        } else {
+          if (!('sampleEpisodeInScene' in env)) throw new UsageError(`${flags.env} cannot draw episodes; pass --episodes-file`);
+          episodes = generateEpisodes(env as unknown as EpisodeSampler, flags.split, flags.episodes ?? 200, 0);
+          source = `${flags.split} split`;
+        }
+        const { summary } = await evaluate(env, policy, episodes, {
+          seed: flags.seed,
+          onEpisode: (_, i) => {
+            if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length)) process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
+          },
+        });
+        if (!flags.json) process.stderr.write('\n');
+        policy.dispose?.();
+        if (flags.json) {
+          printJsonLine(summary);
+          return;
+        }
+        const lines = [`${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy} · seed ${flags.seed}`, `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`];
+        for (const key of EVAL_METRICS) {
+          const [lo, hi] = summary.ci95[key];
+          lines.push(`${key.padEnd(12)}${format(summary[key]).padStart(10)}   [${format(lo)}, ${format(hi)}]`);
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } finally {
+        env.close();
+      }
+    });
+}
+
+function format(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3);
+}

@@ -1,0 +1,128 @@
+/**
+ * Evaluation on fixed episodes: run a policy once on each episode of a list (a dataset of a split),
+ * collect the final-info metrics and the return, and summarise them as means with 95% confidence
+ * intervals (normal approximation, mean ± 1.96·s/√n).
+ *
+ * Policies are found by name through `policyLoaders`, tried in order; the first that recognises the
+ * name returns the policy. The built-ins are `random` and `oracle`; a trained-policy loader (e.g.
+ * for `runs/NAME`) is added by appending one loader to the list.
+ *
+ * Episode i is reset with seed `seed + i`, so a result does not depend on the order or on which
+ * episodes ran before it; the random policy draws from its own stream seeded by `seed`.
+ */
+import type { Env } from '../core/Env.js';
+import { UsageError } from '../core/errors.js';
+import type { Policy } from '../../agents/Policy.js';
+import { OraclePolicy } from '../../agents/oracle.js';
+import { RandomPolicy } from '../../agents/random.js';
+import type { EpisodeSpec } from '../../envs/episodes.js';
+
+/** The figures an evaluation reports per episode and as means. */
+export const EVAL_METRICS = ['success', 'spl', 'softSpl', 'return', 'collisions', 'pathLength', 'steps'] as const;
+export type EvalMetric = (typeof EVAL_METRICS)[number];
+
+export type EpisodeResult = Record<EvalMetric, number> & { distanceToGoal: number };
+
+export interface EvaluationSummary extends Record<EvalMetric, number> {
+  episodes: number;
+  /** [low, high] of the 95% confidence interval of each mean. */
+  ci95: Record<EvalMetric, [number, number]>;
+}
+
+export interface EvaluateOptions {
+  /** Episode i is reset with seed + i. @default 0 */
+  seed?: number;
+  /** Called after each episode (progress output). */
+  onEpisode?: (result: EpisodeResult, index: number) => void;
+}
+
+/** What a policy loader gets besides the name. */
+export interface PolicyContext {
+  env: Env;
+  seed: number;
+}
+
+/** Returns the policy for `name`, or null when the name is not its kind. */
+export type PolicyLoader = (name: string, context: PolicyContext) => Policy | null | Promise<Policy | null>;
+
+const builtinPolicies: PolicyLoader = (name, { seed }) => {
+  if (name === 'random') return new RandomPolicy(seed);
+  if (name === 'oracle') return new OraclePolicy();
+  return null;
+};
+
+/** Loaders tried in order by `loadPolicy`. */
+export const policyLoaders: PolicyLoader[] = [builtinPolicies];
+
+/** The policy named `name`; a name no loader knows is a UsageError. */
+export async function loadPolicy(name: string, context: PolicyContext): Promise<Policy> {
+  for (const loader of policyLoaders) {
+    const policy = await loader(name, context);
+    if (policy) return policy;
+  }
+  throw new UsageError(`unknown policy "${name}"; built-in policies: random, oracle`);
+}
+
+/** Run `policy` once on every episode; returns per-episode results and their summary. */
+export async function evaluate(
+  env: Env,
+  policy: Policy,
+  episodes: readonly EpisodeSpec[],
+  options: EvaluateOptions = {},
+): Promise<{ results: EpisodeResult[]; summary: EvaluationSummary }> {
+  const seed = options.seed ?? 0;
+  const results: EpisodeResult[] = [];
+  for (const [i, episode] of episodes.entries()) {
+    let { obs } = env.reset({ seed: seed + i, options: { episode } });
+    policy.reset();
+    let total = 0;
+    for (;;) {
+      const step = env.step(await policy.act(obs, env));
+      obs = step.obs;
+      total += step.reward;
+      if (step.terminated || step.truncated) {
+        const info = step.info;
+        const metric = (key: string): number => {
+          const v = info[key];
+          if (typeof v !== 'number') throw new Error(`evaluate: the final info of episode ${i} has no numeric "${key}"`);
+          return v;
+        };
+        const result: EpisodeResult = {
+          success: metric('success'),
+          spl: metric('spl'),
+          softSpl: metric('softSpl'),
+          return: total,
+          collisions: metric('collisions'),
+          pathLength: metric('pathLength'),
+          steps: metric('steps'),
+          distanceToGoal: metric('distanceToGoal'),
+        };
+        results.push(result);
+        options.onEpisode?.(result, i);
+        break;
+      }
+    }
+  }
+  return { results, summary: summarize(results) };
+}
+
+/** Means and 95% confidence intervals (mean ± 1.96·s/√n, s with Bessel's correction; zero width for one episode). */
+export function summarize(results: readonly EpisodeResult[]): EvaluationSummary {
+  const n = results.length;
+  if (n === 0) throw new RangeError('summarize: no episodes');
+  const summary = { episodes: n } as EvaluationSummary;
+  const ci95 = {} as EvaluationSummary['ci95'];
+  for (const key of EVAL_METRICS) {
+    let sum = 0;
+    for (const r of results) sum += r[key];
+    const mean = sum / n;
+    let sq = 0;
+    for (const r of results) sq += (r[key] - mean) ** 2;
+    const half = n > 1 ? (1.96 * Math.sqrt(sq / (n - 1))) / Math.sqrt(n) : 0;
+    summary[key] = mean;
+    ci95[key] = [mean - half, mean + half];
+  }
+  // The CIs go last, after the means, in the JSON line.
+  summary.ci95 = ci95;
+  return summary;
+}
