@@ -8,9 +8,11 @@
  * DIR/core/              (rnn only) the recurrent core's step model
  * …                      task-specific models (decoder, generator, discriminator) and PNGs
  * ```
- * `loadPretrainedEncoder` copies the encoder's weights into the matching branch of an agent's
- * encoder model (`ActorCritic.encoder`), checking every weighted layer's shapes first, and can
- * freeze it; `loadPretrainedCore` does the same for a `RecurrentCore`. Weights are matched by the
+ * `readPretrained` loads a module's weights (async); `applyPretrainedEncoder` copies them into the
+ * matching branch of an agent's encoder model (`ActorCritic.encoder`), checking every weighted
+ * layer's shapes first, and can freeze it; `applyPretrainedCore` does the same for a
+ * `RecurrentCore`. The apply functions are synchronous so an agent can run them in its constructor,
+ * before its optimiser collects the trainable variables (freezing afterwards would desynchronise it). Weights are matched by the
  * order and shape of weighted layers (conv, dense), not by layer names: names differ between the
  * pretraining graph and the policy graph, the architecture does not.
  */
@@ -87,8 +89,42 @@ function inputsOf(layer: tf.layers.Layer, memo: Map<tf.layers.Layer, Set<string>
   return out;
 }
 
-function describeShapes(layers: WeightedLayer[]): string {
-  return layers.map((l) => `${l.layer.getClassName()}[${l.shapes[0]!.join('×')}]`).join(', ');
+/** One weighted layer of a pretrained module: its class, weight shapes and values. */
+interface PretrainedLayer {
+  className: string;
+  shapes: number[][];
+  values: tf.Tensor[];
+}
+
+/**
+ * The weights of a pretrained encoder or core, read from disk and held in memory (so that an agent
+ * can apply them synchronously in its constructor, before its optimiser collects the trainable
+ * variables). `dispose()` frees them.
+ */
+export interface PretrainedModule {
+  dir: string;
+  part: 'encoder' | 'core';
+  manifest: PretrainManifest;
+  layers: PretrainedLayer[];
+  dispose(): void;
+}
+
+/** Read `dir/pretrain.json` and `dir/<part>/` (a `robonav pretrain` output). */
+export async function readPretrained(dir: string, part: 'encoder' | 'core'): Promise<PretrainedModule> {
+  const manifest = readManifest(dir);
+  if (part === 'core' && manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
+  const model = await loadModel(join(dir, part));
+  const layers = weighted(model.layers).map((w) => ({ className: w.layer.getClassName(), shapes: w.shapes, values: w.layer.getWeights().map((t) => t.clone()) }));
+  model.dispose();
+  return { dir, part, manifest, layers, dispose: () => tf.dispose(layers.flatMap((l) => l.values)) };
+}
+
+function describeShapes(layers: ReadonlyArray<{ className: string; shapes: number[][] }>): string {
+  return layers.map((l) => `${l.className}[${l.shapes[0]!.join('×')}]`).join(', ') || 'no layers';
+}
+
+function sameShapes(a: ReadonlyArray<{ shapes: number[][] }>, b: ReadonlyArray<{ shapes: number[][] }>): boolean {
+  return a.length === b.length && a.every((x, i) => x.shapes.length === b[i]!.shapes.length && x.shapes.every((s, k) => s.join() === b[i]!.shapes[k]!.join()));
 }
 
 export interface LoadEncoderOptions {
@@ -102,88 +138,83 @@ export interface LoadEncoderOptions {
   input?: string;
 }
 
+/**
+ * Copy a pretrained encoder into the branch of `target` (an agent's encoder model) that starts at
+ * one image input: the weighted layers that depend on that input alone (up to the fusion of
+ * several inputs). They must match the pretrained encoder's weighted layers in number and shape;
+ * otherwise a `UsageError` lists both architectures and nothing changes. Returns the names of the
+ * target layers that received weights. Synchronous, so an agent can call it in its constructor.
+ */
+export function applyPretrainedEncoder(pretrained: PretrainedModule, target: tf.LayersModel, options: LoadEncoderOptions = {}): string[] {
+  const { manifest, dir } = pretrained;
+  const inputLayers = target.inputLayers;
+  let input = options.input;
+  if (input === undefined) {
+    const byField = inputLayers.find((l) => l.name === `obs_${manifest.field}`);
+    const byShape = target.inputs.filter((t) => t.shape.slice(1).join() === manifest.inputShape.join());
+    if (byField) input = byField.name;
+    else if (byShape.length === 1) input = inputLayers[target.inputs.indexOf(byShape[0]!)]!.name;
+    else {
+      const inputs = inputLayers.map((l, i) => `${l.name} [${target.inputs[i]!.shape.slice(1)}]`).join(', ');
+      throw new UsageError(`${dir}: cannot tell which policy input the encoder (field "${manifest.field}", shape [${manifest.inputShape}]) belongs to; inputs: ${inputs}`);
+    }
+  }
+  if (!inputLayers.some((l) => l.name === input)) throw new UsageError(`${dir}: the policy has no input "${input}" (inputs: ${inputLayers.map((l) => l.name).join(', ')})`);
+  const memo = new Map<tf.layers.Layer, Set<string>>();
+  const branch = weighted(target.layers.filter((l) => {
+    const deps = inputsOf(l, memo);
+    return deps.size === 1 && deps.has(input!);
+  }));
+  if (!sameShapes(branch, pretrained.layers)) {
+    const policy = branch.map((b) => ({ className: b.layer.getClassName(), shapes: b.shapes }));
+    throw new UsageError(`${dir}: the pretrained encoder does not match the policy's "${input}" encoder — pretrained: ${describeShapes(pretrained.layers)}; policy: ${describeShapes(policy)}`);
+  }
+  branch.forEach((b, i) => {
+    b.layer.setWeights(pretrained.layers[i]!.values);
+    if (options.freeze) b.layer.trainable = false;
+  });
+  return branch.map((b) => b.layer.name);
+}
+
+/** Copy a pretrained core (kind, size and input size must match) into `core`; synchronous. */
+export function applyPretrainedCore(pretrained: PretrainedModule, core: RecurrentCore, options: { freeze?: boolean } = {}): void {
+  const info = pretrained.manifest.core as { kind?: string; size?: number } | undefined;
+  const target = weighted(core.model.layers);
+  if (info?.kind !== core.kind || !sameShapes(target, pretrained.layers)) {
+    const policy = target.map((t) => ({ className: t.layer.getClassName(), shapes: t.shapes }));
+    throw new UsageError(
+      `${pretrained.dir}: the pretrained core (${info?.kind ?? '?'} ${info?.size ?? '?'} units: ${describeShapes(pretrained.layers)}) does not match the policy's ${core.kind} core (${core.size} units over ${core.inputSize} features: ${describeShapes(policy)})`,
+    );
+  }
+  target.forEach((t, i) => {
+    t.layer.setWeights(pretrained.layers[i]!.values);
+    if (options.freeze) t.layer.trainable = false;
+  });
+}
+
 export interface LoadEncoderResult {
   manifest: PretrainManifest;
   /** The target layers that received weights. */
   layers: string[];
 }
 
-/**
- * Copy a pretrained encoder (`dir/encoder`) into the branch of `target` (an agent's encoder
- * model) that starts at one image input. Every weighted layer of the branch up to its first
- * layer that mixes in another input (the fusion) must match the pretrained encoder's weighted
- * layers in number and shape; otherwise a `UsageError` lists both architectures and nothing changes.
- */
+/** `readPretrained(dir, 'encoder')` + `applyPretrainedEncoder`, for code that can await. */
 export async function loadPretrainedEncoder(dir: string, target: tf.LayersModel, options: LoadEncoderOptions = {}): Promise<LoadEncoderResult> {
-  const manifest = readManifest(dir);
-  const source = await loadModel(join(dir, 'encoder'));
+  const pretrained = await readPretrained(dir, 'encoder');
   try {
-    const inputNames = target.inputs.map((t) => t.name.replace(/:\d+$/, ''));
-    const inputLayers = target.inputLayers;
-    let input = options.input;
-    if (input === undefined) {
-      const byField = inputLayers.find((l) => l.name === `obs_${manifest.field}`);
-      const byShape = target.inputs.filter((t) => t.shape.slice(1).join() === manifest.inputShape.join());
-      if (byField) input = byField.name;
-      else if (byShape.length === 1) input = inputLayers[target.inputs.indexOf(byShape[0]!)]!.name;
-      else {
-        throw new UsageError(
-          `${dir}: cannot tell which policy input the encoder (field "${manifest.field}", shape [${manifest.inputShape}]) belongs to; inputs: ${inputLayers
-            .map((l, i) => `${l.name} [${target.inputs[i]!.shape.slice(1)}]`)
-            .join(', ')}`,
-        );
-      }
-    }
-    if (!inputLayers.some((l) => l.name === input)) throw new UsageError(`${dir}: the policy has no input "${input}" (inputs: ${inputNames.join(', ')})`);
-    const memo = new Map<tf.layers.Layer, Set<string>>();
-    const branch = weighted(target.layers.filter((l) => {
-      const deps = inputsOf(l, memo);
-      return deps.size === 1 && deps.has(input!);
-    }));
-    const pretrained = weighted(source.layers);
-    const mismatch =
-      branch.length !== pretrained.length ||
-      branch.some((b, i) => b.shapes.length !== pretrained[i]!.shapes.length || b.shapes.some((s, k) => s.join() !== pretrained[i]!.shapes[k]!.join()));
-    if (mismatch) {
-      throw new UsageError(
-        `${dir}: the pretrained encoder does not match the policy's "${input}" encoder — pretrained: ${describeShapes(pretrained) || 'no layers'}; policy: ${describeShapes(branch) || 'no layers'}`,
-      );
-    }
-    branch.forEach((b, i) => {
-      const values = pretrained[i]!.layer.getWeights();
-      b.layer.setWeights(values);
-      if (options.freeze) b.layer.trainable = false;
-    });
-    return { manifest, layers: branch.map((b) => b.layer.name) };
+    return { manifest: pretrained.manifest, layers: applyPretrainedEncoder(pretrained, target, options) };
   } finally {
-    source.dispose();
+    pretrained.dispose();
   }
 }
 
-/** Copy a pretrained recurrent core (`dir/core`, written by `robonav pretrain rnn`) into `core`. */
+/** `readPretrained(dir, 'core')` + `applyPretrainedCore`, for code that can await. */
 export async function loadPretrainedCore(dir: string, core: RecurrentCore, options: { freeze?: boolean } = {}): Promise<PretrainManifest> {
-  const manifest = readManifest(dir);
-  if (manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
-  const source = await loadModel(join(dir, 'core'));
+  const pretrained = await readPretrained(dir, 'core');
   try {
-    const kind = manifest.core as { kind?: string; size?: number } | undefined;
-    const pretrained = weighted(source.layers);
-    const targetLayers = weighted(core.model.layers);
-    const same =
-      kind?.kind === core.kind &&
-      pretrained.length === targetLayers.length &&
-      pretrained.every((p, i) => p.shapes.map((s) => s.join('×')).join() === targetLayers[i]!.shapes.map((s) => s.join('×')).join());
-    if (!same) {
-      throw new UsageError(
-        `${dir}: the pretrained core (${kind?.kind ?? '?'} ${kind?.size ?? '?'} units: ${describeShapes(pretrained)}) does not match the policy's ${core.kind} core (${core.size} units over ${core.inputSize} features: ${describeShapes(targetLayers)})`,
-      );
-    }
-    targetLayers.forEach((t, i) => {
-      t.layer.setWeights(pretrained[i]!.layer.getWeights());
-      if (options.freeze) t.layer.trainable = false;
-    });
-    return manifest;
+    applyPretrainedCore(pretrained, core, options);
+    return pretrained.manifest;
   } finally {
-    source.dispose();
+    pretrained.dispose();
   }
 }
