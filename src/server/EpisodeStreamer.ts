@@ -58,18 +58,12 @@ const METRIC_KEYS = ['distanceToGoal', 'success', 'spl', 'softSpl', 'pathLength'
 /** Trail capacity (positions): longer episodes keep streaming but late joiners see the first 10,000. */
 const TRAIL_CAPACITY = 10_000;
 
+/**
+ * Whether an env exposes a scene and a world. Only their presence is checked: a NavEnv declares
+ * them but fills them in at its first `reset`, and the streamer reads them only after resets.
+ */
 export function isViewableEnv(env: unknown): env is ViewableEnv {
-  const e = env as Partial<ViewableEnv> | null;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof e.scene === 'object' &&
-    e.scene !== null &&
-    typeof e.world === 'object' &&
-    e.world !== null &&
-    typeof e.world.pose === 'object' &&
-    e.world.dynamicPoses instanceof Float32Array
-  );
+  return typeof env === 'object' && env !== null && 'scene' in env && 'world' in env;
 }
 
 export interface EpisodeStreamerOptions {

@@ -54,7 +54,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     const streams: StreamName[] = ['episodes'];
     if (this.streamer.frameKinds.length > 0) streams.push('frames');
     if (this.options.mode === 'live') streams.push('metrics');
-    return { mode: this.options.mode, source: this.options.source, streams, actions: this.streamer.actionNames };
+    return { mode: this.options.mode, source: this.options.source, streams, frameKinds: this.streamer.frameKinds, actions: this.streamer.actionNames };
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {

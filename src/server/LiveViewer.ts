@@ -118,7 +118,7 @@ class ForwardingSession {
   }
 
   hello(): ReturnType<LiveSession['hello']> {
-    return this.target?.hello() ?? { mode: 'live', source: 'training', streams: ['episodes', 'metrics'], actions: [] };
+    return this.target?.hello() ?? { mode: 'live', source: 'training', streams: ['episodes', 'metrics'], frameKinds: [], actions: [] };
   }
   onSubscribe(client: ViewerClient, first: boolean): void {
     this.clients.add(client);

@@ -10,6 +10,7 @@ import type { MetricsLogTail } from './MetricsLog.js';
 import {
   encodeFrame,
   encodeServerMessage,
+  FRAME_KINDS,
   type FrameKind,
   type HelloMessage,
   type MetricPoint,
@@ -76,9 +77,11 @@ export class ReplaySession implements ViewerSession {
 
   hello(): Omit<HelloMessage, 'type' | 'version'> {
     const streams: StreamName[] = ['episodes'];
-    if (this.options.episodes.some((e) => e.frameKinds.length > 0)) streams.push('frames');
+    const kinds = new Set(this.options.episodes.flatMap((e) => e.frameKinds));
+    const frameKinds = FRAME_KINDS.filter((k) => kinds.has(k));
+    if (frameKinds.length > 0) streams.push('frames');
     if (this.options.metrics !== undefined) streams.push('metrics');
-    return { mode: 'replay', source: this.options.source, streams, actions: this.options.actions ?? [], episodes: this.episodeCount };
+    return { mode: 'replay', source: this.options.source, streams, frameKinds, actions: this.options.actions ?? [], episodes: this.episodeCount };
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {

@@ -136,6 +136,8 @@ export interface HelloMessage {
   /** What is being shown: a run name, a recording path, an env id. */
   source: string;
   streams: StreamName[];
+  /** Camera channels this server can stream (subscribe to any of them). */
+  frameKinds: FrameKind[];
   /** Names of the discrete actions by index ([] for continuous control). */
   actions: string[];
   /** Replays: the number of recorded episodes. */

@@ -45,7 +45,7 @@ async function start(metrics?: MetricsLogTail): Promise<{ client: TestClient; se
 describe('ReplaySession', () => {
   it('plays every recorded step in order, with frames, and stops paused at the end', async () => {
     const { client } = await start();
-    expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'test.rec', episodes: 2, streams: ['episodes', 'frames'] });
+    expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'test.rec', episodes: 2, streams: ['episodes', 'frames'], frameKinds: ['rgb'] });
     client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['rgb'] });
     expect((await client.next('scene')).episode).toBe(0);
     client.send({ type: 'playback', command: 'speed', speed: 64 });

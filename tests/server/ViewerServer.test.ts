@@ -121,7 +121,7 @@ describe('ViewerServer WebSocket', () => {
   it('greets, subscribes and streams the live episode with camera frames', async () => {
     const { env, url } = await startLive();
     const c = await TestClient.open(url);
-    expect(await c.next('hello')).toEqual({ type: 'hello', version: PROTOCOL_VERSION, mode: 'live', source: 'test-run', streams: ['episodes', 'frames', 'metrics'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+    expect(await c.next('hello')).toEqual({ type: 'hello', version: PROTOCOL_VERSION, mode: 'live', source: 'test-run', streams: ['episodes', 'frames', 'metrics'], frameKinds: ['rgb', 'depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
     c.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
     await new Promise((r) => setTimeout(r, 50));
     env.reset();

@@ -64,7 +64,7 @@ describe('robonav view', () => {
       child.on('exit', (code) => reject(new Error(`exited ${code}`)));
     });
     const client = await TestClient.open(`${url.replace('http', 'ws')}ws`);
-    expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'run1', episodes: 3, streams: ['episodes', 'metrics'] });
+    expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'run1', episodes: 3, streams: ['episodes', 'metrics'], frameKinds: [] });
     client.send({ type: 'subscribe', version: 1 });
     expect((await client.next('metrics')).points).toEqual([{ step: 10, values: { meanReturn: 0.1 } }]);
     await client.next('scene');

@@ -30,13 +30,18 @@ export class CameraPanel {
     }
   }
 
-  /** Show the panel when the server streams frames; RGB (else the first channel) starts on. */
-  offer(available: boolean): void {
-    this.root.hidden = !available;
-    if (available && this.enabled.length === 0) {
-      this.toggles.get('rgb')!.checked = true;
-      this.changed();
+  /** Offer the channels the server has; RGB (else the first one) starts on. Hidden when there are none. */
+  offer(available: readonly FrameKind[]): void {
+    this.root.hidden = available.length === 0;
+    for (const [kind, box] of this.toggles) {
+      box.disabled = !available.includes(kind);
+      if (box.disabled) box.checked = false;
+      (box.parentElement as HTMLElement).hidden = box.disabled;
     }
+    if (available.length > 0 && !available.some((k) => this.toggles.get(k)!.checked)) {
+      this.toggles.get(available.includes('rgb') ? 'rgb' : available[0]!)!.checked = true;
+    }
+    this.changed();
   }
 
   draw(frame: Frame): void {

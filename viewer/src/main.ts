@@ -73,7 +73,7 @@ function onMessage(m: ServerMessage): void {
       hud.setSource(m.mode, m.source, m.actions);
       status.textContent = `${m.mode}: ${m.source}`;
       charts.reset();
-      camera.offer(m.streams.includes('frames'));
+      camera.offer(m.frameKinds);
       playback.show(m.mode === 'replay');
       play.enable(m.mode === 'play');
       if (m.mode === 'play') $('scene').focus();

@@ -1,0 +1,171 @@
+/**
+ * How much does watching cost? Steps an env in a tight loop (random actions, autoreset) three ways,
+ * interleaved over several rounds:
+ *   bare     the env alone;
+ *   attached wrapped by a LiveViewer with nobody connected;
+ *   watched  a viewer client connected from another process, subscribed to episodes and camera frames
+ *            (it reads and discards, as a browser would, competing for the same CPU).
+ * Prints steps/s (median over rounds) and the overhead against bare.
+ *
+ *   node dist/src/server/streamingBenchmark.js [--env PointNav-v0] [--steps 2000] [--rounds 3] [--json]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { make } from '../../envs/registry.js';
+import type { Env } from '../core/Env.js';
+import { Rng } from '../core/Rng.js';
+import { LiveViewer } from './LiveViewer.js';
+import { FRAME_KINDS, PROTOCOL_VERSION } from './protocol.js';
+
+export interface StreamingBenchmarkResult {
+  env: string;
+  steps: number;
+  rounds: number;
+  /** Median steps/s per mode, by wall clock (sensitive to other load on the machine). */
+  bare: number;
+  attached: number;
+  watched: number;
+  /** 1 − mode/bare by wall clock, as a percentage. */
+  attachedOverheadPercent: number;
+  watchedOverheadPercent: number;
+  /** The same by this process's CPU time: what streaming costs the training process itself. */
+  attachedCpuOverheadPercent: number;
+  watchedCpuOverheadPercent: number;
+  /** Messages and frames the client received in the watched rounds. */
+  clientMessages: number;
+  clientFrames: number;
+}
+
+/** Steps/s by wall clock and by this process's CPU time (user + system, all threads). */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+function run(env: Env, steps: number, rng: Rng): Rate {
+  const n = env.actionSpace.type === 'discrete' ? env.actionSpace.n : 0;
+  env.reset({ seed: 1 });
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) {
+    // Mostly forward, so episodes travel instead of spinning in place.
+    const a = rng.random() < 0.6 ? 1 : rng.int(n);
+    const r = env.step(a);
+    if (r.terminated || r.truncated) env.reset();
+  }
+  const c = process.cpuUsage(c0);
+  return { wall: steps / ((performance.now() - t0) / 1000), cpu: steps / ((c.user + c.system) / 1e6) };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** The watching client, run in a child process: subscribe to everything, count, discard. */
+function runClient(url: string): void {
+  const ws = new WebSocket(url);
+  let messages = 0;
+  let frames = 0;
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', version: PROTOCOL_VERSION, frames: FRAME_KINDS })));
+  ws.on('message', (_data, isBinary) => {
+    if (isBinary) frames += 1;
+    else messages += 1;
+    if (messages === 1) process.stdout.write('ready\n');
+  });
+  process.on('SIGTERM', () => {
+    process.stdout.write(`${JSON.stringify({ messages, frames })}\n`);
+    process.exit(0);
+  });
+}
+
+export async function streamingBenchmark(envId: string, steps: number, rounds: number): Promise<StreamingBenchmarkResult> {
+  // One env instance for every mode: same seeds, same actions, same scene caches, same trajectories.
+  const bare = make(envId);
+  const viewer = await LiveViewer.start({ port: 0, source: 'benchmark', task: envId });
+  const watchedEnv = viewer.observe(bare);
+  const times = { bare: [] as Rate[], attached: [] as Rate[], watched: [] as Rate[] };
+  let clientMessages = 0;
+  let clientFrames = 0;
+  try {
+    // Warm-up: scene generation caches, JIT.
+    run(bare, Math.min(200, steps), new Rng(0));
+    run(watchedEnv, Math.min(200, steps), new Rng(0));
+    for (let r = 0; r < rounds; r++) {
+      times.bare.push(run(bare, steps, new Rng(r)));
+      times.attached.push(run(watchedEnv, steps, new Rng(r)));
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', `ws://127.0.0.1:${viewer.port}/ws`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (out.includes('ready')) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 10);
+        child.on('exit', (code) => reject(new Error(`benchmark client exited with ${code}`)));
+      });
+      // The env's first reset in run() sends the scene; give the subscription a moment to land.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      times.watched.push(run(watchedEnv, steps, new Rng(r)));
+      // Let the socket drain into the client before it reports.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+      const counts = JSON.parse(out.trim().split('\n').at(-1)!) as { messages: number; frames: number };
+      clientMessages += counts.messages;
+      clientFrames += counts.frames;
+    }
+  } finally {
+    await viewer.close();
+    bare.close();
+  }
+  const wall = (xs: Rate[]): number => median(xs.map((x) => x.wall));
+  const cpu = (xs: Rate[]): number => median(xs.map((x) => x.cpu));
+  const b = wall(times.bare);
+  const a = wall(times.attached);
+  const w = wall(times.watched);
+  return {
+    env: envId,
+    steps,
+    rounds,
+    bare: b,
+    attached: a,
+    watched: w,
+    attachedOverheadPercent: 100 * (1 - a / b),
+    watchedOverheadPercent: 100 * (1 - w / b),
+    attachedCpuOverheadPercent: 100 * (1 - cpu(times.attached) / cpu(times.bare)),
+    watchedCpuOverheadPercent: 100 * (1 - cpu(times.watched) / cpu(times.bare)),
+    clientMessages,
+    clientFrames,
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', default: 'PointNav-v0' },
+      steps: { type: 'string', default: '2000' },
+      rounds: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+      client: { type: 'string' },
+    },
+  });
+  if (values.client !== undefined) runClient(values.client);
+  else {
+    const r = await streamingBenchmark(values.env!, Number(values.steps), Number(values.rounds));
+    if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else {
+      process.stdout.write(
+        `${r.env}, ${r.steps} steps × ${r.rounds} rounds (median steps/s by wall clock; overhead by wall clock / by CPU time):\n` +
+          `  bare      ${r.bare.toFixed(0)}\n` +
+          `  attached  ${r.attached.toFixed(0)}  (${r.attachedOverheadPercent.toFixed(1)}% / ${r.attachedCpuOverheadPercent.toFixed(1)}%, nobody watching)\n` +
+          `  watched   ${r.watched.toFixed(0)}  (${r.watchedOverheadPercent.toFixed(1)}% / ${r.watchedCpuOverheadPercent.toFixed(1)}%; client got ${r.clientMessages} messages, ${r.clientFrames} frames)\n`,
+      );
+    }
+  }
+}
