@@ -167,6 +167,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   private readonly frame: CameraFrame | null;
   private readonly lidar: Lidar | null;
   private loaded: LoadedScene | null = null;
+  private lastField: { grid: OccupancyGrid; goals: Array<[number, number]>; field: GeodesicField } | null = null;
   private episodesInScene = 0;
   private seeded = false;
   private started = false;
@@ -366,7 +367,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.episode = episode;
     const goals = this.goalPoints(episode);
     // A task without goals (Explore) has no field; its distance to goal reads 0.
-    this.geodesic = goals.length > 0 ? GeodesicField.compute(this.grid, goals) : null;
+    this.geodesic = goals.length > 0 ? this.fieldFor(goals) : null;
     this.world.reset({ position: [...episode.start.position], yaw: episode.start.yaw }, this.noiseRng);
     const pose = this.world.pose;
     this.distanceToGoal = this.geodesic ? this.geodesic.distance(pose.x, pose.z) : 0;
@@ -380,13 +381,26 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.checkCameraSeesSomething();
   }
 
+  /**
+   * The geodesic field of a goal set in the loaded scene. The last one is kept: an episode drawn by
+   * `sampleInScene` (which computed the field to check distances) starts without computing it again.
+   */
+  protected fieldFor(goals: Array<[number, number]>): GeodesicField {
+    const last = this.lastField;
+    if (last && last.grid === this.grid && sameGoals(last.goals, goals)) return last.field;
+    const field = GeodesicField.compute(this.grid, goals);
+    this.lastField = { grid: this.grid, goals: goals.map(([x, z]) => [x, z]), field };
+    return field;
+  }
+
   private reseed(seed: number): void {
     this.rng.reseed(seed);
     // A separate stream for noise, so turning actuation/sensor noise on never changes which episodes are drawn.
     this.noiseRng.reseed(seed ^ 0x5bd1e995);
     this.seeded = true;
-    this.loaded = null;
-    this.episodesInScene = 0;
+    // The next episode draws its scene seed from the new stream; a loaded scene of the same seed is
+    // reused (a scene is a pure function of its seed, and world.reset restores the robot and bodies).
+    this.episodesInScene = Infinity;
   }
 
   private finalMetrics(success: boolean): NavMetrics {
@@ -482,6 +496,12 @@ export function parseOptions<S extends z.ZodType>(id: string, schema: S, options
 
 function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
+}
+
+function sameGoals(a: Array<[number, number]>, b: Array<[number, number]>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
+  return true;
 }
 
 function uniformFrame(frame: CameraFrame): boolean {

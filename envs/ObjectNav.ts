@@ -45,7 +45,6 @@ import { Box } from '../src/core/spaces.js';
 import { DEFAULT_CAMERA } from '../src/render/Camera.js';
 import { categoryId, OBJECT_CATEGORIES } from '../src/sim/categories.js';
 import { distanceToFootprint, footprintOf, type Footprint } from '../src/sim/footprint.js';
-import { GeodesicField } from '../src/sim/GeodesicField.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
@@ -122,7 +121,7 @@ export class ObjectNav extends NavEnv {
     for (const category of present) {
       const views = this.viewsOf(category);
       if (views.points.length === 0) continue;
-      const field = GeodesicField.compute(this.grid, views.points);
+      const field = this.fieldFor(views.points);
       for (let s = 0; s < START_TRIES; s++) {
         const cell = cells[rng.int(cells.length)]!;
         const d = field.values[cell]!;

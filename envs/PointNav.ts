@@ -41,7 +41,6 @@
 import { z } from 'zod';
 import type { Rng } from '../src/core/Rng.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
-import { GeodesicField } from '../src/sim/GeodesicField.js';
 import type { EpisodeSpec } from './episodes.js';
 import { cellCenter, NavEnv, type NavOptions, parseOptions, type TaskStep } from './NavEnv.js';
 
@@ -93,7 +92,7 @@ export class PointNav extends NavEnv {
     if (cells.length < 2) return null;
     for (let g = 0; g < GOAL_TRIES; g++) {
       const goal = cellCenter(this.grid, cells[rng.int(cells.length)]!);
-      const field = GeodesicField.compute(this.grid, [goal]);
+      const field = this.fieldFor([goal]);
       for (let s = 0; s < START_TRIES; s++) {
         const cell = cells[rng.int(cells.length)]!;
         const d = field.values[cell]!;
