@@ -2,16 +2,19 @@
  * GeodesicField: shortest-path distance (m) over the free cells of an OccupancyGrid to a goal set.
  *
  * Method: the fast marching method (first-order upwind solution of the eikonal equation |∇T| = 1,
- * Sethian 1996) on the 4-neighbour stencil, with the cells around each goal seeded with their exact
- * Euclidean distance. Why not 8-connected Dijkstra: its distances follow the octile metric and
- * overestimate by up to 8.2 % at 22.5° to the grid axes, and that error goes straight into SPL's
- * shortest-path length ℓ and the distance-to-goal reward. Fast marching propagates a front and
- * stays within about 1–2 % in every direction (tests check ≤ 3 % in open space), for the same
- * O(n log n) cost with a typed-array heap.
+ * Sethian 1996) with both the axis and the 45° stencil (multi-stencil FMM, Hassouna & Farag 2007),
+ * and the cells around each goal seeded with their exact Euclidean distance. Why not 8-connected
+ * Dijkstra: its distances follow the octile metric and overestimate by up to 8.2 % at 22.5° to the
+ * grid axes, and that error goes straight into SPL's shortest-path length ℓ and the distance-to-goal
+ * reward. Fast marching propagates a front instead of walking edges; with the two stencils it
+ * stays within 1 % of the Euclidean distance in every direction on open floor. Where the front
+ * wraps around a corner it restarts like an uninitialised point source and overestimates by up
+ * to about 3 % of the distance beyond (tests: open floor, and a hand-computed path around a wall).
+ * Same O(n log n) cost as Dijkstra, with a typed-array heap: ~3 ms for 200 × 200 cells.
  *
  * Continuous queries interpolate bilinearly between cell centres; a query point in a blocked cell
- * (the robot brushing a wall stands within half a cell of the inflated border) falls back to the
- * nearest reachable cell within 0.5 m plus the straight hop to it.
+ * (a robot pressing against a wall overlaps the inflated border by a few centimetres) falls back to
+ * the best reachable cell within 0.15 m plus the straight hop to it.
  */
 import { MinHeap } from './MinHeap.js';
 import type { OccupancyGrid } from './OccupancyGrid.js';
@@ -22,14 +25,27 @@ export interface GeodesicFieldOptions {
    * reached (distance 0 on the goal disc, distance to the disc outside it). @default 0
    */
   radius: number;
-  /** How far ahead (m) `descentDirection` looks along the shortest path for a visible waypoint. @default 1 */
+  /** How far ahead (m) `descentDirection` looks along the shortest path for a visible waypoint. @default 2 */
   lookahead: number;
 }
 
-export const DEFAULT_GEODESIC_FIELD: GeodesicFieldOptions = { radius: 0, lookahead: 1 };
+export const DEFAULT_GEODESIC_FIELD: GeodesicFieldOptions = { radius: 0, lookahead: 2 };
 
-/** Furthest (m) a query in a blocked cell searches for a reachable cell. */
-const SNAP_RANGE = 0.5;
+/** Upwind solution T of (T − a)² + (T − b)² = s² (with one usable neighbour, T = min + s). */
+function solveEikonal(a: number, b: number, s: number): number {
+  const d = a - b;
+  if (Math.abs(d) >= s || !Number.isFinite(d)) return Math.min(a, b) + s;
+  return 0.5 * (a + b + Math.sqrt(2 * s * s - d * d));
+}
+
+/**
+ * Furthest (m) a query in a blocked cell searches for a reachable cell. A robot pressing against a
+ * wall overlaps its inflated border by a few centimetres; the range stays below the robot radius so
+ * that a query never snaps through a wall to the cells on its far side.
+ */
+const SNAP_RANGE = 0.15;
+/** Furthest (m) from a goal point to the free cells that reach it (an object's centre lies inside it). */
+const GOAL_SNAP_RANGE = 1.5;
 
 const ACCEPTED = 2;
 const TRIAL = 1;
@@ -85,33 +101,54 @@ export class GeodesicField {
 
     this.goals.forEach(([gx, gz], gi) => this.seed(gx, gz, gi, state, heap));
 
+    const diag = Math.SQRT2 * h;
+    // `known[j]` = values[j] once cell j is accepted, Infinity before: the stencils read it
+    // without checking the state.
+    const known = new Float64Array(cols * rows).fill(Infinity);
     while (heap.size > 0) {
       const i = heap.pop();
       state[i] = ACCEPTED;
+      known[i] = values[i]!;
       const r = (i / cols) | 0;
       const c = i - r * cols;
-      // Update the four neighbours from their accepted neighbours (the upwind stencil).
-      for (let k = 0; k < 4; k++) {
-        const rr = k === 0 ? r - 1 : k === 1 ? r + 1 : r;
-        const cc = k === 2 ? c - 1 : k === 3 ? c + 1 : c;
-        if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
-        const j = rr * cols + cc;
-        if (free[j] === 0 || state[j] === ACCEPTED) continue;
-        const a = Math.min(
-          cc > 0 && state[j - 1] === ACCEPTED ? values[j - 1]! : Infinity,
-          cc < cols - 1 && state[j + 1] === ACCEPTED ? values[j + 1]! : Infinity,
-        );
-        const b = Math.min(
-          rr > 0 && state[j - cols] === ACCEPTED ? values[j - cols]! : Infinity,
-          rr < rows - 1 && state[j + cols] === ACCEPTED ? values[j + cols]! : Infinity,
-        );
-        // Solve (T − a)² + (T − b)² = h² for the upwind T; with one usable neighbour T = min + h.
-        const d = a - b;
-        const t = Math.abs(d) >= h ? Math.min(a, b) + h : 0.5 * (a + b + Math.sqrt(2 * h * h - d * d));
-        if (t < values[j]!) {
-          values[j] = t;
-          state[j] = TRIAL;
-          heap.push(j);
+      const r0 = r > 0 ? r - 1 : r;
+      const r1 = r < rows - 1 ? r + 1 : r;
+      const c0 = c > 0 ? c - 1 : c;
+      const c1 = c < cols - 1 ? c + 1 : c;
+      for (let rr = r0; rr <= r1; rr++) {
+        for (let cc = c0; cc <= c1; cc++) {
+          const j = rr * cols + cc;
+          if (free[j] === 0 || state[j] === ACCEPTED) continue;
+          // Neighbours of j (Infinity beyond the grid edge).
+          const hasW = cc > 0;
+          const hasE = cc < cols - 1;
+          const hasN = rr > 0;
+          const hasS = rr < rows - 1;
+          const w = hasW ? known[j - 1]! : Infinity;
+          const e = hasE ? known[j + 1]! : Infinity;
+          const n = hasN ? known[j - cols]! : Infinity;
+          const so = hasS ? known[j + cols]! : Infinity;
+          // Axis stencil, spacing h.
+          let t = solveEikonal(Math.min(w, e), Math.min(n, so), h);
+          // Diagonal stencil (the grid turned 45°), spacing h√2: removes most of the axis stencil's
+          // anisotropy (Hassouna & Farag's multi-stencil fast marching). A diagonal neighbour
+          // counts only when both cells beside the diagonal are free: no leaking through corners.
+          const fw = hasW && free[j - 1] === 1;
+          const fe = hasE && free[j + 1] === 1;
+          const fn = hasN && free[j - cols] === 1;
+          const fs = hasS && free[j + cols] === 1;
+          const nw = fn && fw ? known[j - cols - 1]! : Infinity;
+          const se = fs && fe ? known[j + cols + 1]! : Infinity;
+          const ne = fn && fe ? known[j - cols + 1]! : Infinity;
+          const sw = fs && fw ? known[j + cols - 1]! : Infinity;
+          if (nw < Infinity || se < Infinity || ne < Infinity || sw < Infinity) {
+            t = Math.min(t, solveEikonal(Math.min(nw, se), Math.min(ne, sw), diag));
+          }
+          if (t < values[j]!) {
+            values[j] = t;
+            state[j] = TRIAL;
+            heap.push(j);
+          }
         }
       }
     }
@@ -128,7 +165,7 @@ export class GeodesicField {
     const gc = Math.floor((gx - grid.originX) / h);
     const gr = Math.floor((gz - grid.originZ) / h);
     // Distance from the goal to its nearest free cell centre: the size of the blocked core (m).
-    const maxRing = Math.ceil((SNAP_RANGE + this.radius) / h) + 2;
+    const maxRing = Math.ceil((GOAL_SNAP_RANGE + this.radius) / h) + 2;
     let core = Infinity;
     for (let ring = 0; ring <= maxRing && core === Infinity; ring++) {
       for (let r = gr - ring; r <= gr + ring; r++) {
@@ -164,7 +201,7 @@ export class GeodesicField {
   /** Line of sight from a cell centre to a goal, ignoring the blocked core (m) around the goal. */
   private visibleFromGoal(cx: number, cz: number, gx: number, gz: number, core: number): boolean {
     const len = Math.hypot(gx - cx, gz - cz);
-    const open = len - core + this.grid.cellSize;
+    const open = len - core - this.grid.cellSize;
     if (open <= 0) return true;
     const t1 = open / len;
     return this.grid.segmentFree(cx, cz, cx + (gx - cx) * Math.min(1, t1), cz + (gz - cz) * Math.min(1, t1));
@@ -245,13 +282,17 @@ export class GeodesicField {
     return this.snapCell(x, z);
   }
 
-  /** The 8-neighbour of cell `i` with the smallest value below its own, -1 at a seed or a minimum. */
+  /**
+   * The 8-neighbour of cell `i` with the steepest descent (value drop per metre), -1 at a seed or a
+   * minimum. Dividing by the step length keeps diagonal steps from winning merely by being longer.
+   */
   private downhill(i: number): number {
     const { grid, values } = this;
     const { cols, rows, free } = grid;
     const r = (i / cols) | 0;
     const c = i - r * cols;
-    let best = values[i]!;
+    const here = values[i]!;
+    let best = 0;
     let bestCell = -1;
     for (let dr = -1; dr <= 1; dr++) {
       for (let dc = -1; dc <= 1; dc++) {
@@ -259,11 +300,12 @@ export class GeodesicField {
         const rr = r + dr;
         const cc = c + dc;
         if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+        const diagonal = dr !== 0 && dc !== 0;
         // No corner cutting: a diagonal step needs both side cells free.
-        if (dr !== 0 && dc !== 0 && (free[r * cols + cc] === 0 || free[rr * cols + c] === 0)) continue;
-        const v = values[rr * cols + cc]!;
-        if (v < best) {
-          best = v;
+        if (diagonal && (free[r * cols + cc] === 0 || free[rr * cols + c] === 0)) continue;
+        const drop = (here - values[rr * cols + cc]!) * (diagonal ? Math.SQRT1_2 : 1);
+        if (drop > best) {
+          best = drop;
           bestCell = rr * cols + cc;
         }
       }
@@ -325,9 +367,17 @@ export class GeodesicField {
       if (this.values[i]! < limit) break;
       i = this.downhill(i);
     }
+    // Sight lines start at the query point, or at its start cell's centre when the point itself is
+    // blocked (a robot pressing against a wall overlaps the inflated border).
+    const start = walk[0]!;
+    const startRow = (start / grid.cols) | 0;
+    const blocked = !grid.isFree(x, z);
+    const ox = blocked ? grid.centerX(start - startRow * grid.cols) : x;
+    const oz = blocked ? grid.centerZ(startRow) : z;
     if (goalIndex >= 0) {
       const [gx, gz] = this.goals[goalIndex]!;
-      if (Math.hypot(gx - x, gz - z) > 1e-9) return Math.atan2(-(gz - z), gx - x);
+      const seeded = this.seedGoal[start]! >= 0;
+      if (Math.hypot(gx - x, gz - z) > 1e-9 && (seeded || grid.segmentFree(ox, oz, gx, gz))) return Math.atan2(-(gz - z), gx - x);
     }
     // The farthest visible cell of the walk; the first one is always taken as a fallback.
     let tx = 0;
@@ -339,7 +389,7 @@ export class GeodesicField {
       const cz = grid.centerZ(r);
       tx = cx;
       tz = cz;
-      if (k === 0 || grid.segmentFree(x, z, cx, cz)) break;
+      if (k === 0 || grid.segmentFree(ox, oz, cx, cz)) break;
     }
     if (Math.hypot(tx - x, tz - z) < 1e-9) return NaN;
     return Math.atan2(-(tz - z), tx - x);
