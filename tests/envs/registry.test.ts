@@ -64,6 +64,8 @@ describe('registry', () => {
     checkEnv(() => make(id));
     expect(streamHash(id, 11)).toBe(streamHash(id, 11));
     const env = make(id);
-    expect(hashObservation(env.reset({ seed: 11 }).obs)).not.toBe(hashObservation(env.reset({ seed: 12 }).obs));
+    // Other seeds start elsewhere (TMaze always starts in the same spot, so look at several: the cue differs).
+    const firsts = new Set([11, 12, 13, 14, 15, 16].map((seed) => hashObservation(env.reset({ seed }).obs)));
+    expect(firsts.size).toBeGreaterThan(1);
   });
 });
