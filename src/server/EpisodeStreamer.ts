@@ -38,6 +38,8 @@ export interface ViewableEnv {
     distance(x: number, z: number): number;
     shortestPath(x: number, z: number): Array<[number, number]>;
   } | null;
+  /** The running episode (NavEnv): a goal point, or an ObjectNav goal category name. */
+  readonly episode?: { goal?: [number, number]; category?: string } | null;
 }
 
 /** A consumer of episode messages. Sinks say what they want so the streamer builds only that. */
@@ -85,6 +87,7 @@ export class EpisodeStreamer {
   private pathLength = 0;
   private lastX = 0;
   private lastZ = 0;
+  private readonly start: PoseXZ = { x: 0, z: 0, yaw: 0 };
   private shortestPath: Array<[number, number]> = [];
   private sceneMessage: SceneMessage | null = null;
   private ended = false;
@@ -146,6 +149,7 @@ export class EpisodeStreamer {
     const pose = this.env.world.pose;
     this.lastX = pose.x;
     this.lastZ = pose.z;
+    Object.assign(this.start, { x: pose.x, z: pose.z, yaw: pose.yaw });
     this.trail[0] = pose.x;
     this.trail[1] = pose.z;
     this.trailLength = 2;
@@ -241,16 +245,25 @@ export class EpisodeStreamer {
   private ensureScene(): void {
     if (this.sceneMessage !== null) return;
     const spec = this.env.scene;
-    const start = spec.start.position;
     if (this.shortestPath.length === 0 && this.env.geodesic) {
-      const path = this.env.geodesic.shortestPath(start[0], start[1]);
+      const path = this.env.geodesic.shortestPath(this.start.x, this.start.z);
       this.shortestPath = path.map(([x, z]) => [x, z]);
     }
+    // The episode's goals: its goal point, else the scene's goals of its category, else all of the scene's goals.
+    const episode = this.env.episode ?? null;
+    const category = episode?.category;
+    const categoryId = category === undefined ? -1 : spec.categories.indexOf(category);
+    const goals: Array<[number, number]> = episode?.goal
+      ? [[episode.goal[0], episode.goal[1]]]
+      : spec.goals.filter((g) => categoryId < 0 || g.category === categoryId).map((g) => [g.position[0], g.position[1]]);
     this.sceneMessage = {
       type: 'scene',
       episode: this.episode,
       spec,
       ...(this.task !== undefined ? { task: this.task } : {}),
+      start: { ...this.start },
+      goals,
+      ...(category !== undefined ? { goalLabel: category } : {}),
       shortestPath: this.shortestPath,
     };
     // The cached message never carries a trail; currentScene() adds the trail of the moment.

@@ -8,7 +8,7 @@
  *   12  …        gzip of the body; gzip's CRC-32 and length trailer catch truncation and bit rot
  * Body, a sequence of length-prefixed sections (u32 byte count, then the bytes):
  *   header JSON  { source, task?, createdAt, actions, frames, episodes }
- *   per episode: meta JSON { scene, shortestPath, steps, discrete, actionSize, dynamicCount, metricKeys, frames, end }
+ *   per episode: meta JSON { scene, start, goals, goalLabel?, shortestPath, steps, discrete, actionSize, dynamicCount, metricKeys, frames, end }
  *                steps   float64 × steps × stride: x, z, yaw, action[actionSize], reward, return,
  *                        collided, dynamic[4 × dynamicCount], metrics[metricKeys] (NaN = absent)
  *                frames  for each recorded kind, (steps + 1) raw frames: the reset view, then one per step
@@ -66,6 +66,9 @@ const HeaderSchema = z
 const MetaSchema = z
   .object({
     scene: SceneSpecSchema,
+    start: z.object({ x: finite, z: finite, yaw: finite }).strict(),
+    goals: z.array(z.tuple([finite, finite])),
+    goalLabel: z.string().optional(),
     shortestPath: z.array(z.tuple([finite, finite])),
     steps: count,
     /** Discrete actions are stored as one number; continuous ones as actionSize numbers. */
@@ -241,6 +244,9 @@ function packEpisode(episode: EpisodeBuilder, end: EpisodeEndMessage): { meta: E
   }
   const meta: EpisodeMeta = {
     scene: episode.scene.spec,
+    start: episode.scene.start,
+    goals: episode.scene.goals,
+    ...(episode.scene.goalLabel !== undefined ? { goalLabel: episode.scene.goalLabel } : {}),
     shortestPath: episode.scene.shortestPath,
     steps: steps.length,
     discrete,
@@ -285,13 +291,16 @@ export class RecordedEpisode {
 
   /** The scene message of this episode; with `upToStep`, the trail of positions up to that step. */
   scene(upToStep = 0): SceneMessage {
-    const trail: number[] = [this.meta.scene.start.position[0], this.meta.scene.start.position[1]];
+    const trail: number[] = [this.meta.start.x, this.meta.start.z];
     for (let i = 1; i <= Math.min(upToStep, this.steps); i++) trail.push(this.data[(i - 1) * this.stride]!, this.data[(i - 1) * this.stride + 1]!);
     return {
       type: 'scene',
       episode: this.index,
       spec: this.meta.scene,
       ...(this.task !== undefined ? { task: this.task } : {}),
+      start: this.meta.start,
+      goals: this.meta.goals,
+      ...(this.meta.goalLabel !== undefined ? { goalLabel: this.meta.goalLabel } : {}),
       shortestPath: this.meta.shortestPath,
       trail,
     };

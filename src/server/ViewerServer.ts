@@ -299,7 +299,7 @@ export class ViewerServer {
       'content-length': file.body.byteLength,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
+      'content-security-policy': "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
     });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }

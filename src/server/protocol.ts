@@ -151,6 +151,12 @@ export interface SceneMessage {
   spec: SceneSpec;
   /** Env id or task name, when known. */
   task?: string;
+  /** The robot's pose when the episode started (an env may start episodes away from spec.start). */
+  start: PoseXZ;
+  /** This episode's goal positions [x, z] (m): the goal point, or every instance of the goal category. */
+  goals: Array<[number, number]>;
+  /** What the goal is, e.g. an ObjectNav category ("chair"); absent for a point goal. */
+  goalLabel?: string;
   /** Geodesic shortest path from the start to the goal, [x, z] points (m); empty when unknown. */
   shortestPath: Array<[number, number]>;
   /** Late joiners: [x0, z0, x1, z1, …] of the robot positions of this episode so far (m). */

@@ -48,7 +48,8 @@ describe('EpisodeStreamer', () => {
 
     expect(streamer.frameKinds).toEqual(['rgb', 'depth']);
     expect(sink.scenes).toHaveLength(1);
-    expect(sink.scenes[0]).toMatchObject({ type: 'scene', episode: 0, task: 'Fake-v0', shortestPath: [[1, 1], [5, 5]] });
+    expect(sink.scenes[0]).toMatchObject({ type: 'scene', episode: 0, task: 'Fake-v0', start: { x: 1, z: 1, yaw: 0 }, goals: [[5, 5]], shortestPath: [[1, 1], [5, 5]] });
+    expect(sink.scenes[0]!.goalLabel).toBeUndefined();
     expect(sink.scenes[0]!.spec).toBe(inner.scene);
     expect(sink.steps).toHaveLength(26);
     const last = sink.steps.at(-1)!;
@@ -94,6 +95,22 @@ describe('EpisodeStreamer', () => {
     env.reset();
     expect(sink.scenes.at(-1)).toMatchObject({ episode: 1 });
     expect(streamer.currentScene()!.trail).toEqual([1, 1]);
+  });
+
+  it("takes the goals from the env's episode: a goal point, or the instances of a goal category", () => {
+    const inner = new FakeNavEnv();
+    const streamer = streamerFor(inner);
+    const scenes: SceneMessage[] = [];
+    streamer.addSink({ wantsEpisodes: () => true, wantsFrames: () => [], scene: (m) => scenes.push(m), step: () => {}, frame: () => {}, episodeEnd: () => {} });
+    const env = streamer.wrap(inner);
+    const withEpisode = inner as FakeNavEnv & { episode: { goal?: [number, number]; category?: string } };
+    withEpisode.episode = { goal: [2, 3] };
+    env.reset();
+    expect(scenes[0]!.goals).toEqual([[2, 3]]);
+    // Category "chair" (id 4 in the test scene) is not among the scene's goals: no goal positions.
+    withEpisode.episode = { category: 'chair' };
+    env.reset();
+    expect(scenes[1]).toMatchObject({ goals: [], goalLabel: 'chair' });
   });
 
   it('refuses an env without a scene', () => {

@@ -8,6 +8,7 @@ const FIELDS = [
   ['mode', 'Mode'],
   ['source', 'Source'],
   ['episode', 'Episode'],
+  ['goal', 'Goal'],
   ['step', 'Step'],
   ['action', 'Action'],
   ['reward', 'Reward'],
@@ -46,8 +47,9 @@ export class Hud {
   }
 
   /** A new episode: clear the per-step fields. */
-  episode(index: number, step = 0): void {
+  episode(index: number, step: number, goal: string): void {
     this.set('episode', String(index));
+    this.set('goal', goal);
     this.set('step', String(step));
     for (const key of ['action', 'reward', 'return', 'success', 'spl', 'distance', 'collisions'] as const) this.set(key, '–');
   }

@@ -28,7 +28,7 @@ export class Minimap {
     this.base.height = canvas.height;
   }
 
-  load(spec: SceneSpec, shortestPath: Array<[number, number]>, trail: number[]): void {
+  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, shortestPath: Array<[number, number]>, trail: number[]): void {
     this.spec = spec;
     const [x0, z0] = spec.floor.min;
     const [x1, z1] = spec.floor.max;
@@ -66,13 +66,13 @@ export class Minimap {
       g.setLineDash([]);
     }
     g.fillStyle = '#30e060';
-    for (const goal of spec.goals) {
+    for (const [x, z] of goals) {
       g.beginPath();
-      g.arc(this.px(goal.position[0]), this.pz(goal.position[1]), 4, 0, 2 * Math.PI);
+      g.arc(this.px(x), this.pz(z), 4, 0, 2 * Math.PI);
       g.fill();
     }
-    this.trail = trail.slice();
-    this.pose = null;
+    this.trail = trail.length > 0 ? trail.slice() : [start.x, start.z];
+    this.pose = trail.length >= 2 ? { x: trail[trail.length - 2]!, z: trail[trail.length - 1]!, yaw: start.yaw } : start;
     this.dirty = true;
   }
 
@@ -102,7 +102,7 @@ export class Minimap {
       for (let i = 2; i + 1 < this.trail.length; i += 2) g.lineTo(this.px(this.trail[i]!), this.pz(this.trail[i + 1]!));
       g.stroke();
     }
-    const pose = this.pose ?? { x: this.spec.start.position[0], z: this.spec.start.position[1], yaw: this.spec.start.yaw };
+    const pose = this.pose!;
     const x = this.px(pose.x);
     const z = this.pz(pose.z);
     const r = Math.max(4, 0.25 * this.scale);

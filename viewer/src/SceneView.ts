@@ -79,8 +79,11 @@ export class SceneView {
     this.dirty = true;
   }
 
-  /** Replace the world with a new scene; `trail` = [x0, z0, x1, z1, …] already travelled. */
-  load(spec: SceneSpec, trail: number[] = []): void {
+  /**
+   * Replace the world with a new episode's scene: `start` = the robot's start pose, `goals` = this
+   * episode's goal positions [x, z], `trail` = [x0, z0, x1, z1, …] already travelled.
+   */
+  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, trail: number[] = []): void {
     this.clearWorld();
     this.scene.background = linearColor(spec.sky);
     const l = spec.lighting;
@@ -103,22 +106,24 @@ export class SceneView {
     this.dynamicMeshes = spec.dynamic.map((d) => this.mesh(d.primitive));
     for (const m of this.dynamicMeshes) this.world.add(m);
 
-    for (const goal of spec.goals) {
+    for (const [gx, gz] of goals) {
       const marker = new THREE.Mesh(
         new THREE.CylinderGeometry(0.25, 0.25, 0.04, 32),
         new THREE.MeshBasicMaterial({ color: 0x30e060, transparent: true, opacity: 0.7 }),
       );
-      marker.position.set(goal.position[0], 0.02, goal.position[1]);
+      marker.position.set(gx, 0.02, gz);
       const beacon = new THREE.Mesh(new THREE.CylinderGeometry(0.02, 0.02, 2, 8), new THREE.MeshBasicMaterial({ color: 0x30e060 }));
-      beacon.position.set(goal.position[0], 1, goal.position[1]);
+      beacon.position.set(gx, 1, gz);
       this.world.add(marker, beacon);
     }
 
     this.trailCount = 0;
     for (let i = 0; i + 1 < trail.length; i += 2) this.pushTrail(trail[i]!, trail[i + 1]!);
-    const lastX = trail.length >= 2 ? trail[trail.length - 2]! : spec.start.position[0];
-    const lastZ = trail.length >= 2 ? trail[trail.length - 1]! : spec.start.position[1];
-    this.setPose({ x: lastX, z: lastZ, yaw: trail.length > 2 ? this.pose.yaw : spec.start.yaw });
+    if (this.trailCount === 0) this.pushTrail(start.x, start.z);
+    // A late joiner's robot stands at the trail's end until the next step brings its heading.
+    const lastX = trail.length >= 2 ? trail[trail.length - 2]! : start.x;
+    const lastZ = trail.length >= 2 ? trail[trail.length - 1]! : start.z;
+    this.setPose({ x: lastX, z: lastZ, yaw: start.yaw });
 
     // Orbit around the floor's centre from a corner, far enough to see the whole floor.
     const cx = (x0 + x1) / 2;
