@@ -8,16 +8,17 @@ import type { Command } from 'commander';
 import { make } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
 import { Dict } from '../core/spaces.js';
-import { collect, FRAME_KEYS, randomMovePolicy, randomPolicy, type CollectPolicy } from '../train/dataset/collect.js';
+import type { Policy } from '../../agents/Policy.js';
+import type { Env } from '../core/Env.js';
+import { collect, FRAME_KEYS, RandomMovePolicy } from '../train/dataset/collect.js';
+import { loadPolicy } from '../train/evaluate.js';
 import { DEFAULT_FRAMES_PER_SHARD } from '../train/dataset/ShardWriter.js';
 import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
 
-export const COLLECT_POLICIES = ['random', 'random-move'] as const;
-
-function resolvePolicy(name: string): CollectPolicy {
-  if (name === 'random') return randomPolicy();
-  if (name === 'random-move') return randomMovePolicy();
-  throw new UsageError(`--policy: unknown policy "${name}" (known: ${COLLECT_POLICIES.join(', ')})`);
+/** `random-move` here; `random`, `oracle` and trained runs through the evaluation's policy loaders. */
+async function resolvePolicy(name: string, env: Env, seed: number): Promise<Policy> {
+  if (name === 'random-move') return new RandomMovePolicy(seed);
+  return loadPolicy(name, { env, seed });
 }
 
 interface CollectFlags {
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .requiredOption('--env <id>', 'env id, e.g. PointNav-v0')
     .requiredOption('--steps <n>', 'frames to record', integerOption(1))
     .requiredOption('--out <dir>', 'dataset folder to create (must not exist)')
-    .option('--policy <name>', `who acts: ${COLLECT_POLICIES.join(' | ')}`, 'random')
+    .option('--policy <name>', 'who acts: random | random-move (no STOP) | oracle | runs/NAME', 'random')
     .option('--seed <n>', 'seed of the env and the policy', integerOption(0), 0)
     .option('--split <split>', 'scene-seed range the env draws from', choiceOption(['train', 'val', 'test'] as const), 'train')
     .option('--sensors <list>', `observation keys (default: the env's own plus ${FRAME_KEYS.join(', ')})`, listOption)
@@ -49,9 +50,8 @@ export function register(program: Command): void {
     .option('--max-episode-steps <n>', "episode limit (default: the env's registered one)", integerOption(1))
     .option('--frames-per-shard <n>', 'frames per shard file', integerOption(1), DEFAULT_FRAMES_PER_SHARD)
     .option('--json', 'print the dataset summary as one JSON line at the end')
-    .action((o: CollectFlags) => {
+    .action(async (o: CollectFlags) => {
       if (existsSync(o.out)) throw new UsageError(`--out ${o.out} already exists; choose a new folder`);
-      const policy = resolvePolicy(o.policy);
       // Ask the env for its own observation keys, then add the camera frames we record.
       const probe = make(o.env, { split: o.split });
       const own = probe.observationSpace instanceof Dict ? probe.observationSpace.keys() : [];
@@ -61,9 +61,10 @@ export function register(program: Command): void {
       if (o.cameraSize !== undefined) envOptions.cameraSize = o.cameraSize;
       if (o.maxEpisodeSteps !== undefined) envOptions.maxEpisodeSteps = o.maxEpisodeSteps;
       const env = make(o.env, envOptions);
+      const policy = await resolvePolicy(o.policy, env, o.seed);
       const started = Date.now();
       const log = (frames: number): void => void (o.json ? process.stderr : process.stdout).write(`${frames} / ${o.steps} frames\n`);
-      const index = collect({ env, envId: o.env, policy, steps: o.steps, seed: o.seed, out: o.out, framesPerShard: o.framesPerShard, meta: { split: o.split, envOptions }, onProgress: log });
+      const index = await collect({ env, envId: o.env, policy, steps: o.steps, seed: o.seed, out: o.out, framesPerShard: o.framesPerShard, meta: { split: o.split, envOptions }, onProgress: log });
       const seconds = (Date.now() - started) / 1000;
       const complete = index.episodes.filter((e) => e.complete);
       const summary = {

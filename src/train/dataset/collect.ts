@@ -25,6 +25,7 @@
  * which is what `splitEpisodesBySeed` holds out by. The env is reset with `seed` once and then
  * without a seed, so one seed gives one dataset.
  */
+import type { Policy } from '../../../agents/Policy.js';
 import type { Action, Env } from '../../core/Env.js';
 import { UsageError } from '../../core/errors.js';
 import { Rng } from '../../core/Rng.js';
@@ -34,15 +35,6 @@ import { ShardWriter } from './ShardWriter.js';
 
 /** Camera keys recorded when the observation has them. */
 export const FRAME_KEYS = ['rgb', 'depth', 'semantic'] as const;
-
-/** A policy for collection: an action for the current observation (may read privileged env state). */
-export interface CollectPolicy {
-  readonly name: string;
-  /** Called after every reset, before the first `act` of the episode. */
-  reset?(env: Env): void;
-  act(obs: unknown, env: Env, rng: Rng): Action;
-  dispose?(): void;
-}
 
 /** The overall [low, high] of a Box (frames have uniform bounds). */
 function boxBounds(box: Box): [number, number] {
@@ -56,31 +48,34 @@ function boxBounds(box: Box): [number, number] {
 }
 
 /**
- * Uniformly random moving actions: every discrete action but the first (STOP), which would end
- * most episodes within a few steps; continuous actions uniformly in the Box. Gives long episodes
- * that wander through the scene (what sequence models need).
+ * Uniformly random moving actions, from its own seeded stream: every discrete action but the first
+ * (STOP), which would end most episodes within a few steps (the `random` baseline's problem);
+ * continuous actions uniformly in the Box. Its episodes wander through the scene until the time
+ * limit, which is what sequence models and scene coverage need.
  */
-export function randomMovePolicy(): CollectPolicy {
-  return {
-    name: 'random-move',
-    act: (_obs, env, rng) => {
-      const space = env.actionSpace;
-      if (space instanceof Discrete) return space.n > 1 ? space.start + 1 + rng.int(space.n - 1) : space.start;
-      return space.sample(rng) as Action;
-    },
-  };
-}
+export class RandomMovePolicy implements Policy {
+  readonly name = 'random-move';
+  private readonly rng: Rng;
 
-/** Uniformly random actions from the env's action space. */
-export function randomPolicy(): CollectPolicy {
-  return { name: 'random', act: (_obs, env, rng) => env.actionSpace.sample(rng) as Action };
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  reset(): void {}
+
+  act(_obs: unknown, env: Env): Action {
+    const space = env.actionSpace;
+    if (space instanceof Discrete) return space.n > 1 ? space.start + 1 + this.rng.int(space.n - 1) : space.start;
+    return space.sample(this.rng) as Action;
+  }
 }
 
 export interface CollectOptions {
   /** A fresh env (`make(id, options)`); collect closes it. */
   env: Env;
   envId: string;
-  policy: CollectPolicy;
+  /** Any policy (agents/Policy.ts): random, oracle, a trained run. */
+  policy: Policy;
   /** Frames to record (observations, including each episode's final one). */
   steps: number;
   seed: number;
@@ -119,12 +114,11 @@ export function collectFields(env: Env): FieldSpec[] {
 }
 
 /** Run the policy for `steps` frames and write the dataset; deterministic in `seed`. */
-export function collect(options: CollectOptions): DatasetIndex {
+export async function collect(options: CollectOptions): Promise<DatasetIndex> {
   const { env, policy, steps } = options;
   const fields = collectFields(env);
   const writer = new ShardWriter(options.out, { fields, framesPerShard: options.framesPerShard });
   try {
-    const rng = new Rng(options.seed);
     const frameKeys = fields.filter((f) => (FRAME_KEYS as readonly string[]).includes(f.name)).map((f) => f.name);
     const discrete = env.actionSpace instanceof Discrete;
     const actionSize = discrete ? 1 : (env.actionSpace as Box).size;
@@ -162,7 +156,7 @@ export function collect(options: CollectOptions): DatasetIndex {
     while (writer.frames < steps) {
       const reset = env.reset(k === 0 ? { seed: options.seed } : {});
       let obs = reset.obs;
-      policy.reset?.(env);
+      policy.reset();
       // An env without scenes (no info.sceneSeed) counts each episode as its own scene.
       const scene = typeof reset.info.sceneSeed === 'number' ? reset.info.sceneSeed : k;
       const entry: EpisodeEntry = { id: k, seed: scene, frames: 0, complete: false, return: 0, metrics: {} };
@@ -176,7 +170,7 @@ export function collect(options: CollectOptions): DatasetIndex {
           entry.frames++;
           break;
         }
-        const a = policy.act(obs, env, rng);
+        const a = await policy.act(obs, env);
         if (discrete) action[0] = a as number;
         else (action as Float32Array).set(a as ArrayLike<number>);
         const step = env.step(a);

@@ -6,7 +6,8 @@ import type { Env, ResetArgs } from '../../../src/core/Env.js';
 import { Rng } from '../../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../../src/core/spaces.js';
 import { ShardReader } from '../../../src/train/dataset/ShardReader.js';
-import { collect, randomPolicy } from '../../../src/train/dataset/collect.js';
+import { RandomPolicy } from '../../../agents/random.js';
+import { RandomMovePolicy, collect } from '../../../src/train/dataset/collect.js';
 import { FrameFlag } from '../../../src/train/dataset/format.js';
 
 /**
@@ -67,16 +68,16 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-function run(out: string, seed: number, firstScene = 0, steps = 40) {
+async function run(out: string, seed: number, firstScene = 0, steps = 40) {
   const env = new FakeNavEnv(firstScene);
-  const index = collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps, seed, out: join(root, out), framesPerShard: 16 });
+  const index = await collect({ env, envId: 'Fake-v0', policy: new RandomPolicy(seed), steps, seed, out: join(root, out), framesPerShard: 16 });
   expect(env.closed).toBe(true);
   return index;
 }
 
 describe('collect', () => {
-  it('records exactly `steps` frames with episode boundaries, actions and poses', () => {
-    const index = run('a', 3);
+  it('records exactly `steps` frames with episode boundaries, actions and poses', async () => {
+    const index = await run('a', 3);
     expect(index.frames).toBe(40);
     expect(index.fields.map((f) => f.name)).toEqual(['rgb', 'depth', 'pose', 'action', 'reward', 'episode', 'step', 'flags']);
     expect(index.episodes.reduce((a, e) => a + e.frames, 0)).toBe(40);
@@ -104,25 +105,33 @@ describe('collect', () => {
     expect(done.metrics.steps).toBe(done.frames - 1);
   });
 
-  it('is deterministic in the seed', () => {
-    const a = run('a', 7);
-    const b = run('b', 7);
-    const c = run('c', 8);
+  it('is deterministic in the seed', async () => {
+    const a = await run('a', 7);
+    const b = await run('b', 7);
+    const c = await run('c', 8);
     expect(b.shards.map((s) => s.sha1)).toEqual(a.shards.map((s) => s.sha1));
     expect(c.shards.map((s) => s.sha1)).not.toEqual(a.shards.map((s) => s.sha1));
   });
 
-  it('records the scene seed of every episode, as the env reports it', () => {
-    const index = run('v', 1, 5000, 20);
+  it('random-move never calls STOP, so its episodes run to the time limit', async () => {
+    const env = new FakeNavEnv();
+    const index = await collect({ env, envId: 'Fake-v0', policy: new RandomMovePolicy(3), steps: 60, seed: 3, out: join(root, 'm') });
+    const actions = ShardReader.open(join(root, 'm')).readAll(['action']).data.action!;
+    expect(index.meta.policy).toBe('random-move');
+    expect([...actions].filter((a) => a !== -1).every((a) => a >= 1 && a <= 3)).toBe(true);
+  });
+
+  it('records the scene seed of every episode, as the env reports it', async () => {
+    const index = await run('v', 1, 5000, 20);
     expect(index.episodes.length).toBeGreaterThan(2);
     expect(index.episodes.every((e) => e.seed >= 5000 && e.seed < 6000)).toBe(true);
     expect(index.meta).toMatchObject({ env: 'Fake-v0', policy: 'random', seed: 1, actionSpace: { type: 'discrete', n: 4 } });
   });
 
-  it('writes nothing when the env has no camera frames', () => {
+  it('writes nothing when the env has no camera frames', async () => {
     const env = new FakeNavEnv();
     (env as { observationSpace: unknown }).observationSpace = new Box(0, 1, [2]);
-    expect(() => collect({ env, envId: 'Fake-v0', policy: randomPolicy(), steps: 5, seed: 0, out: join(root, 'x') })).toThrow(/no camera frames/);
+    await expect(collect({ env, envId: 'Fake-v0', policy: new RandomPolicy(0), steps: 5, seed: 0, out: join(root, 'x') })).rejects.toThrow(/no camera frames/);
     expect(existsSync(join(root, 'x'))).toBe(false);
   });
 });
