@@ -30,3 +30,13 @@ export { generateEpisodes, readEpisodeFile, writeEpisodeFile, SCENE_SPLITS, type
 export { spl, softSpl, EpisodeMetrics, type NavMetrics } from '../envs/metrics.js';
 export type { Policy } from '../agents/Policy.js';
 export { evaluate, loadPolicy, policyLoaders, type PolicyLoader, type EvaluationSummary } from './train/evaluate.js';
+// Perception pretraining: datasets of recorded frames (write, read, collect), the GAN / CNN / RNN pretrainers, the Fréchet distance, and loading pretrained weights into a policy.
+export { ShardWriter, type ShardWriterOptions } from './train/dataset/ShardWriter.js';
+export { ShardReader, fieldTensor, splitEpisodesBySeed, type FrameBatch, type BatchOptions, type WindowOptions } from './train/dataset/ShardReader.js';
+export { collect, RandomMovePolicy, FRAME_KEYS, type CollectOptions } from './train/dataset/collect.js';
+export { FrameFlag, type DatasetIndex, type FieldSpec, type EpisodeEntry } from './train/dataset/format.js';
+export { Dcgan, trainGan, DEFAULT_GAN, type GanConfig, type GanRunResult } from './nn/gan.js';
+export { FrechetEncoder, frechetDistance, fitGaussian, symmetricEigen, sqrtPsd, type Gaussian } from './nn/frechet.js';
+export { CnnPretrainer, trainCnn, CNN_TASKS, type CnnTask, type CnnRunResult } from './nn/cnn.js';
+export { RnnPretrainer, trainRnn, odometry, type RnnRunResult } from './nn/rnn.js';
+export { readPretrained, applyPretrainedEncoder, applyPretrainedCore, loadPretrainedEncoder, loadPretrainedCore, readManifest, type PretrainManifest, type PretrainedModule } from './nn/pretrained.js';

@@ -169,7 +169,7 @@ interface Prepared {
   odo: Float32Array; // [T·B, 3]
 }
 
-function prepare(encoder: tf.LayersModel, reader: ShardReader, batch: FrameBatch, input: string, actionSize: number, discrete: boolean): Prepared {
+function prepare(encoder: tf.LayersModel, reader: ShardReader, batch: FrameBatch, input: string, actionSize: number, actionStart: number, discrete: boolean): Prepared {
   const b = batch.size;
   const frames = batch.length; // T + 1
   const steps = frames - 1;
@@ -195,7 +195,7 @@ function prepare(encoder: tf.LayersModel, reader: ShardReader, batch: FrameBatch
       features.set(f.subarray(src * dim, (src + 1) * dim), row * dim);
       next.set(f.subarray((src + 1) * dim, (src + 2) * dim), row * dim);
       if (discrete) {
-        const a = action[src * actionWidth]!;
+        const a = action[src * actionWidth]! - actionStart;
         if (a >= 0 && a < actionSize) actions[row * actionSize + a] = 1;
       } else {
         for (let k = 0; k < actionSize; k++) actions[row * actionSize + k] = action[src * actionWidth + k]!;
@@ -248,8 +248,10 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
   const featureSize = encoder.outputs[0]!.shape[1] as number;
   const actionField = reader.field('action');
   const discrete = actionField.dtype === 'int32';
-  const actionSpace = (reader.index.meta.actionSpace as { n?: number } | undefined)?.n;
-  const actionSize = discrete ? (actionSpace ?? 4) : actionField.shape[0]!;
+  // Discrete actions become one-hot vectors over the recorded space (Discrete(n, start)).
+  const recorded = reader.index.meta.actionSpace as { n?: number; start?: number } | undefined;
+  const actionSize = discrete ? (recorded?.n ?? 4) : actionField.shape[0]!;
+  const actionStart = discrete ? (recorded?.start ?? 0) : 0;
 
   // ── scenes ──
   let trainEpisodes: Set<number> | undefined;
@@ -269,7 +271,7 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
   let rows = 0;
   let seen = 0;
   for (const batch of reader.windows({ ...windowOptions, batchSize: opts.batchSize, seed: opts.seed + 3, episodes: trainEpisodes })) {
-    const p = prepare(encoder, reader, batch, input, actionSize, discrete);
+    const p = prepare(encoder, reader, batch, input, actionSize, actionStart, discrete);
     tf.dispose([p.features, p.actions]);
     const n = p.odo.length / 3;
     for (let r = 0; r < n; r++) {
@@ -292,7 +294,7 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
     let count = 0;
     let windows = 0;
     for (const batch of valReader.windows({ ...windowOptions, batchSize: Math.min(opts.batchSize, opts.valWindows), shuffle: false, episodes: valEpisodes, keepRemainder: true })) {
-      const p = prepare(encoder, valReader, batch, input, actionSize, discrete);
+      const p = prepare(encoder, valReader, batch, input, actionSize, actionStart, discrete);
       const pred = model.predict(p.features, p.actions, batch.size);
       const y = pred.dataSync();
       const prev = p.features.dataSync();
@@ -332,7 +334,7 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
   for (let step = 1; step <= opts.steps; step++) {
     const next = batches.next();
     if (next.done) throw new UsageError(`dataset ${reader.dir} has no training window of ${opts.seqLen + 1} frames within one episode`);
-    const p = prepare(encoder, reader, next.value, input, actionSize, discrete);
+    const p = prepare(encoder, reader, next.value, input, actionSize, actionStart, discrete);
     const targets = targetTensor(p, featureSize, invStd);
     lossSum += model.trainStep(p.features, p.actions, targets, next.value.size);
     since++;
