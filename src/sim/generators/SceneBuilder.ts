@@ -32,12 +32,10 @@ export interface ObjectPlacementOptions {
   perCategory?: number;
 }
 
-/** Robot radius (m) the generators plan for: the default of the physics robot. */
-export const PLANNING_RADIUS = 0.18;
 /** An object counts as reachable when a reachable robot position lies within this distance (m) of its surface. */
 export const OBJECT_REACH = 0.6;
-/** Free gap (m) kept between placed objects: the robot's diameter plus margin, so placement never seals a passage. */
-const OBJECT_CLEARANCE = 0.5;
+/** Margin (m) on top of the robot's diameter kept free between placed objects, so placement never seals a passage. */
+const CLEARANCE_MARGIN = 0.14;
 
 const OBSTACLE = categoryId('obstacle');
 
@@ -69,6 +67,8 @@ export class SceneBuilder {
     readonly floorMin: Vec2,
     readonly floorMax: Vec2,
     randomize: Partial<DomainRandomization> | undefined,
+    /** Radius (m) of the robot the start and goals must suit. */
+    readonly robotRadius: number,
   ) {
     this.rng = new Rng(seed);
     // The style stream is split off a second generator so that styling never shifts the layout.
@@ -127,8 +127,9 @@ export class SceneBuilder {
   }
 
   /**
-   * Add `p` with a fresh instance id unless it comes within OBJECT_CLEARANCE of another primitive's footprint, leaves the
-   * floor, or enters a keep-clear area. `ignoreWalls` lets furniture stand against a wall.
+   * Add `p` with a fresh instance id unless it comes within a robot diameter (plus margin) of
+   * another primitive's footprint, leaves the floor, or enters a keep-clear area. `ignoreWalls`
+   * lets furniture stand flush against a wall.
    */
   tryPlace(p: Primitive, options: PlaceOptions = {}): boolean {
     const f = footprintOf(p, 10)!;
@@ -138,6 +139,7 @@ export class SceneBuilder {
       if (x0 < a1 && x1 > a0 && z0 < b1 && z1 > b0) return false;
     }
     const wall = categoryId('wall');
+    const clearance = 2 * this.robotRadius + CLEARANCE_MARGIN;
     for (const q of this.primitives) {
       const isWall = q.material.category === wall;
       const g = footprintOf(q, 10);
@@ -145,7 +147,7 @@ export class SceneBuilder {
       const gap = footprintGap(f, g);
       // Against a wall means flush with it (a gap the robot could squeeze into would be a trap).
       if (isWall && options.anyWallGap && gap >= 0) continue;
-      if (gap < OBJECT_CLEARANCE && !(isWall && options.ignoreWalls && gap >= 0 && gap <= 0.05)) return false;
+      if (gap < clearance && !(isWall && options.ignoreWalls && gap >= 0 && gap <= 0.05)) return false;
     }
     p.material.instance = this.newInstance();
     this.primitives.push(p);
@@ -155,7 +157,7 @@ export class SceneBuilder {
   /** The occupancy grid of the primitives so far (cached: primitives are only ever appended). */
   grid(): OccupancyGrid {
     if (this.cache === null || this.cache.count !== this.primitives.length) {
-      const grid = OccupancyGrid.fromScene(this.floorSpec(), { inflate: PLANNING_RADIUS });
+      const grid = OccupancyGrid.fromScene(this.floorSpec(), { inflate: this.robotRadius });
       const { labels, sizes } = grid.components();
       this.cache = { count: this.primitives.length, grid, labels, sizes, main: argmax(sizes) };
     }

@@ -30,7 +30,7 @@ export function generateArena(options: unknown): SceneSpec {
   const x1 = o.width / 2 - t / 2;
   const z0 = -o.depth / 2 + t / 2;
   const z1 = o.depth / 2 - t / 2;
-  const b = new SceneBuilder('arena', o.seed, [-o.width / 2, -o.depth / 2], [o.width / 2, o.depth / 2], o.randomize);
+  const b = new SceneBuilder('arena', o.seed, [-o.width / 2, -o.depth / 2], [o.width / 2, o.depth / 2], o.randomize, o.robotRadius);
   const rng = b.rng;
   b.addWall(x0, z0, x1, z0, t, o.wallHeight);
   b.addWall(x0, z1, x1, z1, t, o.wallHeight);

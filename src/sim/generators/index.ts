@@ -12,7 +12,8 @@
  *
  * Options common to all: `seed` (integer), `randomize` (domain randomisation switches),
  * `objects` (ObjectNav placement: goals become the reachable instances of the asked categories),
- * `dynamic` (number of moving obstacles). Each generator adds its own size options.
+ * `dynamic` (number of moving obstacles), `robotRadius` (m, the robot the start and goals must
+ * suit). Each generator adds its own size options.
  */
 import { UsageError } from '../../core/errors.js';
 import type { SceneSpec } from '../SceneSpec.js';
@@ -47,6 +48,8 @@ export interface GenerateOptions {
   objects?: ObjectPlacementOptions;
   /** Moving obstacles to add. @default 0 */
   dynamic?: number;
+  /** Radius (m) of the robot the start and goals must suit. @default 0.18 */
+  robotRadius?: number;
   /** Per-generator size options (see each generator's schema). */
   [k: string]: unknown;
 }

@@ -30,7 +30,7 @@ export function generateMaze(options: unknown): SceneSpec {
   const w = cols * s;
   const d = rows * s;
   // Wall centre lines run on the cell borders x = 0..w, z = 0..d; the floor covers the outer walls.
-  const b = new SceneBuilder('maze', o.seed, [-t / 2, -t / 2], [w + t / 2, d + t / 2], o.randomize);
+  const b = new SceneBuilder('maze', o.seed, [-t / 2, -t / 2], [w + t / 2, d + t / 2], o.randomize, o.robotRadius);
   const rng = b.rng;
 
   // open[r*cols+c] bit 0: passage to the east (c+1), bit 1: passage to the south (r+1).

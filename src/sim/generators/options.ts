@@ -21,6 +21,8 @@ export const baseOptionsSchema = z
       .object({ categories: z.array(z.string()).min(1).optional(), perCategory: z.number().int().min(1).max(10).optional() })
       .strict()
       .optional(),
+    /** Radius (m) of the robot the start and goals must suit (the physics default). */
+    robotRadius: z.number().min(0.05).max(1).default(0.18),
     /** Number of moving obstacles (bouncing, patrolling, pushable in turn). */
     dynamic: z.number().int().min(0).max(50).default(0),
   })

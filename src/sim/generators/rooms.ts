@@ -51,7 +51,7 @@ interface Door {
 export function generateRooms(options: unknown): SceneSpec {
   const o = parseGeneratorOptions('rooms', RoomsOptionsSchema, options);
   const t = o.wallThickness;
-  const b = new SceneBuilder('rooms', o.seed, [-o.width / 2, -o.depth / 2], [o.width / 2, o.depth / 2], o.randomize);
+  const b = new SceneBuilder('rooms', o.seed, [-o.width / 2, -o.depth / 2], [o.width / 2, o.depth / 2], o.randomize, o.robotRadius);
   const rng = b.rng;
   b.setCeiling(o.wallHeight);
 

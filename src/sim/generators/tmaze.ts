@@ -36,7 +36,7 @@ export function generateTMaze(options: unknown): SceneSpec {
   const { stemLength: L, armLength: A, corridorWidth: w, wallThickness: t, wallHeight: h } = o;
   const e = t / 2;
   const reach = A + w / 2; // |z| of the arm ends' inner walls
-  const b = new SceneBuilder('tmaze', o.seed, [-t, -reach - t], [L + w + t, reach + t], o.randomize);
+  const b = new SceneBuilder('tmaze', o.seed, [-t, -reach - t], [L + w + t, reach + t], o.randomize, o.robotRadius);
   const arm = o.arm ?? (b.rng.random() < 0.5 ? 'left' : 'right');
 
   b.addWall(-e, -w / 2 - e, -e, w / 2 + e, t, h); // behind the start

@@ -127,6 +127,16 @@ describe('generateScene details', () => {
     expect(arms.size).toBe(2);
   });
 
+  it('plans for a larger robot when asked', () => {
+    for (const name of GENERATOR_NAMES) {
+      const spec = generateScene(name, { seed: 2, robotRadius: 0.3 });
+      const grid = OccupancyGrid.fromScene(spec, { inflate: 0.3 });
+      expect(grid.isFree(spec.start.position[0], spec.start.position[1])).toBe(true);
+      const field = GeodesicField.compute(grid, [spec.start.position]);
+      expect(field.distance(spec.goals[0]!.position[0], spec.goals[0]!.position[1])).toBeLessThan(Infinity);
+    }
+  });
+
   it('an unknown generator lists the known ones', () => {
     expect(() => generateScene('castle' as GeneratorName, { seed: 1 })).toThrow(/rooms, maze, arena, tmaze/);
   });
