@@ -216,30 +216,31 @@ export class EpisodeStreamer {
     }
   }
 
-  /** An Env that forwards to `env` and reports every reset and step to this streamer. */
-  wrap<O extends Observation, A extends Action>(env: Env<O, A>): Env<O, A> {
+  /**
+   * The env itself, seen through a Proxy whose `reset` and `step` also report to this streamer.
+   * Everything else (NavEnv's `scene`, `world`, `geodesic`, methods, `instanceof`) reaches the env
+   * unchanged, so privileged users such as the oracle policy work on the wrapped env as on the env.
+   */
+  wrap<E extends Env>(env: E): E {
     const streamer = this;
-    return {
-      get observationSpace() {
-        return env.observationSpace;
-      },
-      get actionSpace() {
-        return env.actionSpace;
-      },
-      reset(args?: ResetArgs): ResetResult<O> {
-        const result = env.reset(args);
-        streamer.onReset(result.obs, result.info);
-        return result;
-      },
-      step(action: A): StepResult<O> {
-        const result = env.step(action);
-        streamer.onStep(action, result);
-        return result;
-      },
-      close(): void {
-        env.close();
-      },
+    const reset = (args?: ResetArgs): ResetResult => {
+      const result = env.reset(args);
+      streamer.onReset(result.obs, result.info);
+      return result;
     };
+    const step = (action: Action): StepResult => {
+      const result = env.step(action);
+      streamer.onStep(action, result);
+      return result;
+    };
+    return new Proxy(env, {
+      get(target, prop) {
+        if (prop === 'reset') return reset;
+        if (prop === 'step') return step;
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   private ensureScene(): void {

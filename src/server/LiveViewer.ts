@@ -11,7 +11,7 @@
  *
  * While no browser is connected the observed env costs one pose copy per step.
  */
-import type { Action, Env, Observation } from '../core/Env.js';
+import type { Env } from '../core/Env.js';
 import { EpisodeStreamer, streamerFor } from './EpisodeStreamer.js';
 import { LiveSession } from './LiveSession.js';
 import type { MetricPoint } from './protocol.js';
@@ -57,7 +57,7 @@ export class LiveViewer {
    * time; observing another replaces the first (its wrapper keeps working, unwatched).
    * Throws UsageError for an env without a scene (only navigation envs can be drawn).
    */
-  observe<O extends Observation, A extends Action>(env: Env<O, A>): Env<O, A> {
+  observe<E extends Env>(env: E): E {
     const streamer = streamerFor(env, this.options.task !== undefined ? { task: this.options.task } : {});
     this.attach(streamer);
     return streamer.wrap(env);
@@ -87,10 +87,7 @@ export class LiveViewer {
 }
 
 /** Start a viewer and observe `env` in one call. */
-export async function attachViewer<O extends Observation, A extends Action>(
-  env: Env<O, A>,
-  options: LiveViewerOptions = {},
-): Promise<{ env: Env<O, A>; viewer: LiveViewer }> {
+export async function attachViewer<E extends Env>(env: E, options: LiveViewerOptions = {}): Promise<{ env: E; viewer: LiveViewer }> {
   const viewer = await LiveViewer.start(options);
   try {
     return { env: viewer.observe(env), viewer };

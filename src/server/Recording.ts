@@ -24,7 +24,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { FileFormatError } from '../core/errors.js';
 import { formatPath, SceneSpecSchema } from '../sim/SceneSpec.js';
-import type { EpisodeSink } from './EpisodeStreamer.js';
+import type { Env } from '../core/Env.js';
+import { streamerFor, type EpisodeSink } from './EpisodeStreamer.js';
 import {
   FRAME_KINDS,
   type EpisodeEndMessage,
@@ -423,4 +424,16 @@ export class Recording {
     if (offset !== body.byteLength) fail(`${body.byteLength - offset} unexpected bytes after the last episode`);
     return new Recording(header, episodes);
   }
+}
+
+/**
+ * Record an env's episodes: returns the env to step instead (the same env behind a Proxy, see
+ * `EpisodeStreamer.wrap`) and the writer; call `writer.save(path)` when done. For `--record N`,
+ * pass `maxEpisodes: N`: later episodes cost nothing.
+ */
+export function attachRecorder<E extends Env>(env: E, options: RecordingWriterOptions): { env: E; writer: RecordingWriter } {
+  const streamer = streamerFor(env, options.task !== undefined ? { task: options.task } : {});
+  const writer = new RecordingWriter({ actions: streamer.actionNames, ...options });
+  streamer.addSink(writer);
+  return { env: streamer.wrap(env), writer };
 }

@@ -42,6 +42,11 @@ describe('EpisodeStreamer', () => {
     sink.kinds = ['rgb', 'depth'];
     streamer.addSink(sink);
     const env = streamer.wrap(inner);
+    // The wrapper is the env itself for everything but reset/step (privileged users like the oracle need that).
+    expect(env).toBeInstanceOf(FakeNavEnv);
+    expect(env.scene).toBe(inner.scene);
+    expect(env.world).toBe(inner.world);
+    expect(env.geodesic.distance(1, 1)).toBeCloseTo(Math.hypot(4, 4), 12);
     env.reset();
     let total = 0;
     for (const a of scriptedActions()) total += env.step(a).reward;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../../src/core/errors.js';
 import { streamerFor, type EpisodeSink } from '../../src/server/EpisodeStreamer.js';
 import type { StepMessage } from '../../src/server/protocol.js';
-import { Recording, RecordingWriter } from '../../src/server/Recording.js';
+import { attachRecorder, Recording, RecordingWriter } from '../../src/server/Recording.js';
 import { FakeNavEnv, scriptedActions } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robonav-rec-'));
@@ -57,12 +57,16 @@ describe('Recording', () => {
   });
 
   it('stops after maxEpisodes and stores no frames unless asked', () => {
-    const writer = new RecordingWriter({ source: 'n', maxEpisodes: 1 });
-    record(writer, 3);
+    const { env, writer } = attachRecorder(new FakeNavEnv({ maxSteps: 12 }), { source: 'n', maxEpisodes: 1 });
+    for (let e = 0; e < 3; e++) {
+      env.reset();
+      for (const a of [3, 1, 1, 2, 0]) env.step(a);
+    }
     expect(writer.full).toBe(true);
     const rec = Recording.fromBytes(writer.toBytes());
     expect(rec.episodes).toHaveLength(1);
     expect(rec.episodes[0]!.frameKinds).toEqual([]);
+    expect(rec.header.actions).toEqual(['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT']);
     // Without frames a 5-step episode is small: scene JSON + 5 × 20 float64, gzipped.
     expect(writer.toBytes().byteLength).toBeLessThan(3000);
   });
