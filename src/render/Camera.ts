@@ -196,18 +196,13 @@ export class Camera {
     // Floor / ceiling / sky per row: the same for every column at zero pitch.
     const baseT = this.rowPlaneT;
     const baseKind = this.rowPlaneKind;
+    const ray = scene.ray;
+    ray[Ray.OY] = oy;
     for (let i = 0; i < h; i++) {
-      const b = rowUp[i]!;
-      if (b < 0) {
-        baseT[i] = -oy / b;
-        baseKind[i] = HitKind.FLOOR;
-      } else if (b > 0 && scene.hasCeiling) {
-        baseT[i] = (scene.ceilingHeight - oy) / b;
-        baseKind[i] = HitKind.CEILING;
-      } else {
-        baseT[i] = Infinity;
-        baseKind[i] = HitKind.NONE;
-      }
+      ray[Ray.B] = rowUp[i]!;
+      scene.planeHit();
+      baseT[i] = scene.hitT;
+      baseKind[i] = scene.hitKind;
     }
     // Row index of slope b (rows run from +tanY at the top to −tanY at the bottom).
     const rowScale = -h / (2 * this.tanY);
@@ -215,7 +210,6 @@ export class Camera {
     const kindArr = scene.kind;
     const yMinArr = scene.yMin;
     const yMaxArr = scene.yMax;
-    const ray = scene.ray;
     ray[Ray.OX] = ox;
     ray[Ray.OY] = oy;
     ray[Ray.OZ] = oz;

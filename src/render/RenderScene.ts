@@ -601,8 +601,10 @@ export class RenderScene {
       const oy = ray[Ray.OY]!;
       let lo = oy + ray[Ray.B_LO]! * t0;
       let hi = oy + ray[Ray.B_HI]! * t0;
-      if (lo < 0) lo = 0;
-      if (hi > this.ceilingHeight) hi = this.ceilingHeight;
+      if (oy > 0 && oy < this.ceilingHeight) {
+        if (lo < 0) lo = 0;
+        if (hi > this.ceilingHeight) hi = this.ceilingHeight;
+      }
       if (this.yMin[p]! <= lo && hi <= this.yMax[p]!) this.tStop = t0;
     }
   }
@@ -620,16 +622,10 @@ export class RenderScene {
     const dx = ray[Ray.DX]!;
     const dz = ray[Ray.DZ]!;
     const b = ray[Ray.B]!;
-    let tBest = Infinity;
-    let kind: number = HitKind.NONE;
+    this.planeHit();
+    let tBest = this.hitT;
+    let kind = this.hitKind;
     let cand = -1;
-    if (b < 0) {
-      tBest = -oy / b;
-      kind = HitKind.FLOOR;
-    } else if (b > 0 && this.hasCeiling) {
-      tBest = (this.ceilingHeight - oy) / b;
-      kind = HitKind.CEILING;
-    }
     const n = this.candCount;
     const T0 = this.candT0;
     for (let k = 0; k < n; k++) {
@@ -690,6 +686,33 @@ export class RenderScene {
     this.hitCand = cand;
     this.hitPrim = cand >= 0 ? this.candPrim[cand]! : -1;
     return kind;
+  }
+
+  /**
+   * Nearest floor or ceiling hit (t ≥ 0) of the ray from height OY with slope B (from `ray`) into
+   * hitT / hitKind (Infinity / NONE when it meets neither). Both planes are seen from either side.
+   */
+  planeHit(): void {
+    const oy = this.ray[Ray.OY]!;
+    const b = this.ray[Ray.B]!;
+    let t = Infinity;
+    let kind: number = HitKind.NONE;
+    if (b !== 0) {
+      const tf = -oy / b;
+      if (tf >= 0) {
+        t = tf;
+        kind = HitKind.FLOOR;
+      }
+      if (this.hasCeiling) {
+        const tc = (this.ceilingHeight - oy) / b;
+        if (tc >= 0 && tc < t) {
+          t = tc;
+          kind = HitKind.CEILING;
+        }
+      }
+    }
+    this.hitT = t;
+    this.hitKind = kind;
   }
 
   /**
