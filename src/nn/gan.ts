@@ -392,7 +392,7 @@ export async function trainGan(reader: ShardReader, out: string, options: Partia
     inputShape: [...shape],
     data: reader.dir,
     config: gan.config,
-    train: opts.log ? { ...opts, log: undefined } : opts,
+    train: { ...opts, log: undefined },
     ...result,
   });
   fixedNoise.dispose();

@@ -15,6 +15,7 @@ import { Rng } from '../../core/Rng.js';
 import {
   DatasetIndexSchema,
   INDEX_FILE,
+  MAX_FRAMES_PER_SHARD,
   SECTION_ALIGN,
   SHARD_MAGIC,
   SHARD_VERSION,
@@ -202,7 +203,7 @@ export class ShardReader {
         for (let f = 0; f < shard.frames; f++) {
           if (needsEpisode && !options.episodes!.has(episode![f]!)) continue;
           if (options.skipLast && (flags![f]! & 2) !== 0) continue;
-          picks.push(s * 0x100000 + f);
+          picks.push(s * SHARD_STRIDE + f);
         }
       });
       if (group.rng) group.rng.shuffle(picks);
@@ -211,8 +212,8 @@ export class ShardReader {
         if (size < batchSize && !options.keepRemainder) break;
         for (let b = 0; b < size; b++) {
           const pick = picks[start + b]!;
-          const shard = group.shards[Math.floor(pick / 0x100000)]!;
-          const frame = pick % 0x100000;
+          const shard = group.shards[Math.floor(pick / SHARD_STRIDE)]!;
+          const frame = pick % SHARD_STRIDE;
           for (let k = 0; k < names.length; k++) {
             const n = sizes[k]!;
             out[names[k]!]!.set(shard.data[names[k]!]!.subarray(frame * n, (frame + 1) * n), b * n);
@@ -241,7 +242,7 @@ export class ShardReader {
         for (let f = 0; f + length <= shard.frames; f++) {
           if (episode[f] !== episode[f + length - 1]) continue; // frames are in order, so the window is one episode
           if (options.episodes && !options.episodes.has(episode[f]!)) continue;
-          starts.push(s * 0x100000 + f);
+          starts.push(s * SHARD_STRIDE + f);
         }
       });
       if (group.rng) group.rng.shuffle(starts);
@@ -250,8 +251,8 @@ export class ShardReader {
         if (size < batchSize && !options.keepRemainder) break;
         for (let b = 0; b < size; b++) {
           const pick = starts[start + b]!;
-          const shard = group.shards[Math.floor(pick / 0x100000)]!;
-          const first = pick % 0x100000;
+          const shard = group.shards[Math.floor(pick / SHARD_STRIDE)]!;
+          const first = pick % SHARD_STRIDE;
           for (let k = 0; k < names.length; k++) {
             const n = sizes[k]!;
             out[names[k]!]!.set(shard.data[names[k]!]!.subarray(first * n, (first + length) * n), b * length * n);
@@ -287,6 +288,9 @@ export class ShardReader {
     }
   }
 }
+
+/** (shard, frame) pairs are packed as shard · SHARD_STRIDE + frame (frames per shard < 2²⁰). */
+const SHARD_STRIDE = MAX_FRAMES_PER_SHARD + 1;
 
 function checkPositive(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`ShardReader: ${name} must be an integer >= 1, got ${value}`);

@@ -13,6 +13,7 @@ import {
   INDEX_FILE,
   INDEX_FORMAT,
   INDEX_VERSION,
+  MAX_FRAMES_PER_SHARD,
   SHARD_MAGIC,
   SHARD_VERSION,
   alignUp,
@@ -64,8 +65,8 @@ export class ShardWriter {
     }
     if (options.fields.length === 0) throw new UsageError('a dataset needs at least one field');
     this.framesPerShard = options.framesPerShard ?? DEFAULT_FRAMES_PER_SHARD;
-    if (!Number.isInteger(this.framesPerShard) || this.framesPerShard < 1) {
-      throw new UsageError(`framesPerShard must be an integer >= 1, got ${this.framesPerShard}`);
+    if (!Number.isInteger(this.framesPerShard) || this.framesPerShard < 1 || this.framesPerShard > MAX_FRAMES_PER_SHARD) {
+      throw new UsageError(`framesPerShard must be an integer in [1, ${MAX_FRAMES_PER_SHARD}], got ${this.framesPerShard}`);
     }
     this.fields = options.fields.map((f) => ({ name: f.name, dtype: f.dtype, shape: [...f.shape] }));
     this.sizes = this.fields.map(valuesPerFrame);

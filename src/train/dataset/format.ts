@@ -22,6 +22,8 @@ export const SHARD_VERSION = 1;
 export const INDEX_FORMAT = 'robonav-dataset';
 export const INDEX_VERSION = 1;
 export const INDEX_FILE = 'index.json';
+/** Most frames one shard may hold: readers address (shard, frame) pairs as shard·2²⁰ + frame. */
+export const MAX_FRAMES_PER_SHARD = 0xfffff;
 /** Sections start on this boundary (bytes) so Float64/Float32/Int32 views need no copy. */
 export const SECTION_ALIGN = 8;
 
@@ -120,7 +122,7 @@ export type ShardHeader = z.infer<typeof ShardHeaderSchema>;
 export const ShardEntrySchema = z
   .object({
     file: z.string().regex(/^shard-\d{5}\.bin$/, 'expected shard-NNNNN.bin'),
-    frames: count,
+    frames: count.max(MAX_FRAMES_PER_SHARD),
     bytes: count,
     /** SHA-1 of the whole shard file, hex. */
     sha1: z.string().regex(/^[0-9a-f]{40}$/, 'expected 40 hex digits'),
