@@ -41,3 +41,19 @@ describe('metrics', () => {
     expect(m.finish(false, 1)).toMatchObject({ success: 0, spl: 0, softSpl: 0, pathLength: 0, collisions: 0, steps: 0 });
   });
 });
+
+describe('evaluation summary', () => {
+  it('averages episodes and gives mean ± 1.96·s/√n intervals', async () => {
+    const { summarize } = await import('../../src/train/evaluate.js');
+    const episode = (success: number, spl: number) => ({ success, spl, softSpl: spl, return: 2 * success, collisions: 0, pathLength: 4, steps: 10, distanceToGoal: 0 });
+    const s = summarize([episode(1, 1), episode(1, 0.5), episode(0, 0), episode(1, 0.5)]);
+    // success: mean 0.75; s² = (3·0.25² + 0.75²)/3 = 0.25, s = 0.5; half-width 1.96·0.5/2 = 0.49.
+    expect(s.episodes).toBe(4);
+    expect(s.success).toBe(0.75);
+    expect(s.ci95.success[0]).toBeCloseTo(0.26, 12);
+    expect(s.ci95.success[1]).toBeCloseTo(1.24, 12);
+    expect(s.spl).toBe(0.5);
+    expect(s.ci95.steps).toEqual([10, 10]);
+    expect(() => summarize([])).toThrow(/no episodes/);
+  });
+});
