@@ -68,6 +68,7 @@ export class ActorCritic {
   /** The Gaussian's log-std (Box actions), else null. */
   readonly logStd: tf.Variable<tf.Rank.R1> | null;
   readonly config: ActorCriticConfig;
+  private exported: tf.LayersModel | null = null;
 
   constructor(
     readonly observationSpace: Space,
@@ -132,7 +133,7 @@ export class ActorCritic {
     if (this.logStd) {
       const v = values[i++];
       if (!v || v.length !== this.logStd.size) throw new RangeError('ActorCritic.setWeights: log-std size mismatch');
-      this.logStd.assign(tf.tensor1d(v));
+      tf.tidy(() => this.logStd!.assign(tf.tensor1d(v)));
     }
     if (i !== values.length) throw new RangeError(`ActorCritic.setWeights: expected ${i} arrays, got ${values.length}`);
   }
@@ -193,6 +194,12 @@ export class ActorCritic {
    * then the core's state (h[, c]); outputs: [params, value (, h', c')] — for saving and for the browser.
    */
   toLayersModel(): tf.LayersModel {
+    // Built once: the composed model shares the training layers, so it always has the current weights.
+    this.exported ??= this.composeLayersModel();
+    return this.exported;
+  }
+
+  private composeLayersModel(): tf.LayersModel {
     const obs = this.inputs.map(([key, box]) => tf.input({ shape: [...box.shape], name: key === null ? 'obs' : `obs_${key}` }));
     let features = this.encoder.apply(obs.length === 1 ? obs[0]! : obs) as tf.SymbolicTensor;
     const stateIn: tf.SymbolicTensor[] = [];

@@ -32,5 +32,5 @@ export function valueHead(features: tf.SymbolicTensor, rng: Rng): tf.SymbolicTen
 
 /** The Gaussian's state-independent log-std, initialised to `init` (0 → σ = 1, as CleanRL). */
 export function createLogStd(size: number, init = 0): tf.Variable<tf.Rank.R1> {
-  return tf.variable(tf.fill([size], init) as tf.Tensor1D, true);
+  return tf.tidy(() => tf.variable(tf.fill([size], init) as tf.Tensor1D, true));
 }

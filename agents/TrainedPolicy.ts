@@ -1,0 +1,88 @@
+/**
+ * A trained network as a `Policy`: loads what `robonav train` saved (a run directory, a checkpoint
+ * or a policy directory) and acts on one raw observation at a time, carrying the recurrent state
+ * across steps and clearing it on `reset()`. Deterministic by default (argmax / the Gaussian mean,
+ * clipped to the action bounds), as evaluation reports; `stochastic` samples from a seeded Rng.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Action, Observation } from '../src/core/Env.js';
+import { Rng } from '../src/core/Rng.js';
+import { boxLeaves } from '../src/core/batch.js';
+import { Box, type Discrete, spaceFromJSON, type Space } from '../src/core/spaces.js';
+import { Categorical, DiagGaussian } from '../src/nn/distributions.js';
+import { loadPolicyFiles, type PolicyInfo } from '../src/train/checkpoint.js';
+import type { Policy } from './Policy.js';
+
+export interface TrainedPolicyOptions {
+  /** Sample actions instead of taking the most likely one. @default false */
+  stochastic?: boolean;
+  /** Seed of the sampling stream. @default 0 */
+  seed?: number;
+}
+
+export class TrainedPolicy implements Policy {
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  private readonly leaves: Array<[string | null, Box]>;
+  private state: tf.Tensor2D[] = [];
+  private readonly rng: Rng;
+  private readonly dist: Categorical | DiagGaussian;
+  private readonly logStd: Float32Array | null;
+  private readonly action: Float32Array;
+
+  private constructor(
+    readonly name: string,
+    readonly model: tf.LayersModel,
+    readonly info: PolicyInfo,
+    private readonly options: TrainedPolicyOptions,
+  ) {
+    this.observationSpace = spaceFromJSON(info.observationSpace);
+    this.actionSpace = spaceFromJSON(info.actionSpace);
+    this.leaves = boxLeaves(this.observationSpace);
+    this.rng = new Rng(options.seed ?? 0);
+    this.dist = this.actionSpace instanceof Box ? new DiagGaussian(this.actionSpace.size) : new Categorical((this.actionSpace as Discrete).n);
+    this.logStd = info.logStd ? Float32Array.from(info.logStd) : null;
+    this.action = new Float32Array(this.dist.actionSize);
+    this.reset();
+  }
+
+  /** Load from a run directory (latest checkpoint), a checkpoint directory or a policy directory. */
+  static async load(target: string, options: TrainedPolicyOptions = {}): Promise<TrainedPolicy> {
+    const { model, info } = await loadPolicyFiles(target);
+    return new TrainedPolicy(target, model, info, options);
+  }
+
+  reset(): void {
+    tf.dispose(this.state);
+    const core = this.info.core;
+    this.state = core ? Array.from({ length: core.numStates }, () => tf.zeros([1, core.size]) as tf.Tensor2D) : [];
+  }
+
+  act(obs: Observation): Action {
+    const outputs = tf.tidy(() => {
+      const inputs = this.leaves.map(([key, box]) => {
+        const value = (key === null ? obs : (obs as Record<string, Observation>)[key]) as Float32Array | Uint8Array;
+        return tf.tensor(value, [1, ...box.shape], 'float32');
+      });
+      return this.model.predict([...inputs, ...this.state]) as tf.Tensor[];
+    });
+    const params = outputs[0]!.dataSync() as Float32Array;
+    tf.dispose(this.state);
+    this.state = outputs.slice(2) as tf.Tensor2D[];
+    tf.dispose(outputs.slice(0, 2));
+    const deterministic = !this.options.stochastic;
+    if (this.dist.kind === 'categorical') {
+      this.dist.sample(params, 1, this.rng, this.action, deterministic);
+      return this.action[0]!;
+    }
+    this.dist.sample(params, 1, this.rng, this.action, this.logStd!, deterministic);
+    const box = this.actionSpace as Box;
+    return Float32Array.from(this.action, (v, i) => Math.min(box.high[i]!, Math.max(box.low[i]!, v)));
+  }
+
+  dispose(): void {
+    tf.dispose(this.state);
+    this.state = [];
+    this.model.dispose();
+  }
+}
