@@ -74,6 +74,12 @@ const PRESS_EPS = 1e-6;
 const motionKind = { free: 0, bounce: 1, patrol: 2 } as const;
 
 const yAxis = new Vec3(0, 1, 0);
+// Step scratch, in typed arrays rather than passed as arguments: doubles passed to a call that is
+// not inlined get boxed, which would allocate every step.
+/** The commanded [linear m/s, angular rad/s] of the current step. */
+const speeds = new Float64Array(2);
+/** The robot's commanded ground velocity [vx, vz] (m/s) in the current substep. */
+const command = new Float64Array(2);
 
 export class PhysicsWorld {
   readonly robot: RobotConfig;
@@ -181,6 +187,8 @@ export class PhysicsWorld {
     for (const b of movers) this.world.addBody(b);
     this.world.collisionMatrix = new TypedCollisionMatrix(this.world.bodies.length);
     this.world.collisionMatrixPrevious = new TypedCollisionMatrix(this.world.bodies.length);
+    this.world.bodyOverlapKeeper = silentOverlapKeeper();
+    this.world.shapeOverlapKeeper = silentOverlapKeeper();
 
     this.resetDynamics();
     this.placeRobot(spec.start.position[0], spec.start.position[1], spec.start.yaw);
@@ -205,16 +213,25 @@ export class PhysicsWorld {
     const { forwardStep, turnStep, controlInterval: T } = this.robot;
     switch (action) {
       case DiscreteAction.STOP:
-        return this.advance(0, 0, rng);
+        speeds[0] = 0;
+        speeds[1] = 0;
+        break;
       case DiscreteAction.MOVE_FORWARD:
-        return this.advance(forwardStep / T, 0, rng);
+        speeds[0] = forwardStep / T;
+        speeds[1] = 0;
+        break;
       case DiscreteAction.TURN_LEFT:
-        return this.advance(0, turnStep / T, rng);
+        speeds[0] = 0;
+        speeds[1] = turnStep / T;
+        break;
       case DiscreteAction.TURN_RIGHT:
-        return this.advance(0, -turnStep / T, rng);
+        speeds[0] = 0;
+        speeds[1] = -turnStep / T;
+        break;
       default:
         throw new RangeError(`PhysicsWorld.stepDiscrete: action must be 0 (STOP), 1 (MOVE_FORWARD), 2 (TURN_LEFT) or 3 (TURN_RIGHT), got ${action}`);
     }
+    this.advance(rng);
   }
 
   /** Drive at `linear` m/s and `angular` rad/s (+ = left) for one control interval, clamped to the bounds. */
@@ -223,15 +240,18 @@ export class PhysicsWorld {
       throw new RangeError(`PhysicsWorld.stepVelocity: linear and angular must be finite, got ${linear}, ${angular}`);
     }
     const { maxLinear, maxAngular } = this.robot;
-    this.advance(Math.min(maxLinear, Math.max(-maxLinear, linear)), Math.min(maxAngular, Math.max(-maxAngular, angular)), rng);
+    speeds[0] = Math.min(maxLinear, Math.max(-maxLinear, linear));
+    speeds[1] = Math.min(maxAngular, Math.max(-maxAngular, angular));
+    this.advance(rng);
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private advance(linear: number, angular: number, rng: Rng): void {
+  /** Hold the speeds in `speeds` for one control interval. */
+  private advance(rng: Rng): void {
     const { controlInterval, substeps, actuationNoise } = this.robot;
-    let v = linear;
-    let w = angular;
+    let v = speeds[0]!;
+    let w = speeds[1]!;
     if (actuationNoise > 0) {
       v *= 1 + actuationNoise * rng.normal();
       w *= 1 + actuationNoise * rng.normal();
@@ -242,13 +262,13 @@ export class PhysicsWorld {
     let touched = false;
     for (let s = 0; s < substeps; s++) {
       const heading = yaw + 0.5 * w * dt;
-      const vx = v * Math.cos(heading);
-      const vz = -v * Math.sin(heading);
-      body.velocity.set(vx, 0, vz);
+      command[0] = v * Math.cos(heading);
+      command[1] = -v * Math.sin(heading);
+      body.velocity.set(command[0]!, 0, command[1]!);
       this.driveDynamics(dt);
       this.world.step(dt);
       yaw += w * dt;
-      touched = this.afterSubstep(vx, vz) || touched;
+      touched = this.afterSubstep() || touched;
     }
     this.pose.x = body.position.x;
     this.pose.z = body.position.z;
@@ -288,10 +308,12 @@ export class PhysicsWorld {
 
   /**
    * Scan the substep's contacts and reflect bouncing bodies. Returns whether the robot collided:
-   * it drove (velocity `vx`, `vz` m/s) into a static body, or touched a moving one. Resting against
-   * a wall while turning away from it is not a collision.
+   * it drove (at the commanded velocity in `command`, m/s) into a static body, or touched a moving
+   * one. Resting against a wall while turning away from it is not a collision.
    */
-  private afterSubstep(vx: number, vz: number): boolean {
+  private afterSubstep(): boolean {
+    const vx = command[0]!;
+    const vz = command[1]!;
     const contacts = this.world.contacts;
     const robot = this.robotBody;
     let collided = false;
@@ -405,6 +427,26 @@ class TypedCollisionMatrix extends ArrayCollisionMatrix {
     const size = ((n + 1) * (n + 2)) >> 1;
     if (size > this.cells.length) this.cells = new Uint8Array(size);
   }
+}
+
+/**
+ * An overlap keeper that records nothing. cannon keeps body and shape overlaps only to emit
+ * 'beginContact' / 'endContact' events, which robonav does not use (it reads world.contacts), and
+ * its keepers re-grow their arrays from empty every substep: measured, the largest source of
+ * garbage in a step with contacts.
+ */
+function silentOverlapKeeper(): World['bodyOverlapKeeper'] {
+  return {
+    current: [],
+    previous: [],
+    getKey: (i: number, j: number) => (j < i ? (j << 16) | i : (i << 16) | j),
+    set: () => undefined,
+    tick: () => undefined,
+    getDiff: (additions: number[], removals: number[]) => {
+      additions.length = 0;
+      removals.length = 0;
+    },
+  };
 }
 
 /** The cannon shape of a footprint in the planar world. */
