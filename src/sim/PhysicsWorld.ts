@@ -167,9 +167,8 @@ export class PhysicsWorld {
       body.sleepTimeLimit = 0.5;
       this.dynamicBodies.push(body);
       movers.push(body);
-      const [x0, z0, x1, z1] = footprintBounds(f, 0);
       // Bounding radius about the centre, covering any rotation of the footprint.
-      radii.push(Math.hypot((x1 - x0) / 2, (z1 - z0) / 2) + (f.kind === 'rect' ? Math.max(f.halfX, f.halfZ) : 0));
+      radii.push(f.kind === 'rect' ? Math.hypot(f.halfX, f.halfZ) : f.radius);
     });
 
     this.world = new World({
