@@ -77,7 +77,9 @@ describe('GeodesicField', () => {
       expect(grid.segmentFree(ax, az, bx, bz)).toBe(true);
     }
     expect(length).toBeGreaterThan(7.2394 * 0.99);
-    expect(length).toBeLessThan(7.2394 * 1.03);
+    expect(length).toBeLessThan(7.2394 * 1.025);
+    expect(field.pathLength(1.5, 1)).toBeCloseTo(length, 12);
+    expect(field.pathLength(1.5, 1)).toBeLessThan(d);
   });
 
   it('unreachable: Infinity, an empty path and NaN heading', () => {
@@ -87,6 +89,7 @@ describe('GeodesicField', () => {
     const field = GeodesicField.compute(grid, [[5, 5]]);
     expect(field.distance(1, 1)).toBe(Infinity);
     expect(field.shortestPath(1, 1)).toEqual([]);
+    expect(field.pathLength(1, 1)).toBe(Infinity);
     expect(field.descentDirection(1, 1)).toBeNaN();
     expect(field.distance(4, 4)).toBeLessThan(Infinity);
     // No goal at all: everything unreachable.
