@@ -107,48 +107,51 @@ export class GeodesicField {
     const known = new Float64Array(cols * rows).fill(Infinity);
     while (heap.size > 0) {
       const i = heap.pop();
+      const ti = values[i]!;
       state[i] = ACCEPTED;
-      known[i] = values[i]!;
+      known[i] = ti;
       const r = (i / cols) | 0;
       const c = i - r * cols;
-      const r0 = r > 0 ? r - 1 : r;
-      const r1 = r < rows - 1 ? r + 1 : r;
-      const c0 = c > 0 ? c - 1 : c;
-      const c1 = c < cols - 1 ? c + 1 : c;
-      for (let rr = r0; rr <= r1; rr++) {
-        for (let cc = c0; cc <= c1; cc++) {
-          const j = rr * cols + cc;
-          if (free[j] === 0 || state[j] === ACCEPTED) continue;
-          // Neighbours of j (Infinity beyond the grid edge).
-          const hasW = cc > 0;
-          const hasE = cc < cols - 1;
-          const hasN = rr > 0;
-          const hasS = rr < rows - 1;
-          const w = hasW ? known[j - 1]! : Infinity;
-          const e = hasE ? known[j + 1]! : Infinity;
-          const n = hasN ? known[j - cols]! : Infinity;
-          const so = hasS ? known[j + cols]! : Infinity;
-          // Axis stencil, spacing h.
-          let t = solveEikonal(Math.min(w, e), Math.min(n, so), h);
-          // Diagonal stencil (the grid turned 45°), spacing h√2: removes most of the axis stencil's
-          // anisotropy (Hassouna & Farag's multi-stencil fast marching). A diagonal neighbour
-          // counts only when both cells beside the diagonal are free: no leaking through corners.
-          const fw = hasW && free[j - 1] === 1;
-          const fe = hasE && free[j + 1] === 1;
-          const fn = hasN && free[j - cols] === 1;
-          const fs = hasS && free[j + cols] === 1;
-          const nw = fn && fw ? known[j - cols - 1]! : Infinity;
-          const se = fs && fe ? known[j + cols + 1]! : Infinity;
-          const ne = fn && fe ? known[j - cols + 1]! : Infinity;
-          const sw = fs && fw ? known[j + cols - 1]! : Infinity;
-          if (nw < Infinity || se < Infinity || ne < Infinity || sw < Infinity) {
-            t = Math.min(t, solveEikonal(Math.min(nw, se), Math.min(ne, sw), diag));
-          }
-          if (t < values[j]!) {
-            values[j] = t;
-            state[j] = TRIAL;
-            heap.push(j);
-          }
+      // Only the four axis neighbours are re-evaluated (each evaluation still reads both stencils):
+      // a cell is re-evaluated whenever an axis neighbour is accepted, which costs half the heap
+      // work of visiting all eight, at the same accuracy (measured).
+      for (let k = 0; k < 4; k++) {
+        const rr = k === 0 ? r - 1 : k === 1 ? r + 1 : r;
+        const cc = k === 2 ? c - 1 : k === 3 ? c + 1 : c;
+        if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+        const j = rr * cols + cc;
+        // Every update that uses the newly accepted T_i is ≥ T_i (and updates without it were made
+        // before), so a neighbour already at or below T_i cannot improve: skip its stencils.
+        if (free[j] === 0 || state[j] === ACCEPTED || values[j]! <= ti) continue;
+        // Neighbours of j (Infinity beyond the grid edge).
+        const hasW = cc > 0;
+        const hasE = cc < cols - 1;
+        const hasN = rr > 0;
+        const hasS = rr < rows - 1;
+        const w = hasW ? known[j - 1]! : Infinity;
+        const e = hasE ? known[j + 1]! : Infinity;
+        const n = hasN ? known[j - cols]! : Infinity;
+        const so = hasS ? known[j + cols]! : Infinity;
+        // Axis stencil, spacing h.
+        let t = solveEikonal(Math.min(w, e), Math.min(n, so), h);
+        // Diagonal stencil (the grid turned 45°), spacing h√2: removes most of the axis stencil's
+        // anisotropy (Hassouna & Farag's multi-stencil fast marching). A diagonal neighbour
+        // counts only when both cells beside the diagonal are free: no leaking through corners.
+        const fw = hasW && free[j - 1] === 1;
+        const fe = hasE && free[j + 1] === 1;
+        const fn = hasN && free[j - cols] === 1;
+        const fs = hasS && free[j + cols] === 1;
+        const nw = fn && fw ? known[j - cols - 1]! : Infinity;
+        const se = fs && fe ? known[j + cols + 1]! : Infinity;
+        const ne = fn && fe ? known[j - cols + 1]! : Infinity;
+        const sw = fs && fw ? known[j + cols - 1]! : Infinity;
+        if (nw < Infinity || se < Infinity || ne < Infinity || sw < Infinity) {
+          t = Math.min(t, solveEikonal(Math.min(nw, se), Math.min(ne, sw), diag));
+        }
+        if (t < values[j]!) {
+          values[j] = t;
+          state[j] = TRIAL;
+          heap.push(j);
         }
       }
     }
