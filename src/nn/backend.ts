@@ -9,7 +9,9 @@
  *   3. `cpu` — pure JavaScript, with a one-line warning because training is ~300× slower.
  *
  * `ROBONAV_BACKEND=tensorflow|wasm|cpu` (or `initBackend({ backend })`) forces one; a forced
- * backend that cannot load is an error, never a silent fallback.
+ * backend that cannot load is an error, never a silent fallback. `ROBONAV_WASM_THREADS=n` (or
+ * `initBackend({ threads })`) runs wasm on n threads (see `src/nn/wasm/threads.ts`); the default
+ * is one, which leaves the other cores to the simulator's worker threads.
  *
  * Everything in robonav that touches tensors awaits `initBackend()` first:
  * ```ts
@@ -17,10 +19,12 @@
  * ```
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../core/errors.js';
 import { registerWasmKernels } from './wasm/index.js';
+import { MAX_WASM_THREADS, registerThreadedWasm } from './wasm/threads.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -33,6 +37,8 @@ export interface BackendInfo {
   version: string;
   /** Whether the wasm binary with SIMD instructions was loaded (wasm only; false otherwise). */
   simd: boolean;
+  /** Threads the backend computes with (tensorflow: the machine's cores). */
+  threads: number;
 }
 
 export interface InitBackendOptions {
@@ -41,9 +47,19 @@ export interface InitBackendOptions {
    * @default process.env.ROBONAV_BACKEND, else automatic
    */
   backend?: string;
+  /**
+   * Threads of the wasm backend, 1 to 8; ignored by the other backends.
+   * @default process.env.ROBONAV_WASM_THREADS, else 1
+   */
+  threads?: number;
 }
 
-let chosen: { request: BackendName | undefined; promise: Promise<BackendInfo> } | undefined;
+interface Request {
+  backend: BackendName | undefined;
+  threads: number | undefined;
+}
+
+let chosen: { request: Request; promise: Promise<BackendInfo> } | undefined;
 
 /**
  * Choose and initialise the TensorFlow.js backend. Idempotent: every call returns the first
@@ -53,25 +69,29 @@ let chosen: { request: BackendName | undefined; promise: Promise<BackendInfo> } 
  * @throws UsageError for an unknown backend name, Error when a forced backend cannot load.
  */
 export function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  let request: BackendName | undefined;
+  let request: Request;
   try {
-    request = parseBackendName(options.backend ?? process.env.ROBONAV_BACKEND);
+    request = {
+      backend: parseBackendName(options.backend ?? process.env.ROBONAV_BACKEND),
+      threads: parseThreads(options.threads ?? process.env.ROBONAV_WASM_THREADS),
+    };
   } catch (err) {
     return Promise.reject(err);
   }
   if (chosen === undefined) {
-    chosen = { request, promise: selectBackend(request) };
+    chosen = { request, promise: selectBackend(request.backend, request.threads ?? 1) };
     // A failed choice may be retried (e.g. with another name) instead of poisoning the process.
     chosen.promise.catch(() => {
       chosen = undefined;
     });
     return chosen.promise;
   }
-  const previous = chosen;
-  if (request === undefined || request === previous.request) return previous.promise;
-  return previous.promise.then((info) => {
-    if (info.backend !== request) {
-      throw new UsageError(`backend already initialised as "${info.backend}", cannot switch to "${request}"`);
+  return chosen.promise.then((info) => {
+    if (request.backend !== undefined && info.backend !== request.backend) {
+      throw new UsageError(`backend already initialised as "${info.backend}", cannot switch to "${request.backend}"`);
+    }
+    if (info.backend === 'wasm' && request.threads !== undefined && info.threads !== request.threads) {
+      throw new UsageError(`wasm backend already initialised with ${info.threads} thread(s), cannot switch to ${request.threads}`);
     }
     return info;
   });
@@ -83,16 +103,25 @@ function parseBackendName(name: string | undefined): BackendName | undefined {
   throw new UsageError(`unknown TensorFlow.js backend "${name}" (ROBONAV_BACKEND or --backend): expected one of ${BACKEND_NAMES.join(', ')}`);
 }
 
-async function selectBackend(request: BackendName | undefined): Promise<BackendInfo> {
+function parseThreads(value: number | string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+    throw new UsageError(`wasm threads (ROBONAV_WASM_THREADS or --threads) must be an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`);
+  }
+  return n;
+}
+
+async function selectBackend(request: BackendName | undefined, threads: number): Promise<BackendInfo> {
   if (request !== undefined) {
-    const failure = await tryBackend(request);
+    const failure = await tryBackend(request, threads);
     if (failure !== undefined) throw new Error(`TensorFlow.js backend "${request}" was requested but cannot load: ${failure}`);
     return describe(request);
   }
   for (const name of ['tensorflow', 'wasm'] as const) {
-    if ((await tryBackend(name)) === undefined) return describe(name);
+    if ((await tryBackend(name, threads)) === undefined) return describe(name);
   }
-  const failure = await tryBackend('cpu');
+  const failure = await tryBackend('cpu', threads);
   if (failure !== undefined) throw new Error(`no TensorFlow.js backend could load: ${failure}`);
   // Our warning replaces tfjs's multi-line banner that the cpu backend prints on first use.
   (tf.findBackend('cpu') as unknown as { firstUse: boolean }).firstUse = false;
@@ -101,7 +130,7 @@ async function selectBackend(request: BackendName | undefined): Promise<BackendI
 }
 
 /** Try to make `name` the active backend; returns why it failed, or undefined on success. */
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+async function tryBackend(name: BackendName, threads: number): Promise<string | undefined> {
   try {
     if (name === 'tensorflow') {
       // A variable specifier keeps TypeScript from requiring the optional package's types.
@@ -114,8 +143,10 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       const require = createRequire(import.meta.url);
       const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
       wasm.setWasmPaths(`${dir}${path.sep}`);
-      // The threaded build starts its workers from blob: URLs, which Node cannot load.
+      // The stock loader's threaded build starts its workers from blob: URLs, which Node
+      // cannot load; robonav's own loader does threads.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      if (threads > 1) registerThreadedWasm(threads);
       registerWasmKernels();
     }
     if (!(await tf.setBackend(name))) return `tf.setBackend("${name}") failed`;
@@ -127,6 +158,10 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
 }
 
 async function describe(backend: BackendName): Promise<BackendInfo> {
-  const simd = backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  return { backend, version: tf.version.tfjs, simd };
+  if (backend === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    return { backend, version: tf.version.tfjs, simd, threads: wasm.getThreadsCount() };
+  }
+  return { backend, version: tf.version.tfjs, simd: false, threads: backend === 'cpu' ? 1 : os.availableParallelism() };
 }

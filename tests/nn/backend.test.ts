@@ -17,10 +17,12 @@ interface Run {
   stderr: string;
 }
 
-function info(backend: string | undefined): Promise<Run> {
+function info(backend: string | undefined, threads?: string): Promise<Run> {
   const env = { ...process.env };
   delete env.ROBONAV_BACKEND;
+  delete env.ROBONAV_WASM_THREADS;
   if (backend !== undefined) env.ROBONAV_BACKEND = backend;
+  if (threads !== undefined) env.ROBONAV_WASM_THREADS = threads;
   return new Promise((resolve) => {
     execFile(process.execPath, ['dist/src/cli.js', 'info', '--json'], { cwd: root, env }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
@@ -55,8 +57,16 @@ describe('robonav info --json', () => {
 
   it('ROBONAV_BACKEND forces wasm or cpu', async () => {
     const [wasm, cpu] = await Promise.all([info('wasm'), info('cpu')]);
-    expect(lastJsonLine(wasm.stdout)).toMatchObject({ backend: 'wasm', simd: true });
-    expect(lastJsonLine(cpu.stdout)).toMatchObject({ backend: 'cpu', simd: false });
+    expect(lastJsonLine(wasm.stdout)).toMatchObject({ backend: 'wasm', simd: true, threads: 1 });
+    expect(lastJsonLine(cpu.stdout)).toMatchObject({ backend: 'cpu', simd: false, threads: 1 });
+  });
+
+  it('ROBONAV_WASM_THREADS runs wasm on several threads, and the process still exits', async () => {
+    const [two, nine] = await Promise.all([info('wasm', '2'), info('wasm', '9')]);
+    expect(two.code).toBe(0);
+    expect(lastJsonLine(two.stdout)).toMatchObject({ backend: 'wasm', threads: 2 });
+    expect(nine.code).toBe(2);
+    expect(nine.stderr).toMatch(/ROBONAV_WASM_THREADS.*from 1 to 8, got "9"/);
   });
 
   it('an unknown name is a usage error (exit 2) listing the choices, and prints nothing', async () => {

@@ -24,6 +24,8 @@ export const DEFAULT_LEARNER_BENCH: LearnerBenchConfig = { batch: 256, iters: 20
 
 export interface LearnerBenchResult {
   backend: string;
+  /** Threads the backend computed with. */
+  threads: number;
   batch: number;
   /** Median wall time of `model.predict` on the batch, read back to JS (ms). */
   forwardMs: number;
@@ -35,7 +37,7 @@ export interface LearnerBenchResult {
 
 export async function runLearnerBench(config: Partial<LearnerBenchConfig> = {}): Promise<LearnerBenchResult> {
   const { batch, iters, warmup, seed } = { ...DEFAULT_LEARNER_BENCH, ...config };
-  const { backend } = await initBackend();
+  const { backend, threads } = await initBackend();
   const model = buildReferenceNet(seed);
   const optimizer = tf.train.adam(1e-3);
   const x = tf.randomUniform([batch, ...REFERENCE_INPUT_SHAPE], 0, 1, 'float32', seed + 1);
@@ -55,7 +57,7 @@ export async function runLearnerBench(config: Partial<LearnerBenchConfig> = {}):
   try {
     const forwardMs = medianMs(forward, warmup, iters);
     const trainStepMs = medianMs(trainStep, warmup, iters);
-    return { backend, batch, forwardMs: round2(forwardMs), trainStepMs: round2(trainStepMs), iters, warmup };
+    return { backend, threads, batch, forwardMs: round2(forwardMs), trainStepMs: round2(trainStepMs), iters, warmup };
   } finally {
     x.dispose();
     y.dispose();
