@@ -10,8 +10,18 @@
  * contacts of the footprints, and cannon uses its cheap sphere–sphere and sphere–box narrowphase
  * instead of the general convex one. The robot's heading is integrated analytically (its disc is
  * symmetric), so a turn is exactly the commanded angle; its translation is the physics result.
- * Static bodies are found through a grid broadphase (PlanarBroadphase), and no per-step allocation
- * happens in robonav's code (cannon reuses its pooled equations).
+ *
+ * Speed (a 50-primitive apartment, ~12 µs per 4-substep step on one core): static bodies live
+ * outside world.bodies and are found through a grid broadphase (PlanarBroadphase); cannon's
+ * contact-pair matrix is a typed array and its overlap keepers (used only for contact events) are
+ * silenced. robonav's step code allocates nothing; cannon itself still makes a little garbage per
+ * contact (it empties and refills its per-substep arrays).
+ *
+ * Contacts are soft: on impact the robot's disc may sink up to one substep's travel (6.25 cm at
+ * 1 m/s with 4 substeps) into an obstacle before the solver pushes it out; pressing on, it rests
+ * about 1.6 cm in. Its centre never comes near the obstacle. `collided` is set when the robot drove
+ * into an obstacle or a moving body touched it during the step (turning while touching a wall is
+ * not a collision).
  *
  * Control: each step holds a commanded (linear m/s, angular rad/s) for `controlInterval` s split
  * into `substeps`. Discrete actions are such commands: MOVE_FORWARD = forwardStep / controlInterval
