@@ -40,3 +40,6 @@ export { FrechetEncoder, frechetDistance, fitGaussian, symmetricEigen, sqrtPsd, 
 export { CnnPretrainer, trainCnn, CNN_TASKS, type CnnTask, type CnnRunResult } from './nn/cnn.js';
 export { RnnPretrainer, trainRnn, odometry, type RnnRunResult } from './nn/rnn.js';
 export { readPretrained, applyPretrainedEncoder, applyPretrainedCore, loadPretrainedEncoder, loadPretrainedCore, readManifest, type PretrainManifest, type PretrainedModule } from './nn/pretrained.js';
+// TensorFlow.js: the backend every tensor computation awaits first (tfjs-node, else wasm with robonav's kernels, else cpu), and layers models on disk without tfjs-node.
+export { initBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type InitBackendOptions } from './nn/backend.js';
+export { fileIO, saveModel, loadModel, MODEL_JSON, WEIGHTS_BIN } from './nn/fileIO.js';
