@@ -43,3 +43,8 @@ export { readPretrained, applyPretrainedEncoder, applyPretrainedCore, loadPretra
 // TensorFlow.js: the backend every tensor computation awaits first (tfjs-node, else wasm with robonav's kernels, else cpu), and layers models on disk without tfjs-node.
 export { initBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type InitBackendOptions } from './nn/backend.js';
 export { fileIO, saveModel, loadModel, MODEL_JSON, WEIGHTS_BIN } from './nn/fileIO.js';
+// Sensors: the CPU ray caster (a SceneSpec flattened once, a pinhole camera, a planar lidar), frame buffers, the blank-camera guard.
+export { RenderScene, type RenderSceneOptions } from './render/RenderScene.js';
+export { Camera, allocateFrame, DEFAULT_CAMERA, type CameraConfig, type CameraFrame } from './render/Camera.js';
+export { Lidar, DEFAULT_LIDAR, type LidarConfig } from './render/Lidar.js';
+export { assertNotBlank, isBlankFrame } from './render/blank.js';

@@ -13,7 +13,7 @@
  */
 import { Rng } from '../core/Rng.js';
 import { UsageError } from '../core/errors.js';
-import { HitKind, PrimitiveKind, Ray, type RenderScene } from './RenderScene.js';
+import { HitKind, PatternCode, PrimitiveKind, Ray, type RenderScene, srgbByte } from './RenderScene.js';
 
 export interface CameraConfig {
   /** Image width and height (pixels). */
@@ -81,18 +81,6 @@ export function allocateFrame(config: CameraConfig): CameraFrame {
     instance: config.semantic ? new Uint16Array(n) : null,
   };
 }
-
-/** Linear [0, 1] → sRGB byte, tabulated: one lookup per channel instead of a pow. */
-const SRGB_STEPS = 4096;
-const SRGB_LUT = (() => {
-  const lut = new Uint8Array(SRGB_STEPS + 1);
-  for (let i = 0; i <= SRGB_STEPS; i++) {
-    const c = i / SRGB_STEPS;
-    const s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
-    lut[i] = Math.round(s * 255);
-  }
-  return lut;
-})();
 
 export class Camera {
   readonly config: CameraConfig;
@@ -346,12 +334,96 @@ export class Camera {
       }
     }
     if (this.rgbOut !== null) {
-      const ray = scene.ray;
-      const rowUp = this.rowUp;
-      for (let i = 0, px = j; i < h; i++, px += w) {
+      if (c.fog || c.rgbNoise > 0) {
+        const ray = scene.ray;
+        for (let i = 0, px = j; i < h; i++, px += w) {
+          ray[Ray.B] = this.rowUp[i]!;
+          ray[Ray.T] = zbuf[i]!;
+          this.writeColor(scene, px, kinds[i]!, cands[i]!);
+        }
+      } else {
+        this.writeColumnColor(scene, j);
+      }
+    }
+  }
+
+  /**
+   * Colours of column j without fog or noise, the common case, kept in one tight loop: floor
+   * pixels and side faces (nearly every pixel) pick one of two precomputed sRGB colours by the
+   * pattern at the hit; anything else goes through RenderScene.packedColor / shadePixel.
+   */
+  private writeColumnColor(scene: RenderScene, j: number): void {
+    const w = this.config.width;
+    const h = this.config.height;
+    const rgb = this.rgbOut!;
+    const zbuf = this.colT;
+    const kinds = this.colKind;
+    const cands = this.colCand;
+    const rowUp = this.rowUp;
+    const ray = scene.ray;
+    const ox = ray[Ray.OX]!;
+    const oy = ray[Ray.OY]!;
+    const oz = ray[Ray.OZ]!;
+    const dx = ray[Ray.DX]!;
+    const dz = ray[Ray.DZ]!;
+    // The floor material, hoisted.
+    const fm = scene.floorMaterial;
+    const fPattern = scene.matPattern[fm]!;
+    const fInv = scene.matInvScale[fm]!;
+    const f1 = scene.upPacked1[fm]!;
+    const f2 = scene.upPacked2[fm]!;
+    // The side face of the last candidate seen in this column.
+    let sideCand = -1;
+    let sPattern = 0;
+    let sInv = 0;
+    let sU = 0;
+    let sYMin = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0, o = 3 * j; i < h; i++, o += 3 * w) {
+      const kind = kinds[i]!;
+      let packed = -1;
+      if (kind === HitKind.FLOOR && fPattern <= PatternCode.checker) {
+        if (fPattern === PatternCode.solid) packed = f1;
+        else {
+          const t = zbuf[i]!;
+          packed = ((Math.floor((ox + t * dx) * fInv) + Math.floor((oz + t * dz) * fInv)) & 1) === 0 ? f1 : f2;
+        }
+      } else if (kind === HitKind.SIDE) {
+        const cand = cands[i]!;
+        if (cand !== sideCand) {
+          sideCand = cand;
+          scene.ensureSide(cand);
+          const p = scene.candPrim[cand]!;
+          sPattern = scene.matPattern[p]!;
+          sInv = scene.matInvScale[p]!;
+          sU = scene.candU[cand]!;
+          sYMin = scene.yMin[p]!;
+          s1 = scene.candPacked1[cand]!;
+          s2 = scene.candPacked2[cand]!;
+        }
+        if (sPattern === PatternCode.solid) packed = s1;
+        else if (sPattern !== PatternCode.noise) {
+          const v = (oy + zbuf[i]! * rowUp[i]! - sYMin) * sInv;
+          const second = sPattern === PatternCode.checker ? (Math.floor(sU * sInv) + Math.floor(v)) & 1 : Math.floor(v) & 1;
+          packed = second === 0 ? s1 : s2;
+        }
+      }
+      if (packed < 0) {
         ray[Ray.B] = rowUp[i]!;
         ray[Ray.T] = zbuf[i]!;
-        this.writeColor(scene, px, kinds[i]!, cands[i]!);
+        packed = scene.packedColor(kind, cands[i]!);
+      }
+      if (packed >= 0) {
+        rgb[o] = packed >> 16;
+        rgb[o + 1] = (packed >> 8) & 255;
+        rgb[o + 2] = packed & 255;
+      } else {
+        scene.shadePixel(kind, cands[i]!);
+        const color = scene.color;
+        rgb[o] = srgbByte(color[0]!);
+        rgb[o + 1] = srgbByte(color[1]!);
+        rgb[o + 2] = srgbByte(color[2]!);
       }
     }
   }
@@ -405,22 +477,30 @@ export class Camera {
   private writeColor(scene: RenderScene, px: number, kind: number, cand: number): void {
     const c = this.config;
     const rgb = this.rgbOut!;
-    scene.shadePixel(kind, cand);
-    const color = scene.color;
-    let r = color[0]!;
-    let g = color[1]!;
-    let bl = color[2]!;
-    if (c.fog && kind !== HitKind.NONE) {
-      const keep = Math.exp(-c.fogDensity * scene.ray[Ray.T]!);
-      const sky = scene.sky;
-      r = sky[0]! + (r - sky[0]!) * keep;
-      g = sky[1]! + (g - sky[1]!) * keep;
-      bl = sky[2]! + (bl - sky[2]!) * keep;
-    }
     const o = px * 3;
-    rgb[o] = r <= 0 ? 0 : r >= 1 ? 255 : SRGB_LUT[(r * SRGB_STEPS + 0.5) | 0]!;
-    rgb[o + 1] = g <= 0 ? 0 : g >= 1 ? 255 : SRGB_LUT[(g * SRGB_STEPS + 0.5) | 0]!;
-    rgb[o + 2] = bl <= 0 ? 0 : bl >= 1 ? 255 : SRGB_LUT[(bl * SRGB_STEPS + 0.5) | 0]!;
+    // Without fog most hits have a ready-made colour (flat faces, two-colour patterns).
+    const packed = c.fog ? -1 : scene.packedColor(kind, cand);
+    if (packed >= 0) {
+      rgb[o] = packed >> 16;
+      rgb[o + 1] = (packed >> 8) & 255;
+      rgb[o + 2] = packed & 255;
+    } else {
+      scene.shadePixel(kind, cand);
+      const color = scene.color;
+      let r = color[0]!;
+      let g = color[1]!;
+      let bl = color[2]!;
+      if (c.fog && kind !== HitKind.NONE) {
+        const keep = Math.exp(-c.fogDensity * scene.ray[Ray.T]!);
+        const sky = scene.sky;
+        r = sky[0]! + (r - sky[0]!) * keep;
+        g = sky[1]! + (g - sky[1]!) * keep;
+        bl = sky[2]! + (bl - sky[2]!) * keep;
+      }
+      rgb[o] = srgbByte(r);
+      rgb[o + 1] = srgbByte(g);
+      rgb[o + 2] = srgbByte(bl);
+    }
     if (c.rgbNoise > 0) {
       const std = c.rgbNoise * 255;
       for (let k = o; k < o + 3; k++) {

@@ -68,6 +68,28 @@ export interface RenderSceneOptions {
 
 export const DEFAULT_RENDER_SCENE_OPTIONS: RenderSceneOptions = { cellSize: 1 };
 
+/** Linear [0, 1] → sRGB byte, tabulated: one lookup per channel instead of a pow. */
+export const SRGB_STEPS = 4096;
+export const SRGB_LUT = (() => {
+  const lut = new Uint8Array(SRGB_STEPS + 1);
+  for (let i = 0; i <= SRGB_STEPS; i++) {
+    const c = i / SRGB_STEPS;
+    const s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+    lut[i] = Math.round(s * 255);
+  }
+  return lut;
+})();
+
+/** sRGB byte of a linear intensity (clamped to [0, 1]). */
+export function srgbByte(linear: number): number {
+  return linear <= 0 ? 0 : linear >= 1 ? 255 : SRGB_LUT[(linear * SRGB_STEPS + 0.5) | 0]!;
+}
+
+/** Three sRGB bytes of a linear colour packed as 0xRRGGBB. */
+function packSrgb(r: number, g: number, b: number): number {
+  return (srgbByte(r) << 16) | (srgbByte(g) << 8) | srgbByte(b);
+}
+
 /** Largest category id a Uint8Array semantic frame can carry. */
 const MAX_CATEGORY = 255;
 /** Largest instance id a Uint16Array instance frame can carry. */
@@ -132,6 +154,16 @@ export class RenderScene {
   /** Ambient + directional light per channel on faces looking up (floor, tops) and down (ceiling, bottoms). */
   readonly upLight = new Float64Array(3);
   readonly downLight = new Float64Array(3);
+  /**
+   * Final sRGB (0xRRGGBB) of each material's first / second colour on faces looking up (floor,
+   * tops) and down (ceiling, bottoms): their light is the same everywhere, so it is done once here.
+   */
+  readonly upPacked1: Int32Array;
+  readonly upPacked2: Int32Array;
+  readonly downPacked1: Int32Array;
+  readonly downPacked2: Int32Array;
+  /** sRGB of the sky, 0xRRGGBB. */
+  readonly skyPacked: number;
   /** Highest top of any static primitive (m): rays above it and rising can only meet the ceiling. */
   readonly staticTop: number;
 
@@ -158,8 +190,14 @@ export class RenderScene {
   readonly candNz: Float64Array;
   /** Box: 0 when the entry face is normal to local x, 1 for local z. */
   readonly candAxis: Uint8Array;
-  /** Side-face shading of a candidate, valid while candShadeMark equals the gather's mark. */
-  private readonly candU: Float64Array;
+  /**
+   * Side-face shading of a candidate, valid while candShadeMark equals the gather's mark: the
+   * across-face pattern coordinate (m), the light per channel, and the final sRGB (0xRRGGBB) of
+   * the material's two colours under that light.
+   */
+  readonly candU: Float64Array;
+  readonly candPacked1: Int32Array;
+  readonly candPacked2: Int32Array;
   private readonly candLightR: Float64Array;
   private readonly candLightG: Float64Array;
   private readonly candLightB: Float64Array;
@@ -264,6 +302,20 @@ export class RenderScene {
       this.downLight[ch] = ambient + down * light[Light.R + ch]!;
     }
 
+    this.upPacked1 = new Int32Array(nm);
+    this.upPacked2 = new Int32Array(nm);
+    this.downPacked1 = new Int32Array(nm);
+    this.downPacked2 = new Int32Array(nm);
+    for (let m = 0; m < nm; m++) {
+      const up = this.upLight;
+      const dn = this.downLight;
+      this.upPacked1[m] = packSrgb(this.matR[m]! * up[0]!, this.matG[m]! * up[1]!, this.matB[m]! * up[2]!);
+      this.upPacked2[m] = packSrgb(this.mat2R[m]! * up[0]!, this.mat2G[m]! * up[1]!, this.mat2B[m]! * up[2]!);
+      this.downPacked1[m] = packSrgb(this.matR[m]! * dn[0]!, this.matG[m]! * dn[1]!, this.matB[m]! * dn[2]!);
+      this.downPacked2[m] = packSrgb(this.mat2R[m]! * dn[0]!, this.mat2G[m]! * dn[1]!, this.mat2B[m]! * dn[2]!);
+    }
+    this.skyPacked = packSrgb(spec.sky[0], spec.sky[1], spec.sky[2]);
+
     let top = 0;
     for (let i = 0; i < this.staticCount; i++) top = Math.max(top, this.yMax[i]!);
     this.staticTop = top;
@@ -333,6 +385,8 @@ export class RenderScene {
     this.candLightG = new Float64Array(n);
     this.candLightB = new Float64Array(n);
     this.candShadeMark = new Int32Array(n);
+    this.candPacked1 = new Int32Array(n);
+    this.candPacked2 = new Int32Array(n);
     this.stamp = new Int32Array(n);
   }
 
@@ -781,7 +835,7 @@ export class RenderScene {
     if (kind === HitKind.SIDE) {
       const p = this.candPrim[cand]!;
       m = p;
-      if (this.candShadeMark[cand] !== this.mark) this.prepareSide(cand);
+      this.ensureSide(cand);
       u = this.candU[cand]!;
       v = oy + t * b - this.yMin[p]!;
       lr = this.candLightR[cand]!;
@@ -851,6 +905,59 @@ export class RenderScene {
     out[2] = bl * lb;
   }
 
+  /**
+   * The final sRGB (0xRRGGBB) of the hit (kind, cand) at ray parameter T of the ray in `ray`, or
+   * −1 when it needs the full `shadePixel` (spheres, whose light varies per pixel, and noise
+   * patterns, which blend colours). Flat faces are lit uniformly and solid, checker and stripe
+   * patterns pick one of two colours, so this is a pattern test and a table lookup.
+   */
+  packedColor(kind: number, cand: number): number {
+    if (kind === HitKind.NONE) return this.skyPacked;
+    if (kind === HitKind.SPHERE) return -1;
+    const ray = this.ray;
+    const t = ray[Ray.T]!;
+    let m: number;
+    let u: number;
+    let v: number;
+    if (kind === HitKind.FLOOR || kind === HitKind.CEILING) {
+      m = kind === HitKind.FLOOR ? this.floorMaterial : this.ceilingMaterial;
+      u = ray[Ray.OX]! + t * ray[Ray.DX]!;
+      v = ray[Ray.OZ]! + t * ray[Ray.DZ]!;
+    } else {
+      m = this.candPrim[cand]!;
+      if (kind === HitKind.SIDE) {
+        this.ensureSide(cand);
+        u = this.candU[cand]!;
+        v = ray[Ray.OY]! + t * ray[Ray.B]! - this.yMin[m]!;
+      } else {
+        const rx = ray[Ray.OX]! + t * ray[Ray.DX]! - this.cx[m]!;
+        const rz = ray[Ray.OZ]! + t * ray[Ray.DZ]! - this.cz[m]!;
+        const c = this.cosYaw[m]!;
+        const s = this.sinYaw[m]!;
+        u = rx * c - rz * s;
+        v = rx * s + rz * c;
+      }
+    }
+    const pattern = this.matPattern[m]!;
+    let second = 0;
+    if (pattern === PatternCode.checker) {
+      const inv = this.matInvScale[m]!;
+      second = (Math.floor(u * inv) + Math.floor(v * inv)) & 1;
+    } else if (pattern === PatternCode.stripes) {
+      second = Math.floor(v * this.matInvScale[m]!) & 1;
+    } else if (pattern === PatternCode.noise) {
+      return -1;
+    }
+    if (kind === HitKind.SIDE) return second === 0 ? this.candPacked1[cand]! : this.candPacked2[cand]!;
+    if (kind === HitKind.FLOOR || kind === HitKind.TOP) return second === 0 ? this.upPacked1[m]! : this.upPacked2[m]!;
+    return second === 0 ? this.downPacked1[m]! : this.downPacked2[m]!;
+  }
+
+  /** Make candU / candPacked1 / candPacked2 (and the side light) of candidate `cand` current for this gather. */
+  ensureSide(cand: number): void {
+    if (this.candShadeMark[cand] !== this.mark) this.prepareSide(cand);
+  }
+
   /** Lighting and across-face pattern coordinate (m) of a candidate's side face along this gather's ray. */
   private prepareSide(cand: number): void {
     const ray = this.ray;
@@ -866,9 +973,14 @@ export class RenderScene {
     let lambert = nx * light[Light.X]! + nz * light[Light.Z]!;
     if (lambert < 0) lambert = 0;
     const ambient = light[Light.AMBIENT]!;
-    this.candLightR[cand] = ambient + lambert * light[Light.R]!;
-    this.candLightG[cand] = ambient + lambert * light[Light.G]!;
-    this.candLightB[cand] = ambient + lambert * light[Light.B]!;
+    const lr = ambient + lambert * light[Light.R]!;
+    const lg = ambient + lambert * light[Light.G]!;
+    const lb = ambient + lambert * light[Light.B]!;
+    this.candLightR[cand] = lr;
+    this.candLightG[cand] = lg;
+    this.candLightB[cand] = lb;
+    this.candPacked1[cand] = packSrgb(this.matR[p]! * lr, this.matG[p]! * lg, this.matB[p]! * lb);
+    this.candPacked2[cand] = packSrgb(this.mat2R[p]! * lr, this.mat2G[p]! * lg, this.mat2B[p]! * lb);
     const rx = ox + t0 * dx - this.cx[p]!;
     const rz = oz + t0 * dz - this.cz[p]!;
     const c = this.cosYaw[p]!;
