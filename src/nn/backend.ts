@@ -123,8 +123,6 @@ async function selectBackend(request: BackendName | undefined, threads: number):
   }
   const failure = await tryBackend('cpu', threads);
   if (failure !== undefined) throw new Error(`no TensorFlow.js backend could load: ${failure}`);
-  // Our warning replaces tfjs's multi-line banner that the cpu backend prints on first use.
-  (tf.findBackend('cpu') as unknown as { firstUse: boolean }).firstUse = false;
   process.stderr.write('robonav: warning: neither tfjs-node nor the wasm backend loaded; using the pure-JS cpu backend, training will be very slow\n');
   return describe('cpu');
 }
@@ -151,6 +149,9 @@ async function tryBackend(name: BackendName, threads: number): Promise<string | 
     }
     if (!(await tf.setBackend(name))) return `tf.setBackend("${name}") failed`;
     await tf.ready();
+    // tfjs's cpu backend prints a multi-line "install tfjs-node" banner on first use; robonav
+    // warns in one line when it falls back, and says nothing when the user forced cpu.
+    if (name === 'cpu') (tf.findBackend('cpu') as unknown as { firstUse: boolean }).firstUse = false;
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

@@ -59,6 +59,8 @@ describe('robonav info --json', () => {
     const [wasm, cpu] = await Promise.all([info('wasm'), info('cpu')]);
     expect(lastJsonLine(wasm.stdout)).toMatchObject({ backend: 'wasm', simd: true, threads: 1 });
     expect(lastJsonLine(cpu.stdout)).toMatchObject({ backend: 'cpu', simd: false, threads: 1 });
+    // A forced choice is not a fallback: no warning, and no tfjs "install tfjs-node" banner.
+    expect(cpu.stderr).toBe('');
   });
 
   it('ROBONAV_WASM_THREADS runs wasm on several threads, and the process still exits', async () => {
