@@ -49,6 +49,8 @@ export function generateArena(options: unknown): SceneSpec {
     }
   }
   if (o.objects) {
+    // Top up any category the obstacles cut off.
+    b.placeObjects(o.objects, (category) => proposeFurniture(b, region, t, category));
     const goals = b.objectGoals(o.objects);
     const start = b.pickStart();
     b.addDynamicObstacles(o.dynamic, start.position);

@@ -110,9 +110,12 @@ export function generateRooms(options: unknown): SceneSpec {
   };
   split(outer);
 
-  // ObjectNav goals go in first, while every room still has space for a bed.
-  if (o.objects) b.placeObjects(o.objects, (category) => proposeFurniture(b, rng.pick(rooms), t, category));
+  // ObjectNav goals go in first, while every room still has space for a bed; the second pass tops
+  // up any category whose instances the furniture placed afterwards cut off.
+  const proposeInRoom = (category: ObjectCategory) => proposeFurniture(b, rng.pick(rooms), t, category);
+  if (o.objects) b.placeObjects(o.objects, proposeInRoom);
   for (const room of rooms) furnish(b, room, t, o.furnitureDensity);
+  if (o.objects) b.placeObjects(o.objects, proposeInRoom);
 
   const goalsAndStart = (): { start: SceneSpec['start']; goals: SceneSpec['goals'] } => {
     if (o.objects) {
