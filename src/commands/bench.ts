@@ -5,12 +5,16 @@
  *
  * Subcommands are registered from `SUBCOMMANDS`; add one as a `(bench: Command) => void` there.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../nn/backend.js';
 import { DEFAULT_LEARNER_BENCH, runLearnerBench } from '../train/bench/learnerBench.js';
 import { DEFAULT_SIM_BENCH, runSimBench, SIM_SENSOR_SETS, type SimBenchResult, type SimSensorSet } from '../train/bench/simBench.js';
+import { SPLITS, type Split } from '../../envs/episodes.js';
+import { DEFAULT_ALL_BENCH, formatAllMarkdown, runAllBench, writeAllBench } from '../train/bench/allBench.js';
+import { benchJson, DEFAULT_POLICIES_BENCH, formatTerminal, runPoliciesBench, writeBenchOutputs } from '../train/bench/policiesBench.js';
 import { describeMachine } from './info.js';
-import { choiceOption, integerOption, printJsonLine } from './options.js';
+import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
 
 interface LearnerOptions {
   backend?: BackendName;
@@ -44,6 +48,82 @@ function registerLearner(bench: Command): void {
         `${result.backend}, batch ${result.batch}: forward ${result.forwardMs} ms, train step ${result.trainStepMs} ms ` +
           `(median of ${result.iters} after ${result.warmup} warm-up)\n`,
       );
+    });
+}
+
+interface PoliciesFlags {
+  env: string;
+  split: Split;
+  episodes: number;
+  episodesFile?: string;
+  policies: string[];
+  sensors?: string[];
+  seed: number;
+  threads: number;
+  resamples: number;
+  replays: number;
+  json?: boolean;
+  out?: string;
+}
+
+function registerPolicies(bench: Command): void {
+  bench
+    .command('policies')
+    .description('Run every policy on the same fixed episodes in worker threads; means with 95% bootstrap CIs of success, SPL, soft-SPL, return, collisions, path length, steps.')
+    .requiredOption('--policies <list>', 'comma-separated policies: random, oracle, runs/NAME (a run, checkpoint or policy directory)', listOption)
+    .option('--env <id>', 'registered env id (robonav envs lists them)', DEFAULT_POLICIES_BENCH.env)
+    .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), DEFAULT_POLICIES_BENCH.split)
+    .option('--episodes <n>', 'number of episodes', integerOption(1), DEFAULT_POLICIES_BENCH.episodes)
+    .option('--episodes-file <path>', 'run the episodes of a file written by robonav episodes instead of the split')
+    .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (policies must have been trained with the same)', listOption)
+    .option('--seed <n>', 'episode i is reset with seed + i; also seeds the random policy and the bootstrap', integerOption(0), DEFAULT_POLICIES_BENCH.seed)
+    .option('--threads <n>', 'worker threads (results do not depend on it)', integerOption(1), availableParallelism())
+    .option('--resamples <n>', 'bootstrap resamples', integerOption(1), DEFAULT_POLICIES_BENCH.resamples)
+    .option('--replays <n>', 'keep the top-down paths of the first n episodes (replays.json, for robonav report)', integerOption(0), DEFAULT_POLICIES_BENCH.replays)
+    .option('--out <dir>', 'write policies.json, policies.md, policies.csv (per-episode rows) and replays.json there')
+    .option('--json', 'print one JSON line: {"env","split","episodes","seed","resamples","policies":[{"name","success","spl",…,"ci"}]}')
+    .action(async (o: PoliciesFlags) => {
+      const result = await runPoliciesBench(
+        { env: o.env, envOptions: o.sensors ? { sensors: o.sensors } : {}, split: o.split, episodes: o.episodes, episodesFile: o.episodesFile, policies: o.policies, seed: o.seed, threads: o.threads, resamples: o.resamples, replays: o.replays },
+        { onProgress: o.json || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`) },
+      );
+      const written = o.out ? writeBenchOutputs(o.out, result) : [];
+      if (o.json) {
+        printJsonLine(benchJson(result));
+        return;
+      }
+      process.stdout.write(formatTerminal(result));
+      if (written.length > 0) process.stdout.write(`wrote ${written.join(', ')}\n`);
+    });
+}
+
+interface AllFlags {
+  out: string;
+  episodes: number;
+  policies: string[];
+  threads: number;
+  json?: boolean;
+}
+
+function registerAll(bench: Command): void {
+  bench
+    .command('all')
+    .description('Run bench sim, bench learner and bench policies with modest settings; write their figures and the machine to OUT/bench.json and OUT/bench.md.')
+    .requiredOption('--out <dir>', 'directory for bench.json, bench.md and the policies outputs')
+    .option('--episodes <n>', 'episodes of bench policies', integerOption(1), DEFAULT_ALL_BENCH.episodes)
+    .option('--policies <list>', 'policies of bench policies', listOption, DEFAULT_ALL_BENCH.policies)
+    .option('--threads <n>', 'worker threads of bench policies', integerOption(1), availableParallelism())
+    .option('--json', 'print bench.json as one JSON line')
+    .action(async (o: AllFlags) => {
+      const result = await runAllBench({ episodes: o.episodes, policies: o.policies, threads: o.threads, out: o.out }, (line) => {
+        if (!o.json) process.stderr.write(`${line}\n`);
+      });
+      const written = writeAllBench(o.out, result);
+      if (o.json) {
+        printJsonLine(result);
+        return;
+      }
+      process.stdout.write(`${formatAllMarkdown(result)}wrote ${written.join(', ')}\n`);
     });
 }
 
@@ -98,7 +178,7 @@ function registerSim(bench: Command): void {
     });
 }
 
-const SUBCOMMANDS: ((bench: Command) => void)[] = [registerLearner, registerSim];
+const SUBCOMMANDS: ((bench: Command) => void)[] = [registerLearner, registerSim, registerPolicies, registerAll];
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('Speed benchmarks; --json prints the figures as one JSON line.');

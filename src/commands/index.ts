@@ -11,6 +11,7 @@ import { register as evalCommand } from './eval.js';
 import { register as info } from './info.js';
 import { register as play } from './play.js';
 import { register as pretrain } from './pretrain.js';
+import { register as report } from './report.js';
 import { register as render } from './render.js';
 import { register as view } from './view.js';
 
@@ -25,6 +26,7 @@ export const COMMANDS: RegisterCommand[] = [
   info,
   play,
   pretrain,
+  report,
   render,
   view,
 ];
