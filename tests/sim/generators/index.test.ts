@@ -57,6 +57,23 @@ describe.each(GENERATOR_NAMES)('generateScene(%s)', (name: GeneratorName) => {
     expect(styled.start).toEqual(plain.start);
     expect(styled.lighting).not.toEqual(plain.lighting);
     expect(styled.floor.material).not.toEqual(plain.floor.material);
+    // Walls change colour together; objects change colour but keep their category and instance.
+    const wall = styled.categories.indexOf('wall');
+    const walls = styled.primitives.filter((p) => p.material.category === wall);
+    expect(walls.every((p) => JSON.stringify(p.material) === JSON.stringify(walls[0]!.material))).toBe(true);
+    expect(walls[0]!.material).not.toEqual(plain.primitives.find((p) => p.material.category === wall)!.material);
+    styled.primitives.forEach((p, i) => {
+      expect(p.material.category).toBe(plain.primitives[i]!.material.category);
+      expect(p.material.instance).toBe(plain.primitives[i]!.material.instance);
+    });
+  });
+
+  it('randomises differently per seed', () => {
+    const all = { wallColors: true, floorPatterns: true, lighting: true, objectColors: true };
+    const a = generateScene(name, { seed: 1, randomize: all });
+    const b = generateScene(name, { seed: 2, randomize: all });
+    expect(a.lighting).not.toEqual(b.lighting);
+    expect(a.floor.material).not.toEqual(b.floor.material);
   });
 
   it('rejects a bad option naming it', () => {
