@@ -3,9 +3,13 @@
  * set, in the discrete action set. Each step it:
  *
  * 1. calls STOP when STOP would succeed now (`NavEnv.atGoal()`);
- * 2. otherwise turns towards the next corner of the shortest path (string-pulled over its own
+ * 2. final approach: when one forward step after the fewest turns would land where STOP succeeds
+ *    (`NavEnv.successAt`), turns that way, or steps forward if no turn is needed (without this, a
+ *    goal region smaller than a step — an ObjectNav view point behind furniture — is overshot back
+ *    and forth);
+ * 3. otherwise turns towards the next corner of the shortest path (string-pulled over its own
  *    geodesic field) when it is off by more than half a turn step;
- * 3. otherwise moves forward.
+ * 4. otherwise moves forward.
  *
  * Why its own field: the env's field is inflated by exactly the robot radius, so its shortest paths
  * graze walls and door frames, and a discrete robot following them keeps bumping (and can wedge
@@ -57,6 +61,8 @@ export class OraclePolicy implements Policy {
     if (env.geodesic === null) throw new UsageError(`the oracle policy needs a goal; ${env.task.id} has none`);
     if (env.atGoal()) return DiscreteAction.STOP;
     const { x, z, yaw } = env.world.pose;
+    const approach = finalApproach(env, x, z, yaw);
+    if (approach !== null) return approach;
     const heading = this.heading(env, x, z);
     // No way to the goal from here: stopping ends a hopeless episode early.
     if (Number.isNaN(heading)) return DiscreteAction.STOP;
@@ -86,6 +92,26 @@ export class OraclePolicy implements Policy {
     }
     return towardsPath(env.geodesic!, x, z);
   }
+}
+
+/**
+ * The first action of the shortest turn-then-forward sequence whose forward step lands on a success
+ * point, or null when none does within half a turn around (or the goal is more than two steps away).
+ */
+function finalApproach(env: NavEnv, x: number, z: number, yaw: number): Action | null {
+  const { forwardStep, turnStep } = env.robot;
+  if (!(env.distanceToGoal <= 2 * forwardStep)) return null;
+  const maxTurns = Math.ceil(Math.PI / turnStep);
+  for (let k = 0; k <= maxTurns; k++) {
+    for (const sign of k === 0 ? [1] : [1, -1]) {
+      const heading = yaw + sign * k * turnStep;
+      // Forward at yaw θ is (cos θ, −sin θ) in (x, z).
+      if (!env.successAt(x + forwardStep * Math.cos(heading), z - forwardStep * Math.sin(heading))) continue;
+      if (k === 0) return DiscreteAction.MOVE_FORWARD;
+      return sign > 0 ? DiscreteAction.TURN_LEFT : DiscreteAction.TURN_RIGHT;
+    }
+  }
+  return null;
 }
 
 /** Heading (rad, yaw convention) from (x, z) to the first shortest-path point at least 1 mm away. */

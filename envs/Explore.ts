@@ -125,7 +125,7 @@ export class Explore extends NavEnv {
     this.look();
   }
 
-  atGoal(): boolean {
+  successAt(): boolean {
     return false;
   }
 

@@ -252,8 +252,13 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   goalPointsOf(episode: EpisodeSpec): Array<[number, number]> {
     return this.goalPoints(episode);
   }
-  /** Would STOP succeed now? (Baselines such as the oracle ask; tasks without STOP answer false.) */
-  abstract atGoal(): boolean;
+  /** Would STOP succeed with the robot at (x, z) (m)? (Planners ask; tasks without STOP answer false.) */
+  abstract successAt(x: number, z: number): boolean;
+
+  /** Would STOP succeed now? */
+  atGoal(): boolean {
+    return this.successAt(this.world.pose.x, this.world.pose.z);
+  }
   /** Task metrics added to the final info (beside NavMetrics). */
   protected taskMetrics(): Record<string, number> {
     return {};

@@ -149,8 +149,8 @@ export class ObjectNav extends NavEnv {
     }
   }
 
-  atGoal(): boolean {
-    const cell = this.grid.cellOf(this.world.pose.x, this.world.pose.z);
+  successAt(x: number, z: number): boolean {
+    const cell = this.grid.cellOf(x, z);
     return cell >= 0 && this.current!.mask[cell] === 1;
   }
 

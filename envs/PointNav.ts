@@ -117,8 +117,8 @@ export class PointNav extends NavEnv {
     return this.episode.goal!;
   }
 
-  atGoal(): boolean {
-    return this.distanceToGoal <= this.successDistance;
+  successAt(x: number, z: number): boolean {
+    return this.geodesic!.distance(x, z) <= this.successDistance;
   }
 
   protected evaluateStep(stopped: boolean, previous: number): TaskStep {

@@ -88,7 +88,7 @@ export class TMaze extends NavEnv {
     return this.episode.goal!;
   }
 
-  atGoal(): boolean {
+  successAt(): boolean {
     return false;
   }
 
