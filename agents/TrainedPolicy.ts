@@ -3,17 +3,25 @@
  * or a policy directory) and acts on one raw observation at a time, carrying the recurrent state
  * across steps and clearing it on `reset()`. Deterministic by default (argmax / the Gaussian mean,
  * clipped to the action bounds), as evaluation reports; `stochastic` samples from a seeded Rng.
+ *
+ * `trainedPolicyLoader` lets `robonav eval --policy runs/NAME` find it (see `policyLoaders` in
+ * src/train/evaluate.ts): any existing path is taken as a saved policy.
  */
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import type { Action, Observation } from '../src/core/Env.js';
+import type { Action, Env, Observation } from '../src/core/Env.js';
+import { UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 import { boxLeaves } from '../src/core/batch.js';
-import { Box, type Discrete, spaceFromJSON, type Space } from '../src/core/spaces.js';
+import { Box, type Discrete, spaceFromJSON, spacesEqual, type Space } from '../src/core/spaces.js';
+import { initBackend } from '../src/nn/backend.js';
 import { Categorical, DiagGaussian } from '../src/nn/distributions.js';
 import { loadPolicyFiles, type PolicyInfo } from '../src/train/checkpoint.js';
 import type { Policy } from './Policy.js';
 
 export interface TrainedPolicyOptions {
+  /** Dispose the model with the policy (false when it shares layers with a network in training). @default true */
+  ownsModel?: boolean;
   /** Sample actions instead of taking the most likely one. @default false */
   stochastic?: boolean;
   /** Seed of the sampling stream. @default 0 */
@@ -48,8 +56,21 @@ export class TrainedPolicy implements Policy {
 
   /** Load from a run directory (latest checkpoint), a checkpoint directory or a policy directory. */
   static async load(target: string, options: TrainedPolicyOptions = {}): Promise<TrainedPolicy> {
+    await initBackend();
     const { model, info } = await loadPolicyFiles(target);
     return new TrainedPolicy(target, model, info, options);
+  }
+
+  /** A policy over a model in memory (e.g. `network.toLayersModel()` for evaluation during training). */
+  static fromModel(name: string, model: tf.LayersModel, info: PolicyInfo, options: TrainedPolicyOptions = {}): TrainedPolicy {
+    return new TrainedPolicy(name, model, info, options);
+  }
+
+  /** Throw a UsageError unless `env` has the observation and action spaces the policy was trained on. */
+  checkEnv(env: Env): void {
+    if (!spacesEqual(env.observationSpace, this.observationSpace) || !spacesEqual(env.actionSpace, this.actionSpace)) {
+      throw new UsageError(`policy ${this.name} was trained on ${this.observationSpace.toString()} → ${this.actionSpace.toString()}, the env has ${env.observationSpace.toString()} → ${env.actionSpace.toString()}`);
+    }
   }
 
   reset(): void {
@@ -83,6 +104,19 @@ export class TrainedPolicy implements Policy {
   dispose(): void {
     tf.dispose(this.state);
     this.state = [];
-    this.model.dispose();
+    if (this.options.ownsModel ?? true) this.model.dispose();
   }
+}
+
+/** A `PolicyLoader` for `loadPolicy`: an existing path is loaded as a trained policy and checked against the env. */
+export async function trainedPolicyLoader(name: string, context: { env: Env; seed: number }): Promise<TrainedPolicy | null> {
+  if (!existsSync(name)) return null;
+  const policy = await TrainedPolicy.load(name, { seed: context.seed });
+  try {
+    policy.checkEnv(context.env);
+  } catch (err) {
+    policy.dispose();
+    throw err;
+  }
+  return policy;
 }

@@ -13,6 +13,7 @@ import { register as play } from './play.js';
 import { register as pretrain } from './pretrain.js';
 import { register as report } from './report.js';
 import { register as render } from './render.js';
+import { register as train } from './train.js';
 import { register as view } from './view.js';
 
 export type RegisterCommand = (program: Command) => void;
@@ -28,5 +29,6 @@ export const COMMANDS: RegisterCommand[] = [
   pretrain,
   report,
   render,
+  train,
   view,
 ];

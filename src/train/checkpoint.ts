@@ -83,9 +83,14 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
 
 /** Write the policy model and `policy.json` into `dir`. */
 export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: RunMeta = {}): Promise<void> {
+  await saveModel(agent.network.toLayersModel(), dir);
+  await writeAtomic(path.join(dir, 'policy.json'), JSON.stringify(policyInfo(agent, meta), null, 1));
+}
+
+/** The `policy.json` of an agent's current network. */
+export function policyInfo(agent: OnPolicyAgent, meta: RunMeta = {}): PolicyInfo {
   const net = agent.network;
-  await saveModel(net.toLayersModel(), dir);
-  const info: PolicyInfo = {
+  return {
     version: CHECKPOINT_VERSION,
     agent: agent.name,
     observationSpace: net.observationSpace.toJSON(),
@@ -97,7 +102,6 @@ export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: RunMet
     step: agent.globalStep,
     meta,
   };
-  await writeAtomic(path.join(dir, 'policy.json'), JSON.stringify(info, null, 1));
 }
 
 /** The latest checkpoint directory of a run. @throws FileFormatError when there is none or it is unreadable. */

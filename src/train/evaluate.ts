@@ -15,6 +15,7 @@ import { UsageError } from '../core/errors.js';
 import type { Policy } from '../../agents/Policy.js';
 import { OraclePolicy } from '../../agents/oracle.js';
 import { RandomPolicy } from '../../agents/random.js';
+import { trainedPolicyLoader } from '../../agents/TrainedPolicy.js';
 import type { EpisodeSpec } from '../../envs/episodes.js';
 
 /** The figures an evaluation reports per episode and as means. */
@@ -52,7 +53,7 @@ const builtinPolicies: PolicyLoader = (name, { seed }) => {
 };
 
 /** Loaders tried in order by `loadPolicy`. */
-export const policyLoaders: PolicyLoader[] = [builtinPolicies];
+export const policyLoaders: PolicyLoader[] = [builtinPolicies, trainedPolicyLoader];
 
 /** The policy named `name`; a name no loader knows is a UsageError. */
 export async function loadPolicy(name: string, context: PolicyContext): Promise<Policy> {

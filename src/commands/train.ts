@@ -1,0 +1,216 @@
+/**
+ * `robonav train [--env PointNav-Easy-v0] [--agent ppo|a2c|reinforce] [--steps N] [--num-envs N]
+ *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--json]`
+ *
+ * Trains an agent on a registered env and writes the run directory:
+ *   run.json            env, agent, validated config, budget (what --resume needs)
+ *   metrics.jsonl       one line per update (losses, SPS, episode return, success), plus eval lines
+ *   checkpoint.json + checkpoints/NNNNNN/   the latest checkpoint (policy, optimiser, RNG, step)
+ * With no flags it trains PPO on PointNav-Easy-v0 for a short budget (the README quick start).
+ * Bad flags or config: one line naming the problem, exit 2, nothing written.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { A2C, type A2CConfig } from '../../agents/a2c.js';
+import { PPO, type PPOConfig } from '../../agents/ppo.js';
+import { Reinforce, type ReinforceConfig } from '../../agents/reinforce.js';
+import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
+import { generateEpisodes, type EpisodeSampler } from '../../envs/episodes.js';
+import { envSpec, make } from '../../envs/registry.js';
+import type { VectorEnv } from '../core/Env.js';
+import { UsageError } from '../core/errors.js';
+import { SyncVectorEnv } from '../core/SyncVectorEnv.js';
+import { WorkerVectorEnv } from '../core/WorkerVectorEnv.js';
+import { initBackend } from '../nn/backend.js';
+import { loadCheckpoint, policyInfo, saveCheckpoint } from '../train/checkpoint.js';
+import { evaluate } from '../train/evaluate.js';
+import { Logger } from '../train/Logger.js';
+import { seedListOption, trainSeeds } from '../train/multiSeed.js';
+import type { OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
+import { AGENTS, parseAgentConfig, type AgentName } from '../train/trainConfig.js';
+import { choiceOption, integerOption, printJsonLine } from './options.js';
+
+/** The quick-start defaults: about a minute or two of PPO on two cores. */
+export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 16_384, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
+
+const RUN_VERSION = 1;
+
+interface TrainFlags {
+  env?: string;
+  agent?: AgentName;
+  steps?: number;
+  numEnvs?: number;
+  seed?: number;
+  seeds?: number[];
+  out?: string;
+  config?: string;
+  resume?: string;
+  workers: number;
+  evalEvery: number;
+  evalEpisodes: number;
+  checkpointEvery: number;
+  json?: boolean;
+}
+
+interface RunFile {
+  version: number;
+  env: string;
+  agent: AgentName;
+  config: Record<string, unknown>;
+  steps: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Train an agent (PPO, A2C, REINFORCE) on a registered env; writes metrics, checkpoints and the policy under --out.')
+    .option('--env <id>', `registered env id (default ${TRAIN_DEFAULTS.env})`)
+    .option('--agent <name>', `${AGENTS.join(' | ')} (default ${TRAIN_DEFAULTS.agent})`, choiceOption(AGENTS))
+    .option('--steps <n>', `total env steps, e.g. 1e6 (default ${TRAIN_DEFAULTS.steps})`, integerOption(1))
+    .option('--num-envs <n>', 'parallel envs (default: the agent config, 8)', integerOption(1))
+    .option('--seed <n>', `seed of the whole run (default ${TRAIN_DEFAULTS.seed})`, integerOption(0))
+    .option('--seeds <list>', 'train once per seed, one after another, into <out>/seed-N (e.g. 1,2,3; needs --out)', seedListOption)
+    .option('--out <dir>', 'run directory (default runs/<agent>-<env>-seed<seed>, suffixed -2, -3… if taken)')
+    .option('--config <file>', 'JSON agent config (partial; unknown keys are an error)')
+    .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
+    .option('--workers <n>', 'worker threads stepping the envs (0 = in the main thread)', integerOption(0), 0)
+    .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
+    .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
+    .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
+    .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
+    .action(async (flags: TrainFlags) => {
+      if (flags.seeds) await trainSeeds(flags, train);
+      else await train(flags);
+    });
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  // ── resolve and validate everything before writing anything ──
+  let run: RunFile;
+  let out: string;
+  let resume: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
+  if (flags.resume) {
+    if (flags.config) throw new UsageError('--config cannot be combined with --resume (the run keeps its config)');
+    out = flags.resume;
+    const runFile = path.join(out, 'run.json');
+    if (!existsSync(runFile)) throw new UsageError(`--resume ${out}: no run.json (not a run directory)`);
+    run = JSON.parse(readFileSync(runFile, 'utf8')) as RunFile;
+    for (const [flag, value, saved] of [['--env', flags.env, run.env], ['--agent', flags.agent, run.agent]] as const) {
+      if (value !== undefined && value !== saved) throw new UsageError(`${flag} ${value} does not match the resumed run (${saved})`);
+    }
+    if (flags.numEnvs !== undefined || flags.seed !== undefined) throw new UsageError('--num-envs and --seed cannot change on --resume');
+    resume = await loadCheckpoint(out);
+    if (flags.steps !== undefined) run.steps = flags.steps;
+  } else {
+    const agent = flags.agent ?? TRAIN_DEFAULTS.agent;
+    const env = flags.env ?? TRAIN_DEFAULTS.env;
+    envSpec(env); // unknown id → UsageError listing the known ones
+    let config: Record<string, unknown> = {};
+    if (flags.config) {
+      let text: string;
+      try {
+        text = readFileSync(flags.config, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--config ${flags.config}: cannot read (${(err as Error).message})`);
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new UsageError(`--config ${flags.config}: not valid JSON (${(err as Error).message})`);
+      }
+      config = parseAgentConfig(agent, json, `--config ${flags.config}`);
+    }
+    if (flags.numEnvs !== undefined) config.numEnvs = flags.numEnvs;
+    config.seed = flags.seed ?? (config.seed as number | undefined) ?? TRAIN_DEFAULTS.seed;
+    config = parseAgentConfig(agent, config, 'config');
+    out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
+    if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
+    run = { version: RUN_VERSION, env, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
+  }
+
+  // ── build: backend, envs, agent ──
+  const backend = await initBackend();
+  const numEnvs = (run.config.numEnvs as number | undefined) ?? 8;
+  let envs: VectorEnv;
+  if (flags.workers > 0) {
+    if (flags.workers > numEnvs) throw new UsageError(`--workers ${flags.workers} exceeds the ${numEnvs} envs`);
+    envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers });
+  } else {
+    envs = new SyncVectorEnv(() => make(run.env), numEnvs);
+  }
+  const agent = createAgent(run.agent, envs, run.config);
+  if (resume) agent.setState(resume.state);
+
+  mkdirSync(out, { recursive: true });
+  writeJsonAtomic(path.join(out, 'run.json'), run);
+  const logger = new Logger({ dir: out, totalSteps: run.steps, startStep: agent.globalStep });
+  const meta = { env: run.env };
+  if (!flags.json) process.stderr.write(`robonav train: ${run.agent} on ${run.env}, ${numEnvs} envs, ${run.steps} steps, backend ${backend.backend} → ${out}\n`);
+
+  // ── periodic evaluation on the val split, with the current weights ──
+  const evalEnv = flags.evalEvery > 0 ? make(run.env) : null;
+  const canEval = evalEnv !== null && 'sampleEpisodeInScene' in evalEnv;
+  const evalEpisodes = canEval ? generateEpisodes(evalEnv as unknown as EpisodeSampler, 'val', flags.evalEpisodes, 0) : [];
+  let lastEval: Record<string, number> | null = null;
+  const runEval = async (step: number): Promise<void> => {
+    if (!canEval) return;
+    const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), { ownsModel: false });
+    const { summary } = await evaluate(evalEnv!, policy, evalEpisodes, { seed: 0 });
+    policy.dispose();
+    lastEval = { success: summary.success, spl: summary.spl, softSpl: summary.softSpl, return: summary.return };
+    logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, ...lastEval });
+  };
+
+  const start = performance.now();
+  const startStep = agent.globalStep;
+  let last: UpdateRecord | null = null;
+  try {
+    last = await agent.learn(run.steps, {
+      logger,
+      onUpdate: async (record) => {
+        if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
+        if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
+      },
+    });
+    await saveCheckpoint(out, agent, meta);
+    if (flags.evalEvery > 0 && agent.update % flags.evalEvery !== 0) await runEval(agent.globalStep);
+  } finally {
+    logger.close();
+    evalEnv?.close();
+    await agent.close();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const summary = {
+    out,
+    step: agent.globalStep,
+    updates: agent.update,
+    seconds,
+    sps: (agent.globalStep - startStep) / seconds,
+    episodeReturn: last?.episodeReturn ?? null,
+    success: last?.success ?? null,
+    eval: lastEval,
+  };
+  if (flags.json) printJsonLine(summary);
+  else process.stderr.write(`robonav train: ${agent.globalStep} steps in ${seconds.toFixed(0)} s (${summary.sps.toFixed(0)} SPS); policy in ${out} (robonav eval --policy ${out} --env ${run.env})\n`);
+}
+
+function createAgent(name: AgentName, envs: VectorEnv, config: Record<string, unknown>): OnPolicyAgent {
+  // `config` passed the agent's zod schema (trainConfig.ts), so the casts hold.
+  if (name === 'ppo') return new PPO(envs, config as Partial<PPOConfig>);
+  if (name === 'a2c') return new A2C(envs, config as Partial<A2CConfig>);
+  return new Reinforce(envs, config as Partial<ReinforceConfig>);
+}
+
+/** `base`, or `base-2`, `base-3`, … whichever does not hold a run yet. */
+function freeRunDir(base: string): string {
+  if (!existsSync(path.join(base, 'run.json'))) return base;
+  for (let i = 2; ; i++) if (!existsSync(path.join(`${base}-${i}`, 'run.json'))) return `${base}-${i}`;
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1));
+  renameSync(tmp, file);
+}
