@@ -16,7 +16,7 @@ export { GeodesicField } from './sim/GeodesicField.js';
 // Viewer: the WebSocket protocol (for custom clients), replay files, and the live-view hook for training loops.
 export * as protocol from './server/protocol.js';
 export { PROTOCOL_VERSION, type ServerMessage, type ClientMessage, type StepMessage, type SceneMessage, type EpisodeEndMessage, type MetricPoint, type Frame, type FrameKind } from './server/protocol.js';
-export { Recording, RecordedEpisode, RecordingWriter, RECORDING_VERSION, type RecordingHeader } from './server/Recording.js';
+export { Recording, RecordedEpisode, RecordingWriter, attachRecorder, RECORDING_VERSION, type RecordingHeader } from './server/Recording.js';
 export { EpisodeStreamer, streamerFor, type EpisodeSink, type ViewableEnv } from './server/EpisodeStreamer.js';
 export { LiveViewer, attachViewer, type LiveViewerOptions } from './server/LiveViewer.js';
 export { PhysicsWorld, DEFAULT_ROBOT, DiscreteAction, type RobotConfig } from './sim/PhysicsWorld.js';
@@ -48,3 +48,15 @@ export { RenderScene, type RenderSceneOptions } from './render/RenderScene.js';
 export { Camera, allocateFrame, DEFAULT_CAMERA, type CameraConfig, type CameraFrame } from './render/Camera.js';
 export { Lidar, DEFAULT_LIDAR, type LidarConfig } from './render/Lidar.js';
 export { assertNotBlank, isBlankFrame } from './render/blank.js';
+// Agents: `new PPO(envFactory, config).learn(steps)`; the actor-critic network they share; a saved policy as a Policy; wrappers.
+export { PPO, DEFAULT_PPO, type PPOConfig } from '../agents/ppo.js';
+export { A2C, DEFAULT_A2C, type A2CConfig } from '../agents/a2c.js';
+export { Reinforce, DEFAULT_REINFORCE, type ReinforceConfig } from '../agents/reinforce.js';
+export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolicy.js';
+export { ActorCritic, DEFAULT_ACTOR_CRITIC, type ActorCriticConfig } from './nn/ActorCritic.js';
+export { OnPolicyAgent, type OnPolicyConfig, type LearnOptions, type UpdateRecord, type AgentState } from './train/OnPolicyAgent.js';
+export { Logger, type LoggerOptions } from './train/Logger.js';
+export { saveCheckpoint, loadCheckpoint, savePolicy, loadPolicyFiles, type PolicyInfo } from './train/checkpoint.js';
+export { computeGae, type GaeInput } from './train/gae.js';
+export { FrameStack } from '../envs/wrappers/FrameStack.js';
+export { OneHotObservation } from '../envs/wrappers/OneHotObservation.js';
