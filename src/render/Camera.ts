@@ -198,6 +198,13 @@ export class Camera {
     const kindArr = scene.kind;
     const yMinArr = scene.yMin;
     const yMaxArr = scene.yMax;
+    const candPrim = scene.candPrim;
+    const candT0 = scene.candT0;
+    const candT1 = scene.candT1;
+    const cxArr = scene.cx;
+    const cyArr = scene.cy;
+    const czArr = scene.cz;
+    const radiusArr = scene.halfX;
     ray[Ray.OX] = ox;
     ray[Ray.OY] = oy;
     ray[Ray.OZ] = oz;
@@ -215,9 +222,9 @@ export class Camera {
       zbuf.set(baseT);
       kinds.set(baseKind);
       for (let k = 0; k < count; k++) {
-        const p = scene.candPrim[k]!;
-        const t0 = scene.candT0[k]!;
-        const t1 = scene.candT1[k]!;
+        const p = candPrim[k]!;
+        const t0 = candT0[k]!;
+        const t1 = candT1[k]!;
         const yMin = yMinArr[p]!;
         const yMax = yMaxArr[p]!;
         if (kindArr[p] !== PrimitiveKind.SPHERE) {
@@ -277,10 +284,10 @@ export class Camera {
             r0 = clampRow(Math.ceil(hiB * rowScale + rowOffset) - 1, h);
             r1 = clampRow(Math.floor(loB * rowScale + rowOffset) + 1, h);
           }
-          const rx = ox - scene.cx[p]!;
-          const ry = oy - scene.cy[p]!;
-          const rz = oz - scene.cz[p]!;
-          const r = scene.halfX[p]!;
+          const rx = ox - cxArr[p]!;
+          const ry = oy - cyArr[p]!;
+          const rz = oz - czArr[p]!;
+          const r = radiusArr[p]!;
           const hh = dx * dx + dz * dz;
           const bh = rx * dx + rz * dz;
           const cc = rx * rx + ry * ry + rz * rz - r * r;
