@@ -22,7 +22,7 @@
  * ## Rewards
  * r_t = −0.01 + areaReward · (newly seen reachable floor, m²) − collisionPenalty·[collided];
  * areaReward = 0.1 per m². "Seen": `rays` sight lines over the camera's horizontal field of view,
- * up to `viewRange` (3 m), stopped by obstacles taller than the floor; the floor counted is the
+ * up to `viewRange` (3 m), stopped by obstacles that reach the camera's height; the floor counted is the
  * region the robot can reach (the largest connected free region).
  *
  * ## Starting State
@@ -40,7 +40,6 @@
 import { z } from 'zod';
 import { UsageError } from '../src/core/errors.js';
 import type { Rng } from '../src/core/Rng.js';
-import { DEFAULT_CAMERA } from '../src/render/Camera.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
@@ -58,8 +57,8 @@ export const exploreOptionsSchema = z
     viewRange: positive.default(3),
     /** Sight lines per step over the field of view. */
     rays: z.number().int().min(2).max(1024).default(41),
-    /** Horizontal field of view (rad) of the sight lines. @default the camera's 90° */
-    viewFov: positive.default(DEFAULT_CAMERA.hfov),
+    /** Horizontal field of view (rad) of the sight lines. @default the camera's (90° by default) */
+    viewFov: positive.optional(),
     /** Coverage (fraction of the reachable floor) that ends the episode with success. */
     coverageGoal: finite.refine((v) => v > 0 && v <= 1, 'expected a number in (0, 1]').default(0.9),
   })
@@ -92,7 +91,7 @@ export class Explore extends NavEnv {
     this.areaReward = task.areaReward;
     this.viewRange = task.viewRange;
     this.rays = task.rays;
-    this.viewFov = task.viewFov;
+    this.viewFov = task.viewFov ?? this.cameraConfig.hfov;
     this.coverageGoal = task.coverageGoal;
   }
 
@@ -117,7 +116,7 @@ export class Explore extends NavEnv {
       this.maskScene = this.scene;
       this.reachableMask = new Uint8Array(this.grid.cols * this.grid.rows);
       for (const cell of this.reachableCells()) this.reachableMask[cell] = 1;
-      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: DEFAULT_CAMERA.mountHeight });
+      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: this.cameraConfig.mountHeight });
       this.seen = new Uint8Array(this.grid.cols * this.grid.rows);
     }
     this.seen.fill(0);

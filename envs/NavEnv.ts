@@ -417,6 +417,11 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
 
   // ---- observations -----------------------------------------------------------------------
 
+  /** The camera's settings (the default camera's when the task has none): tasks reason about what it can see. */
+  get cameraConfig(): CameraConfig {
+    return this.camera?.config ?? DEFAULT_CAMERA;
+  }
+
   /** Step count of the running episode. */
   get steps(): number {
     return this.t;

@@ -42,7 +42,6 @@
 import { z } from 'zod';
 import type { Rng } from '../src/core/Rng.js';
 import { Box } from '../src/core/spaces.js';
-import { DEFAULT_CAMERA } from '../src/render/Camera.js';
 import { categoryId, OBJECT_CATEGORIES } from '../src/sim/categories.js';
 import { distanceToFootprint, footprintOf, type Footprint } from '../src/sim/footprint.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
@@ -182,7 +181,7 @@ export class ObjectNav extends NavEnv {
       this.viewScene = this.scene;
       this.views.clear();
       // Sight lines pass over anything lower than the camera.
-      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: DEFAULT_CAMERA.mountHeight });
+      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: this.cameraConfig.mountHeight });
     }
     let views = this.views.get(category);
     if (!views) {
