@@ -2,9 +2,12 @@
  * LiveSession: shows an env as it runs (training with `--view`, or play mode) to every subscribed
  * viewer. It is the EpisodeSink of an EpisodeStreamer and the ViewerSession of a ViewerServer.
  *
- * Nothing is built while nobody watches. Steps go to every subscriber but are skipped for a
- * backlogged one (it is resynchronised with the scene and trail once it drains); camera frames are
- * limited to `frameRate` per second because training steps far faster than a person can look.
+ * Nothing is built while nobody watches. Episode messages are collected and sent as one `batch`
+ * every `batchInterval` ms (a socket write per step would cost more than a fast env step); the
+ * check runs inside the stepping code too, since a training loop may not yield to timers for a
+ * while. A backlogged subscriber is skipped (and resynchronised with the scene and trail once it
+ * drains); camera frames are limited to `frameRate` per second because training steps far faster
+ * than a person can look.
  */
 import type { EpisodeSink, EpisodeStreamer } from './EpisodeStreamer.js';
 import {
@@ -26,10 +29,12 @@ export interface LiveSessionOptions {
   mode: Extract<ViewerMode, 'live' | 'play'>;
   /** Run name or env id shown in the viewer. */
   source: string;
-  /** Camera frames per second at most, per channel. @default 30 */
+  /** Camera frames per second at most, per channel: a person cannot follow more of a fast loop. @default 15 */
   frameRate?: number;
   /** Training-curve points kept for viewers that connect later. @default 10000 */
   metricsHistory?: number;
+  /** Episode messages are sent together at most this often (ms); 0 sends each at once. @default 50 */
+  batchInterval?: number;
 }
 
 export class LiveSession implements ViewerSession, EpisodeSink {
@@ -38,13 +43,18 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   private readonly frameInterval: number;
   private readonly historyLimit: number;
   private lastFrameAt = -Infinity;
+  private readonly batchInterval: number;
+  private readonly queue: Array<SceneMessage | StepMessage | EpisodeEndMessage> = [];
+  private lastFlushAt = -Infinity;
+  private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly streamer: EpisodeStreamer,
     protected readonly options: LiveSessionOptions,
   ) {
-    this.frameInterval = 1000 / (options.frameRate ?? 30);
+    this.frameInterval = 1000 / (options.frameRate ?? 15);
     this.historyLimit = options.metricsHistory ?? 10_000;
+    this.batchInterval = options.batchInterval ?? 50;
     streamer.addSink(this);
   }
 
@@ -65,6 +75,8 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   onResync(client: ViewerClient): void {
+    // Queued steps would follow the scene's trail twice: send them first to everyone else.
+    this.flush();
     const scene = this.streamer.currentScene();
     if (scene !== null) client.send(scene, false);
   }
@@ -74,6 +86,9 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   close(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.queue.length = 0;
     this.streamer.removeSink(this);
     this.clients.clear();
   }
@@ -101,19 +116,21 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   scene(message: SceneMessage): void {
-    this.broadcast(message);
+    this.enqueue(message);
   }
 
   step(message: StepMessage): void {
-    this.broadcast(message);
+    this.enqueue(message);
   }
 
   episodeEnd(message: EpisodeEndMessage): void {
-    this.broadcast(message);
+    this.enqueue(message);
   }
 
   frame(header: FrameHeader, data: Uint8Array | Float32Array): void {
     this.lastFrameAt = performance.now();
+    // The steps before this frame go first, so a viewer never sees a frame ahead of its step.
+    this.flush();
     let bytes: Uint8Array | null = null;
     for (const client of this.clients) {
       if (!client.frames.includes(header.kind)) continue;
@@ -122,9 +139,21 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     }
   }
 
-  private broadcast(message: SceneMessage | StepMessage | EpisodeEndMessage): void {
-    // Encoded once for all clients. Droppable: a backlogged client is resynced with the scene later.
-    const text = encodeServerMessage(message);
+  private enqueue(message: SceneMessage | StepMessage | EpisodeEndMessage): void {
+    this.queue.push(message);
+    if (performance.now() - this.lastFlushAt >= this.batchInterval) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.batchInterval);
+  }
+
+  /** Send what is queued: one message, encoded once for all clients. */
+  flush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.lastFlushAt = performance.now();
+    if (this.queue.length === 0) return;
+    const messages = this.queue.splice(0);
+    const text = encodeServerMessage(messages.length === 1 ? messages[0]! : { type: 'batch', messages });
+    // Droppable: a backlogged client is resynced with the scene and its trail once it drains.
     for (const client of this.clients) client.send(text);
   }
 }

@@ -22,7 +22,7 @@ export interface LiveViewerOptions extends ViewerServerOptions {
   source?: string;
   /** Env id shown in the HUD. */
   task?: string;
-  /** Camera frames per second at most. @default 30 */
+  /** Camera frames per second at most. @default 15 */
   frameRate?: number;
 }
 

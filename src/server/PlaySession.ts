@@ -19,7 +19,8 @@ export class PlaySession extends LiveSession {
     source: string,
     seed: number,
   ) {
-    super(streamer, { mode: 'play', source });
+    // A person presses a key a few times a second: send each step at once.
+    super(streamer, { mode: 'play', source, batchInterval: 0 });
     env.reset({ seed });
   }
 

@@ -216,6 +216,16 @@ export interface PlaybackStateMessage {
   steps: number;
 }
 
+/**
+ * Several episode messages in one WebSocket message, in order. Live training steps thousands of
+ * times per second; one socket write per step would cost more than the step itself, so the live
+ * server sends what accumulated every few tens of milliseconds.
+ */
+export interface BatchMessage {
+  type: 'batch';
+  messages: Array<SceneMessage | StepMessage | EpisodeEndMessage>;
+}
+
 export interface ErrorMessage {
   type: 'error';
   code: ErrorCode;
@@ -229,6 +239,7 @@ export type ServerMessage =
   | EpisodeEndMessage
   | MetricsMessage
   | PlaybackStateMessage
+  | BatchMessage
   | ErrorMessage;
 
 /** The server's JSON encoder (kept here so both peers agree on one text format). */
@@ -236,7 +247,7 @@ export function encodeServerMessage(message: ServerMessage): string {
   return JSON.stringify(message);
 }
 
-const SERVER_TYPES: ReadonlySet<string> = new Set(['hello', 'scene', 'step', 'episodeEnd', 'metrics', 'playbackState', 'error']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['hello', 'scene', 'step', 'episodeEnd', 'metrics', 'playbackState', 'batch', 'error']);
 
 /** The viewer's decoder: JSON with a known `type`, else an Error naming what is wrong. */
 export function decodeServerMessage(text: string): ServerMessage {

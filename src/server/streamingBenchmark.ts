@@ -5,7 +5,9 @@
  *   attached wrapped by a LiveViewer with nobody connected;
  *   watched  a viewer client connected from another process, subscribed to episodes and camera frames
  *            (it reads and discards, as a browser would, competing for the same CPU).
- * Prints steps/s (median over rounds) and the overhead against bare.
+ * Prints steps/s (median over rounds) and the overhead against bare, by wall clock and by CPU time
+ * (the latter is what streaming costs this process; wall clock also counts the client's competition
+ * for the same cores, and other load on the machine).
  *
  *   node dist/src/server/streamingBenchmark.js [--env PointNav-v0] [--steps 2000] [--rounds 3] [--json]
  */
@@ -16,6 +18,7 @@ import WebSocket from 'ws';
 import { make } from '../../envs/registry.js';
 import type { Env } from '../core/Env.js';
 import { Rng } from '../core/Rng.js';
+import { streamerFor, type EpisodeStreamer } from './EpisodeStreamer.js';
 import { LiveViewer } from './LiveViewer.js';
 import { FRAME_KINDS, PROTOCOL_VERSION } from './protocol.js';
 
@@ -44,16 +47,21 @@ interface Rate {
   cpu: number;
 }
 
-function run(env: Env, steps: number, rng: Rng): Rate {
+function run(env: Env, streamer: EpisodeStreamer | null, steps: number, rng: Rng): Rate {
   const n = env.actionSpace.type === 'discrete' ? env.actionSpace.n : 0;
-  env.reset({ seed: 1 });
+  const first = env.reset({ seed: 1 });
+  streamer?.onReset(first.obs, first.info);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     // Mostly forward, so episodes travel instead of spinning in place.
     const a = rng.random() < 0.6 ? 1 : rng.int(n);
     const r = env.step(a);
-    if (r.terminated || r.truncated) env.reset();
+    streamer?.onStep(a, r);
+    if (r.terminated || r.truncated) {
+      const next = env.reset();
+      streamer?.onReset(next.obs, next.info);
+    }
   }
   const c = process.cpuUsage(c0);
   return { wall: steps / ((performance.now() - t0) / 1000), cpu: steps / ((c.user + c.system) / 1e6) };
@@ -85,17 +93,19 @@ export async function streamingBenchmark(envId: string, steps: number, rounds: n
   // One env instance for every mode: same seeds, same actions, same scene caches, same trajectories.
   const bare = make(envId);
   const viewer = await LiveViewer.start({ port: 0, source: 'benchmark', task: envId });
-  const watchedEnv = viewer.observe(bare);
+  // run() calls the streamer's hooks itself, exactly as the Proxy of `viewer.observe(env)` would.
+  const streamer = streamerFor(bare, { task: envId });
+  viewer.attach(streamer);
   const times = { bare: [] as Rate[], attached: [] as Rate[], watched: [] as Rate[] };
   let clientMessages = 0;
   let clientFrames = 0;
   try {
     // Warm-up: scene generation caches, JIT.
-    run(bare, Math.min(200, steps), new Rng(0));
-    run(watchedEnv, Math.min(200, steps), new Rng(0));
+    run(bare, null, Math.min(200, steps), new Rng(0));
+    run(bare, streamer, Math.min(200, steps), new Rng(0));
     for (let r = 0; r < rounds; r++) {
-      times.bare.push(run(bare, steps, new Rng(r)));
-      times.attached.push(run(watchedEnv, steps, new Rng(r)));
+      times.bare.push(run(bare, null, steps, new Rng(r)));
+      times.attached.push(run(bare, streamer, steps, new Rng(r)));
       const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', `ws://127.0.0.1:${viewer.port}/ws`], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -110,7 +120,7 @@ export async function streamingBenchmark(envId: string, steps: number, rounds: n
       });
       // The env's first reset in run() sends the scene; give the subscription a moment to land.
       await new Promise((resolve) => setTimeout(resolve, 100));
-      times.watched.push(run(watchedEnv, steps, new Rng(r)));
+      times.watched.push(run(bare, streamer, steps, new Rng(r)));
       // Let the socket drain into the client before it reports.
       await new Promise((resolve) => setTimeout(resolve, 300));
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -161,10 +171,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       process.stdout.write(
-        `${r.env}, ${r.steps} steps × ${r.rounds} rounds (median steps/s by wall clock; overhead by wall clock / by CPU time):\n` +
-          `  bare      ${r.bare.toFixed(0)}\n` +
-          `  attached  ${r.attached.toFixed(0)}  (${r.attachedOverheadPercent.toFixed(1)}% / ${r.attachedCpuOverheadPercent.toFixed(1)}%, nobody watching)\n` +
-          `  watched   ${r.watched.toFixed(0)}  (${r.watchedOverheadPercent.toFixed(1)}% / ${r.watchedCpuOverheadPercent.toFixed(1)}%; client got ${r.clientMessages} messages, ${r.clientFrames} frames)\n`,
+        `${r.env}, ${r.steps} steps × ${r.rounds} rounds, medians; overhead against bare by wall clock / by this process's CPU time:\n` +
+          `  bare      ${r.bare.toFixed(0)} steps/s\n` +
+          `  attached  ${r.attached.toFixed(0)} steps/s  (${r.attachedOverheadPercent.toFixed(1)}% / ${r.attachedCpuOverheadPercent.toFixed(1)}%; nobody watching)\n` +
+          `  watched   ${r.watched.toFixed(0)} steps/s  (${r.watchedOverheadPercent.toFixed(1)}% / ${r.watchedCpuOverheadPercent.toFixed(1)}%; the client got ${r.clientMessages} messages and ${r.clientFrames} frames)\n`,
       );
     }
   }

@@ -1,17 +1,25 @@
-/** A WebSocket test client that queues what it receives and waits for messages by predicate. */
+/** A WebSocket test client that queues what it receives (batches unpacked) and waits for messages by predicate. */
 import WebSocket from 'ws';
 import { decodeFrame, type Frame, type ServerMessage } from '../../src/server/protocol.js';
 
 export class TestClient {
   readonly messages: ServerMessage[] = [];
   readonly frames: Frame[] = [];
+  batches = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.frames.push(decodeFrame(data));
-      else this.messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
+      else {
+        const message = JSON.parse(data.toString('utf8')) as ServerMessage;
+        // Batches are unpacked in order, as the viewer does; `batches` counts them.
+        if (message.type === 'batch') {
+          this.batches += 1;
+          this.messages.push(...message.messages);
+        } else this.messages.push(message);
+      }
       this.wake();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {

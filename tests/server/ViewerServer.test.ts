@@ -135,6 +135,22 @@ describe('ViewerServer WebSocket', () => {
     expect(c.frames[10]!.data[0]).toBeCloseTo(1.0, 6);
   });
 
+  it('batches the steps of a fast loop into a few socket messages, in order', async () => {
+    const { env, url } = await startLive();
+    const c = await subscribed(url);
+    await new Promise((r) => setTimeout(r, 50));
+    env.reset();
+    // A synchronous loop: no timer can run, so the session flushes from inside the steps.
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < 150) env.step(1 + (steps++ % 3));
+    await c.until(() => c.of('step').length === steps, 'every step');
+    expect(c.of('step').map((s) => s.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    // At most one batch per 50 ms (plus the tail sent by the timer), however many steps there were.
+    expect(steps).toBeGreaterThan(100);
+    expect(c.batches).toBeLessThanOrEqual(Math.ceil(150 / 50) + 2);
+  });
+
   it('answers hostile messages with errors; the sender and other clients carry on', async () => {
     const { env, url } = await startLive();
     const bystander = await subscribed(url);

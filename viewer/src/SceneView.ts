@@ -20,6 +20,8 @@ const ROBOT_HEIGHT = 0.6;
 const TRAIL_CAPACITY = 20_000;
 /** Trail height above the floor (m), so it is not hidden in the floor texture. */
 const TRAIL_Y = 0.02;
+/** Goal beacon height (m), above the 1 m walls of generated scenes. */
+const GOAL_BEACON_HEIGHT = 2.5;
 /** Trail dot diameter (m). */
 const TRAIL_DOT = 0.08;
 /** Follow camera: distance behind and height above the robot (m), smoothing per frame. */
@@ -112,8 +114,9 @@ export class SceneView {
         new THREE.MeshBasicMaterial({ color: 0x30e060, transparent: true, opacity: 0.7 }),
       );
       marker.position.set(gx, 0.02, gz);
-      const beacon = new THREE.Mesh(new THREE.CylinderGeometry(0.02, 0.02, 2, 8), new THREE.MeshBasicMaterial({ color: 0x30e060 }));
-      beacon.position.set(gx, 1, gz);
+      // A tall thin beacon: goals stay visible behind walls from the orbit camera.
+      const beacon = new THREE.Mesh(new THREE.CylinderGeometry(0.05, 0.05, GOAL_BEACON_HEIGHT, 8), new THREE.MeshBasicMaterial({ color: 0x30e060 }));
+      beacon.position.set(gx, GOAL_BEACON_HEIGHT / 2, gz);
       this.world.add(marker, beacon);
     }
 

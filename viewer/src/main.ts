@@ -103,6 +103,9 @@ function onMessage(m: ServerMessage): void {
     case 'episodeEnd':
       if (m.episode === debug.episode) hud.end(m);
       break;
+    case 'batch':
+      for (const inner of m.messages) onMessage(inner);
+      break;
     case 'metrics':
       charts.add(m.points);
       break;

@@ -1,0 +1,78 @@
+/**
+ * The HTML report in a real browser: Debian's chromium (headless) driven by playwright-core, as in
+ * viewer.test.ts. The page must open from a file:// URL with no console errors, request nothing but
+ * itself and inline data, and lay out its charts and replay maps. A screenshot goes to test-output/.
+ * Without /usr/bin/chromium the suite is skipped with a printed reason, except under CI (CI set).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/train/report/report.js';
+import { writeBench, writeRecording, writeRuns } from '../train/reportFixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser tests need it (apt-get install -y chromium)`);
+  console.log(`tests/e2e/report.test.ts: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`);
+}
+
+const root = new URL('../..', import.meta.url).pathname;
+const outDir = join(root, 'test-output');
+const work = mkdtempSync(join(tmpdir(), 'robonav-report-e2e-'));
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  mkdirSync(outDir, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!haveChromium)('report in chromium', () => {
+  it('opens without console errors or network requests and lays out charts and replays', async () => {
+    const runs = writeRuns(work);
+    const out = join(work, 'report');
+    writeBench(out);
+    await writeRecording(join(runs.a, 'recordings'));
+    const { file } = writeReport({ runs: [runs.a, runs.b], out });
+
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    expect(problems).toEqual([]);
+    expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
+    expect(await page.title()).toBe('robonav report');
+    // Six charts (3 metrics × steps / wall-clock) and two replays, each laid out with a real size.
+    const sizes = await page.$$eval('svg', (svgs) => svgs.map((s) => [s.getAttribute('class'), s.getBoundingClientRect().width, s.getBoundingClientRect().height] as const));
+    expect(sizes.filter(([c]) => c === 'chart')).toHaveLength(6);
+    expect(sizes.filter(([c]) => c === 'replay')).toHaveLength(2);
+    for (const [, w, h] of sizes) {
+      expect(w).toBeGreaterThan(100);
+      expect(h).toBeGreaterThan(100);
+    }
+    // The band of the two-seed run is drawn in the return chart; the table lists both policies.
+    expect(await page.locator('svg.chart polygon').count()).toBeGreaterThan(0);
+    expect(await page.locator('table td', { hasText: 'oracle' }).count()).toBe(1);
+    await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
+    await page.close();
+  });
+});
