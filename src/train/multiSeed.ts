@@ -85,7 +85,8 @@ export function summarizeSeeds(out: string, seeds: readonly number[]): SeedSumma
 
 /** Commander parser for `--seeds 1,2,3`: distinct integers ≥ 0. */
 export function seedListOption(value: string): number[] {
-  const seeds = value.split(',').map((s) => Number(s.trim()));
-  if (value.trim() === '' || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new InvalidArgumentError(`expected a comma-separated list of integers >= 0, got "${value}"`);
+  const parts = value.split(',').map((s) => s.trim());
+  const seeds = parts.map(Number);
+  if (parts.some((s) => s === '') || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new InvalidArgumentError(`expected a comma-separated list of integers >= 0, got "${value}"`);
   return seeds;
 }
