@@ -1,6 +1,6 @@
 /**
  * `robonav train [--env PointNav-Easy-v0] [--agent ppo|a2c|reinforce] [--steps N] [--num-envs N]
- *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--json]`
+ *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--view [port]] [--json]`
  *
  * Trains an agent on a registered env and writes the run directory:
  *   run.json            env, agent, validated config, budget (what --resume needs)
@@ -12,9 +12,9 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { A2C, type A2CConfig } from '../../agents/a2c.js';
-import { PPO, type PPOConfig } from '../../agents/ppo.js';
-import { Reinforce, type ReinforceConfig } from '../../agents/reinforce.js';
+import { A2C, DEFAULT_A2C, type A2CConfig } from '../../agents/a2c.js';
+import { DEFAULT_PPO, PPO, type PPOConfig } from '../../agents/ppo.js';
+import { DEFAULT_REINFORCE, Reinforce, type ReinforceConfig } from '../../agents/reinforce.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { generateEpisodes, type EpisodeSampler } from '../../envs/episodes.js';
 import { envSpec, make } from '../../envs/registry.js';
@@ -23,6 +23,7 @@ import { UsageError } from '../core/errors.js';
 import { SyncVectorEnv } from '../core/SyncVectorEnv.js';
 import { WorkerVectorEnv } from '../core/WorkerVectorEnv.js';
 import { initBackend } from '../nn/backend.js';
+import { LiveViewer } from '../server/LiveViewer.js';
 import { loadCheckpoint, policyInfo, saveCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
 import { Logger } from '../train/Logger.js';
@@ -35,6 +36,9 @@ import { choiceOption, integerOption, printJsonLine } from './options.js';
 export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 16_384, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
 
 const RUN_VERSION = 1;
+
+/** Envs per agent when neither the config nor --num-envs says (the agents' DEFAULT_X). */
+const DEFAULT_NUM_ENVS: Record<AgentName, number> = { ppo: DEFAULT_PPO.numEnvs, a2c: DEFAULT_A2C.numEnvs, reinforce: DEFAULT_REINFORCE.numEnvs };
 
 interface TrainFlags {
   env?: string;
@@ -50,6 +54,7 @@ interface TrainFlags {
   evalEvery: number;
   evalEpisodes: number;
   checkpointEvery: number;
+  view?: boolean | string;
   json?: boolean;
 }
 
@@ -78,6 +83,7 @@ export function register(program: Command): void {
     .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
+    .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080; needs --workers 0)')
     .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
     .action(async (flags: TrainFlags) => {
       if (flags.seeds) await trainSeeds(flags, train);
@@ -130,15 +136,24 @@ async function train(flags: TrainFlags): Promise<void> {
     run = { version: RUN_VERSION, env, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
   }
 
+  const numEnvs = (run.config.numEnvs as number | undefined) ?? DEFAULT_NUM_ENVS[run.agent];
+  if (flags.workers > numEnvs) throw new UsageError(`--workers ${flags.workers} exceeds the ${numEnvs} envs`);
+  let viewPort: number | null = null;
+  if (flags.view !== undefined) {
+    if (flags.workers > 0) throw new UsageError('--view needs --workers 0 (the watched env must live in the main thread)');
+    viewPort = flags.view === true ? 8080 : Number(flags.view);
+    if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
+  }
+
   // ── build: backend, envs, agent ──
   const backend = await initBackend();
-  const numEnvs = (run.config.numEnvs as number | undefined) ?? 8;
+  const viewer = viewPort === null ? null : await LiveViewer.start({ port: viewPort, source: out, task: run.env });
+  if (viewer) process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
   let envs: VectorEnv;
   if (flags.workers > 0) {
-    if (flags.workers > numEnvs) throw new UsageError(`--workers ${flags.workers} exceeds the ${numEnvs} envs`);
     envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers });
   } else {
-    envs = new SyncVectorEnv(() => make(run.env), numEnvs);
+    envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env)) : make(run.env)), numEnvs);
   }
   const agent = createAgent(run.agent, envs, run.config);
   if (resume) agent.setState(resume.state);
@@ -170,6 +185,11 @@ async function train(flags: TrainFlags): Promise<void> {
     last = await agent.learn(run.steps, {
       logger,
       onUpdate: async (record) => {
+        if (viewer) {
+          const values: Record<string, number> = {};
+          for (const key of ['episodeReturn', 'success', 'episodeLength', 'sps'] as const) if (typeof record[key] === 'number') values[key] = record[key] as number;
+          viewer.publishMetrics([{ step: record.step, values }]);
+        }
         if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
         if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
       },
@@ -180,6 +200,7 @@ async function train(flags: TrainFlags): Promise<void> {
     logger.close();
     evalEnv?.close();
     await agent.close();
+    await viewer?.close();
   }
   const seconds = (performance.now() - start) / 1000;
   const summary = {
