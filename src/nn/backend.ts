@@ -6,7 +6,7 @@
  *      installs where its native library can be downloaded;
  *   2. `wasm` — @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD), plus the kernels robonav adds for
  *      training (see `src/nn/wasm/`);
- *   3. `cpu` — pure JavaScript, with a one-line warning because training is ~300× slower.
+ *   3. `cpu` — pure JavaScript, with a one-line warning: it trains hundreds of times slower.
  *
  * `ROBONAV_BACKEND=tensorflow|wasm|cpu` (or `initBackend({ backend })`) forces one; a forced
  * backend that cannot load is an error, never a silent fallback. `ROBONAV_WASM_THREADS=n` (or
@@ -59,7 +59,7 @@ interface Request {
   threads: number | undefined;
 }
 
-let chosen: { request: Request; promise: Promise<BackendInfo> } | undefined;
+let chosen: Promise<BackendInfo> | undefined;
 
 /**
  * Choose and initialise the TensorFlow.js backend. Idempotent: every call returns the first
@@ -79,14 +79,15 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendIn
     return Promise.reject(err);
   }
   if (chosen === undefined) {
-    chosen = { request, promise: selectBackend(request.backend, request.threads ?? 1) };
+    const promise = selectBackend(request.backend, request.threads ?? 1);
+    chosen = promise;
     // A failed choice may be retried (e.g. with another name) instead of poisoning the process.
-    chosen.promise.catch(() => {
-      chosen = undefined;
+    promise.catch(() => {
+      if (chosen === promise) chosen = undefined;
     });
-    return chosen.promise;
+    return promise;
   }
-  return chosen.promise.then((info) => {
+  return chosen.then((info) => {
     if (request.backend !== undefined && info.backend !== request.backend) {
       throw new UsageError(`backend already initialised as "${info.backend}", cannot switch to "${request.backend}"`);
     }
