@@ -44,7 +44,7 @@ import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, parseOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const positive = finite.refine((v) => v > 0, 'expected a number > 0');
@@ -82,12 +82,9 @@ export class Explore extends NavEnv {
   private seenCells = 0;
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ExploreOptions> = {}) {
-    const merged = { ...defaults, ...options };
-    const own = Object.keys(exploreOptionsSchema.shape);
-    const task = parseOptions(id, exploreOptionsSchema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
-    const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
+    const { task, base } = splitOptions(id, exploreOptionsSchema, defaults, options);
     if (Array.isArray(base.sensors) && (base.sensors as unknown[]).includes('pointgoal')) throw new UsageError(`${id} option sensors: "pointgoal" does not apply, Explore has no goal`);
-    super({ id, generator, stopEnds: false }, base, {});
+    super({ id, generator, stopEnds: false }, base);
     this.areaReward = task.areaReward;
     this.viewRange = task.viewRange;
     this.rays = task.rays;

@@ -49,6 +49,7 @@ export type SensorName = (typeof SENSORS)[number];
 const CAMERA_SENSORS: readonly SensorName[] = ['rgb', 'depth', 'semantic'];
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const positive = finite.refine((v) => v > 0, 'expected a number > 0');
 const cameraSchema = z
   .object({
     width: z.number().int().min(1),
@@ -79,7 +80,17 @@ export const navOptionsSchema = z
     cameraSize: z.union([z.number().int().min(1), z.tuple([z.number().int().min(1), z.number().int().min(1)])]).optional(),
     lidar: z.object({ beams: z.number().int(), arc: finite, mountHeight: finite, maxRange: finite, noise: finite }).partial().strict().default({}),
     robot: z
-      .object({ radius: finite, height: finite, forwardStep: finite, turnStep: finite, maxLinear: finite, maxAngular: finite, controlInterval: finite, substeps: z.number().int(), actuationNoise: finite })
+      .object({
+        radius: positive,
+        height: positive,
+        forwardStep: positive,
+        turnStep: positive,
+        maxLinear: positive,
+        maxAngular: positive,
+        controlInterval: positive,
+        substeps: z.number().int().min(1),
+        actuationNoise: finite.refine((v) => v >= 0, 'expected a number ≥ 0'),
+      })
       .partial()
       .strict()
       .default({}),
@@ -175,9 +186,10 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   private t = 0;
   private collidedLast = false;
 
-  constructor(task: TaskDefinition, options: Record<string, unknown>, defaults: Partial<NavOptions>) {
+  /** `options`: NavEnv's options only (a task takes its own out first, see `splitOptions`). */
+  constructor(task: TaskDefinition, options: Record<string, unknown>) {
     this.task = task;
-    this.config = parseOptions(task.id, navOptionsSchema, { ...defaults, ...options });
+    this.config = parseOptions(task.id, navOptionsSchema, options);
     const c = this.config;
     this.robot = { ...DEFAULT_ROBOT, ...c.robot };
 
@@ -491,6 +503,18 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
       `${this.task.id}: every camera pixel reads ${which} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
     );
   }
+}
+
+/**
+ * Split a task's options (registry defaults overridden by the caller's) into the task's own,
+ * validated with its schema, and the rest, for NavEnv.
+ */
+export function splitOptions<S extends z.ZodObject>(id: string, schema: S, defaults: Record<string, unknown>, options: Record<string, unknown>): { task: z.output<S>; base: Record<string, unknown> } {
+  const merged = { ...defaults, ...options };
+  const own = Object.keys(schema.shape);
+  const task = parseOptions(id, schema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
+  const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
+  return { task, base };
 }
 
 /** Validate options with a zod schema; the first problem becomes one UsageError naming the option. */

@@ -48,7 +48,7 @@ import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, parseOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
@@ -92,10 +92,7 @@ export class ObjectNav extends NavEnv {
   private current: Views | null = null;
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ObjectNavOptions> = {}) {
-    const merged = { ...defaults, ...options };
-    const own = Object.keys(objectNavOptionsSchema.shape);
-    const task = parseOptions(id, objectNavOptionsSchema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
-    const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
+    const { task, base } = splitOptions(id, objectNavOptionsSchema, defaults, options);
     super(
       {
         id,
@@ -105,7 +102,6 @@ export class ObjectNav extends NavEnv {
         extraSpaces: { objectgoal: new Box(0, 1, [OBJECT_CATEGORIES.length]) },
       },
       base,
-      {},
     );
     this.successDistance = task.successDistance;
     this.categories = task.categories;

@@ -42,7 +42,7 @@ import { z } from 'zod';
 import type { Rng } from '../src/core/Rng.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, parseOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
@@ -76,11 +76,8 @@ export class PointNav extends NavEnv {
    * @param defaults the registry entry's defaults
    */
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<PointNavOptions> = {}) {
-    const merged = { ...defaults, ...options };
-    const own = Object.keys(pointNavOptionsSchema.shape);
-    const task = parseOptions(id, pointNavOptionsSchema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
-    const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
-    super({ id, generator, stopEnds: true }, base, {});
+    const { task, base } = splitOptions(id, pointNavOptionsSchema, defaults, options);
+    super({ id, generator, stopEnds: true }, base);
     this.successDistance = task.successDistance;
     this.minGoalDistance = task.minGoalDistance;
     this.maxGoalDistance = task.maxGoalDistance;

@@ -39,7 +39,7 @@
 import { z } from 'zod';
 import { GeodesicField } from '../src/sim/GeodesicField.js';
 import type { EpisodeSpec } from './episodes.js';
-import { NavEnv, type NavOptions, parseOptions, type TaskStep } from './NavEnv.js';
+import { NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
@@ -59,11 +59,8 @@ export class TMaze extends NavEnv {
   readonly failureReward: number;
 
   constructor(id: string, options: Record<string, unknown>, defaults: Partial<TMazeOptions> = {}) {
-    const merged = { ...defaults, ...options };
-    const own = Object.keys(tmazeOptionsSchema.shape);
-    const task = parseOptions(id, tmazeOptionsSchema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
-    const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
-    super({ id, generator: 'tmaze', stopEnds: false }, base, {});
+    const { task, base } = splitOptions(id, tmazeOptionsSchema, defaults, options);
+    super({ id, generator: 'tmaze', stopEnds: false }, base);
     this.successDistance = task.successDistance;
     this.failureReward = task.failureReward;
   }

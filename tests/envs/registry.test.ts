@@ -57,6 +57,8 @@ describe('registry', () => {
     expect(() => make('PointNav-v0', { successDistnce: 1 })).toThrow(/PointNav-v0 option .*successDistnce/);
     expect(() => make('PointNav-v0', { camera: { width: 0 } })).toThrow(/camera\.width/);
     expect(() => make('Explore-v0', { sensors: ['pointgoal'] })).toThrow(/pointgoal.*no goal/);
+    expect(() => make('PointNav-v0', { robot: { maxLinear: -1 } })).toThrow(/PointNav-v0 option robot\.maxLinear: expected a number > 0/);
+    expect(() => make('TMaze-v0', { successDistance: 0 })).toThrow(/TMaze-v0 option successDistance/);
   });
 
   // The Gymnasium practice: the env checker and a same-seed determinism test over every registered env.
