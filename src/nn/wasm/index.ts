@@ -12,7 +12,11 @@ import { unsortedSegmentSumConfig } from './segmentSum.js';
 import { withExplicitSamePadding } from './samePadding.js';
 import { heapSlice } from './slice.js';
 
-/** Kernels the stock wasm backend lacks. */
+/**
+ * Kernels the stock wasm backend lacks and training needs. The others it lacks (against the cpu
+ * backend) are Complex/Real/Imag/ComplexAbs/FFT/IFFT, Einsum, the Ragged* and string-regex
+ * kernels and Draw: no layer, loss or optimiser robonav uses reaches them.
+ */
 const ADDED: readonly tf.KernelConfig[] = [
   conv2dBackpropFilterConfig,
   depthwiseConv2dBackpropInputConfig,
