@@ -279,17 +279,16 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   // ---- Env --------------------------------------------------------------------------------
 
   reset(args: ResetArgs = {}): ResetResult<Record<string, Float32Array | Uint8Array>> {
-    if (args.seed !== undefined) {
-      if (!Number.isInteger(args.seed)) throw new UsageError(`${this.task.id}.reset: seed must be an integer, got ${args.seed}`);
-      this.reseed(args.seed);
-    } else if (!this.seeded) {
-      this.reseed(randomInt(0, 2 ** 31));
-    }
+    // Check the arguments before touching any state.
+    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new UsageError(`${this.task.id}.reset: seed must be an integer, got ${args.seed}`);
     const options = args.options ?? {};
     for (const key of Object.keys(options)) {
       if (key !== 'episode') throw new UsageError(`${this.task.id}.reset: unknown option "${key}" (known: episode)`);
     }
-    const episode = options.episode === undefined ? this.sampleEpisode() : parseEpisode(options.episode, `${this.task.id}.reset options.episode`);
+    const fixed = options.episode === undefined ? null : parseEpisode(options.episode, `${this.task.id}.reset options.episode`);
+    if (args.seed !== undefined) this.reseed(args.seed);
+    else if (!this.seeded) this.reseed(randomInt(0, 2 ** 31));
+    const episode = fixed ?? this.sampleEpisode();
     this.startEpisode(episode);
     return { obs: this.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
   }
@@ -498,6 +497,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
       this.camera.render(this.renderScene!, { x: pose.x, z: pose.z, yaw: pose.yaw + (k * Math.PI) / 2 }, probe);
       if (!uniformFrame(probe)) return;
     }
+    this.started = false;
     const which = this.frame!.depth ? `depth ${this.frame!.depth[0]} m` : this.frame!.rgb ? `rgb ${this.frame!.rgb[0]}` : `semantic ${this.frame!.semantic![0]}`;
     throw new UsageError(
       `${this.task.id}: every camera pixel reads ${which} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
