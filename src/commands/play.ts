@@ -17,7 +17,7 @@ export function register(program: Command): void {
   program
     .command('play')
     .description('Drive the robot yourself from the browser keyboard (same physics and metrics as agents).')
-    .option('--env <id>', 'environment id (see robonav info)', 'ObjectNav-v0')
+    .option('--env <id>', 'environment id (robonav envs lists them)', 'ObjectNav-v0')
     .option('--seed <n>', 'seed of the first episode', integerOption(0), 0)
     .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
     .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')

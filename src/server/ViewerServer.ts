@@ -258,11 +258,6 @@ export class ViewerServer {
     return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.boundPort}/`;
   }
 
-  /** Connected clients that have subscribed. */
-  subscribers(): ViewerClient[] {
-    return [...this.clientSet].filter((c) => c.subscribed && c.open);
-  }
-
   get clientCount(): number {
     return this.clientSet.size;
   }

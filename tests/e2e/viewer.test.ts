@@ -3,7 +3,7 @@
  * driven by playwright-core opens the viewer
  *   1. on a replay served by `robonav view file.rec`: the scene appears, the canvas is not blank,
  *      the HUD's step counter advances;
- *   2. in play mode: a key press moves the robot.
+ *   2. in play mode (`robonav play`, a real env): key presses move and turn the robot.
  * Screenshots go to test-output/. Without /usr/bin/chromium the suite is skipped with a printed
  * reason, except under CI (CI set), where it fails: install it with `apt-get install -y chromium`.
  */
@@ -14,11 +14,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Env, Observation } from '../../src/core/Env.js';
 import { streamerFor } from '../../src/server/EpisodeStreamer.js';
-import { PlaySession } from '../../src/server/PlaySession.js';
 import { RecordingWriter } from '../../src/server/Recording.js';
-import { ViewerServer } from '../../src/server/ViewerServer.js';
 import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,7 +29,7 @@ const root = new URL('../..', import.meta.url).pathname;
 const outDir = join(root, 'test-output');
 const work = mkdtempSync(join(tmpdir(), 'robonav-e2e-'));
 let browser: BrowserContext;
-let viewProcess: ChildProcess | null = null;
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -58,15 +55,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (viewProcess && viewProcess.exitCode === null) viewProcess.kill('SIGTERM');
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Spawn `robonav view` and resolve with the URL it prints. */
-function startView(file: string): Promise<string> {
+/** Spawn `robonav <args> --port 0` and resolve with the URL it prints. */
+function startCli(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'view', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    viewProcess = child;
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -75,7 +72,7 @@ function startView(file: string): Promise<string> {
       if (m) resolve(m[1]!);
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`robonav view exited with ${code}: ${err}`)));
+    child.on('exit', (code) => reject(new Error(`robonav ${args[0]} exited with ${code}: ${err}`)));
   });
 }
 
@@ -116,7 +113,7 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     const file = join(work, 'e2e.rec');
     writer.save(file);
 
-    const page = await openViewer(await startView(file));
+    const page = await openViewer(await startCli(['view', file]));
     await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.framesRendered > 0, null, { timeout: 15_000 });
     await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
     const first = Number(await page.textContent('#hud-step'));
@@ -133,37 +130,41 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     await page.close();
   });
 
-  it('play mode: a key press moves the robot', async () => {
-    const inner = new FakeNavEnv();
-    const streamer = streamerFor(inner, { task: 'Fake-v0' });
-    const session = new PlaySession(streamer, streamer.wrap(inner) as Env<Observation, number>, 'Fake-v0', 0);
-    const server = await ViewerServer.start(session, { port: 0, staticDir: join(root, 'dist/viewer') });
-    try {
-      const page = await openViewer(server.url);
-      await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.mode === 'play', null, { timeout: 15_000 });
-      expect(await page.isVisible('#play-help')).toBe(true);
-      await page.locator('#scene').click();
-      await page.keyboard.press('w');
-      await page.waitForFunction(() => window.robonav.steps >= 1, null, { timeout: 15_000 });
-      const pose = await page.evaluate(() => window.robonav.pose!);
-      // The fake env's start is (1, 1) facing +x; MOVE_FORWARD moves 0.25 m.
-      expect(pose.x).toBeCloseTo(1.25, 9);
-      expect(pose.z).toBeCloseTo(1, 9);
-      await page.keyboard.press('ArrowLeft');
-      await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
-      expect((await page.evaluate(() => window.robonav.pose!)).yaw).toBeCloseTo(Math.PI / 18, 9);
-      expect(inner.world.pose.x).toBeCloseTo(1.25, 9);
-      expect(await page.textContent('#hud-action')).toBe('TURN_LEFT');
-      await page.screenshot({ path: join(outDir, 'viewer-play.png') });
-      await page.close();
-    } finally {
-      await server.close();
-    }
+  it('play mode (robonav play, real physics): key presses move and turn the robot', async () => {
+    const page = await openViewer(await startCli(['play', '--env', 'PointNav-Easy-v0', '--seed', '5']));
+    await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.mode === 'play', null, { timeout: 30_000 });
+    expect(await page.isVisible('#play-help')).toBe(true);
+    const start = await page.evaluate(() => window.robonav.start!);
+    await page.locator('#scene').click();
+    await page.keyboard.press('w');
+    await page.waitForFunction(() => window.robonav.steps >= 1, null, { timeout: 15_000 });
+    const moved = await page.evaluate(() => window.robonav.pose!);
+    // MOVE_FORWARD: up to 0.25 m along the heading (cos yaw, −sin yaw), less only if something is in the way.
+    const along = (moved.x - start.x) * Math.cos(start.yaw) - (moved.z - start.z) * Math.sin(start.yaw);
+    expect(along).toBeGreaterThan(0.1);
+    expect(along).toBeLessThanOrEqual(0.25 + 1e-6);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
+    const turned = await page.evaluate(() => window.robonav.pose!);
+    expect(turned.yaw - moved.yaw).toBeCloseTo(Math.PI / 18, 2);
+    expect(await page.textContent('#hud-action')).toBe('TURN_LEFT');
+    expect(await page.textContent('#hud-source')).toBe('PointNav-Easy-v0');
+    await page.screenshot({ path: join(outDir, 'viewer-play.png') });
+    await page.close();
   });
 });
 
 declare global {
   interface Window {
-    robonav: { connected: boolean; mode: string; scenes: number; steps: number; framesRendered: number; cameraFrames: number; pose: { x: number; z: number; yaw: number } | null };
+    robonav: {
+      connected: boolean;
+      mode: string;
+      scenes: number;
+      steps: number;
+      framesRendered: number;
+      cameraFrames: number;
+      start: { x: number; z: number; yaw: number } | null;
+      pose: { x: number; z: number; yaw: number } | null;
+    };
   }
 }

@@ -24,6 +24,8 @@ interface DebugState {
   steps: number;
   episode: number;
   step: number;
+  /** The robot's pose at the start of the current episode. */
+  start: PoseXZ | null;
   pose: PoseXZ | null;
   framesRendered: number;
   cameraFrames: number;
@@ -38,7 +40,7 @@ declare global {
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const debug: DebugState = { connected: false, mode: '', scenes: 0, steps: 0, episode: -1, step: 0, pose: null, framesRendered: 0, cameraFrames: 0, errors: [] };
+const debug: DebugState = { connected: false, mode: '', scenes: 0, steps: 0, episode: -1, step: 0, start: null, pose: null, framesRendered: 0, cameraFrames: 0, errors: [] };
 window.robonav = debug;
 
 const view = new SceneView($<HTMLCanvasElement>('scene'));
@@ -87,6 +89,7 @@ function onMessage(m: ServerMessage): void {
       debug.scenes += 1;
       debug.episode = m.episode;
       debug.step = stepsSoFar;
+      debug.start = m.start;
       debug.pose = null;
       break;
     }
