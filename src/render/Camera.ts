@@ -325,19 +325,39 @@ export class Camera {
       const near = c.near;
       const far = c.far;
       const noise = c.depthNoise;
-      for (let i = 0, px = j; i < h; i++, px += w) {
-        let d = zbuf[i]!;
-        if (noise > 0 && d < far) d += noise * d * d * this.noise.normal();
-        depth[px] = d < near ? near : d > far ? far : d;
+      if (noise === 0) {
+        for (let i = 0, px = j; i < h; i++, px += w) {
+          const d = zbuf[i]!;
+          depth[px] = d < near ? near : d > far ? far : d;
+        }
+      } else {
+        for (let i = 0, px = j; i < h; i++, px += w) {
+          let d = zbuf[i]!;
+          // Structured-light style: std grows with depth².
+          if (d < far) d += noise * d * d * this.noise.normal();
+          depth[px] = d < near ? near : d > far ? far : d;
+        }
       }
     }
     const semantic = this.semanticOut;
     if (semantic !== null) {
       const instance = this.instanceOut!;
+      const category = scene.matCategory;
+      const instanceOf = scene.matInstance;
+      const candPrim = scene.candPrim;
+      const floorM = scene.floorMaterial;
+      const ceilingM = scene.ceilingMaterial;
       for (let i = 0, px = j; i < h; i++, px += w) {
-        const m = scene.materialOf(kinds[i]!, cands[i]!);
-        semantic[px] = m < 0 ? 0 : scene.matCategory[m]!;
-        instance[px] = m < 0 ? 0 : scene.matInstance[m]!;
+        // RenderScene.materialOf, inlined.
+        const kind = kinds[i]!;
+        if (kind === HitKind.NONE) {
+          semantic[px] = 0;
+          instance[px] = 0;
+        } else {
+          const m = kind === HitKind.FLOOR ? floorM : kind === HitKind.CEILING ? ceilingM : candPrim[cands[i]!]!;
+          semantic[px] = category[m]!;
+          instance[px] = instanceOf[m]!;
+        }
       }
     }
     if (this.rgbOut !== null) {
