@@ -44,7 +44,7 @@ type FakeObs = { rgb: Uint8Array; depth: Float32Array; pointgoal: Float32Array }
  * Frames encode the step count so tests can tell them apart.
  */
 export class FakeNavEnv implements Env<FakeObs, number> {
-  readonly observationSpace: Dict<FakeObs>;
+  readonly observationSpace: Dict;
   readonly actionSpace = new Discrete(4);
   readonly scene: SceneSpec;
   readonly world = { pose: { x: 0, z: 0, yaw: 0 }, dynamicPoses: new Float32Array(4), collided: false };
@@ -62,7 +62,7 @@ export class FakeNavEnv implements Env<FakeObs, number> {
     this.maxSteps = options.maxSteps ?? 50;
     this.scene = testScene();
     this.goal = this.scene.goals[0]!.position;
-    this.observationSpace = new Dict<FakeObs>({
+    this.observationSpace = new Dict({
       rgb: new Box(0, 255, [size, size, 3], 'uint8'),
       depth: new Box(0, 10, [size, size, 1]),
       pointgoal: new Box(-100, 100, [2]),
