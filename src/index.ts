@@ -30,6 +30,10 @@ export { generateEpisodes, readEpisodeFile, writeEpisodeFile, SCENE_SPLITS, type
 export { spl, softSpl, EpisodeMetrics, type NavMetrics } from '../envs/metrics.js';
 export type { Policy } from '../agents/Policy.js';
 export { evaluate, loadPolicy, policyLoaders, type PolicyLoader, type EvaluationSummary } from './train/evaluate.js';
+// Benchmarks and reports: the same fixed episodes for every policy, bootstrap intervals, the HTML report.
+export { runPoliciesBench, type PoliciesBenchConfig, type PoliciesBenchResult, type PolicyRow } from './train/bench/policiesBench.js';
+export { bootstrapMeanCI, type BootstrapConfig } from './train/bootstrap.js';
+export { writeReport, type ReportConfig } from './train/report/report.js';
 // Perception pretraining: datasets of recorded frames (write, read, collect), the GAN / CNN / RNN pretrainers, the Fréchet distance, and loading pretrained weights into a policy.
 export { ShardWriter, type ShardWriterOptions } from './train/dataset/ShardWriter.js';
 export { ShardReader, fieldTensor, splitEpisodesBySeed, type FrameBatch, type BatchOptions, type WindowOptions } from './train/dataset/ShardReader.js';

@@ -33,7 +33,7 @@ export const DEFAULT_ALL_BENCH: Pick<AllBenchConfig, 'episodes' | 'policies'> = 
 export function allBenchCommands(config: AllBenchConfig): Record<'machine' | 'sim' | 'learner' | 'policies', string[]> {
   return {
     machine: ['info', '--json'],
-    sim: ['bench', 'sim', '--env', 'PointNav-v0', '--json'],
+    sim: ['bench', 'sim', '--env', 'PointNav-v0', '--sensors', 'depth', '--json'],
     learner: ['bench', 'learner', '--iters', '10', '--warmup', '2', '--json'],
     policies: [
       'bench', 'policies', '--env', 'PointNav-v0', '--split', 'test', '--episodes', String(config.episodes),
@@ -106,9 +106,12 @@ export async function runAllBench(config: AllBenchConfig, log: (line: string) =>
   };
 }
 
+/** Machine fields the subcommands repeat in their JSON: bench.md states them once, at the top. */
+const MACHINE_KEYS = new Set(['node', 'platform', 'cpu', 'cores']);
+
 function figures(record: Record<string, unknown>): string {
   return Object.entries(record)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .filter(([k, v]) => !MACHINE_KEYS.has(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
     .map(([k, v]) => `| ${k} | ${typeof v === 'number' && !Number.isInteger(v) ? formatFigure(v) : String(v)} |`)
     .join('\n');
 }
