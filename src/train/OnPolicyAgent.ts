@@ -200,21 +200,21 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       buffer.starts.set(this.nextStarts, t * N);
       // ── action logic: forward, sample in JS from the seeded Rng, log-prob through the same ops as the update ──
       const prevState = this.state;
-      const { params, value, logprob, state } = tf.tidy(() => {
+      const { value, logprob, state } = tf.tidy(() => {
         const starts = tf.tensor1d(this.nextStarts, 'float32');
         const out = network.step(network.obsTensors(this.nextObs!, 0, N), prevState, starts);
         const paramsData = out.params.dataSync() as Float32Array;
         this.sample(paramsData, logStd);
         const actions = tf.tensor2d(this.sampled, [N, this.actionSize]);
         const lp = network.dist.kind === 'categorical' ? network.dist.logProb(out.params, actions) : network.dist.logProb(out.params, actions, network.logStd!);
-        return { params: out.params, value: out.value, logprob: lp, state: out.state.map((s) => tf.keep(s)) };
+        return { value: out.value, logprob: lp, state: out.state };
       });
       tf.dispose(prevState);
       this.state = state;
       buffer.values.set(value.dataSync(), t * N);
       buffer.logprobs.set(logprob.dataSync(), t * N);
       buffer.actions.set(this.sampled, t * N * this.actionSize);
-      tf.dispose([params, value, logprob]);
+      tf.dispose([value, logprob]);
 
       // ── env step ──
       const result = await this.envs.step(this.actionsOut);
