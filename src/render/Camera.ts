@@ -375,8 +375,8 @@ export class Camera {
   }
 
   /**
-   * Colours of column j without fog or noise, the common case, kept in one tight loop: floor
-   * pixels and side faces (nearly every pixel) pick one of two precomputed sRGB colours by the
+   * Colours of column j without fog or noise, the common case, kept in one tight loop: floor,
+   * ceiling and side-face pixels (nearly all of them) pick one of two precomputed sRGB colours by the
    * pattern at the hit; anything else goes through RenderScene.packedColor / shadePixel.
    */
   private writeColumnColor(scene: RenderScene, j: number): void {
@@ -399,6 +399,12 @@ export class Camera {
     const fInv = scene.matInvScale[fm]!;
     const f1 = scene.upPacked1[fm]!;
     const f2 = scene.upPacked2[fm]!;
+    // The ceiling material (lit from below), hoisted.
+    const cm = scene.ceilingMaterial;
+    const cPattern = scene.matPattern[cm]!;
+    const cInv = scene.matInvScale[cm]!;
+    const c1 = scene.downPacked1[cm]!;
+    const c2 = scene.downPacked2[cm]!;
     // The side face of the last candidate seen in this column.
     let sideCand = -1;
     let sPattern = 0;
@@ -415,6 +421,12 @@ export class Camera {
         else {
           const t = zbuf[i]!;
           packed = ((Math.floor((ox + t * dx) * fInv) + Math.floor((oz + t * dz) * fInv)) & 1) === 0 ? f1 : f2;
+        }
+      } else if (kind === HitKind.CEILING && cPattern <= PatternCode.checker) {
+        if (cPattern === PatternCode.solid) packed = c1;
+        else {
+          const t = zbuf[i]!;
+          packed = ((Math.floor((ox + t * dx) * cInv) + Math.floor((oz + t * dz) * cInv)) & 1) === 0 ? c1 : c2;
         }
       } else if (kind === HitKind.SIDE) {
         const cand = cands[i]!;
