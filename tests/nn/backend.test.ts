@@ -47,7 +47,7 @@ function tfjsNodeInstalled(): boolean {
 describe('robonav info --json', () => {
   it('chooses tfjs-node or wasm automatically, never the slow cpu backend', async () => {
     const run = await info(undefined);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const json = lastJsonLine(run.stdout);
     expect(json.backend).toBe(tfjsNodeInstalled() ? 'tensorflow' : 'wasm');
     expect(json.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -57,6 +57,8 @@ describe('robonav info --json', () => {
 
   it('ROBONAV_BACKEND forces wasm or cpu', async () => {
     const [wasm, cpu] = await Promise.all([info('wasm'), info('cpu')]);
+    expect(wasm.code, wasm.stderr).toBe(0);
+    expect(cpu.code, cpu.stderr).toBe(0);
     expect(lastJsonLine(wasm.stdout)).toMatchObject({ backend: 'wasm', simd: true, threads: 1 });
     expect(lastJsonLine(cpu.stdout)).toMatchObject({ backend: 'cpu', simd: false, threads: 1 });
     // A forced choice is not a fallback: no warning, and no tfjs "install tfjs-node" banner.
@@ -65,7 +67,7 @@ describe('robonav info --json', () => {
 
   it('ROBONAV_WASM_THREADS runs wasm on several threads, and the process still exits', async () => {
     const [two, nine] = await Promise.all([info('wasm', '2'), info('wasm', '9')]);
-    expect(two.code).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
     expect(lastJsonLine(two.stdout)).toMatchObject({ backend: 'wasm', threads: 2 });
     expect(nine.code).toBe(2);
     expect(nine.stderr).toMatch(/ROBONAV_WASM_THREADS.*from 1 to 8, got "9"/);

@@ -15,7 +15,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('robonav bench learner', () => {
   it('--json prints the medians of the reference network as the last stdout line', async () => {
     const run = await cli(['bench', 'learner', '--backend', 'wasm', '--batch', '4', '--iters', '3', '--warmup', '1', '--json']);
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     const json = JSON.parse(lines[lines.length - 1]);
     expect(json).toMatchObject({ backend: 'wasm', batch: 4, iters: 3, warmup: 1 });
@@ -27,7 +27,7 @@ describe('robonav bench learner', () => {
 
   it('trains the reference network on the multi-threaded wasm build', async () => {
     const run = await cli(['bench', 'learner', '--backend', 'wasm', '--batch', '4', '--iters', '1', '--warmup', '1', '--json'], { ROBONAV_WASM_THREADS: '2' });
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ backend: 'wasm', threads: 2, batch: 4 });
   });
