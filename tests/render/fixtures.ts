@@ -93,7 +93,7 @@ export function clutterScene(seed: number, options: { ceiling?: boolean; dynamic
     version: 1,
     categories: CATEGORIES,
     floor: { min: [-6, -5], max: [6, 5], material: { color: grey(0.6), pattern: { type: 'checker', scale: 1, color2: grey(0.35) }, category: 1 } },
-    ceiling: options.ceiling ? { height: 2.5, material: { color: grey(0.9), category: 3 } } : undefined,
+    ceiling: options.ceiling ? { height: 2.5, material: { color: grey(0.9), pattern: { type: 'checker', scale: 0.7, color2: grey(0.6) }, category: 3 } } : undefined,
     primitives: prims,
     dynamic: options.dynamic
       ? [
