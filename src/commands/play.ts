@@ -11,7 +11,7 @@ import { streamerFor } from '../server/EpisodeStreamer.js';
 import { PlaySession } from '../server/PlaySession.js';
 import { ViewerServer } from '../server/ViewerServer.js';
 import { integerOption } from './options.js';
-import { untilInterrupted } from './view.js';
+import { untilInterrupted, warnIfExposed } from './view.js';
 
 export function register(program: Command): void {
   program
@@ -37,6 +37,7 @@ export function register(program: Command): void {
         session.close();
         throw err;
       }
+      warnIfExposed(server);
       process.stdout.write(`robonav play: ${opts.env} at ${server.url} (W/A/D or arrows to move, Space to stop, R for a new episode)\n`);
       await untilInterrupted();
       await server.close();

@@ -3,7 +3,8 @@
  *
  * - a `.rec` file: replay its episodes (pause, step, speed, seek in the browser);
  * - a run directory: its recordings (every `.rec` under it, oldest first) and its training curves
- *   from `metrics.jsonl`, followed while the run is still writing it.
+ *   from `metrics.jsonl`, followed while the run is still writing it;
+ * - nothing: the most recently changed run under `runs/`.
  * Runs until interrupted (Ctrl-C).
  */
 import { readdirSync, statSync } from 'node:fs';
@@ -23,11 +24,12 @@ export function register(program: Command): void {
   program
     .command('view')
     .description('Watch recorded episodes and training curves in the browser (three.js viewer).')
-    .argument('<source>', 'a replay file (.rec) or a run directory (runs/NAME)')
+    .argument('[source]', 'a replay file (.rec) or a run directory (default: the newest run under runs/)')
     .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
     .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')
-    .action(async (source: string, opts: { port: number; host: string }) => {
+    .action(async (given: string | undefined, opts: { port: number; host: string }) => {
       if (opts.port > 65535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${opts.port}`);
+      const source = given ?? newestRun('runs');
       const session = new ReplaySession(loadSource(source));
       let server: ViewerServer;
       try {
@@ -36,6 +38,7 @@ export function register(program: Command): void {
         session.close();
         throw err;
       }
+      warnIfExposed(server);
       process.stdout.write(`robonav view: ${source} (${session.episodeCount} episodes) at ${server.url}\n`);
       await untilInterrupted();
       await server.close();
@@ -76,6 +79,25 @@ export function loadSource(source: string): ConstructorParameters<typeof ReplayS
     actions,
     ...(hasMetrics ? { metrics: new MetricsLogTail(metricsPath) } : {}),
   };
+}
+
+/** The most recently modified directory under `dir`. */
+function newestRun(dir: string): string {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
+  } catch {
+    entries = [];
+  }
+  if (entries.length === 0) throw new UsageError(`no runs under ${dir}/: give a run directory or a .rec file`);
+  return entries.map((path) => ({ path, mtime: statSync(path).mtimeMs })).sort((a, b) => b.mtime - a.mtime)[0]!.path;
+}
+
+/** Say so on standard error when the viewer is reachable from other machines. */
+export function warnIfExposed(server: ViewerServer): void {
+  if (server.exposed) process.stderr.write(`robonav: warning: listening on ${server.host}: the viewer is reachable from the network, without authentication\n`);
 }
 
 function findRecordings(dir: string): string[] {

@@ -8,6 +8,7 @@
  *   any, is this server;
  * - HTTP serves a fixed map of the files under `dist/viewer/`, read at start: a path not in the map
  *   (`/../x`, `/%2e%2e/x`, …) is a 404 by construction, nothing is resolved on disk per request;
+ * - at most `maxClients` WebSocket connections at once;
  * - inbound messages are capped at 64 KiB (`maxPayload`: the socket closes with 1009), each one is
  *   validated; a bad one gets an `error` reply, and a connection that keeps sending bad messages or
  *   floods (token bucket) is closed with 1008 — other clients never notice;
@@ -67,6 +68,8 @@ export interface ViewerServerOptions {
   messageBurst?: number;
   /** Invalid messages tolerated per connection before it is closed with 1008. @default 20 */
   maxInvalidMessages?: number;
+  /** Simultaneous WebSocket connections; more are refused (HTTP 503) so that sockets cannot exhaust memory. @default 32 */
+  maxClients?: number;
 }
 
 const DEFAULTS = {
@@ -76,6 +79,7 @@ const DEFAULTS = {
   messageRate: 50,
   messageBurst: 100,
   maxInvalidMessages: 20,
+  maxClients: 32,
 };
 
 /** WebSocket close code for a policy violation (RFC 6455 §7.4.1). */
@@ -212,7 +216,11 @@ export class ViewerServer {
       server: this.http,
       path: '/ws',
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
-      verifyClient: ({ req }: { req: IncomingMessage }) => this.hostAllowed(req) && this.originAllowed(req),
+      verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+        if (!this.hostAllowed(req) || !this.originAllowed(req)) done(false, 403, 'Forbidden');
+        else if (this.clientSet.size >= this.options.maxClients) done(false, 503, 'Too many viewers');
+        else done(true);
+      },
     });
     this.wss.on('connection', (socket) => this.handleConnection(socket));
     // A socket-level error (e.g. an oversized frame) is reported per connection; never let it crash the process.
@@ -246,6 +254,11 @@ export class ViewerServer {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** True when bound to an address other machines can reach (an explicit non-loopback --host). */
+  get exposed(): boolean {
+    return !this.loopbackOnly;
   }
 
   get host(): string {

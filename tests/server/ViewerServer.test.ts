@@ -212,7 +212,7 @@ describe('ViewerServer WebSocket', () => {
     expect((await old.next('error')).code).toBe('version');
     expect((await old.closed).code).toBe(1008);
 
-    await expect(TestClient.open(url, { origin: 'http://evil.example' })).rejects.toThrow(/handshake refused/);
+    await expect(TestClient.open(url, { origin: 'http://evil.example' })).rejects.toThrow(/handshake refused: 403/);
 
     env.reset();
     env.step(1);
@@ -220,6 +220,21 @@ describe('ViewerServer WebSocket', () => {
     const late = await subscribed(url);
     expect((await late.next('scene')).trail).toHaveLength(4);
     expect(server.clientCount).toBe(2);
+  });
+
+  it('refuses connections beyond maxClients with 503, and takes new ones when a slot frees', async () => {
+    const inner = new FakeNavEnv();
+    const session = new LiveSession(streamerFor(inner), { mode: 'live', source: 'cap' });
+    const server = await ViewerServer.start(session, { port: 0, staticDir, maxClients: 2 });
+    started.push(server);
+    const url = `ws://127.0.0.1:${server.port}/ws`;
+    const a = await TestClient.open(url);
+    await TestClient.open(url);
+    await expect(TestClient.open(url)).rejects.toThrow(/handshake refused: 503/);
+    a.close();
+    await a.closed;
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await (await TestClient.open(url)).next('hello')).source).toBe('cap');
   });
 
   it('drops frames for a client that never reads: its buffer stays bounded, then it is resynced', async () => {

@@ -1,6 +1,6 @@
 /** `robonav view` as a user runs it (the compiled CLI from dist/, built by the global setup). */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,9 +32,10 @@ describe('robonav view', () => {
       [['view', join(dir, 'missing.rec')], /missing\.rec: no such file or run directory/],
       [['view', dir, '--port', '70000'], /--port: expected an integer in \[0, 65535\]/],
       [['view', dir], /no recordings \(\*\.rec\) and no metrics\.jsonl/],
+      [['view'], /no runs under runs\/: give a run directory or a \.rec file/],
     ];
     for (const [args, pattern] of cases) {
-      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir });
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(pattern);
       expect(r.stdout).toBe('');
@@ -48,12 +49,15 @@ describe('robonav view', () => {
   });
 
   it('serves a run directory: its recordings as one playlist and its curves; exits cleanly on SIGINT', async () => {
-    const run = join(dir, 'run1');
+    // Without a source, `view` takes the newest run under ./runs.
+    const run = join(dir, 'runs', 'run1');
+    mkdirSync(join(dir, 'runs', 'old'), { recursive: true });
+    utimesSync(join(dir, 'runs', 'old'), new Date(2000, 0, 1), new Date(2000, 0, 1));
     mkdirSync(join(run, 'eval'), { recursive: true });
     recordInto(join(run, 'eval', 'a.rec'), 2);
     recordInto(join(run, 'b.rec'), 1);
     writeFileSync(join(run, 'metrics.jsonl'), '{"step":10,"meanReturn":0.1}\n');
-    const child = spawn(process.execPath, [cli, 'view', run, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'view', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
