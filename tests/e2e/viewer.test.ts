@@ -8,7 +8,7 @@
  * reason, except under CI (CI set), where it fails: install it with `apt-get install -y chromium`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -59,10 +59,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Spawn `robonav <args> --port 0` and resolve with the URL it prints. */
-function startCli(args: string[]): Promise<string> {
+/** Spawn `robonav <args> --port <port>` and resolve with the URL it prints. */
+function startCli(args: string[], port = 0): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), ...args, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
     let out = '';
     let err = '';
@@ -102,7 +102,7 @@ async function openViewer(url: string): Promise<Page> {
 }
 
 describe.skipIf(!haveChromium)('viewer in chromium', () => {
-  it('replays a recording: scene drawn, canvas not blank, HUD step advances', async () => {
+  it('replays a run: scene drawn, canvas not blank, HUD step advances, curves shown; reconnects after a restart', async () => {
     const inner = new FakeNavEnv();
     const streamer = streamerFor(inner, { task: 'Fake-v0' });
     const writer = new RecordingWriter({ source: 'e2e', task: 'Fake-v0', actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'], frames: ['rgb'] });
@@ -110,10 +110,13 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     const env = streamer.wrap(inner);
     env.reset();
     for (const a of scriptedActions()) env.step(a);
-    const file = join(work, 'e2e.rec');
-    writer.save(file);
+    const run = join(work, 'run');
+    mkdirSync(join(run, 'eval'), { recursive: true });
+    writer.save(join(run, 'eval', 'e2e.rec'));
+    writeFileSync(join(run, 'metrics.jsonl'), [1, 2, 3, 4].map((i) => JSON.stringify({ step: i * 1000, meanReturn: i / 4, successRate: i / 8 })).join('\n') + '\n');
 
-    const page = await openViewer(await startCli(['view', file]));
+    const url = await startCli(['view', run]);
+    const page = await openViewer(url);
     await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.framesRendered > 0, null, { timeout: 15_000 });
     await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
     const first = Number(await page.textContent('#hud-step'));
@@ -124,9 +127,23 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     // The agent's camera panel shows frames (RGB is on by default when the server offers frames).
     await page.waitForFunction(() => window.robonav.cameraFrames > 0, null, { timeout: 15_000 });
 
+    // Training curves from the run's metrics.jsonl, drawn by uPlot.
+    await page.waitForSelector('#charts:not([hidden]) .uplot canvas', { timeout: 15_000 });
+    expect(await page.inputValue('#chart-select')).toBe('meanReturn');
+
     const canvas = await page.locator('#scene').screenshot();
     expect(lumaVariance(canvas)).toBeGreaterThan(50);
     await page.screenshot({ path: join(outDir, 'viewer-replay.png') });
+
+    // Restart the server on the same port: the page notices, retries, and starts over by itself.
+    const scenes = await page.evaluate(() => window.robonav.scenes);
+    const server = children.at(-1)!;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+    await page.waitForFunction(() => !window.robonav.connected, null, { timeout: 15_000 });
+    await startCli(['view', run], Number(new URL(url).port));
+    await page.waitForFunction((n) => window.robonav.connected && window.robonav.scenes > n, scenes, { timeout: 20_000 });
     await page.close();
   });
 
