@@ -28,8 +28,10 @@ export function describeMachine(): MachineInfo {
 export function register(program: Command): void {
   program
     .command('info')
-    .description('Show the TensorFlow.js backend in use (ROBONAV_BACKEND=tensorflow|wasm|cpu forces one), its version and the machine.')
-    .option('--json', 'print one JSON line: {"backend", "version", "simd", "node", "platform", "cpu", "cores"}')
+    .description(
+      'Show the TensorFlow.js backend in use (ROBONAV_BACKEND=tensorflow|wasm|cpu forces one, ROBONAV_WASM_THREADS=n sets the wasm threads), its version and the machine.',
+    )
+    .option('--json', 'print one JSON line: {"backend", "version", "simd", "threads", "node", "platform", "cpu", "cores"}')
     .action(async (options: { json?: boolean }) => {
       const info = { ...(await initBackend()), ...describeMachine() };
       if (options.json) {
@@ -38,7 +40,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(
         [
-          `backend   ${info.backend}${info.backend === 'wasm' ? (info.simd ? ' (SIMD)' : ' (no SIMD)') : ''}`,
+          `backend   ${info.backend}${info.backend === 'wasm' ? (info.simd ? ' (SIMD)' : ' (no SIMD)') : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
           `tfjs      ${info.version}`,
           `node      ${info.node} (${info.platform})`,
           `cpu       ${info.cpu}, ${info.cores} cores`,
