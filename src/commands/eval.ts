@@ -7,11 +7,17 @@
  * The episodes of a split are the dataset `robonav episodes --split S --count N --seed 0` would
  * write, so every evaluation of a split runs the same episodes; --seed seeds the policy and the
  * env's noise, not the episode choice.
+ *
+ * `--record N` also writes the first N episodes to a replay file for `robonav view` (default path:
+ * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed).
  */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
+import { attachRecorder } from '../server/Recording.js';
 import { EVAL_METRICS, evaluate, loadPolicy } from '../train/evaluate.js';
 import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
 
@@ -24,6 +30,8 @@ interface EvalFlags {
   sensors?: string[];
   seed: number;
   json?: boolean;
+  record?: number;
+  recordOut?: string;
 }
 
 export function register(program: Command): void {
@@ -38,6 +46,8 @@ export function register(program: Command): void {
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (skips the camera for baselines)', listOption)
     .option('--seed <n>', 'seed of the policy and of the env noise (episode i is reset with seed + i)', integerOption(0), 0)
     .option('--json', 'print one JSON line: {"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}')
+    .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
+    .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
     .action(async (flags: EvalFlags) => {
       const env = make(flags.env, flags.sensors ? { sensors: flags.sensors } : {});
       try {
@@ -54,7 +64,8 @@ export function register(program: Command): void {
           episodes = generateEpisodes(env as unknown as EpisodeSampler, flags.split, flags.episodes ?? 200, 0);
           source = `${flags.split} split`;
         }
-        const { summary } = await evaluate(env, policy, episodes, {
+        const recorder = flags.record ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record }) : null;
+        const { summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
           seed: flags.seed,
           onEpisode: (_, i) => {
             if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length)) process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
@@ -62,6 +73,12 @@ export function register(program: Command): void {
         });
         if (!flags.json) process.stderr.write('\n');
         policy.dispose?.();
+        if (recorder) {
+          const out = flags.recordOut ?? defaultRecordingPath(flags);
+          mkdirSync(dirname(out), { recursive: true });
+          recorder.writer.save(out);
+          process.stderr.write(`recorded ${recorder.writer.episodeCount} episodes to ${out} (robonav view ${out})\n`);
+        }
         if (flags.json) {
           printJsonLine(summary);
           return;
@@ -76,6 +93,12 @@ export function register(program: Command): void {
         env.close();
       }
     });
+}
+
+function defaultRecordingPath(flags: EvalFlags): string {
+  const name = `${flags.env}-${flags.episodesFile ? 'file' : flags.split}-seed${flags.seed}.rec`;
+  const isRun = statSync(flags.policy, { throwIfNoEntry: false })?.isDirectory() === true;
+  return join(isRun ? join(flags.policy, 'recordings') : 'recordings', name);
 }
 
 function format(v: number): string {
