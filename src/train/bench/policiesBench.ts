@@ -142,7 +142,7 @@ export type WorkerReply =
 export async function runPoliciesBench(config: Partial<PoliciesBenchConfig> & { policies: string[] }, hooks: PoliciesBenchHooks = {}): Promise<PoliciesBenchResult> {
   const c: PoliciesBenchConfig = { ...DEFAULT_POLICIES_BENCH, threads: availableParallelism(), ...config };
   validateConfig(c);
-  const episodes = loadEpisodes(c);
+  const { episodes, split } = loadEpisodes(c);
   const threads = Math.min(c.threads, episodes.length);
   const slices = splitEven(episodes.length, threads);
   const total = episodes.length * c.policies.length;
@@ -163,7 +163,7 @@ export async function runPoliciesBench(config: Partial<PoliciesBenchConfig> & { 
   const perEpisode = c.policies.map((_, p) => outputs.flatMap((o) => o.results[p]!));
   const policies = perEpisode.map((results, p) => summarizeRow(c.policies[p]!, results, c.seed, c.resamples));
   const replays = outputs.flatMap((o) => o.replays);
-  return { env: c.env, split: c.episodesFile ? `file ${c.episodesFile}` : c.split, episodes: episodes.length, seed: c.seed, resamples: c.resamples, policies, episodeList: episodes, perEpisode, replays };
+  return { env: c.env, split, episodes: episodes.length, seed: c.seed, resamples: c.resamples, policies, episodeList: episodes, perEpisode, replays };
 }
 
 function validateConfig(c: PoliciesBenchConfig): void {
@@ -182,16 +182,16 @@ function validateConfig(c: PoliciesBenchConfig): void {
 }
 
 /** The split's fixed episodes (the dataset `robonav episodes --seed 0` writes), or those of the file. */
-function loadEpisodes(c: PoliciesBenchConfig): EpisodeSpec[] {
+function loadEpisodes(c: PoliciesBenchConfig): { episodes: EpisodeSpec[]; split: string } {
   if (c.episodesFile) {
     const file = readEpisodeFile(c.episodesFile);
     if (file.env !== c.env) throw new UsageError(`--episodes-file ${c.episodesFile} holds ${file.env} episodes, not ${c.env}`);
-    return file.episodes.slice(0, c.episodes);
+    return { episodes: file.episodes.slice(0, c.episodes), split: `${file.split} (${c.episodesFile})` };
   }
   const env = make(c.env, c.envOptions);
   try {
     if (!('sampleEpisodeInScene' in env)) throw new UsageError(`${c.env} cannot draw episodes; pass --episodes-file`);
-    return generateEpisodes(env as unknown as EpisodeSampler, c.split, c.episodes, 0);
+    return { episodes: generateEpisodes(env as unknown as EpisodeSampler, c.split, c.episodes, 0), split: c.split };
   } finally {
     env.close();
   }
