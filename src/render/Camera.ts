@@ -551,13 +551,13 @@ export class Camera {
 
   /**
    * How far (ray parameter) the grid walk must go for each row's slope b: a falling ray is done
-   * at the floor, a rising one once above every static primitive (or at the ceiling), a level
+   * at the floor, a rising one once above every primitive (or at the ceiling), a level
    * one runs to the end of the grid. Depth-only frames need nothing beyond `far`.
    */
   private fillRowLimits(scene: RenderScene): void {
     const c = this.config;
     const oy = c.mountHeight;
-    const top = scene.staticTop < scene.ceilingHeight ? scene.staticTop : scene.ceilingHeight;
+    const top = scene.topY[0]! < scene.ceilingHeight ? scene.topY[0]! : scene.ceilingHeight;
     const depthOnly = !c.rgb && !c.semantic;
     for (let i = 0; i < c.height; i++) {
       const b = this.rowUp[i]!;

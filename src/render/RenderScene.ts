@@ -164,8 +164,14 @@ export class RenderScene {
   readonly downPacked2: Int32Array;
   /** sRGB of the sky, 0xRRGGBB. */
   readonly skyPacked: number;
-  /** Highest top of any static primitive (m): rays above it and rising can only meet the ceiling. */
+  /** Highest top of any static primitive (m). */
   readonly staticTop: number;
+  /**
+   * topY[0]: highest top of any primitive (m), dynamic ones at their current pose: rays above it
+   * and rising can only meet the ceiling. (A typed array: it changes with setDynamicPose, and a
+   * number field that changes allocates.)
+   */
+  readonly topY = new Float64Array(1);
 
   // ── Grid over the static primitives' footprints ─────────────────────────────────────────────
   readonly cellSize: number;
@@ -319,6 +325,8 @@ export class RenderScene {
     let top = 0;
     for (let i = 0; i < this.staticCount; i++) top = Math.max(top, this.yMax[i]!);
     this.staticTop = top;
+    this.topY[0] = top;
+    for (let i = this.staticCount; i < n; i++) this.topY[0] = Math.max(this.topY[0]!, this.yMax[i]!);
 
     // Grid bounds: the static footprints and the floor rectangle, padded by half a cell so that
     // footprints touching the boundary are never lost to rounding.
@@ -410,6 +418,9 @@ export class RenderScene {
       this.cosYaw[p] = Math.cos(yaw);
       this.sinYaw[p] = Math.sin(yaw);
     }
+    let top = this.staticTop;
+    for (let i = this.staticCount; i < this.count; i++) if (this.yMax[i]! > top) top = this.yMax[i]!;
+    this.topY[0] = top;
   }
 
   /**

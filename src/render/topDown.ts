@@ -23,7 +23,7 @@ export function renderTopDown(scene: RenderScene, min: [number, number], max: [n
   const width = Math.max(1, Math.round((max[0] - min[0]) * scale));
   const height = Math.max(1, Math.round((max[1] - min[1]) * scale));
   const rgb = new Uint8Array(width * height * 3);
-  const top = Math.min(scene.staticTop + 1, scene.hasCeiling ? scene.ceilingHeight - 1e-6 : Infinity);
+  const top = Math.min(scene.topY[0]! + 1, scene.hasCeiling ? scene.ceilingHeight - 1e-6 : Infinity);
   const ray = scene.ray;
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {

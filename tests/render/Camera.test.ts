@@ -121,6 +121,24 @@ describe('Camera depth', () => {
 });
 
 describe('Camera traversal', () => {
+  it('sees a dynamic body that rises above every static primitive', () => {
+    const spec = parseSceneSpec({
+      version: 1,
+      categories: CATEGORIES,
+      floor: { min: [-10, -10], max: [10, 10], material: { color: [0.5, 0.5, 0.5], category: 1 } },
+      primitives: [{ shape: 'box', position: [2, 0.2, 3], size: [0.4, 0.4, 0.4], material: { color: [1, 1, 1], category: 4 } }],
+      dynamic: [{ primitive: { shape: 'box', position: [0, 1, 5], size: [1, 2, 1], material: { color: [1, 0, 0], category: 5 } }, mass: 1, motion: { type: 'free' } }],
+      lighting: { ambient: 0.3, direction: [0, 1, 0], intensity: 0.7 },
+      start: { position: [0, 0], yaw: 0 },
+    });
+    const scene = RenderScene.fromSpec(spec);
+    // Lift the 2 m box to span 2..4 m, 6 m ahead: the top row (rising 0.35 rad) crosses x = 5.5 at 2.8 m high.
+    scene.setDynamicPose(0, 6, 3, 0, 0);
+    const { frame } = render(scene, { width: 9, height: 9, hfov: 0.8, semantic: true }, { x: 0, z: 0, yaw: 0 });
+    expect(frame.semantic![4]).toBe(5);
+    expect(frame.depth![4]).toBeCloseTo(5.5, 4);
+  });
+
   it('renders the same frame through the per-column path (pitch 0) and the per-ray path (pitch ≈ 0)', () => {
     const spec = clutterScene(5, { dynamic: true, ceiling: true });
     const scene = RenderScene.fromSpec(spec);
