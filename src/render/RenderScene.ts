@@ -424,6 +424,33 @@ export class RenderScene {
   }
 
   /**
+   * Move every dynamic body at once from [x, y, z, yaw] quadruples (m, rad) in SceneSpec.dynamic
+   * order, e.g. PhysicsWorld.dynamicPoses: one call per step, numbers read from the array.
+   */
+  setDynamicPoses(poses: Float32Array | Float64Array): void {
+    if (poses.length !== 4 * this.dynamicCount) {
+      throw new RangeError(`RenderScene.setDynamicPoses: expected ${4 * this.dynamicCount} numbers ([x, y, z, yaw] per dynamic body), got ${poses.length}`);
+    }
+    let top = this.staticTop;
+    for (let i = 0; i < this.dynamicCount; i++) {
+      const p = this.staticCount + i;
+      const y = poses[4 * i + 1]!;
+      this.cx[p] = poses[4 * i]!;
+      this.cy[p] = y;
+      this.cz[p] = poses[4 * i + 2]!;
+      this.yMin[p] = y - this.halfY[p]!;
+      this.yMax[p] = y + this.halfY[p]!;
+      if (this.yMax[p]! > top) top = this.yMax[p]!;
+      if (this.kind[p] === PrimitiveKind.BOX) {
+        const yaw = poses[4 * i + 3]!;
+        this.cosYaw[p] = Math.cos(yaw);
+        this.sinYaw[p] = Math.sin(yaw);
+      }
+    }
+    this.topY[0] = top;
+  }
+
+  /**
    * Collect, sorted by entry distance, the primitives whose footprint the horizontal ray
    * (ox, oz) + t·(dx, dz) crosses for t in [0, LIMIT) (all read from `ray`). Every ray
    * o + t·(dx, b, dz) from height oy with b in [B_LO, B_HI] is then answered exactly by `resolve`:

@@ -120,6 +120,10 @@ describe('RenderScene', () => {
     // Rotated by 45°: the corner points at the ray, 0.3·√2 m from the centre.
     expect(scene.raycast(1, 0.3, 0, 1, 0, 0)).toBeCloseTo(0.5 - 0.3 * Math.SQRT2, 9);
     expect(() => scene.setDynamicPose(2, 0, 0, 0, 0)).toThrow(/index 2 is not in \[0, 2\)/);
+    // All at once, as PhysicsWorld.dynamicPoses lays them out: box 0 back to yaw 0 at x = 2.
+    scene.setDynamicPoses(new Float32Array([2, 0.3, 0, 0, -1, 0.25, 1, 0]));
+    expect(scene.raycast(1, 0.3, 0, 1, 0, 0)).toBeCloseTo(0.7, 6);
+    expect(() => scene.setDynamicPoses(new Float32Array(3))).toThrow(/expected 8 numbers/);
   });
 
   it('hits the floor and ceiling planes and misses into the sky', () => {
