@@ -150,6 +150,9 @@ export class Camera {
     if (c.semantic && (!out.semantic || out.semantic.length !== n || !out.instance || out.instance.length !== n)) {
       throw new RangeError(`Camera.render: out.semantic (Uint8Array) and out.instance (Uint16Array) must hold ${n}`);
     }
+    if (!Number.isFinite(pose.x) || !Number.isFinite(pose.z) || !Number.isFinite(pose.yaw)) {
+      throw new RangeError(`Camera.render: pose must be finite, got x ${pose.x}, z ${pose.z}, yaw ${pose.yaw}`);
+    }
     this.rgbOut = c.rgb ? out.rgb : null;
     this.depthOut = c.depth ? out.depth : null;
     this.semanticOut = c.semantic ? out.semantic : null;

@@ -57,6 +57,9 @@ export class Lidar {
   scan(scene: RenderScene, pose: { x: number; z: number; yaw: number }, out: Float32Array, rng?: Rng): void {
     const c = this.config;
     if (out.length !== c.beams) throw new RangeError(`Lidar.scan: out must be a Float32Array of ${c.beams}, got length ${out.length}`);
+    if (!Number.isFinite(pose.x) || !Number.isFinite(pose.z) || !Number.isFinite(pose.yaw)) {
+      throw new RangeError(`Lidar.scan: pose must be finite, got x ${pose.x}, z ${pose.z}, yaw ${pose.yaw}`);
+    }
     const noise = rng ?? this.ownRng;
     const cosY = Math.cos(pose.yaw);
     const sinY = Math.sin(pose.yaw);

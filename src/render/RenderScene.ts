@@ -520,6 +520,8 @@ export class RenderScene {
     else if (ix >= cols) ix = cols - 1;
     if (iz < 0) iz = 0;
     else if (iz >= rows) iz = rows - 1;
+    // A non-finite origin or direction (NaN) would never leave the grid.
+    if (!(ix >= 0 && iz >= 0)) return this.candCount;
     let stepX = 0;
     let tMaxX = Infinity;
     let tDeltaX = Infinity;

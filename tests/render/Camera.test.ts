@@ -314,5 +314,6 @@ describe('Camera configuration', () => {
     const camera = new Camera({ rgb: true });
     const frame = allocateFrame(new Camera().config);
     expect(() => camera.render(RenderScene.fromSpec(squareRoom(2)), { x: 0, z: 0, yaw: 0 }, frame)).toThrow(/out\.rgb/);
+    expect(() => new Camera().render(RenderScene.fromSpec(squareRoom(2)), { x: NaN, z: 0, yaw: 0 }, frame)).toThrow(/pose must be finite/);
   });
 });

@@ -130,6 +130,7 @@ describe('RenderScene', () => {
     const scene = RenderScene.fromSpec(squareRoom(3));
     expect(scene.raycast(0, 1, 0, 0, -1, 0)).toBeCloseTo(1, 12);
     expect(scene.raycast(0, 1, 0, 0, 1, 0)).toBe(Infinity);
+    expect(scene.raycast(NaN, 1, 0, 1, 0, 0)).toBe(Infinity);
     const roofed = RenderScene.fromSpec(squareRoom(3, { ceiling: { height: 2.5, material: { color: [1, 1, 1], category: 3 } } }));
     expect(roofed.raycast(0, 1, 0, 0, 1, 0)).toBeCloseTo(1.5, 12);
   });
