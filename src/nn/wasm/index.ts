@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInputConfig } from './conv2dBackpropInput.js';
 import { depthwiseConv2dBackpropFilterConfig, depthwiseConv2dBackpropInputConfig } from './depthwiseConv2dBackprop.js';
+import { sharedIdentity } from './identity.js';
 import { withExplicitTransposes } from './matMul.js';
 import { unsortedSegmentSumConfig } from './segmentSum.js';
 import { withExplicitSamePadding } from './samePadding.js';
@@ -30,6 +31,7 @@ const REPLACED: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelCon
   _FusedMatMul: withExplicitTransposes,
   Conv2DBackpropInput: () => conv2dBackpropInputConfig,
   Slice: heapSlice,
+  Identity: sharedIdentity,
   Conv2D: (stock) => withExplicitSamePadding(stock, false),
   FusedConv2D: (stock) => withExplicitSamePadding(stock, false),
   DepthwiseConv2dNative: (stock) => withExplicitSamePadding(stock, true),
