@@ -92,7 +92,7 @@ describe('buildReport', () => {
     expect(html.match(/<svg /g)!.length).toBe(8);
     expect(html).toContain('A (2 seeds)');
     expect(html).toContain('<td>oracle</td>');
-    expect(html).toContain('1.000 [0.800, 1.100]');
+    expect(html).toContain('1.000<span class="ci">[0.800, 1.100]</span>');
     expect(html).toContain('data:image/png;base64,');
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);

@@ -246,7 +246,7 @@ export async function runSlice(task: SliceTask, onEpisode: () => void): Promise<
           const index = task.first + k;
           const policy = shared ?? (await loadChecked(name, env, mixSeed(task.seed, index)));
           const replay = index < task.replays && env instanceof NavEnv ? replays : null;
-          results[p]!.push(await runEpisode(env, policy, episode, task.seed + index, index, replay));
+          results[p]!.push(await runEpisode(env, name, policy, episode, task.seed + index, index, replay));
           if (!shared) policy.dispose?.();
           onEpisode();
         }
@@ -283,7 +283,7 @@ function mixSeed(seed: number, index: number): number {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-async function runEpisode(env: Env, policy: Policy, episode: EpisodeSpec, seed: number, index: number, replays: Map<number, ReplayEpisode> | null): Promise<EpisodeResult> {
+async function runEpisode(env: Env, name: string, policy: Policy, episode: EpisodeSpec, seed: number, index: number, replays: Map<number, ReplayEpisode> | null): Promise<EpisodeResult> {
   let { obs } = env.reset({ seed, options: { episode } });
   policy.reset();
   const nav = replays ? (env as NavEnv) : null;
@@ -312,7 +312,7 @@ async function runEpisode(env: Env, policy: Policy, episode: EpisodeSpec, seed: 
           };
           replays.set(index, replay);
         }
-        replay.paths.push({ policy: policy.name, points, success: result.success, spl: result.spl, steps: result.steps });
+        replay.paths.push({ policy: name, points, success: result.success, spl: result.spl, steps: result.steps });
       }
       return result;
     }

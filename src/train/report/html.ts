@@ -29,7 +29,8 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .chart .tick, .chart .legend { font-size: 10.5px; fill: #444; } .chart .axis-label { font-size: 11px; fill: #444; }
 .chart .chart-title { font-size: 12.5px; font-weight: 600; fill: #222; } .chart .chart-empty { font-size: 12px; fill: #999; }
 table { border-collapse: collapse; margin: 6px 0 4px; font-size: 13px; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; } th { background: #f5f5f5; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scroll { overflow-x: auto; } .ci { display: block; color: #777; font-size: 11px; }
 .replays { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; } figcaption { font-size: 12px; color: #444; max-width: 360px; }
 .swatch { display: inline-block; width: 12px; height: 3px; vertical-align: middle; margin-right: 4px; }
@@ -106,6 +107,11 @@ const HEADERS: Record<(typeof EVAL_METRICS)[number], string> = {
   steps: 'steps',
 };
 
+/** The mean, with its interval below it in small grey figures. */
+function ciCell(value: number, [lo, hi]: [number, number]): string {
+  return `${formatFigure(value)}<span class="ci">[${formatFigure(lo, value)}, ${formatFigure(hi, value)}]</span>`;
+}
+
 function tablesSection(tables: readonly BenchTable[]): string {
   const out: string[] = ['<h2>Policies</h2>'];
   if (tables.length === 0) {
@@ -115,8 +121,8 @@ function tablesSection(tables: readonly BenchTable[]): string {
   for (const t of tables) {
     out.push(`<p class="note">${escapeXml(`${t.env} · ${t.split} · ${t.episodes} episodes · seed ${t.seed} · mean [95% bootstrap CI, ${t.resamples} resamples] · ${t.source}`)}</p>`);
     const head = `<tr><th>policy</th>${EVAL_METRICS.map((k) => `<th>${HEADERS[k]}</th>`).join('')}</tr>`;
-    const rows = t.policies.map((p) => `<tr><td>${escapeXml(p.name)}</td>${EVAL_METRICS.map((k) => `<td class="num">${formatInterval(p[k], p.ci[k])}</td>`).join('')}</tr>`);
-    out.push(`<table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`);
+    const rows = t.policies.map((p) => `<tr><td>${escapeXml(p.name)}</td>${EVAL_METRICS.map((k) => `<td class="num">${ciCell(p[k], p.ci[k])}</td>`).join('')}</tr>`);
+    out.push(`<div class="scroll"><table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`);
   }
   return out.join('\n');
 }
