@@ -9,10 +9,10 @@
  * Acceleration. Robonav scenes are 2.5-D — everything stands on the floor and the camera never
  * rolls — so the structure is a 2-D uniform grid over the floor (CSR lists of static primitives per
  * cell) walked with a 2-D DDA. One walk ("gather") serves every ray that shares a horizontal
- * direction: at zero pitch that is a whole camera column, so a 64×64 frame costs 64 grid walks and
- * 4096 short list scans ("resolve"). The gather collects the primitives whose footprint the
- * horizontal ray crosses, sorted by entry distance, and stops at the first prism that blocks every
- * ray of the column. Dynamic primitives (a handful) are not in the grid: each gather tests them
+ * direction: at zero pitch that is a whole camera column, so a 64×64 frame costs 64 grid walks
+ * (the Camera then rasterises each candidate onto the rows it covers; a lone ray scans the list
+ * with `resolve`). The gather collects the primitives whose footprint the horizontal ray crosses,
+ * sorted by entry distance, and stops at the first prism that blocks every ray of the column. Dynamic primitives (a handful) are not in the grid: each gather tests them
  * directly, so `setDynamicPose` only rewrites a few numbers. The README's "Camera and lidar speed"
  * section compares this with a BVH.
  *
