@@ -178,6 +178,15 @@ async function train(flags: TrainFlags): Promise<void> {
     logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, ...lastEval });
   };
 
+  // Ctrl-C: finish the current update, checkpoint, exit; a second Ctrl-C aborts at once.
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    process.stderr.write('\nrobonav train: stopping after this update and saving a checkpoint (Ctrl-C again to abort)\n');
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+
   const start = performance.now();
   const startStep = agent.globalStep;
   let last: UpdateRecord | null = null;
@@ -192,11 +201,13 @@ async function train(flags: TrainFlags): Promise<void> {
         }
         if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
         if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
+        return interrupted ? 'stop' : undefined;
       },
     });
     await saveCheckpoint(out, agent, meta);
     if (flags.evalEvery > 0 && agent.update % flags.evalEvery !== 0) await runEval(agent.globalStep);
   } finally {
+    process.removeListener('SIGINT', onSigint);
     logger.close();
     evalEnv?.close();
     await agent.close();
