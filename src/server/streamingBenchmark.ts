@@ -72,7 +72,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** The watching client, run in a child process: subscribe to everything, count, discard. */
+/**
+ * The watching client, run in a child process: subscribe to everything, count, discard. Also usable
+ * against any robonav server, e.g. `robonav train --view`: `node streamingBenchmark.js --client ws://…/ws`.
+ */
 function runClient(url: string): void {
   const ws = new WebSocket(url);
   let messages = 0;
@@ -83,10 +86,13 @@ function runClient(url: string): void {
     else messages += 1;
     if (messages === 1) process.stdout.write('ready\n');
   });
-  process.on('SIGTERM', () => {
+  // Report the counts when told to stop, or when the server goes away (a finished training run).
+  const report = (): void => {
     process.stdout.write(`${JSON.stringify({ messages, frames })}\n`);
     process.exit(0);
-  });
+  };
+  process.on('SIGTERM', report);
+  ws.on('close', report);
 }
 
 export async function streamingBenchmark(envId: string, steps: number, rounds: number): Promise<StreamingBenchmarkResult> {
