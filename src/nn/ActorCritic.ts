@@ -2,7 +2,7 @@
  * The actor-critic network every agent trains, built from an observation space:
  *
  *   raw obs ─┬─ Box [H,W,C] → normalise → CNN ─┐
- *            ├─ Box vector  → normalise → MLP ─┼─ concat → fusion MLP → [GRU | LSTM] → features
+ *            ├─ Box vector  → (normalise) → MLP┼─ concat → fusion MLP → [GRU | LSTM] → features
  *            └─ … one encoder per Dict key ────┘                         ├─ policy head → logits | means
  *                                                                        └─ value head  → V(s)
  *
@@ -29,6 +29,8 @@ export interface ActorCriticConfig {
   mlpHidden: number[];
   /** Activation of the vector MLPs. @default 'tanh' */
   activation: Activation;
+  /** Float vector observations unscaled ('raw') or mapped to [0, 1] by their bounds. @default 'raw' */
+  vectorNorm: 'raw' | 'bounds';
   /** Hidden sizes of the MLP after concatenating several encoders (Dict observations). @default [256] */
   fusionHidden: number[];
   /** Recurrent core after the encoder, or none. @default 'none' */
@@ -43,6 +45,7 @@ export const DEFAULT_ACTOR_CRITIC: ActorCriticConfig = {
   cnn: 'auto',
   mlpHidden: [64, 64],
   activation: 'tanh',
+  vectorNorm: 'raw',
   fusionHidden: [256],
   core: 'none',
   coreSize: 128,

@@ -112,11 +112,22 @@ export interface EncoderOptions {
   mlpHidden: readonly number[];
   /** Activation of the vector MLP. @default 'tanh' */
   activation: Activation;
+  /**
+   * Float vectors: 'raw' feeds them unscaled (SB3's convention), 'bounds' maps them to [0, 1] like images.
+   * Raw keeps small differences visible: a pointgoal distance of 0.2 vs 0.25 m (the STOP radius) is
+   * 0.01 vs 0.0125 after dividing by a 20 m bound. The policy network passes 'raw' (its default).
+   * @default 'bounds'
+   */
+  vectorNorm?: 'raw' | 'bounds';
 }
 
-/** The encoder for one raw Box input: normalise, then CNN (rank 3) or flatten + MLP (any other rank). */
+/**
+ * The encoder for one raw Box input: normalise (images, uint8 data, and float vectors when
+ * `vectorNorm` is 'bounds'), then CNN (rank 3) or flatten + MLP (any other rank).
+ */
 export function encodeBox(input: tf.SymbolicTensor, box: Box, options: EncoderOptions, rng: Rng): tf.SymbolicTensor {
-  const x = normalizeBox(input, box);
+  const scale = box.dtype === 'uint8' || box.shape.length >= 2 || (options.vectorNorm ?? 'bounds') === 'bounds';
+  const x = scale ? normalizeBox(input, box) : input;
   if (box.shape.length === 3) {
     const [h, w] = box.shape as [number, number, number];
     const kind = options.cnn === 'auto' ? (Math.min(h, w) >= NATURE_MIN_SIDE ? 'nature' : 'small') : options.cnn;

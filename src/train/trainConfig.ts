@@ -17,6 +17,7 @@ const network = z
     cnn: z.enum(['auto', 'nature', 'impala', 'small']),
     mlpHidden: z.array(positiveInt),
     activation: z.enum(['tanh', 'relu']),
+    vectorNorm: z.enum(['raw', 'bounds']),
     fusionHidden: z.array(positiveInt),
     core: z.enum(['none', 'gru', 'lstm']),
     coreSize: positiveInt,

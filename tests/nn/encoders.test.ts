@@ -56,11 +56,22 @@ describe('CNN encoders', () => {
 
   it('encodeBox picks a CNN for images and an MLP for vectors, deterministically in the seed', () => {
     const img = new Box(0, 255, [8, 8, 1], 'uint8');
-    const a = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh' }, new Rng(5)), new Float32Array(64).fill(200));
-    const b = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh' }, new Rng(5)), new Float32Array(64).fill(200));
+    const a = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), new Float32Array(64).fill(200));
+    const b = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), new Float32Array(64).fill(200));
     expect(a.length).toBe(128);
     expect(a).toEqual(b);
     const vec = new Box(-1, 1, [4]);
-    expect(run(vec, (x) => encodeBox(x, vec, { cnn: 'auto', mlpHidden: [32, 16], activation: 'tanh' }, new Rng(5)), [0.1, 0.2, 0.3, 0.4]).length).toBe(16);
+    expect(run(vec, (x) => encodeBox(x, vec, { cnn: 'auto', mlpHidden: [32, 16], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), [0.1, 0.2, 0.3, 0.4]).length).toBe(16);
+  });
+
+  it("scales float vectors only with vectorNorm 'bounds' (raw by default in the policy)", () => {
+    const vec = new Box(-1, 1, [2]);
+    const opts = { cnn: 'auto' as const, mlpHidden: [8], activation: 'tanh' as const };
+    // Bounds map x to (x + 1) / 2, so bounds(x) must equal raw((x + 1) / 2) for the same weights.
+    const scaled = run(vec, (x) => encodeBox(x, vec, { ...opts, vectorNorm: 'bounds' }, new Rng(4)), [0.5, -0.5]);
+    const raw = run(vec, (x) => encodeBox(x, vec, { ...opts, vectorNorm: 'raw' }, new Rng(4)), [0.75, 0.25]);
+    for (let i = 0; i < 8; i++) expect(scaled[i]).toBeCloseTo(raw[i]!, 6);
+    const rawSame = run(vec, (x) => encodeBox(x, vec, { ...opts, vectorNorm: 'raw' }, new Rng(4)), [0.5, -0.5]);
+    expect(rawSame[0]).not.toBeCloseTo(scaled[0]!, 3);
   });
 });
