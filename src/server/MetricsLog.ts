@@ -4,13 +4,16 @@
  * runs/NAME` follows a run that is still training in another process.
  *
  * A line's x value is the first of `step`, `steps`, `globalStep`, `envSteps`, `timesteps` that is a
- * number (else the line's index); every other finite number on the line becomes a curve. Lines that
+ * number (else the line's index); every other finite number on the line becomes a curve, except
+ * bookkeeping fields (time, update, epochs). Lines that
  * are not JSON objects (a half-written last line, stray text) are skipped.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { MetricPoint } from './protocol.js';
 
 const STEP_KEYS = ['step', 'steps', 'globalStep', 'envSteps', 'timesteps'] as const;
+/** Bookkeeping fields that are numbers but not curves worth plotting. */
+const NOT_CURVES: ReadonlySet<string> = new Set(['time', 'timestamp', 'update', 'updates', 'epoch', 'epochs']);
 
 /** Parse one JSONL line into a metric point, or null when it holds none. */
 export function parseMetricsLine(line: string, index: number): MetricPoint | null {
@@ -26,7 +29,7 @@ export function parseMetricsLine(line: string, index: number): MetricPoint | nul
   const step = stepKey === undefined ? index : (obj[stepKey] as number);
   const values: Record<string, number> = {};
   for (const [k, v] of Object.entries(obj)) {
-    if (k !== stepKey && typeof v === 'number' && Number.isFinite(v)) values[k] = v;
+    if (k !== stepKey && !NOT_CURVES.has(k) && typeof v === 'number' && Number.isFinite(v)) values[k] = v;
   }
   return Object.keys(values).length === 0 ? null : { step, values };
 }

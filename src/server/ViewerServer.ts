@@ -70,6 +70,12 @@ export interface ViewerServerOptions {
   maxInvalidMessages?: number;
   /** Simultaneous WebSocket connections; more are refused (HTTP 503) so that sockets cannot exhaust memory. @default 32 */
   maxClients?: number;
+  /**
+   * Extra HTML pages served at fixed paths, read once at start: URL path → file, e.g.
+   * `{ '/report.html': 'runs/A/report.html' }` (the run's `robonav report`). `/pages.json` lists
+   * the paths so the viewer can link them without probing for missing ones. @default {}
+   */
+  pages?: Record<string, string>;
 }
 
 const DEFAULTS = {
@@ -211,6 +217,7 @@ export class ViewerServer {
   ) {
     this.options = { ...DEFAULTS, ...stripUndefined(options) } as typeof DEFAULTS;
     this.files = loadStaticFiles(options.staticDir ?? defaultStaticDir());
+    addPages(this.files, options.pages ?? {});
     this.http = createServer((req, res) => this.handleHttp(req, res));
     this.wss = new WebSocketServer({
       server: this.http,
@@ -419,6 +426,19 @@ function hostnameOf(hostHeader: string): string {
 }
 
 /** Read every file of the built viewer into memory, keyed by its URL path. */
+/** Add the extra pages and `/pages.json` (their paths) to the file map. */
+function addPages(files: Map<string, { body: Buffer; type: string }>, pages: Record<string, string>): void {
+  for (const [url, file] of Object.entries(pages)) {
+    if (!/^\/[\w.-]+\.html$/.test(url) || files.has(url)) throw new UsageError(`viewer page "${url}": expected a free path like /report.html`);
+    try {
+      files.set(url, { body: readFileSync(file), type: CONTENT_TYPES['.html']! });
+    } catch (err) {
+      throw new UsageError(`viewer page ${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  files.set('/pages.json', { body: Buffer.from(JSON.stringify(Object.keys(pages))), type: CONTENT_TYPES['.json']! });
+}
+
 function loadStaticFiles(dir: string): Map<string, { body: Buffer; type: string }> {
   const files = new Map<string, { body: Buffer; type: string }>();
   const walk = (d: string): void => {

@@ -14,6 +14,11 @@ describe('parseMetricsLine', () => {
       values: { meanReturn: 1.5, successRate: 0.25 },
     });
     expect(parseMetricsLine('{"loss":0.1}', 7)).toEqual({ step: 7, values: { loss: 0.1 } });
+    // robonav train's lines: bookkeeping numbers are not curves.
+    expect(parseMetricsLine('{"step":1024,"update":1,"time":1795712976.9,"sps":59,"episodeReturn":-0.07,"epochs":4}', 0)).toEqual({
+      step: 1024,
+      values: { sps: 59, episodeReturn: -0.07 },
+    });
     expect(parseMetricsLine('{"step":1}', 0)).toBeNull();
     expect(parseMetricsLine('not json', 0)).toBeNull();
     expect(parseMetricsLine('[1,2]', 0)).toBeNull();

@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import type { MetricPoint } from '../../src/server/protocol.js';
 
 /** Curves shown first when present, in this order. */
-const PREFERRED = ['meanReturn', 'return', 'successRate', 'success', 'spl', 'sps'];
+const PREFERRED = ['episodeReturn', 'meanReturn', 'return', 'success', 'successRate', 'spl', 'sps'];
 
 export class Charts {
   private readonly steps: number[] = [];

@@ -122,6 +122,11 @@ function onMessage(m: ServerMessage): void {
   }
 }
 
+// Pages the server offers beside the viewer (a run's report.html): show their links.
+void fetch('pages.json')
+  .then((r) => (r.ok ? (r.json() as Promise<string[]>) : []))
+  .then((pages) => ($('report-link').hidden = !pages.includes('/report.html')), () => undefined);
+
 const orbitButton = $<HTMLButtonElement>('cam-orbit');
 const followButton = $<HTMLButtonElement>('cam-follow');
 orbitButton.addEventListener('click', () => {
