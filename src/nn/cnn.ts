@@ -5,7 +5,7 @@
  * | task        | input      | target                      | loss          | val metric (baseline)                     |
  * |-------------|------------|-----------------------------|---------------|-------------------------------------------|
  * | autoencoder | rgb/depth  | the input, scaled to [0, 1] | MSE           | MSE, [0,1] units (the train mean image)   |
- * | depth       | rgb        | depth / far                 | L1            | abs-rel error (a constant: train median)  |
+ * | depth       | rgb        | depth / far                 | L1            | abs-rel error (best constant for abs-rel) |
  * | semantic    | rgb        | category id per pixel       | cross-entropy | mIoU (every pixel the majority class)     |
  *
  * Decoder: dense → [h₀, w₀, 64] → (conv2dTranspose 4×4/2 + ReLU) until the frame size → conv 3×3 to the
@@ -17,6 +17,7 @@ import { UsageError } from '../core/errors.js';
 import { Rng } from '../core/Rng.js';
 import { Box } from '../core/spaces.js';
 import { fieldTensor, splitEpisodesBySeed, type BatchOptions, type FrameBatch, type ShardReader } from '../train/dataset/ShardReader.js';
+import { DEFAULT_ACTOR_CRITIC } from './ActorCritic.js';
 import { encodeBox, type CnnKind } from './encoders.js';
 import { applyInit, GAIN } from './init.js';
 import { saveModel } from './fileIO.js';
@@ -135,7 +136,7 @@ export class CnnPretrainer {
     this.inputBox = inputBox;
     const [h, w, c] = inputBox.shape as [number, number, number];
     const x = tf.input({ shape: [h, w, c], name: 'obs' });
-    const features = encodeBox(x, inputBox, { cnn: options.cnn, mlpHidden: [64, 64], activation: 'tanh' }, rng);
+    const features = encodeBox(x, inputBox, { ...DEFAULT_ACTOR_CRITIC, cnn: options.cnn }, rng);
     this.encoder = tf.model({ inputs: x, outputs: features, name: 'encoder' });
     this.outChannels = task === 'autoencoder' ? c : task === 'depth' ? 1 : (options.numClasses ?? 0);
     if (this.outChannels < 1) throw new UsageError('pretrain cnn --task semantic: the dataset has no category ids');
@@ -144,11 +145,15 @@ export class CnnPretrainer {
     this.optimizer = tf.train.adam(options.learningRate);
   }
 
-  /** Decoder output [B, H, W, outChannels]: [0, 1] images / depth fractions, or class logits. */
+  /**
+   * Decoder output [B, H, W, outChannels]: [0, 1] images (sigmoid), depth / far (linear: a sigmoid
+   * saturates under the L1 loss's constant-size gradients and can stall at 0; clip when scoring),
+   * or class logits.
+   */
   predict(input: tf.Tensor4D, training = false): tf.Tensor4D {
     return tf.tidy(() => {
       const out = this.decoder.apply(this.encoder.apply(input, { training }), { training }) as tf.Tensor4D;
-      return this.task === 'semantic' ? out : (tf.sigmoid(out) as tf.Tensor4D);
+      return this.task === 'autoencoder' ? (tf.sigmoid(out) as tf.Tensor4D) : out;
     });
   }
 
@@ -186,9 +191,10 @@ function batchTensors(reader: ShardReader, batch: FrameBatch, task: CnnTask, inp
   return { x, y };
 }
 
-/** Pixel statistics of the training frames that the baselines need: mean image, median depth, class counts. */
+/** Pixel statistics of the training frames that the baselines need: mean image, best constant depth, class counts. */
 interface TrainStats {
   meanImage: Float32Array | null;
+  /** The abs-rel-optimal constant depth (m): the 1/d-weighted median. */
   medianDepth: number;
   classCounts: Float64Array;
 }
@@ -218,8 +224,20 @@ function trainStats(reader: ShardReader, task: CnnTask, input: string, box: Box,
   if (frames === 0) throw new UsageError(`dataset ${reader.dir} has no training frames`);
   if (task === 'autoencoder') stats.meanImage = Float32Array.from(sum, (v) => v / frames);
   if (task === 'depth') {
-    depthSample.sort((a, b) => a - b);
-    stats.medianDepth = depthSample[Math.floor(depthSample.length / 2)]!;
+    // The constant c minimising Σ|c − d|/d is the median of d weighted by 1/d: the best constant
+    // under abs-rel, so the baseline is as strong as a constant can be.
+    const valid = depthSample.filter((d) => d >= MIN_VALID_DEPTH).sort((a, b) => a - b);
+    let total = 0;
+    for (const d of valid) total += 1 / d;
+    let acc = 0;
+    stats.medianDepth = valid[valid.length - 1] ?? 1;
+    for (const d of valid) {
+      acc += 1 / d;
+      if (acc >= total / 2) {
+        stats.medianDepth = d;
+        break;
+      }
+    }
   }
   return stats;
 }
@@ -263,7 +281,7 @@ function validate(model: CnnPretrainer, reader: ShardReader, episodes: Set<numbe
       } else if (task === 'depth') {
         const gt = t[i]! * model.depthRange;
         if (gt < MIN_VALID_DEPTH) continue;
-        const d = p[i]! * model.depthRange;
+        const d = Math.min(Math.max(p[i]!, 0), 1) * model.depthRange;
         absRel += Math.abs(d - gt) / gt;
         absRelBase += Math.abs(stats.medianDepth - gt) / gt;
         depthSq += (d - gt) ** 2;

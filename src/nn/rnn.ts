@@ -23,6 +23,7 @@ import { Rng } from '../core/Rng.js';
 import { splitEpisodesBySeed, type FrameBatch, type ShardReader } from '../train/dataset/ShardReader.js';
 import { fieldBox } from './cnn.js';
 import { RecurrentCore, type CoreKind } from './cores.js';
+import { DEFAULT_ACTOR_CRITIC } from './ActorCritic.js';
 import { encodeBox } from './encoders.js';
 import { applyInit, GAIN } from './init.js';
 import { loadModel, saveModel } from './fileIO.js';
@@ -237,7 +238,7 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
     if (!reader.hasField(input)) throw new UsageError(`dataset ${reader.dir} has no ${input} frames (--input)`);
     const box = fieldBox(reader, input);
     const x = tf.input({ shape: [...box.shape], name: 'obs' });
-    encoder = tf.model({ inputs: x, outputs: encodeBox(x, box, { cnn: 'auto', mlpHidden: [64, 64], activation: 'tanh' }, new Rng(opts.seed + 7)), name: 'encoder' });
+    encoder = tf.model({ inputs: x, outputs: encodeBox(x, box, DEFAULT_ACTOR_CRITIC, new Rng(opts.seed + 7)), name: 'encoder' });
   }
   for (const r of val ? [reader, val] : [reader]) {
     for (const name of [input, 'pose', 'action', 'episode']) if (!r.hasField(name)) throw new UsageError(`dataset ${r.dir} has no "${name}" field (record it with robonav collect)`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';
-import { ActorCritic } from '../../src/nn/ActorCritic.js';
+import { ActorCritic, DEFAULT_ACTOR_CRITIC } from '../../src/nn/ActorCritic.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { RecurrentCore } from '../../src/nn/cores.js';
 import { encodeBox } from '../../src/nn/encoders.js';
@@ -26,7 +26,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 async function writeEncoder(dir: string, box: Box, cnn: 'small' | 'nature', seed: number): Promise<tf.LayersModel> {
   const x = tf.input({ shape: [...box.shape] });
-  const model = tf.model({ inputs: x, outputs: encodeBox(x, box, { cnn, mlpHidden: [64, 64], activation: 'tanh' }, new Rng(seed)) });
+  const model = tf.model({ inputs: x, outputs: encodeBox(x, box, { ...DEFAULT_ACTOR_CRITIC, cnn }, new Rng(seed)) });
   await saveModel(model, join(dir, 'encoder'));
   writeManifest(dir, { version: PRETRAIN_VERSION, kind: 'cnn', field: 'rgb', inputShape: [...box.shape] });
   return model;
