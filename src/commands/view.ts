@@ -33,7 +33,7 @@ export function register(program: Command): void {
       const session = new ReplaySession(loadSource(source));
       let server: ViewerServer;
       try {
-        server = await ViewerServer.start(session, { port: opts.port, host: opts.host });
+        server = await ViewerServer.start(session, { port: opts.port, host: opts.host, pages: reportPage(source) });
       } catch (err) {
         session.close();
         throw err;
@@ -43,6 +43,12 @@ export function register(program: Command): void {
       await untilInterrupted();
       await server.close();
     });
+}
+
+/** A run's `robonav report` page (runs/NAME/report.html or runs/NAME/report/report.html), served at /report.html. */
+function reportPage(source: string): Record<string, string> {
+  const file = [join(source, 'report.html'), join(source, 'report', 'report.html')].find((f) => statSync(f, { throwIfNoEntry: false })?.isFile() === true);
+  return file ? { '/report.html': file } : {};
 }
 
 export function loadSource(source: string): ConstructorParameters<typeof ReplaySession>[0] {

@@ -4,6 +4,7 @@
  * itself and inline data, and lay out its charts and replay maps. A screenshot goes to test-output/.
  * Without /usr/bin/chromium the suite is skipped with a printed reason, except under CI (CI set).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,24 @@ const root = new URL('../..', import.meta.url).pathname;
 const outDir = join(root, 'test-output');
 const work = mkdtempSync(join(tmpdir(), 'robonav-report-e2e-'));
 let browser: Browser;
+let viewProcess: ChildProcess | null = null;
+
+/** Spawn `robonav view <source>` and resolve with the URL it prints. */
+function startView(source: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'view', source, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    viewProcess = child;
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`robonav view exited with ${code}: ${err}`)));
+  });
+}
 
 beforeAll(async () => {
   if (!haveChromium) return;
@@ -36,6 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (viewProcess && viewProcess.exitCode === null) viewProcess.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -73,6 +93,33 @@ describe.skipIf(!haveChromium)('report in chromium', () => {
     expect(await page.locator('svg.chart polygon').count()).toBeGreaterThan(0);
     expect(await page.locator('table td', { hasText: 'oracle' }).count()).toBe(1);
     await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('is linked from the viewer serving the run, and served under its security policy without errors', async () => {
+    const runs = writeRuns(join(work, 'served'));
+    await writeRecording(join(runs.a, 'recordings'));
+    writeReport({ runs: [runs.a], out: runs.a });
+    const url = await startView(runs.a);
+
+    const viewer = await browser.newPage();
+    await viewer.goto(url);
+    await viewer.waitForSelector('#report-link:not([hidden])', { state: 'visible', timeout: 15_000 });
+    expect(await viewer.getAttribute('#report-link', 'href')).toBe('report.html');
+    await viewer.close();
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    const response = await page.goto(`${url}report.html`, { waitUntil: 'load' });
+    expect(response?.status()).toBe(200);
+    expect(await page.title()).toBe('robonav report');
+    expect(await page.locator('svg.chart').count()).toBe(6);
+    // The replay map's PNG (a data: URL) is allowed by the viewer's content security policy.
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

@@ -73,7 +73,7 @@ function onMessage(m: ServerMessage): void {
     case 'hello':
       debug.mode = m.mode;
       hud.setSource(m.mode, m.source, m.actions);
-      status.textContent = `${m.mode}: ${m.source}`;
+      status.textContent = m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
       charts.reset();
       camera.offer(m.frameKinds);
       playback.show(m.mode === 'replay');

@@ -156,6 +156,7 @@ export function renderReport(input: ReportInput): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeXml(input.title)}</title>
 <style>${CSS}</style>
 </head>
