@@ -47,16 +47,17 @@ export function register(program: Command): void {
     .option('--eval-samples <n>', 'frames per Fréchet evaluation', integerOption(2), DEFAULT_GAN_TRAIN.evalSamples)
     .option('--width <n>', 'generator channels at 4×4 (halved per upsampling)', integerOption(8), DEFAULT_GAN.generatorWidth)
     .option('--lr <x>', 'Adam learning rate of both nets', numberOption(1e-7, 1), DEFAULT_GAN.learningRate)
+    .option('--discriminator <kind>', "dcgan (stronger) | encoder (the agents' encoder shapes: its trunk can initialise a policy)", choiceOption(['dcgan', 'encoder'] as const), DEFAULT_GAN.discriminator)
     .option('--seed <n>', 'seed of nets, noise and batch order', integerOption(0), 0)
     .option('--json', 'print the figures as one JSON line at the end')
-    .action(async (o: CommonOptions & { steps: number; batchSize: number; evalEvery: number; evalSamples: number; width: number; lr: number }) => {
+    .action(async (o: CommonOptions & { steps: number; batchSize: number; evalEvery: number; evalSamples: number; width: number; lr: number; discriminator: 'dcgan' | 'encoder' }) => {
       const reader = openFolders(o);
       await initBackend();
       const result = await trainGan(
         reader,
         o.out,
         { steps: o.steps, batchSize: o.batchSize, evalEvery: o.evalEvery, evalSamples: o.evalSamples, seed: o.seed, log: logger(o.json) },
-        { generatorWidth: o.width, learningRate: o.lr },
+        { generatorWidth: o.width, learningRate: o.lr, discriminator: o.discriminator },
       );
       if (o.json) printJsonLine({ out: o.out, ...result });
     });

@@ -5,10 +5,14 @@
  *   → conv2dTranspose 4×4/2 to C channels → tanh; channels halve at each doubling of resolution,
  *   so the image side must be 4·2^k (64 for the agents' 64×64 frames).
  * Discriminator: images in [−1, 1] → mapped to [0, 1] → strided convs with LeakyReLU(0.2), no
- *   pooling → dense → one logit. Its conv trunk has exactly the layer shapes of the agents' image
- *   encoder (`src/nn/encoders.ts`, 'auto': Nature CNN 16 8×8/4 → 32 4×4/2 → 32 3×3/1 → dense 256
- *   for sides ≥ 36 px, else the small CNN), so `encoderModel()` can initialise a policy's encoder.
- *   No batch norm in the discriminator for the same reason (the policy encoder has none).
+ *   pooling → one logit. Two trunks:
+ *   - 'dcgan' (default): the paper's, conv 4×4/2 with `discriminatorWidth`·(1, 2, 4, 8) channels,
+ *     batch norm after all but the first, down to 4×4. Strong enough to keep the generator honest.
+ *   - 'encoder': exactly the layer shapes of the agents' image encoder (`src/nn/encoders.ts`,
+ *     'auto': Nature CNN 16 8×8/4 → 32 4×4/2 → 32 3×3/1 → dense 256 for sides ≥ 36 px, else the
+ *     small CNN), without batch norm, so `encoderModel()` can initialise a policy's encoder
+ *     (`robonav train --encoder`). It is a weak critic: the 8×8/4 first conv is blind to patterns
+ *     at its stride, and the generator learns checkerboards it cannot see (measured FID: README).
  * Training: Adam(2e-4, β1 = 0.5) for both nets, one discriminator and one generator step per
  *   batch, one-sided label smoothing (real target 0.9, fake target 0; Salimans et al. 2016),
  *   non-saturating generator loss −log D(G(z)). Weights start N(0, 0.02) as in the paper.
@@ -39,6 +43,10 @@ export interface GanConfig {
   realLabel: number;
   /** Slope of LeakyReLU for negative inputs. @default 0.2 */
   leak: number;
+  /** Discriminator trunk: the DCGAN paper's, or the agents' encoder shapes (transferable). @default 'dcgan' */
+  discriminator: 'dcgan' | 'encoder';
+  /** Channels of the first 'dcgan' discriminator conv; doubled at each halving. @default 32 */
+  discriminatorWidth: number;
 }
 
 export const DEFAULT_GAN: GanConfig = {
@@ -48,6 +56,8 @@ export const DEFAULT_GAN: GanConfig = {
   beta1: 0.5,
   realLabel: 0.9,
   leak: 0.2,
+  discriminator: 'dcgan',
+  discriminatorWidth: 32,
 };
 
 export interface GanStepResult {
@@ -77,8 +87,21 @@ function initNormal(model: tf.LayersModel, std: number, rng: Rng): void {
   }
 }
 
+/** The DCGAN discriminator trunk: conv 4×4/2 (+ BN after the first) + LeakyReLU down to 4×4. */
+function dcganTrunk(imageShape: readonly number[], config: GanConfig): tf.layers.Layer[] {
+  const [h] = imageShape as [number, number, number];
+  const layers: tf.layers.Layer[] = [];
+  for (let side = h, level = 0; side > 4; side /= 2, level++) {
+    layers.push(tf.layers.conv2d({ filters: config.discriminatorWidth << Math.min(level, 3), kernelSize: 4, strides: 2, padding: 'same', useBias: level === 0, name: `d_conv${level + 1}` }));
+    if (level > 0) layers.push(tf.layers.batchNormalization({ momentum: 0.9 }));
+    layers.push(tf.layers.leakyReLU({ alpha: config.leak }));
+  }
+  layers.push(tf.layers.flatten());
+  return layers;
+}
+
 /** The discriminator trunk layers for one image shape, mirroring `encodeBox`'s 'auto' CNN. */
-function trunkLayers(imageShape: readonly number[], leak: number): tf.layers.Layer[] {
+function encoderTrunk(imageShape: readonly number[], leak: number): tf.layers.Layer[] {
   const lrelu = (): tf.layers.Layer => tf.layers.leakyReLU({ alpha: leak });
   const [h, w] = imageShape as [number, number, number];
   if (Math.min(h, w) >= NATURE_MIN_SIDE) {
@@ -134,7 +157,8 @@ export function buildDiscriminator(imageShape: readonly [number, number, number]
   const x = tf.input({ shape: [...imageShape], name: 'image' });
   // [−1, 1] → [0, 1]: the trunk then sees what a policy encoder sees after its Rescaling(1/255).
   const unit = tf.layers.rescaling({ scale: 0.5, offset: 0.5 }).apply(x) as tf.SymbolicTensor;
-  const features = applyAll(unit, trunkLayers(imageShape, config.leak));
+  const trunk = config.discriminator === 'dcgan' ? dcganTrunk(imageShape, config) : encoderTrunk(imageShape, config.leak);
+  const features = applyAll(unit, trunk);
   const logit = tf.layers.dense({ units: 1, name: 'd_logit' }).apply(features) as tf.SymbolicTensor;
   return tf.model({ inputs: x, outputs: logit, name: 'discriminator' });
 }
@@ -221,8 +245,9 @@ export class Dcgan {
 
   /**
    * The discriminator trunk as an image encoder over raw observation values ([0, 255] pixels):
-   * Rescaling(1/255) → the trunk's layers (shared, not copied). Its weighted layers match the
-   * policy encoder's, so `loadPretrainedEncoder` can copy them.
+   * Rescaling(1/255) → the trunk's layers (shared, not copied). With the 'encoder' discriminator
+   * its weighted layers match the policy encoder's, so `loadPretrainedEncoder` can copy them; a
+   * 'dcgan' trunk is saved too (a feature extractor) but a policy rejects it as a shape mismatch.
    */
   encoderModel(): tf.LayersModel {
     const x = tf.input({ shape: [...this.imageShape], name: 'obs' });

@@ -42,10 +42,14 @@ describe('Dcgan', () => {
     expect(hi).toBeLessThanOrEqual(1);
     const logits = gan.discriminator.predict(images) as tf.Tensor;
     expect(logits.shape).toEqual([5, 1]);
-    // The 64×64 discriminator trunk has the agents' Nature-CNN layer shapes.
-    const big = Dcgan.create([64, 64, 3], TINY, new Rng(0));
-    const kernels = big.discriminator.layers.filter((l) => l.name.startsWith('d_')).map((l) => l.getWeights()[0]!.shape);
-    expect(kernels).toEqual([[8, 8, 3, 16], [4, 4, 16, 32], [3, 3, 32, 32], [512, 256], [256, 1]]);
+    // The 64×64 'dcgan' trunk halves to 4×4 with doubling widths; the 'encoder' trunk has the
+    // agents' Nature-CNN layer shapes.
+    const kernels = (d: Dcgan): number[][] => d.discriminator.layers.filter((l) => l.name.startsWith('d_')).map((l) => l.getWeights()[0]!.shape);
+    const dcgan = Dcgan.create([64, 64, 3], TINY, new Rng(0));
+    expect(kernels(dcgan)).toEqual([[4, 4, 3, 32], [4, 4, 32, 64], [4, 4, 64, 128], [4, 4, 128, 256], [4096, 1]]);
+    const big = Dcgan.create([64, 64, 3], { ...TINY, discriminator: 'encoder' }, new Rng(0));
+    expect(kernels(big)).toEqual([[8, 8, 3, 16], [4, 4, 16, 32], [3, 3, 32, 32], [512, 256], [256, 1]]);
+    dcgan.dispose();
     expect(() => Dcgan.create([24, 24, 3], TINY, new Rng(0))).toThrow(/side 4·2\^k/);
     tf.dispose([z, images, logits]);
     gan.dispose();

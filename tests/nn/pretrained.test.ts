@@ -70,7 +70,7 @@ describe('loadPretrainedEncoder', () => {
 
   it("initialises the policy's encoder from a GAN discriminator trunk", async () => {
     const dir = join(root, 'gan');
-    const gan = Dcgan.create([16, 16, 3], { generatorWidth: 16, latentDim: 8 }, new Rng(3));
+    const gan = Dcgan.create([16, 16, 3], { generatorWidth: 16, latentDim: 8, discriminator: 'encoder' }, new Rng(3));
     await gan.save(dir);
     writeManifest(dir, { version: PRETRAIN_VERSION, kind: 'gan', field: 'rgb', inputShape: [16, 16, 3] });
     const policy = new ActorCritic(OBS, new Discrete(4), {}, new Rng(2));
