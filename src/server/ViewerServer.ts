@@ -425,7 +425,6 @@ function hostnameOf(hostHeader: string): string {
   return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
 }
 
-/** Read every file of the built viewer into memory, keyed by its URL path. */
 /** Add the extra pages and `/pages.json` (their paths) to the file map. */
 function addPages(files: Map<string, { body: Buffer; type: string }>, pages: Record<string, string>): void {
   for (const [url, file] of Object.entries(pages)) {
@@ -439,6 +438,7 @@ function addPages(files: Map<string, { body: Buffer; type: string }>, pages: Rec
   files.set('/pages.json', { body: Buffer.from(JSON.stringify(Object.keys(pages))), type: CONTENT_TYPES['.json']! });
 }
 
+/** Read every file of the built viewer into memory, keyed by its URL path. */
 function loadStaticFiles(dir: string): Map<string, { body: Buffer; type: string }> {
   const files = new Map<string, { body: Buffer; type: string }>();
   const walk = (d: string): void => {
