@@ -18,6 +18,7 @@ import { choiceOption, integerOption, listOption, printJsonLine } from './option
 
 interface LearnerOptions {
   backend?: BackendName;
+  threads?: number;
   batch: number;
   iters: number;
   warmup: number;
@@ -32,20 +33,21 @@ function registerLearner(bench: Command): void {
       'Time the reference CNN (64×64×4 → conv 8×8/4 → conv 4×4/2 → conv 3×3/1 → dense 256 → 4): forward pass and one Adam step (MSE), medians after warm-up.',
     )
     .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: automatic, or ROBONAV_BACKEND)`, choiceOption(BACKEND_NAMES))
+    .option('--threads <n>', 'threads of the wasm backend, 1 to 8 (default: ROBONAV_WASM_THREADS, else 1)', integerOption(1))
     .option('--batch <n>', 'samples per batch', integerOption(1), DEFAULT_LEARNER_BENCH.batch)
     .option('--iters <n>', 'timed repetitions of each phase', integerOption(1), DEFAULT_LEARNER_BENCH.iters)
     .option('--warmup <n>', 'untimed repetitions before timing', integerOption(0), DEFAULT_LEARNER_BENCH.warmup)
     .option('--seed <n>', 'seed of the weights and the batch', integerOption(0), DEFAULT_LEARNER_BENCH.seed)
     .option('--json', 'print one JSON line: {"backend", "batch", "forwardMs", "trainStepMs", ...}')
     .action(async (o: LearnerOptions) => {
-      const backend = await initBackend({ backend: o.backend });
+      const backend = await initBackend({ backend: o.backend, threads: o.threads });
       const result = await runLearnerBench({ batch: o.batch, iters: o.iters, warmup: o.warmup, seed: o.seed });
       if (o.json) {
         printJsonLine({ ...result, version: backend.version, simd: backend.simd, ...describeMachine() });
         return;
       }
       process.stdout.write(
-        `${result.backend}, batch ${result.batch}: forward ${result.forwardMs} ms, train step ${result.trainStepMs} ms ` +
+        `${result.backend} (${result.threads} thread${result.threads === 1 ? '' : 's'}), batch ${result.batch}: forward ${result.forwardMs} ms, train step ${result.trainStepMs} ms ` +
           `(median of ${result.iters} after ${result.warmup} warm-up)\n`,
       );
     });

@@ -108,7 +108,7 @@ function parseThreads(value: number | string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new UsageError(`wasm threads (ROBONAV_WASM_THREADS) must be an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`);
+    throw new UsageError(`wasm threads (ROBONAV_WASM_THREADS or --threads) must be an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`);
   }
   return n;
 }

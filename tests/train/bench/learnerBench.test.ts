@@ -25,11 +25,17 @@ describe('robonav bench learner', () => {
   });
 
   it('bad flags exit 2 naming the flag, before any work', async () => {
-    const [batch, backend] = await Promise.all([cli(['bench', 'learner', '--batch', '0']), cli(['bench', 'learner', '--backend', 'gpu'])]);
+    const [batch, backend, threads] = await Promise.all([
+      cli(['bench', 'learner', '--batch', '0']),
+      cli(['bench', 'learner', '--backend', 'gpu']),
+      cli(['bench', 'learner', '--threads', '9']),
+    ]);
     expect(batch.code).toBe(2);
     expect(batch.stderr).toMatch(/--batch/);
     expect(backend.code).toBe(2);
     expect(backend.stderr).toMatch(/--backend.*expected one of tensorflow, wasm, cpu/);
-    expect(batch.stdout + backend.stdout).toBe('');
+    expect(threads.code).toBe(2);
+    expect(threads.stderr).toMatch(/--threads.*from 1 to 8, got "9"/);
+    expect(batch.stdout + backend.stdout + threads.stdout).toBe('');
   });
 });
