@@ -14,7 +14,9 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError(false)
     .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `robonav: ${text}` : text) });
-  for (const register of COMMANDS) register(program);
+  // Load just the command being run; help, no command or an unknown one needs them all.
+  const requested = COMMANDS.find((entry) => entry.name === argv[2]);
+  for (const entry of requested ? [requested] : COMMANDS) (await entry.load()).register(program);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,34 +1,30 @@
 /**
  * Every `robonav` subcommand, in the order `robonav --help` lists them.
  * Adding a command: write `src/commands/<name>.ts` exporting `register`, then add it here.
+ *
+ * Commands load lazily: `robonav envs` should not pay for importing TensorFlow.js (about a
+ * second), so the CLI imports only the module of the command it runs, and all of them for help.
  */
 import type { Command } from 'commander';
-import { register as bench } from './bench.js';
-import { register as collect } from './collect.js';
-import { register as envs } from './envs.js';
-import { register as episodes } from './episodes.js';
-import { register as evalCommand } from './eval.js';
-import { register as info } from './info.js';
-import { register as play } from './play.js';
-import { register as pretrain } from './pretrain.js';
-import { register as report } from './report.js';
-import { register as render } from './render.js';
-import { register as train } from './train.js';
-import { register as view } from './view.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [
-  bench,
-  collect,
-  envs,
-  episodes,
-  evalCommand,
-  info,
-  play,
-  pretrain,
-  report,
-  render,
-  train,
-  view,
+export interface CommandEntry {
+  name: string;
+  load: () => Promise<{ register: RegisterCommand }>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: 'bench', load: () => import('./bench.js') },
+  { name: 'collect', load: () => import('./collect.js') },
+  { name: 'envs', load: () => import('./envs.js') },
+  { name: 'episodes', load: () => import('./episodes.js') },
+  { name: 'eval', load: () => import('./eval.js') },
+  { name: 'info', load: () => import('./info.js') },
+  { name: 'play', load: () => import('./play.js') },
+  { name: 'pretrain', load: () => import('./pretrain.js') },
+  { name: 'report', load: () => import('./report.js') },
+  { name: 'render', load: () => import('./render.js') },
+  { name: 'train', load: () => import('./train.js') },
+  { name: 'view', load: () => import('./view.js') },
 ];
