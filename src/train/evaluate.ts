@@ -10,7 +10,7 @@
  * Episode i is reset with seed `seed + i`, so a result does not depend on the order or on which
  * episodes ran before it; the random policy draws from its own stream seeded by `seed`.
  */
-import type { Env } from '../core/Env.js';
+import type { Env, Info } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
 import type { Policy } from '../../agents/Policy.js';
 import { OraclePolicy } from '../../agents/oracle.js';
@@ -74,37 +74,48 @@ export async function evaluate(
   const seed = options.seed ?? 0;
   const results: EpisodeResult[] = [];
   for (const [i, episode] of episodes.entries()) {
-    let { obs } = env.reset({ seed: seed + i, options: { episode } });
-    policy.reset();
-    let total = 0;
-    for (;;) {
-      const step = env.step(await policy.act(obs, env));
-      obs = step.obs;
-      total += step.reward;
-      if (step.terminated || step.truncated) {
-        const info = step.info;
-        const metric = (key: string): number => {
-          const v = info[key];
-          if (typeof v !== 'number') throw new Error(`evaluate: the final info of episode ${i} has no numeric "${key}"`);
-          return v;
-        };
-        const result: EpisodeResult = {
-          success: metric('success'),
-          spl: metric('spl'),
-          softSpl: metric('softSpl'),
-          return: total,
-          collisions: metric('collisions'),
-          pathLength: metric('pathLength'),
-          steps: metric('steps'),
-          distanceToGoal: metric('distanceToGoal'),
-        };
-        results.push(result);
-        options.onEpisode?.(result, i);
-        break;
-      }
-    }
+    const result = await runEpisode(env, policy, episode, seed + i);
+    results.push(result);
+    options.onEpisode?.(result, i);
   }
   return { results, summary: summarize(results) };
+}
+
+/**
+ * Run `policy` on one fixed episode from a reset with `seed` to its end; `watch` is called after the
+ * reset and after every step (e.g. to record the robot's path). The env must put the task metrics in
+ * the final info.
+ */
+export async function runEpisode(env: Env, policy: Policy, episode: EpisodeSpec, seed: number, watch?: () => void): Promise<EpisodeResult> {
+  let { obs } = env.reset({ seed, options: { episode } });
+  policy.reset();
+  watch?.();
+  let total = 0;
+  for (;;) {
+    const step = env.step(await policy.act(obs, env));
+    obs = step.obs;
+    total += step.reward;
+    watch?.();
+    if (step.terminated || step.truncated) return episodeResult(step.info, total, seed);
+  }
+}
+
+function episodeResult(info: Info, total: number, seed: number): EpisodeResult {
+  const metric = (key: string): number => {
+    const v = info[key];
+    if (typeof v !== 'number') throw new Error(`the final info of the episode reset with seed ${seed} has no numeric "${key}"`);
+    return v;
+  };
+  return {
+    success: metric('success'),
+    spl: metric('spl'),
+    softSpl: metric('softSpl'),
+    return: total,
+    collisions: metric('collisions'),
+    pathLength: metric('pathLength'),
+    steps: metric('steps'),
+    distanceToGoal: metric('distanceToGoal'),
+  };
 }
 
 /** Means and 95% confidence intervals (mean ± 1.96·s/√n, s with Bessel's correction; zero width for one episode). */

@@ -25,12 +25,12 @@ import type { Policy } from '../../../agents/Policy.js';
 import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split } from '../../../envs/episodes.js';
 import { NavEnv } from '../../../envs/NavEnv.js';
 import { make } from '../../../envs/registry.js';
-import type { Env, Info } from '../../core/Env.js';
+import type { Env } from '../../core/Env.js';
 import { EnvStateError, SpaceError, UsageError } from '../../core/errors.js';
 import { initBackend } from '../../nn/backend.js';
 import type { SceneSpec } from '../../sim/SceneSpec.js';
 import { bootstrapMeanCI, DEFAULT_BOOTSTRAP, mean } from '../bootstrap.js';
-import { EVAL_METRICS, loadPolicy, type EpisodeResult, type EvalMetric } from '../evaluate.js';
+import { EVAL_METRICS, loadPolicy, runEpisode, type EpisodeResult, type EvalMetric } from '../evaluate.js';
 import { splitEven } from '../stats.js';
 
 export const BUILTIN_POLICIES: readonly string[] = ['random', 'oracle'];
@@ -246,7 +246,7 @@ export async function runSlice(task: SliceTask, onEpisode: () => void): Promise<
           const index = task.first + k;
           const policy = shared ?? (await loadChecked(name, env, mixSeed(task.seed, index)));
           const replay = index < task.replays && env instanceof NavEnv ? replays : null;
-          results[p]!.push(await runEpisode(env, name, policy, episode, task.seed + index, index, replay));
+          results[p]!.push(await runBenchEpisode(env, name, policy, episode, task.seed + index, index, replay));
           if (!shared) policy.dispose?.();
           onEpisode();
         }
@@ -283,58 +283,32 @@ function mixSeed(seed: number, index: number): number {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-async function runEpisode(env: Env, name: string, policy: Policy, episode: EpisodeSpec, seed: number, index: number, replays: Map<number, ReplayEpisode> | null): Promise<EpisodeResult> {
-  let { obs } = env.reset({ seed, options: { episode } });
-  policy.reset();
-  const nav = replays ? (env as NavEnv) : null;
+/** One episode through `runEpisode`; for an episode in `replays`, the robot's path is added to its replay. */
+async function runBenchEpisode(env: Env, name: string, policy: Policy, episode: EpisodeSpec, seed: number, index: number, replays: Map<number, ReplayEpisode> | null): Promise<EpisodeResult> {
+  if (!replays) return runEpisode(env, policy, episode, seed);
+  const nav = env as NavEnv;
+  // Robot positions x, z (m) after the reset and after every step.
   const points: number[] = [];
-  if (nav) points.push(round3(nav.world.pose.x), round3(nav.world.pose.z));
-  let total = 0;
-  for (;;) {
-    const step = env.step(await policy.act(obs, env));
-    obs = step.obs;
-    total += step.reward;
-    if (nav) points.push(round3(nav.world.pose.x), round3(nav.world.pose.z));
-    if (step.terminated || step.truncated) {
-      const result = episodeResult(step.info, total, index);
-      if (nav && replays) {
-        let replay = replays.get(index);
-        if (!replay) {
-          const [x, z] = episode.start.position;
-          replay = {
-            index,
-            sceneSeed: episode.sceneSeed,
-            scene: nav.scene,
-            start: { x, z, yaw: episode.start.yaw },
-            goals: nav.goalPointsOf(nav.episode),
-            shortestPath: (nav.geodesic?.shortestPath(x, z) ?? []).map(([px, pz]) => [round3(px), round3(pz)] as [number, number]),
-            paths: [],
-          };
-          replays.set(index, replay);
-        }
-        replay.paths.push({ policy: name, points, success: result.success, spl: result.spl, steps: result.steps });
-      }
-      return result;
-    }
+  const record = (): void => {
+    points.push(round3(nav.world.pose.x), round3(nav.world.pose.z));
+  };
+  const result = await runEpisode(env, policy, episode, seed, record);
+  let replay = replays.get(index);
+  if (!replay) {
+    const [x, z] = episode.start.position;
+    replay = {
+      index,
+      sceneSeed: episode.sceneSeed,
+      scene: nav.scene,
+      start: { x, z, yaw: episode.start.yaw },
+      goals: nav.goalPointsOf(nav.episode),
+      shortestPath: (nav.geodesic?.shortestPath(x, z) ?? []).map(([px, pz]) => [round3(px), round3(pz)] as [number, number]),
+      paths: [],
+    };
+    replays.set(index, replay);
   }
-}
-
-function episodeResult(info: Info, total: number, index: number): EpisodeResult {
-  const metric = (key: string): number => {
-    const v = info[key];
-    if (typeof v !== 'number') throw new Error(`policies bench: the final info of episode ${index} has no numeric "${key}"`);
-    return v;
-  };
-  return {
-    success: metric('success'),
-    spl: metric('spl'),
-    softSpl: metric('softSpl'),
-    return: total,
-    collisions: metric('collisions'),
-    pathLength: metric('pathLength'),
-    steps: metric('steps'),
-    distanceToGoal: metric('distanceToGoal'),
-  };
+  replay.paths.push({ policy: name, points, success: result.success, spl: result.spl, steps: result.steps });
+  return result;
 }
 
 // ───────────────────────────── summaries and outputs ─────────────────────────────
@@ -352,8 +326,11 @@ function summarizeRow(name: string, results: readonly EpisodeResult[], seed: num
   return row;
 }
 
-/** The `--json` line: {"env","split","episodes","seed","policies":[…]}. */
-export function benchJson(result: PoliciesBenchResult): { env: string; split: string; episodes: number; seed: number; resamples: number; policies: PolicyRow[] } {
+/** The summary of a benchmark: the `--json` line and the head of `policies.json`. */
+export type PoliciesBenchSummary = Pick<PoliciesBenchResult, 'env' | 'split' | 'episodes' | 'seed' | 'resamples' | 'policies'>;
+
+/** The `--json` line: {"env","split","episodes","seed","resamples","policies":[…]}. */
+export function benchJson(result: PoliciesBenchResult): PoliciesBenchSummary {
   const { env, split, episodes, seed, resamples, policies } = result;
   return { env, split, episodes, seed, resamples, policies };
 }

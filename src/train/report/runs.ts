@@ -15,7 +15,7 @@ import { parseMetricsLine } from '../../server/MetricsLog.js';
 import type { MetricPoint } from '../../server/protocol.js';
 import { Recording } from '../../server/Recording.js';
 import type { SceneSpec } from '../../sim/SceneSpec.js';
-import { POLICIES_BENCH_VERSION, type PolicyRow, type ReplayEpisode } from '../bench/policiesBench.js';
+import { POLICIES_BENCH_VERSION, type PoliciesBenchSummary, type ReplayEpisode } from '../bench/policiesBench.js';
 
 /** One training run of one seed. */
 export interface SeedLog {
@@ -31,15 +31,9 @@ export interface RunLogs {
   seeds: SeedLog[];
 }
 
-/** A `policies.json` table. */
-export interface BenchTable {
+/** A `policies.json` table and the directory it came from. */
+export interface BenchTable extends PoliciesBenchSummary {
   source: string;
-  env: string;
-  split: string;
-  episodes: number;
-  seed: number;
-  resamples: number;
-  policies: PolicyRow[];
 }
 
 /** A top-down replay: a scene and the paths drawn over it. */
