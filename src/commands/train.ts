@@ -198,6 +198,8 @@ async function train(flags: TrainFlags): Promise<void> {
           const values: Record<string, number> = {};
           for (const key of ['episodeReturn', 'success', 'episodeLength', 'sps'] as const) if (typeof record[key] === 'number') values[key] = record[key] as number;
           viewer.publishMetrics([{ step: record.step, values }]);
+          // The rollout never yields to the event loop: let viewers connect and subscribe here.
+          await viewer.pump();
         }
         if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
         if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);

@@ -5,6 +5,7 @@
  * const viewer = await LiveViewer.start({ port: 8080, source: 'runs/ppo-1', task: 'PointNav-v0' });
  * const env0 = viewer.observe(make('PointNav-v0'));  // the env to show; others stay unwrapped
  * viewer.publishMetrics([{ step: 2048, values: { meanReturn: 1.2, successRate: 0.4 } }]);
+ * await viewer.pump();                                 // between updates: let viewers connect
  * await viewer.close();
  * ```
  * or in one call: `const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 8080 })`.
@@ -72,6 +73,20 @@ export class LiveViewer {
     this.session = new LiveSession(streamer, { mode: 'live', source: this.options.source ?? 'training', ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}) });
     this.forward.setTarget(this.session);
     if (this.pending.length > 0) this.session.publishMetrics(this.pending.splice(0));
+  }
+
+  /**
+   * Let the server's sockets work: a training loop that only awaits promises never returns to
+   * the event loop, so viewers could not connect or subscribe (once subscribed, steps still go out:
+   * sockets are written synchronously). Call it between updates: it yields once, and while a viewer
+   * is connecting waits up to `waitMs` for its subscription.
+   */
+  async pump(waitMs = 50): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const server = this.server;
+    if (server === null) return;
+    const deadline = performance.now() + waitMs;
+    while (server.pendingCount > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
   /** Training curves: `step` = env steps so far, `values` = scalars (mean return, success, losses…). */

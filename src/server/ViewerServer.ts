@@ -282,6 +282,13 @@ export class ViewerServer {
     return this.clientSet.size;
   }
 
+  /** Connected clients that have not subscribed yet (their `subscribe` is on its way). */
+  get pendingCount(): number {
+    let n = 0;
+    for (const c of this.clientSet) if (!c.subscribed) n += 1;
+    return n;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

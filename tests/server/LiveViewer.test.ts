@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { Box, Discrete } from '../../src/core/spaces.js';
+import type { Env } from '../../src/core/Env.js';
+import { attachViewer, LiveViewer } from '../../src/server/LiveViewer.js';
+import { PROTOCOL_VERSION } from '../../src/server/protocol.js';
+import { FakeNavEnv } from './fixtures.js';
+import { TestClient } from './TestClient.js';
+
+describe('LiveViewer', () => {
+  it('streams the observed env and the curves published before and after it was observed', async () => {
+    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test', task: 'Fake-v0' });
+    try {
+      viewer.publishMetrics([{ step: 100, values: { episodeReturn: 1, bad: NaN } }]);
+      const env = viewer.observe(new FakeNavEnv());
+      viewer.publishMetrics([{ step: 200, values: { episodeReturn: 2 } }]);
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      expect(await client.next('hello')).toMatchObject({ mode: 'live', source: 'runs/test', frameKinds: ['rgb', 'depth'] });
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      expect((await client.next('metrics')).points).toEqual([
+        { step: 100, values: { episodeReturn: 1 } },
+        { step: 200, values: { episodeReturn: 2 } },
+      ]);
+      env.reset();
+      env.step(1);
+      expect(await client.next('scene')).toMatchObject({ task: 'Fake-v0', start: { x: 1, z: 1 } });
+      expect((await client.next('step')).step).toBe(1);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('pump() lets a viewer connect and subscribe between the updates of a loop that never yields', async () => {
+    const { env, viewer } = await attachViewer(new FakeNavEnv({ maxSteps: 1_000_000 }), { port: 0 });
+    try {
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      // "Update boundary": the subscribe is still in flight; pump waits for it.
+      await viewer.pump();
+      // "Rollout": a synchronous loop; steps still leave the process as they are made.
+      env.reset();
+      for (let i = 0; i < 200; i++) env.step(1 + (i % 3));
+      await client.until(() => client.of('step').length === 200, 'the 200 steps of the rollout');
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('refuses an env it cannot draw, and closes its server', async () => {
+    const plain = { observationSpace: new Box(0, 1, [1]), actionSpace: new Discrete(2), reset: () => ({ obs: 0, info: {} }), step: () => ({}), close: () => {} } as unknown as Env;
+    await expect(attachViewer(plain, { port: 0, task: 'CartPole-v1' })).rejects.toThrow(/CartPole-v1 cannot be viewed/);
+  });
+});
