@@ -104,11 +104,11 @@ export class Explore extends NavEnv {
     return { sceneSeed, start: { position: [x, z], yaw: rng.uniform(-Math.PI, Math.PI) }, geodesicDistance: 0 };
   }
 
-  protected goalPoints(): Array<[number, number]> {
+  protected override goalPoints(): Array<[number, number]> {
     return [];
   }
 
-  protected beginTask(): void {
+  protected override beginTask(): void {
     if (this.maskScene !== this.scene) {
       this.maskScene = this.scene;
       this.reachableMask = new Uint8Array(this.grid.cols * this.grid.rows);

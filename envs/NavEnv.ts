@@ -34,6 +34,7 @@ import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../src/core/spaces.js';
 import { allocateFrame, Camera, type CameraConfig, type CameraFrame, DEFAULT_CAMERA } from '../src/render/Camera.js';
+import { blankValue, isBlankFrame } from '../src/render/blank.js';
 import { Lidar, type LidarConfig } from '../src/render/Lidar.js';
 import { RenderScene } from '../src/render/RenderScene.js';
 import { GeodesicField } from '../src/sim/GeodesicField.js';
@@ -254,10 +255,16 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
    * null when this scene has none that passes the task's filters.
    */
   protected abstract sampleInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null;
-  /** Goal points [x, z] (m) of an episode in the loaded scene, for the geodesic field. */
-  protected abstract goalPoints(episode: EpisodeSpec): Array<[number, number]>;
-  /** Called at reset once the robot is placed and the field computed: task state and goal observations. */
-  protected abstract beginTask(episode: EpisodeSpec): void;
+  /**
+   * Goal points [x, z] (m) of an episode in the loaded scene, for the geodesic field. By default the
+   * episode's one `goal` point (point-goal tasks); tasks with goal sets override it.
+   */
+  protected goalPoints(episode: EpisodeSpec): Array<[number, number]> {
+    if (!episode.goal) throw new Error(`${this.task.id}: episode of scene ${episode.sceneSeed} has no goal point`);
+    return [episode.goal];
+  }
+  /** Called at reset once the robot is placed and the field computed: task state and goal observations (none by default). */
+  protected beginTask(_episode: EpisodeSpec): void {}
   /** Reward, termination and success of the step just taken (`stopped`: the action was STOP). */
   protected abstract evaluateStep(stopped: boolean, previousDistance: number): TaskStep;
   /** The goal set [x, z] (m) of an episode in the loaded scene (planners such as the oracle use it). */
@@ -442,11 +449,11 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     const pose = this.world.pose;
     const pose0 = this.episode.start;
     if (this.camera) {
-      this.syncDynamicBodies();
+      this.renderScene!.setDynamicPoses(this.world.dynamicPoses);
       this.camera.render(this.renderScene!, pose, this.frame!, this.noiseRng);
     }
     if (this.lidar) {
-      if (!this.camera) this.syncDynamicBodies();
+      if (!this.camera) this.renderScene!.setDynamicPoses(this.world.dynamicPoses);
       this.lidar.scan(this.renderScene!, pose, this.obs.lidar as Float32Array, this.noiseRng);
     }
     const range = this.config.range;
@@ -472,16 +479,9 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     if (collision) collision[0] = this.collidedLast ? 1 : 0;
   }
 
-  /** The point the pointgoal sensor reports (PointNav's goal; other tasks their nearest goal). */
+  /** The point the pointgoal sensor reports: the episode's goal point, else its first goal point (ObjectNav: the nearest). */
   protected pointGoal(): [number, number] {
-    return this.goalPoints(this.episode)[0]!;
-  }
-
-  private syncDynamicBodies(): void {
-    const poses = this.world.dynamicPoses;
-    for (let i = 0; i < this.scene.dynamic.length; i++) {
-      this.renderScene!.setDynamicPose(i, poses[4 * i]!, poses[4 * i + 1]!, poses[4 * i + 2]!, poses[4 * i + 3]!);
-    }
+    return this.episode.goal ?? this.goalPoints(this.episode)[0]!;
   }
 
   /**
@@ -490,17 +490,16 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
    * three more directions before failing.
    */
   private checkCameraSeesSomething(): void {
-    if (!this.camera || !uniformFrame(this.frame!)) return;
+    if (!this.camera || !isBlankFrame(this.frame!)) return;
     const probe = allocateFrame(this.camera.config);
     const pose = this.world.pose;
     for (let k = 1; k < 4; k++) {
       this.camera.render(this.renderScene!, { x: pose.x, z: pose.z, yaw: pose.yaw + (k * Math.PI) / 2 }, probe);
-      if (!uniformFrame(probe)) return;
+      if (!isBlankFrame(probe)) return;
     }
     this.started = false;
-    const which = this.frame!.depth ? `depth ${this.frame!.depth[0]} m` : this.frame!.rgb ? `rgb ${this.frame!.rgb[0]}` : `semantic ${this.frame!.semantic![0]}`;
     throw new UsageError(
-      `${this.task.id}: every camera pixel reads ${which} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
+      `${this.task.id}: every camera pixel reads ${blankValue(this.frame!)} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
     );
   }
 }
@@ -536,15 +535,6 @@ function sameGoals(a: Array<[number, number]>, b: Array<[number, number]>): bool
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
   return true;
-}
-
-function uniformFrame(frame: CameraFrame): boolean {
-  const arrays = [frame.depth, frame.rgb, frame.semantic].filter((a): a is Float32Array | Uint8Array => a !== null);
-  return arrays.every((a) => {
-    const first = a[0];
-    for (let i = 1; i < a.length; i++) if (a[i] !== first) return false;
-    return true;
-  });
 }
 
 function describeValue(x: unknown): string {

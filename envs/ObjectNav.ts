@@ -128,14 +128,14 @@ export class ObjectNav extends NavEnv {
     return null;
   }
 
-  protected goalPoints(episode: EpisodeSpec): Array<[number, number]> {
+  protected override goalPoints(episode: EpisodeSpec): Array<[number, number]> {
     if (!episode.category) throw new Error(`${this.task.id}: episode of scene ${episode.sceneSeed} has no category`);
     const views = this.viewsOf(episode.category);
     if (views.points.length === 0) throw new Error(`${this.task.id}: scene ${episode.sceneSeed} has no reachable view of a ${episode.category}`);
     return views.points;
   }
 
-  protected beginTask(episode: EpisodeSpec): void {
+  protected override beginTask(episode: EpisodeSpec): void {
     this.current = this.viewsOf(episode.category!);
     const onehot = this.obs.objectgoal as Float32Array | undefined;
     if (onehot) {

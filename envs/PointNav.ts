@@ -103,17 +103,6 @@ export class PointNav extends NavEnv {
     return null;
   }
 
-  protected goalPoints(episode: EpisodeSpec): Array<[number, number]> {
-    if (!episode.goal) throw new Error(`${this.task.id}: episode of scene ${episode.sceneSeed} has no goal point`);
-    return [episode.goal];
-  }
-
-  protected beginTask(): void {}
-
-  protected override pointGoal(): [number, number] {
-    return this.episode.goal!;
-  }
-
   successAt(x: number, z: number): boolean {
     return this.geodesic!.distance(x, z) <= this.successDistance;
   }

@@ -74,17 +74,6 @@ export class TMaze extends NavEnv {
     return Number.isFinite(distance) ? { sceneSeed, start, goal: [goal.position[0], goal.position[1]], geodesicDistance: distance } : null;
   }
 
-  protected goalPoints(episode: EpisodeSpec): Array<[number, number]> {
-    if (!episode.goal) throw new Error(`${this.task.id}: episode of scene ${episode.sceneSeed} has no goal point`);
-    return [episode.goal];
-  }
-
-  protected beginTask(): void {}
-
-  protected override pointGoal(): [number, number] {
-    return this.episode.goal!;
-  }
-
   successAt(): boolean {
     return false;
   }

@@ -31,10 +31,16 @@ export function isBlankFrame(frame: CameraFrame): boolean {
  */
 export function assertNotBlank(frame: CameraFrame, what = 'camera'): void {
   if (!isBlankFrame(frame)) return;
-  const value = frame.depth ? `depth ${frame.depth[0]} m` : frame.rgb ? `rgb (${frame.rgb[0]}, ${frame.rgb[1]}, ${frame.rgb[2]})` : `semantic ${frame.semantic![0]}`;
   throw new UsageError(
-    `${what}: every camera pixel reads ${value}: the camera sees nothing; check its mountHeight, pitch, near/far and the scene`,
+    `${what}: every camera pixel reads ${blankValue(frame)}: the camera sees nothing; check its mountHeight, pitch, near/far and the scene`,
   );
+}
+
+/** The value a blank frame holds everywhere, for messages: "depth 10 m", "rgb (r, g, b)" or "semantic k". */
+export function blankValue(frame: CameraFrame): string {
+  if (frame.depth) return `depth ${frame.depth[0]} m`;
+  if (frame.rgb) return `rgb (${frame.rgb[0]}, ${frame.rgb[1]}, ${frame.rgb[2]})`;
+  return `semantic ${frame.semantic![0]}`;
 }
 
 /** Every `stride`-sized group of `data` equals the first one. */
