@@ -5,7 +5,7 @@
  * | task        | input      | target                      | loss          | val metric (baseline)                     |
  * |-------------|------------|-----------------------------|---------------|-------------------------------------------|
  * | autoencoder | rgb/depth  | the input, scaled to [0, 1] | MSE           | MSE, [0,1] units (the train mean image)   |
- * | depth       | rgb        | depth / far                 | L1            | abs-rel error (best constant for abs-rel) |
+ * | depth       | rgb        | log depth (m)               | L1            | abs-rel error (best constant for abs-rel) |
  * | semantic    | rgb        | category id per pixel       | cross-entropy | mIoU (every pixel the majority class)     |
  *
  * Decoder: dense → [h₀, w₀, 64] → (conv2dTranspose 4×4/2 + ReLU) until the frame size → conv 3×3 to the
@@ -146,9 +146,9 @@ export class CnnPretrainer {
   }
 
   /**
-   * Decoder output [B, H, W, outChannels]: [0, 1] images (sigmoid), depth / far (linear: a sigmoid
-   * saturates under the L1 loss's constant-size gradients and can stall at 0; clip when scoring),
-   * or class logits.
+   * Decoder output [B, H, W, outChannels]: [0, 1] images (sigmoid), log depth (ln m, linear), or
+   * class logits. Depth is learnt in log space: an L1 error of ε in ln d is a relative error of about
+   * ε, the quantity abs-rel scores, so near walls (small d) count as much as far ones.
    */
   predict(input: tf.Tensor4D, training = false): tf.Tensor4D {
     return tf.tidy(() => {
@@ -157,11 +157,11 @@ export class CnnPretrainer {
     });
   }
 
-  /** The loss of a batch (see the table in the file header). `target`: [0,1] images, depth/far, or ids. */
+  /** The loss of a batch (see the table in the file header). `target`: [0,1] images, depth (m), or ids. */
   loss(input: tf.Tensor4D, target: tf.Tensor): tf.Scalar {
     const out = this.predict(input, true);
     if (this.task === 'autoencoder') return tf.losses.meanSquaredError(target, out) as tf.Scalar;
-    if (this.task === 'depth') return tf.losses.absoluteDifference(target, out) as tf.Scalar;
+    if (this.task === 'depth') return tf.losses.absoluteDifference(tf.log(tf.clipByValue(target, MIN_VALID_DEPTH, this.depthRange)), out) as tf.Scalar;
     const labels = tf.oneHot(tf.reshape(target, [-1]).toInt(), this.outChannels);
     return tf.losses.softmaxCrossEntropy(labels, tf.reshape(out, [-1, this.outChannels])) as tf.Scalar;
   }
@@ -181,12 +181,12 @@ export class CnnPretrainer {
   }
 }
 
-/** Tensors of a batch: encoder input (raw values) and the task target. */
-function batchTensors(reader: ShardReader, batch: FrameBatch, task: CnnTask, input: string, box: Box, depthRange: number): { x: tf.Tensor4D; y: tf.Tensor } {
+/** Tensors of a batch: encoder input (raw values) and the task target ([0, 1] image, depth in m, or category ids). */
+function batchTensors(reader: ShardReader, batch: FrameBatch, task: CnnTask, input: string, box: Box): { x: tf.Tensor4D; y: tf.Tensor } {
   const x = fieldTensor(reader, batch, input) as tf.Tensor4D;
   let y: tf.Tensor;
   if (task === 'autoencoder') y = fieldTensor(reader, batch, input, { scale: 1 / (box.high[0]! - box.low[0]!), offset: -box.low[0]! / (box.high[0]! - box.low[0]!) });
-  else if (task === 'depth') y = fieldTensor(reader, batch, 'depth', { scale: 1 / depthRange });
+  else if (task === 'depth') y = fieldTensor(reader, batch, 'depth');
   else y = fieldTensor(reader, batch, 'semantic');
   return { x, y };
 }
@@ -266,7 +266,7 @@ function validate(model: CnnPretrainer, reader: ShardReader, episodes: Set<numbe
   const options: BatchOptions = { batchSize: 64, fields: [...new Set([input, field])], shuffle: false, episodes, keepRemainder: true };
   for (const batch of reader.batches(options)) {
     if (frames >= valFrames) break;
-    const { x, y } = batchTensors(reader, batch, task, input, model.inputBox, model.depthRange);
+    const { x, y } = batchTensors(reader, batch, task, input, model.inputBox);
     const out = model.predict(x);
     const pred = task === 'semantic' ? tf.tidy(() => out.argMax(-1)) : out;
     const p = pred.dataSync();
@@ -279,9 +279,9 @@ function validate(model: CnnPretrainer, reader: ShardReader, episodes: Set<numbe
         sq += (p[i]! - t[i]!) ** 2;
         sqBase += (stats.meanImage![i % size]! - t[i]!) ** 2;
       } else if (task === 'depth') {
-        const gt = t[i]! * model.depthRange;
+        const gt = t[i]!;
         if (gt < MIN_VALID_DEPTH) continue;
-        const d = Math.min(Math.max(p[i]!, 0), 1) * model.depthRange;
+        const d = Math.min(Math.max(Math.exp(p[i]!), MIN_VALID_DEPTH), model.depthRange);
         absRel += Math.abs(d - gt) / gt;
         absRelBase += Math.abs(stats.medianDepth - gt) / gt;
         depthSq += (d - gt) ** 2;
@@ -368,7 +368,7 @@ export async function trainCnn(reader: ShardReader, val: ShardReader | null, out
   for (let step = 1; step <= opts.steps; step++) {
     const next = batches.next();
     if (next.done) throw new UsageError(`dataset ${reader.dir} has fewer training frames than one batch (${opts.batchSize})`);
-    const { x, y } = batchTensors(reader, next.value, opts.task, input, box, depthRange);
+    const { x, y } = batchTensors(reader, next.value, opts.task, input, box);
     lossSum += model.trainStep(x, y);
     since++;
     tf.dispose([x, y]);
