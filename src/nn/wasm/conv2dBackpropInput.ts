@@ -61,17 +61,15 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
       const iy0 = y * sh - top;
       for (let x = 0; x < ow; x++) {
         const ix0 = x * sw - left;
+        // Taps j of one kernel row land on consecutive pixels: one run of (j, ci) in both arrays.
+        const from = Math.max(0, -ix0) * cin;
+        const to = Math.min(kw, w - ix0) * cin;
         for (let i = 0; i < kh; i++) {
           const iy = iy0 + i;
           if (iy < 0 || iy >= h) continue;
-          const dstRow = (b * h + iy) * w;
-          for (let j = 0; j < kw; j++) {
-            const ix = ix0 + j;
-            if (ix < 0 || ix >= w) continue;
-            const d = (dstRow + ix) * cin;
-            const s = row + (i * kw + j) * cin;
-            for (let c = 0; c < cin; c++) dst[d + c] += src[s + c];
-          }
+          const d = ((b * h + iy) * w + ix0) * cin;
+          const s = row + i * kw * cin;
+          for (let k = from; k < to; k++) dst[d + k] += src[s + k];
         }
         row += rowLen;
       }
