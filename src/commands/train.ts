@@ -26,6 +26,7 @@ import { initBackend } from '../nn/backend.js';
 import { LiveViewer } from '../server/LiveViewer.js';
 import { loadCheckpoint, policyInfo, saveCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
+import { attachRecorder } from '../server/Recording.js';
 import { Logger } from '../train/Logger.js';
 import { seedListOption, trainSeeds } from '../train/multiSeed.js';
 import type { OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
@@ -55,6 +56,7 @@ interface TrainFlags {
   evalEpisodes: number;
   checkpointEvery: number;
   view?: boolean | string;
+  record?: number;
   json?: boolean;
 }
 
@@ -84,6 +86,7 @@ export function register(program: Command): void {
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
     .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080; needs --workers 0)')
+    .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
     .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
     .action(async (flags: TrainFlags) => {
       if (flags.seeds) await trainSeeds(flags, train);
@@ -172,7 +175,12 @@ async function train(flags: TrainFlags): Promise<void> {
   const runEval = async (step: number): Promise<void> => {
     if (!canEval) return;
     const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), { ownsModel: false });
-    const { summary } = await evaluate(evalEnv!, policy, evalEpisodes, { seed: 0 });
+    const recorder = flags.record ? attachRecorder(evalEnv!, { source: `${out} · val · step ${step}`, task: run.env, maxEpisodes: flags.record }) : null;
+    const { summary } = await evaluate(recorder?.env ?? evalEnv!, policy, evalEpisodes, { seed: 0 });
+    if (recorder) {
+      mkdirSync(path.join(out, 'recordings'), { recursive: true });
+      recorder.writer.save(path.join(out, 'recordings', `eval-${step}.rec`));
+    }
     policy.dispose();
     lastEval = { success: summary.success, spl: summary.spl, softSpl: summary.softSpl, return: summary.return };
     logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, ...lastEval });
