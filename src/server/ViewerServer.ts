@@ -70,6 +70,8 @@ export interface ViewerServerOptions {
   maxInvalidMessages?: number;
   /** Simultaneous WebSocket connections; more are refused (HTTP 503) so that sockets cannot exhaust memory. @default 32 */
   maxClients?: number;
+  /** Ping period (ms); a client that has not answered the previous ping is dropped (a vanished peer). @default 30000 */
+  heartbeatMs?: number;
   /**
    * Extra HTML pages served at fixed paths, read once at start: URL path → file, e.g.
    * `{ '/report.html': 'runs/A/report.html' }` (the run's `robonav report`). `/pages.json` lists
@@ -86,6 +88,7 @@ const DEFAULTS = {
   messageBurst: 100,
   maxInvalidMessages: 20,
   maxClients: 32,
+  heartbeatMs: 30_000,
 };
 
 /** WebSocket close code for a policy violation (RFC 6455 §7.4.1). */
@@ -124,6 +127,8 @@ export class ViewerClient {
   state: unknown = undefined;
   /** Called before the next send once a stale client has drained (set by the server). */
   onDrained: (() => void) | null = null;
+  /** Answered the last heartbeat ping. */
+  alive = true;
   private tokens: number;
   private lastRefill = performance.now();
   invalid = 0;
@@ -208,6 +213,7 @@ export class ViewerServer {
   private readonly wss: WebSocketServer;
   private readonly options: typeof DEFAULTS;
   private loopbackOnly = true;
+  private readonly heartbeat: NodeJS.Timeout;
   private boundPort = 0;
   private closed = false;
 
@@ -230,6 +236,8 @@ export class ViewerServer {
       },
     });
     this.wss.on('connection', (socket) => this.handleConnection(socket));
+    // unref: the heartbeat alone never keeps the process alive.
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs).unref();
     // A socket-level error (e.g. an oversized frame) is reported per connection; never let it crash the process.
     this.wss.on('error', () => undefined);
   }
@@ -292,12 +300,25 @@ export class ViewerServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     this.session.close();
     for (const client of this.clientSet) client.socket.terminate();
     this.clientSet.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  /** Drop clients that did not answer the previous ping (their peer is gone), ping the others. */
+  private beat(): void {
+    for (const client of this.clientSet) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
   }
 
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
@@ -350,6 +371,7 @@ export class ViewerServer {
     // ws closes the socket itself after a protocol error (1009 for an oversized message).
     socket.on('error', () => undefined);
     client.onDrained = () => this.session.onResync?.(client);
+    socket.on('pong', () => (client.alive = true));
     socket.on('close', () => {
       if (this.clientSet.delete(client)) this.session.onClose(client);
     });

@@ -237,6 +237,22 @@ describe('ViewerServer WebSocket', () => {
     expect((await (await TestClient.open(url)).next('hello')).source).toBe('cap');
   });
 
+  it('drops a client that stops answering pings (a vanished peer), keeps the ones that answer', async () => {
+    const inner = new FakeNavEnv();
+    const session = new LiveSession(streamerFor(inner), { mode: 'live', source: 'hb' });
+    const server = await ViewerServer.start(session, { port: 0, staticDir, heartbeatMs: 100 });
+    started.push(server);
+    const url = `ws://127.0.0.1:${server.port}/ws`;
+    const healthy = await TestClient.open(url);
+    const gone = await TestClient.open(url);
+    await healthy.next('hello');
+    await gone.next('hello');
+    // A peer that stopped reading never sees the ping, so never answers it.
+    (gone.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await healthy.until(() => server.clientCount === 1, 'the silent client to be dropped', 3000);
+    expect(healthy.open).toBe(true);
+  });
+
   it('drops frames for a client that never reads: its buffer stays bounded, then it is resynced', async () => {
     const highWaterMark = 128 * 1024;
     // 64×64 RGB + depth ≈ 28 KiB of frames per step.
