@@ -8,7 +8,7 @@
  *   any, is this server;
  * - HTTP serves a fixed map of the files under `dist/viewer/`, read at start: a path not in the map
  *   (`/../x`, `/%2e%2e/x`, …) is a 404 by construction, nothing is resolved on disk per request;
- * - at most `maxClients` WebSocket connections at once;
+ * - at most `maxClients` WebSocket connections at once; peers that stop answering pings are dropped;
  * - inbound messages are capped at 64 KiB (`maxPayload`: the socket closes with 1009), each one is
  *   validated; a bad one gets an `error` reply, and a connection that keeps sending bad messages or
  *   floods (token bucket) is closed with 1008 — other clients never notice;
@@ -246,7 +246,20 @@ export class ViewerServer {
   static async start(session: ViewerSession, options: ViewerServerOptions = {}): Promise<ViewerServer> {
     const server = new ViewerServer(session, options);
     const { port, host } = server.options;
-    await new Promise<void>((resolve, reject) => {
+    try {
+      await server.listen(port, host);
+    } catch (err) {
+      clearInterval(server.heartbeat);
+      server.wss.close();
+      throw err;
+    }
+    server.boundPort = (server.http.address() as AddressInfo).port;
+    server.loopbackOnly = isLoopback(host);
+    return server;
+  }
+
+  private listen(port: number, host: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {
         reject(
           err.code === 'EADDRINUSE'
@@ -256,15 +269,12 @@ export class ViewerServer {
               : err,
         );
       };
-      server.http.once('error', onError);
-      server.http.listen(port, host, () => {
-        server.http.off('error', onError);
+      this.http.once('error', onError);
+      this.http.listen(port, host, () => {
+        this.http.off('error', onError);
         resolve();
       });
     });
-    server.boundPort = (server.http.address() as AddressInfo).port;
-    server.loopbackOnly = isLoopback(host);
-    return server;
   }
 
   get port(): number {

@@ -289,3 +289,13 @@ describe('ViewerServer WebSocket', () => {
     await stalled.until(() => stalled.of('scene').some((s) => (s.trail?.length ?? 0) > 2 * steps), 'a resync scene with the full trail');
   });
 });
+
+describe('ViewerServer start', () => {
+  it('names the port when it is taken, and says when the viewer is not built', async () => {
+    const first = await ViewerServer.start(new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'a' }), { port: 0, staticDir });
+    started.push(first);
+    const session = new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'b' });
+    await expect(ViewerServer.start(session, { port: first.port, staticDir })).rejects.toThrow(`--port ${first.port}: already in use on 127.0.0.1`);
+    await expect(ViewerServer.start(session, { port: 0, staticDir: join(root, 'missing') })).rejects.toThrow(/the viewer is not built .* run npm run build/);
+  });
+});
