@@ -126,7 +126,8 @@ export class EpisodeStreamer {
   currentScene(): SceneMessage | null {
     if (this.episode < 0) return null;
     this.ensureScene();
-    return { ...this.sceneMessage!, trail: Array.from(this.trail.subarray(0, this.trailLength)) };
+    const { x, z, yaw } = this.env.world.pose;
+    return { ...this.sceneMessage!, trail: Array.from(this.trail.subarray(0, this.trailLength)), pose: { x, z, yaw } };
   }
 
   addSink(sink: EpisodeSink): void {

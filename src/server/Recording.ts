@@ -293,7 +293,9 @@ export class RecordedEpisode {
   /** The scene message of this episode; with `upToStep`, the trail of positions up to that step. */
   scene(upToStep = 0): SceneMessage {
     const trail: number[] = [this.meta.start.x, this.meta.start.z];
-    for (let i = 1; i <= Math.min(upToStep, this.steps); i++) trail.push(this.data[(i - 1) * this.stride]!, this.data[(i - 1) * this.stride + 1]!);
+    const last = Math.min(upToStep, this.steps);
+    for (let i = 1; i <= last; i++) trail.push(this.data[(i - 1) * this.stride]!, this.data[(i - 1) * this.stride + 1]!);
+    const pose = last === 0 ? this.meta.start : { x: this.data[(last - 1) * this.stride]!, z: this.data[(last - 1) * this.stride + 1]!, yaw: this.data[(last - 1) * this.stride + 2]! };
     return {
       type: 'scene',
       episode: this.index,
@@ -304,6 +306,7 @@ export class RecordedEpisode {
       ...(this.meta.goalLabel !== undefined ? { goalLabel: this.meta.goalLabel } : {}),
       shortestPath: this.meta.shortestPath,
       trail,
+      pose,
     };
   }
 

@@ -161,6 +161,8 @@ export interface SceneMessage {
   shortestPath: Array<[number, number]>;
   /** Late joiners: [x0, z0, x1, z1, …] of the robot positions of this episode so far (m). */
   trail?: number[];
+  /** Late joiners: the robot's pose now (with `trail`). */
+  pose?: PoseXZ;
 }
 
 export interface StepMessage {

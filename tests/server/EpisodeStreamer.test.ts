@@ -92,6 +92,7 @@ describe('EpisodeStreamer', () => {
     // Start plus one position per step.
     expect(scene.trail).toHaveLength(2 * 5);
     expect(scene.trail!.slice(-2)).toEqual([Math.fround(inner.world.pose.x), Math.fround(inner.world.pose.z)]);
+    expect(scene.pose).toEqual(inner.world.pose);
 
     sink.listening = true;
     env.step(1);

@@ -47,6 +47,8 @@ describe('Recording', () => {
     const second = rec.episodes[1]!;
     expect(second.end()).toMatchObject({ type: 'episodeEnd', episode: 1, steps: 12, terminated: false, truncated: true });
     expect(second.scene(3).trail).toEqual([1, 1, ...live.slice(5, 8).flatMap((s) => [s.pose.x, s.pose.z])]);
+    expect(second.scene(3).pose).toEqual(live[7]!.pose);
+    expect(second.scene(0).pose).toEqual({ x: 1, z: 1, yaw: 0 });
     expect(second.scene().spec).toEqual(new FakeNavEnv().scene);
     const f = second.frame('rgb', 7)!;
     expect(f).toMatchObject({ kind: 'rgb', width: 8, height: 8, channels: 3, step: 7 });

@@ -28,7 +28,7 @@ export class Minimap {
     this.base.height = canvas.height;
   }
 
-  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, shortestPath: Array<[number, number]>, trail: number[]): void {
+  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, shortestPath: Array<[number, number]>, trail: number[], pose: PoseXZ = start): void {
     this.spec = spec;
     const [x0, z0] = spec.floor.min;
     const [x1, z1] = spec.floor.max;
@@ -72,7 +72,7 @@ export class Minimap {
       g.fill();
     }
     this.trail = trail.length > 0 ? trail.slice() : [start.x, start.z];
-    this.pose = trail.length >= 2 ? { x: trail[trail.length - 2]!, z: trail[trail.length - 1]!, yaw: start.yaw } : start;
+    this.pose = pose;
     this.dirty = true;
   }
 

@@ -83,9 +83,10 @@ export class SceneView {
 
   /**
    * Replace the world with a new episode's scene: `start` = the robot's start pose, `goals` = this
-   * episode's goal positions [x, z], `trail` = [x0, z0, x1, z1, …] already travelled.
+   * episode's goal positions [x, z], `trail` = [x0, z0, x1, z1, …] already travelled, `pose` = where
+   * the robot is now (a viewer joining mid-episode).
    */
-  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, trail: number[] = []): void {
+  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, trail: number[] = [], pose: PoseXZ = start): void {
     this.clearWorld();
     this.scene.background = linearColor(spec.sky);
     const l = spec.lighting;
@@ -123,10 +124,7 @@ export class SceneView {
     this.trailCount = 0;
     for (let i = 0; i + 1 < trail.length; i += 2) this.pushTrail(trail[i]!, trail[i + 1]!);
     if (this.trailCount === 0) this.pushTrail(start.x, start.z);
-    // A late joiner's robot stands at the trail's end until the next step brings its heading.
-    const lastX = trail.length >= 2 ? trail[trail.length - 2]! : start.x;
-    const lastZ = trail.length >= 2 ? trail[trail.length - 1]! : start.z;
-    this.setPose({ x: lastX, z: lastZ, yaw: start.yaw });
+    this.setPose(pose);
 
     // Orbit around the floor's centre from a corner, far enough to see the whole floor.
     const cx = (x0 + x1) / 2;

@@ -82,15 +82,15 @@ function onMessage(m: ServerMessage): void {
       break;
     case 'scene': {
       const trail = m.trail ?? [];
-      view.load(m.spec, m.start, m.goals, trail);
-      minimap.load(m.spec, m.start, m.goals, m.shortestPath, trail);
+      view.load(m.spec, m.start, m.goals, trail, m.pose);
+      minimap.load(m.spec, m.start, m.goals, m.shortestPath, trail, m.pose);
       const stepsSoFar = Math.max(0, trail.length / 2 - 1);
       hud.episode(m.episode, stepsSoFar, m.goalLabel ?? (m.goals.length > 0 ? 'point' : '–'));
       debug.scenes += 1;
       debug.episode = m.episode;
       debug.step = stepsSoFar;
       debug.start = m.start;
-      debug.pose = null;
+      debug.pose = m.pose ?? null;
       break;
     }
     case 'step':
