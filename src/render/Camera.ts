@@ -14,7 +14,8 @@
  */
 import { Rng } from '../core/Rng.js';
 import { UsageError } from '../core/errors.js';
-import { HitKind, PatternCode, PrimitiveKind, Ray, type RenderScene, srgbByte } from './RenderScene.js';
+import { HitKind, PatternCode, PrimitiveKind, Ray, type RenderScene } from './RenderScene.js';
+import { srgbByte } from './srgb.js';
 
 export interface CameraConfig {
   /** Image width and height (pixels). */

@@ -12,9 +12,10 @@
  * direction: at zero pitch that is a whole camera column, so a 64×64 frame costs 64 grid walks
  * (the Camera then rasterises each candidate onto the rows it covers; a lone ray scans the list
  * with `resolve`). The gather collects the primitives whose footprint the horizontal ray crosses,
- * sorted by entry distance, and stops at the first prism that blocks every ray of the column. Dynamic primitives (a handful) are not in the grid: each gather tests them
- * directly, so `setDynamicPose` only rewrites a few numbers. The README's "Camera and lidar speed"
- * section compares this with a BVH.
+ * sorted by entry distance, and stops at the first prism that blocks every ray of the column. The
+ * grid is built by `footprintGrid.ts`. Dynamic primitives (a handful) are not in the grid: each
+ * gather tests them directly, so `setDynamicPoses` only rewrites a few numbers. The README's
+ * "Camera and lidar speed" section compares this with a BVH.
  *
  * Ray parametrisation. A ray is o + t·(hx, b, hz): (hx, hz) the horizontal part, b the vertical
  * slope. Cameras use a direction whose component along the optical axis is 1, so t is depth along
@@ -24,6 +25,9 @@
  */
 import { UsageError } from '../core/errors.js';
 import type { Material, Primitive, SceneSpec } from '../sim/SceneSpec.js';
+import { buildFootprintGrid } from './footprintGrid.js';
+import { packSrgb } from './srgb.js';
+import { NOISE_IO, valueNoise } from './valueNoise.js';
 
 /** Primitive shapes, as stored in `kind`. */
 export const PrimitiveKind = { BOX: 0, CYLINDER: 1, SPHERE: 2 } as const;
@@ -68,36 +72,43 @@ export interface RenderSceneOptions {
 
 export const DEFAULT_RENDER_SCENE_OPTIONS: RenderSceneOptions = { cellSize: 1 };
 
-/** Linear [0, 1] → sRGB byte, tabulated: one lookup per channel instead of a pow. */
-export const SRGB_STEPS = 4096;
-export const SRGB_LUT = (() => {
-  const lut = new Uint8Array(SRGB_STEPS + 1);
-  for (let i = 0; i <= SRGB_STEPS; i++) {
-    const c = i / SRGB_STEPS;
-    const s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
-    lut[i] = Math.round(s * 255);
-  }
-  return lut;
-})();
-
-/** sRGB byte of a linear intensity (clamped to [0, 1]). */
-export function srgbByte(linear: number): number {
-  return linear <= 0 ? 0 : linear >= 1 ? 255 : SRGB_LUT[(linear * SRGB_STEPS + 0.5) | 0]!;
-}
-
-/** Three sRGB bytes of a linear colour packed as 0xRRGGBB. */
-function packSrgb(r: number, g: number, b: number): number {
-  return (srgbByte(r) << 16) | (srgbByte(g) << 8) | srgbByte(b);
-}
-
 /** Largest category id a Uint8Array semantic frame can carry. */
 const MAX_CATEGORY = 255;
 /** Largest instance id a Uint16Array instance frame can carry. */
 const MAX_INSTANCE = 65535;
-/** Below this |direction component| a slab is treated as parallel to the ray. */
-const PARALLEL_EPS = 1e-12;
 /** The mailbox stamp restarts before it can overflow an Int32. */
 const MAX_STAMP = 0x3fffffff;
+
+// The slab test (module-local: an imported function or array is slower to reach in the ray loop, measured).
+/** Below this |direction component| (per unit t) a slab is treated as parallel to the ray. */
+const PARALLEL_EPS = 1e-12;
+
+/**
+ * Results of `slab`: [entry t, exit t, sign of the entry face's outward normal along the axis
+ * (0 when parallel)]. A typed array rather than a returned object: the gather allocates nothing.
+ */
+const SLAB = new Float64Array(3);
+
+/**
+ * The interval of t in which o + t·d lies in [lo, hi], into SLAB (−∞, +∞ when the ray is parallel
+ * and inside); false when the ray is parallel to the slab and outside it.
+ */
+function slab(o: number, d: number, lo: number, hi: number): boolean {
+  if (d > PARALLEL_EPS || d < -PARALLEL_EPS) {
+    const inv = 1 / d;
+    const ta = (lo - o) * inv;
+    const tb = (hi - o) * inv;
+    SLAB[0] = ta < tb ? ta : tb;
+    SLAB[1] = ta < tb ? tb : ta;
+    SLAB[2] = d > 0 ? -1 : 1;
+    return true;
+  }
+  if (o < lo || o > hi) return false;
+  SLAB[0] = -Infinity;
+  SLAB[1] = Infinity;
+  SLAB[2] = 0;
+  return true;
+}
 
 export class RenderScene {
   /** Static primitives occupy indices [0, staticCount); dynamic ones follow in SceneSpec.dynamic order. */
@@ -328,59 +339,19 @@ export class RenderScene {
     this.topY[0] = top;
     for (let i = this.staticCount; i < n; i++) this.topY[0] = Math.max(this.topY[0]!, this.yMax[i]!);
 
-    // Grid bounds: the static footprints and the floor rectangle, padded by half a cell so that
-    // footprints touching the boundary are never lost to rounding.
     if (!(options.cellSize > 0) || !Number.isFinite(options.cellSize)) {
       throw new UsageError(`RenderScene cellSize: expected a finite number > 0 (m), got ${options.cellSize}`);
     }
-    const cell = options.cellSize;
-    let x0 = spec.floor.min[0];
-    let z0 = spec.floor.min[1];
-    let x1 = spec.floor.max[0];
-    let z1 = spec.floor.max[1];
-    const fx0 = new Float64Array(this.staticCount);
-    const fz0 = new Float64Array(this.staticCount);
-    const fx1 = new Float64Array(this.staticCount);
-    const fz1 = new Float64Array(this.staticCount);
-    for (let i = 0; i < this.staticCount; i++) {
-      const c = Math.abs(this.cosYaw[i]!);
-      const s = Math.abs(this.sinYaw[i]!);
-      const ex = this.halfX[i]! * c + this.halfZ[i]! * s;
-      const ez = this.halfX[i]! * s + this.halfZ[i]! * c;
-      fx0[i] = this.cx[i]! - ex;
-      fx1[i] = this.cx[i]! + ex;
-      fz0[i] = this.cz[i]! - ez;
-      fz1[i] = this.cz[i]! + ez;
-      x0 = Math.min(x0, fx0[i]!);
-      z0 = Math.min(z0, fz0[i]!);
-      x1 = Math.max(x1, fx1[i]!);
-      z1 = Math.max(z1, fz1[i]!);
-    }
-    x0 -= cell / 2;
-    z0 -= cell / 2;
-    this.cellSize = cell;
-    this.cols = Math.max(1, Math.ceil((x1 + cell / 2 - x0) / cell));
-    this.rows = Math.max(1, Math.ceil((z1 + cell / 2 - z0) / cell));
-    this.gridX0 = x0;
-    this.gridZ0 = z0;
-    this.gridX1 = x0 + this.cols * cell;
-    this.gridZ1 = z0 + this.rows * cell;
-    const cellRange = (v0: number, v1: number, origin: number, size: number): [number, number] => [
-      Math.max(0, Math.floor((v0 - origin) / cell)),
-      Math.min(size - 1, Math.floor((v1 - origin) / cell)),
-    ];
-    const counts = new Int32Array(this.cols * this.rows + 1);
-    const forEachCell = (i: number, visit: (c: number) => void): void => {
-      const [c0, c1] = cellRange(fx0[i]!, fx1[i]!, x0, this.cols);
-      const [r0, r1] = cellRange(fz0[i]!, fz1[i]!, z0, this.rows);
-      for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) visit(r * this.cols + c);
-    };
-    for (let i = 0; i < this.staticCount; i++) forEachCell(i, (c) => counts[c + 1]!++);
-    for (let c = 0; c < this.cols * this.rows; c++) counts[c + 1]! += counts[c]!;
-    this.cellStart = counts;
-    this.cellItems = new Int32Array(counts[this.cols * this.rows]!);
-    const fill = counts.slice(0, this.cols * this.rows);
-    for (let i = 0; i < this.staticCount; i++) forEachCell(i, (c) => (this.cellItems[fill[c]!++] = i));
+    const grid = buildFootprintGrid(this, spec.floor, options.cellSize);
+    this.cellSize = options.cellSize;
+    this.cols = grid.cols;
+    this.rows = grid.rows;
+    this.gridX0 = grid.x0;
+    this.gridZ0 = grid.z0;
+    this.gridX1 = grid.x0 + grid.cols * options.cellSize;
+    this.gridZ1 = grid.z0 + grid.rows * options.cellSize;
+    this.cellStart = grid.cellStart;
+    this.cellItems = grid.cellItems;
 
     this.candPrim = new Int32Array(n);
     this.candT0 = new Float64Array(n);
@@ -478,36 +449,12 @@ export class RenderScene {
     for (let p = this.staticCount; p < this.count; p++) this.testFootprint(p);
 
     // Clip the ray to the grid rectangle.
-    let tEnter = 0;
-    let tExit = tLimit;
-    if (dx > PARALLEL_EPS || dx < -PARALLEL_EPS) {
-      const inv = 1 / dx;
-      let ta = (this.gridX0 - ox) * inv;
-      let tb = (this.gridX1 - ox) * inv;
-      if (ta > tb) {
-        const t = ta;
-        ta = tb;
-        tb = t;
-      }
-      if (ta > tEnter) tEnter = ta;
-      if (tb < tExit) tExit = tb;
-    } else if (ox < this.gridX0 || ox > this.gridX1) {
-      return this.candCount;
-    }
-    if (dz > PARALLEL_EPS || dz < -PARALLEL_EPS) {
-      const inv = 1 / dz;
-      let ta = (this.gridZ0 - oz) * inv;
-      let tb = (this.gridZ1 - oz) * inv;
-      if (ta > tb) {
-        const t = ta;
-        ta = tb;
-        tb = t;
-      }
-      if (ta > tEnter) tEnter = ta;
-      if (tb < tExit) tExit = tb;
-    } else if (oz < this.gridZ0 || oz > this.gridZ1) {
-      return this.candCount;
-    }
+    if (!slab(ox, dx, this.gridX0, this.gridX1)) return this.candCount;
+    let tEnter = SLAB[0]! > 0 ? SLAB[0]! : 0;
+    let tExit = SLAB[1]! < tLimit ? SLAB[1]! : tLimit;
+    if (!slab(oz, dz, this.gridZ0, this.gridZ1)) return this.candCount;
+    if (SLAB[0]! > tEnter) tEnter = SLAB[0]!;
+    if (SLAB[1]! < tExit) tExit = SLAB[1]!;
     if (tEnter > tExit || tEnter >= this.tStop) return this.candCount;
 
     // 2-D DDA (Amanatides & Woo) from the entry point.
@@ -582,60 +529,26 @@ export class RenderScene {
     const dz = ray[Ray.DZ]!;
     const rx = ray[Ray.OX]! - this.cx[p]!;
     const rz = ray[Ray.OZ]! - this.cz[p]!;
+    // Entry and exit ray parameters (t units), world normal (x, z) of the face entered through.
     let t0: number;
     let t1: number;
     let nx: number;
     let nz: number;
     let axis = 0;
     if (this.kind[p] === PrimitiveKind.BOX) {
-      // Slabs in the box's local frame.
+      // Slabs in the box's local frame; local x axis in the world is (c, −s), local z is (s, c).
       const c = this.cosYaw[p]!;
       const s = this.sinYaw[p]!;
-      const lox = rx * c - rz * s;
-      const loz = rx * s + rz * c;
-      const ldx = dx * c - dz * s;
-      const ldz = dx * s + dz * c;
-      const hx = this.halfX[p]!;
-      const hz = this.halfZ[p]!;
-      let sx = 0;
-      let sz = 0;
-      let txa: number;
-      let txb: number;
-      if (ldx > PARALLEL_EPS || ldx < -PARALLEL_EPS) {
-        const inv = 1 / ldx;
-        txa = (-hx - lox) * inv;
-        txb = (hx - lox) * inv;
-        sx = ldx > 0 ? -1 : 1;
-        if (txa > txb) {
-          const t = txa;
-          txa = txb;
-          txb = t;
-        }
-      } else {
-        if (lox < -hx || lox > hx) return;
-        txa = -Infinity;
-        txb = Infinity;
-      }
-      let tza: number;
-      let tzb: number;
-      if (ldz > PARALLEL_EPS || ldz < -PARALLEL_EPS) {
-        const inv = 1 / ldz;
-        tza = (-hz - loz) * inv;
-        tzb = (hz - loz) * inv;
-        sz = ldz > 0 ? -1 : 1;
-        if (tza > tzb) {
-          const t = tza;
-          tza = tzb;
-          tzb = t;
-        }
-      } else {
-        if (loz < -hz || loz > hz) return;
-        tza = -Infinity;
-        tzb = Infinity;
-      }
+      if (!slab(rx * c - rz * s, dx * c - dz * s, -this.halfX[p]!, this.halfX[p]!)) return;
+      const txa = SLAB[0]!;
+      const txb = SLAB[1]!;
+      const sx = SLAB[2]!;
+      if (!slab(rx * s + rz * c, dx * s + dz * c, -this.halfZ[p]!, this.halfZ[p]!)) return;
+      const tza = SLAB[0]!;
+      const tzb = SLAB[1]!;
+      const sz = SLAB[2]!;
       if (txa > tza) {
         t0 = txa;
-        // Local x axis in the world is (c, −s); local z is (s, c).
         nx = sx * c;
         nz = -sx * s;
       } else {
@@ -647,10 +560,12 @@ export class RenderScene {
       t1 = txb < tzb ? txb : tzb;
       if (t0 > t1) return;
     } else {
+      // Disc of radius halfX around the centre (cylinder, sphere).
       const a = dx * dx + dz * dz;
       const r = this.halfX[p]!;
       const cc = rx * rx + rz * rz - r * r;
       if (a < PARALLEL_EPS * PARALLEL_EPS) {
+        // A vertical ray: inside the disc for every t, or never.
         if (cc > 0) return;
         t0 = -Infinity;
         t1 = Infinity;
@@ -1049,33 +964,4 @@ export class RenderScene {
       this.matInvScale[i] = 1 / pattern.scale;
     }
   }
-}
-
-/** Arguments (x, y) and result of `valueNoise`: a typed array, so that a call allocates nothing. */
-const NOISE_IO = new Float64Array(3);
-
-/** Smooth 2-D value noise in [0, 1] at (NOISE_IO[0], NOISE_IO[1]) into NOISE_IO[2]: hashed lattice values, smoothstep-interpolated. */
-function valueNoise(): void {
-  const x = NOISE_IO[0]!;
-  const y = NOISE_IO[1]!;
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  let fx = x - x0;
-  let fy = y - y0;
-  fx = fx * fx * (3 - 2 * fx);
-  fy = fy * fy * (3 - 2 * fy);
-  const a = lattice(x0, y0);
-  const b = lattice(x0 + 1, y0);
-  const c = lattice(x0, y0 + 1);
-  const d = lattice(x0 + 1, y0 + 1);
-  const top = a + (b - a) * fx;
-  NOISE_IO[2] = (top + (c + (d - c) * fx - top) * fy) / 0xffff;
-}
-
-/** A deterministic integer in [0, 0xffff] per integer lattice point (integer hash, no state). */
-function lattice(x: number, y: number): number {
-  let h = Math.imul(x | 0, 0x27d4eb2d) ^ Math.imul(y | 0, 0x165667b1);
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) & 0xffff;
 }
