@@ -14,7 +14,7 @@
  *
  * Continuous queries interpolate bilinearly between cell centres; a query point in a blocked cell
  * (a robot pressing against a wall overlaps the inflated border by a few centimetres) falls back to
- * the best reachable cell within 0.15 m plus the straight hop to it.
+ * the best reachable cell within 0.15 m on the robot's side of the wall plus the straight hop to it.
  */
 import { MinHeap } from './MinHeap.js';
 import type { OccupancyGrid } from './OccupancyGrid.js';
@@ -244,7 +244,7 @@ export class GeodesicField {
     return this.snapDistance(x, z);
   }
 
-  /** Nearest reachable cell within SNAP_RANGE: its value plus the straight hop to it (m). */
+  /** The snapped cell's value plus the straight hop to it (m); Infinity when no reachable cell is in range. */
   private snapDistance(x: number, z: number): number {
     const i = this.snapCell(x, z);
     if (i < 0) return Infinity;
@@ -254,25 +254,52 @@ export class GeodesicField {
     return this.values[i]! + Math.hypot(grid.centerX(c) - x, grid.centerZ(r) - z);
   }
 
-  /** The cell minimising value + hop within SNAP_RANGE of (x, z), -1 if none is reachable. */
+  /**
+   * The cell a query at (x, z) in a blocked cell snaps to, -1 if no reachable cell lies within
+   * SNAP_RANGE: the one minimising value + hop among the reachable cells in range that the nearest
+   * of them sees in a straight line. A robot pressed a few centimetres into an inflated border
+   * belongs to the side it came from (the nearest cell's side): the lowest value + hop alone can lie
+   * beyond a thin wall (tests/repro/GeodesicField.snap.test.ts).
+   */
   private snapCell(x: number, z: number): number {
     const { grid, values } = this;
     const { cols, rows, cellSize: h } = grid;
     const span = Math.ceil(SNAP_RANGE / h);
     const pc = Math.floor((x - grid.originX) / h);
     const pr = Math.floor((z - grid.originZ) / h);
+    const r0 = Math.max(0, pr - span);
+    const r1 = Math.min(rows - 1, pr + span);
+    const c0 = Math.max(0, pc - span);
+    const c1 = Math.min(cols - 1, pc + span);
+    let nearest = -1;
+    let nearestHop = SNAP_RANGE;
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        if (values[r * cols + c] === Infinity) continue;
+        const hop = Math.hypot(grid.centerX(c) - x, grid.centerZ(r) - z);
+        if (hop <= nearestHop) {
+          nearestHop = hop;
+          nearest = r * cols + c;
+        }
+      }
+    }
+    if (nearest < 0) return -1;
+    const nr = (nearest / cols) | 0;
+    const nx = grid.centerX(nearest - nr * cols);
+    const nz = grid.centerZ(nr);
     let best = Infinity;
     let bestCell = -1;
-    for (let r = Math.max(0, pr - span); r <= Math.min(rows - 1, pr + span); r++) {
-      for (let c = Math.max(0, pc - span); c <= Math.min(cols - 1, pc + span); c++) {
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
         const v = values[r * cols + c]!;
         if (v === Infinity) continue;
-        const hop = Math.hypot(grid.centerX(c) - x, grid.centerZ(r) - z);
-        if (hop > SNAP_RANGE) continue;
-        if (v + hop < best) {
-          best = v + hop;
-          bestCell = r * cols + c;
-        }
+        const cx = grid.centerX(c);
+        const cz = grid.centerZ(r);
+        const hop = Math.hypot(cx - x, cz - z);
+        if (hop > SNAP_RANGE || v + hop >= best) continue;
+        if (r * cols + c !== nearest && !grid.segmentFree(nx, nz, cx, cz)) continue;
+        best = v + hop;
+        bestCell = r * cols + c;
       }
     }
     return bestCell;
