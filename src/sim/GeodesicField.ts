@@ -318,25 +318,19 @@ export class GeodesicField {
    */
   private downhill(i: number): number {
     const { grid, values } = this;
-    const { cols, rows, free } = grid;
-    const r = (i / cols) | 0;
-    const c = i - r * cols;
     const here = values[i]!;
     let best = 0;
     let bestCell = -1;
     for (let dr = -1; dr <= 1; dr++) {
       for (let dc = -1; dc <= 1; dc++) {
         if (dr === 0 && dc === 0) continue;
-        const rr = r + dr;
-        const cc = c + dc;
-        if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
-        const diagonal = dr !== 0 && dc !== 0;
-        // No corner cutting: a diagonal step needs both side cells free.
-        if (diagonal && (free[r * cols + cc] === 0 || free[rr * cols + c] === 0)) continue;
-        const drop = (here - values[rr * cols + cc]!) * (diagonal ? Math.SQRT1_2 : 1);
+        // Blocked cells hold Infinity, so they never drop.
+        const j = grid.neighbour(i, dr, dc);
+        if (j < 0) continue;
+        const drop = (here - values[j]!) * (dr !== 0 && dc !== 0 ? Math.SQRT1_2 : 1);
         if (drop > best) {
           best = drop;
-          bestCell = rr * cols + cc;
+          bestCell = j;
         }
       }
     }

@@ -126,6 +126,22 @@ export class OccupancyGrid {
   }
 
   /**
+   * The cell a step from cell `i` by (dr, dc) rows and columns (each −1, 0 or 1) lands on, or -1
+   * when that leaves the grid or is a diagonal step past a blocked side cell (it would cut a wall
+   * corner). Whether the landing cell itself is free is the caller's test.
+   */
+  neighbour(i: number, dr: number, dc: number): number {
+    const { cols, rows, free } = this;
+    const r = (i / cols) | 0;
+    const c = i - r * cols;
+    const rr = r + dr;
+    const cc = c + dc;
+    if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) return -1;
+    if (dr !== 0 && dc !== 0 && (free[r * cols + cc] === 0 || free[rr * cols + c] === 0)) return -1;
+    return rr * cols + cc;
+  }
+
+  /**
    * Connected components of free cells (8-connected, no corner cutting): a label per cell
    * (-1 for blocked) and the size of each component.
    */
@@ -143,18 +159,11 @@ export class OccupancyGrid {
       labels[s] = label;
       while (head < tail) {
         const i = queue[head++]!;
-        const r = (i / cols) | 0;
-        const c = i - r * cols;
         for (let dr = -1; dr <= 1; dr++) {
           for (let dc = -1; dc <= 1; dc++) {
             if (dr === 0 && dc === 0) continue;
-            const rr = r + dr;
-            const cc = c + dc;
-            if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
-            const j = rr * cols + cc;
-            if (free[j] === 0 || labels[j] !== -1) continue;
-            // A diagonal move needs both side cells free, or it would cut a wall corner.
-            if (dr !== 0 && dc !== 0 && (free[r * cols + cc] === 0 || free[rr * cols + c] === 0)) continue;
+            const j = this.neighbour(i, dr, dc);
+            if (j < 0 || free[j] === 0 || labels[j] !== -1) continue;
             labels[j] = label;
             queue[tail++] = j;
           }
