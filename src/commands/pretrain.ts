@@ -75,9 +75,10 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'frames per update', integerOption(1), DEFAULT_CNN_TRAIN.batchSize)
     .option('--lr <x>', 'Adam learning rate', numberOption(1e-7, 1), DEFAULT_CNN_TRAIN.learningRate)
     .option('--eval-every <n>', 'updates between validation passes', integerOption(1), DEFAULT_CNN_TRAIN.evalEvery)
+    .option('--val-frames <n>', 'validation frames per pass (the first ones, in recorded order)', integerOption(1), DEFAULT_CNN_TRAIN.valFrames)
     .option('--seed <n>', 'seed of weights and batch order', integerOption(0), 0)
     .option('--json', 'print the final validation metrics as one JSON line at the end')
-    .action(async (o: CommonOptions & { task: CnnTask; val?: string; input: 'rgb' | 'depth'; cnn: 'auto' | 'nature' | 'impala' | 'small'; steps: number; batchSize: number; lr: number; evalEvery: number }) => {
+    .action(async (o: CommonOptions & { task: CnnTask; val?: string; input: 'rgb' | 'depth'; cnn: 'auto' | 'nature' | 'impala' | 'small'; steps: number; batchSize: number; lr: number; evalEvery: number; valFrames: number }) => {
       const reader = openFolders(o);
       if (o.val !== undefined && !existsSync(o.val)) throw new UsageError(`--val ${o.val}: no such dataset folder`);
       const val = o.val === undefined ? null : ShardReader.open(o.val);
@@ -90,6 +91,7 @@ export function register(program: Command): void {
         batchSize: o.batchSize,
         learningRate: o.lr,
         evalEvery: o.evalEvery,
+        valFrames: o.valFrames,
         seed: o.seed,
         log: logger(o.json),
       });
@@ -111,10 +113,11 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'windows per update', integerOption(1), DEFAULT_RNN_TRAIN.batchSize)
     .option('--lr <x>', 'Adam learning rate', numberOption(1e-7, 1), DEFAULT_RNN_TRAIN.learningRate)
     .option('--eval-every <n>', 'updates between validation passes', integerOption(1), DEFAULT_RNN_TRAIN.evalEvery)
+    .option('--val-windows <n>', 'validation windows per pass', integerOption(1), DEFAULT_RNN_TRAIN.valWindows)
     .option('--seed <n>', 'seed of weights and batch order', integerOption(0), 0)
     .option('--json', 'print the final validation metrics as one JSON line at the end')
     .action(
-      async (o: CommonOptions & { val?: string; encoder?: string; core: CoreKind; coreSize: number; input: 'rgb' | 'depth'; seqLen: number; steps: number; batchSize: number; lr: number; evalEvery: number }) => {
+      async (o: CommonOptions & { val?: string; encoder?: string; core: CoreKind; coreSize: number; input: 'rgb' | 'depth'; seqLen: number; steps: number; batchSize: number; lr: number; evalEvery: number; valWindows: number }) => {
         const reader = openFolders(o);
         if (o.val !== undefined && !existsSync(o.val)) throw new UsageError(`--val ${o.val}: no such dataset folder`);
         if (o.encoder !== undefined && !existsSync(o.encoder)) throw new UsageError(`--encoder ${o.encoder}: no such folder`);
@@ -130,6 +133,7 @@ export function register(program: Command): void {
           batchSize: o.batchSize,
           learningRate: o.lr,
           evalEvery: o.evalEvery,
+          valWindows: o.valWindows,
           seed: o.seed,
           log: logger(o.json),
         });
