@@ -22,6 +22,17 @@ import type { EpisodeSpec } from '../../envs/episodes.js';
 export const EVAL_METRICS = ['success', 'spl', 'softSpl', 'return', 'collisions', 'pathLength', 'steps'] as const;
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 
+/** Column headings of the metrics in tables (terminal, Markdown, HTML report). */
+export const EVAL_METRIC_LABELS: Record<EvalMetric, string> = {
+  success: 'success',
+  spl: 'SPL',
+  softSpl: 'soft-SPL',
+  return: 'return',
+  collisions: 'collisions',
+  pathLength: 'path (m)',
+  steps: 'steps',
+};
+
 export type EpisodeResult = Record<EvalMetric, number> & { distanceToGoal: number };
 
 export interface EvaluationSummary extends Record<EvalMetric, number> {

@@ -30,7 +30,7 @@ import { EnvStateError, SpaceError, UsageError } from '../../core/errors.js';
 import { initBackend } from '../../nn/backend.js';
 import type { SceneSpec } from '../../sim/SceneSpec.js';
 import { bootstrapMeanCI, DEFAULT_BOOTSTRAP, mean } from '../bootstrap.js';
-import { EVAL_METRICS, loadPolicy, runEpisode, type EpisodeResult, type EvalMetric } from '../evaluate.js';
+import { EVAL_METRIC_LABELS, EVAL_METRICS, loadPolicy, runEpisode, type EpisodeResult, type EvalMetric } from '../evaluate.js';
 import { splitEven } from '../stats.js';
 
 export const BUILTIN_POLICIES: readonly string[] = ['random', 'oracle'];
@@ -335,16 +335,6 @@ export function benchJson(result: PoliciesBenchResult): PoliciesBenchSummary {
   return { env, split, episodes, seed, resamples, policies };
 }
 
-const HEADERS: Record<EvalMetric, string> = {
-  success: 'success',
-  spl: 'SPL',
-  softSpl: 'soft-SPL',
-  return: 'return',
-  collisions: 'collisions',
-  pathLength: 'path (m)',
-  steps: 'steps',
-};
-
 /** A figure for the tables: 3 decimals when `scale` (default: the value) is below 10 in size, else 1. */
 export function formatFigure(v: number, scale = v): string {
   return Math.abs(scale) >= 10 ? v.toFixed(1) : v.toFixed(3);
@@ -359,13 +349,14 @@ function cell(row: PolicyRow, key: EvalMetric): string {
   return formatInterval(row[key], row.ci[key]);
 }
 
-function caption(result: PoliciesBenchResult): string {
+/** The line above a table: what was run and how the intervals were made. */
+export function caption(result: PoliciesBenchSummary): string {
   return `${result.env} · ${result.split} · ${result.episodes} episodes · seed ${result.seed} · mean [95% bootstrap CI, ${result.resamples} resamples]`;
 }
 
 /** The table for a terminal: aligned columns. */
 export function formatTerminal(result: PoliciesBenchResult): string {
-  const header = ['policy', ...EVAL_METRICS.map((k) => HEADERS[k])];
+  const header = ['policy', ...EVAL_METRICS.map((k) => EVAL_METRIC_LABELS[k])];
   const rows = result.policies.map((row) => [row.name, ...EVAL_METRICS.map((k) => cell(row, k))]);
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   const line = (cells: string[]): string => cells.map((s, j) => (j === 0 ? s.padEnd(widths[j]!) : s.padStart(widths[j]!))).join('  ');
@@ -374,7 +365,7 @@ export function formatTerminal(result: PoliciesBenchResult): string {
 
 /** The table in Markdown. */
 export function formatMarkdown(result: PoliciesBenchResult): string {
-  const header = ['policy', ...EVAL_METRICS.map((k) => HEADERS[k])];
+  const header = ['policy', ...EVAL_METRICS.map((k) => EVAL_METRIC_LABELS[k])];
   const lines = [
     `${caption(result)}`,
     '',

@@ -3,8 +3,8 @@
  * learning curves across seeds, the final figures of each run, the policy benchmark tables and
  * top-down replays.
  */
-import { EVAL_METRICS } from '../evaluate.js';
-import { formatFigure, formatInterval } from '../bench/policiesBench.js';
+import { EVAL_METRIC_LABELS, EVAL_METRICS } from '../evaluate.js';
+import { caption, formatFigure, formatInterval } from '../bench/policiesBench.js';
 import { CURVE_METRICS, runCurve, type CurveAxis, type RunCurve } from './curves.js';
 import type { BenchTable, ReplayView, RunLogs } from './runs.js';
 import { escapeXml, lineChart, PALETTE, replayMap, type ChartSeries } from './svg.js';
@@ -97,16 +97,6 @@ function finalTable(runs: readonly RunLogs[]): string {
   ].join('\n');
 }
 
-const HEADERS: Record<(typeof EVAL_METRICS)[number], string> = {
-  success: 'success',
-  spl: 'SPL',
-  softSpl: 'soft-SPL',
-  return: 'return',
-  collisions: 'collisions',
-  pathLength: 'path length (m)',
-  steps: 'steps',
-};
-
 /** The mean, with its interval below it in small grey figures. */
 function ciCell(value: number, [lo, hi]: [number, number]): string {
   return `${formatFigure(value)}<span class="ci">[${formatFigure(lo, value)}, ${formatFigure(hi, value)}]</span>`;
@@ -119,8 +109,8 @@ function tablesSection(tables: readonly BenchTable[]): string {
     return out.join('\n');
   }
   for (const t of tables) {
-    out.push(`<p class="note">${escapeXml(`${t.env} · ${t.split} · ${t.episodes} episodes · seed ${t.seed} · mean [95% bootstrap CI, ${t.resamples} resamples] · ${t.source}`)}</p>`);
-    const head = `<tr><th>policy</th>${EVAL_METRICS.map((k) => `<th>${HEADERS[k]}</th>`).join('')}</tr>`;
+    out.push(`<p class="note">${escapeXml(`${caption(t)} · ${t.source}`)}</p>`);
+    const head = `<tr><th>policy</th>${EVAL_METRICS.map((k) => `<th>${escapeXml(EVAL_METRIC_LABELS[k])}</th>`).join('')}</tr>`;
     const rows = t.policies.map((p) => `<tr><td>${escapeXml(p.name)}</td>${EVAL_METRICS.map((k) => `<td class="num">${ciCell(p[k], p.ci[k])}</td>`).join('')}</tr>`);
     out.push(`<div class="scroll"><table><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`);
   }
