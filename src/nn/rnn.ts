@@ -283,8 +283,13 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
     if (++seen === 8) break;
   }
   if (rows === 0) throw new UsageError(`dataset ${reader.dir} has no training window of ${opts.seqLen + 1} frames within one episode; lower --seq-len`);
-  // Root mean square per column (floored so constant columns do not blow up), as the unit of each target.
-  const invStd = Float32Array.from(sumSq, (s) => 1 / Math.max(Math.sqrt(s / rows), 1e-3));
+  // Root mean square per column as the unit of each target, floored at a tenth of the mean RMS of
+  // its group (features, odometry): a feature that is almost always 0 (a ReLU unit that rarely
+  // fires) would otherwise be scaled up 1000× and its rare activations would dominate the loss.
+  const rms = Array.from(sumSq, (s) => Math.sqrt(s / rows));
+  const meanRms = (from: number, to: number): number => rms.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
+  const floors = [0.1 * meanRms(0, featureSize), 0.1 * meanRms(featureSize, featureSize + 3)];
+  const invStd = Float32Array.from(rms, (r, k) => 1 / Math.max(r, floors[k < featureSize ? 0 : 1]!, 1e-6));
 
   const model = new RnnPretrainer(featureSize, actionSize, opts.core, opts.coreSize, opts.learningRate, rng);
   const validate = (): RnnMetrics => {
