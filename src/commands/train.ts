@@ -34,7 +34,7 @@ import { AGENTS, parseAgentConfig, type AgentName } from '../train/trainConfig.j
 import { choiceOption, integerOption, printJsonLine } from './options.js';
 
 /** The quick-start defaults: about a minute or two of PPO on two cores. */
-export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 16_384, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
+export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 32_768, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
 
 const RUN_VERSION = 1;
 
