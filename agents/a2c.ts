@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
 import { RMSprop } from '../src/train/optim.js';
 import { explainedVariance, normalize } from '../src/train/stats.js';
 
@@ -48,8 +48,9 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
   private readonly starts: Float32Array;
   private readonly allEnvs: Int32Array;
 
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<A2CConfig> = {}) {
-    super(envs, DEFAULT_A2C, config);
+  /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
+  constructor(envs: VectorEnv | EnvFactory, config: Partial<A2CConfig> = {}, init?: NetworkInit) {
+    super(envs, DEFAULT_A2C, config, init);
     this.optimizer = new RMSprop(this.network.variables(), this.config.learningRate, this.config.rmspropAlpha, this.config.rmspropEps);
     this.starts = new Float32Array(this.buffer.size);
     this.allEnvs = Int32Array.from({ length: this.numEnvs }, (_, i) => i);

@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
 import { Adam } from '../src/train/optim.js';
 import type { Minibatch } from '../src/train/RolloutBuffer.js';
 import { explainedVariance, normalize, splitEven } from '../src/train/stats.js';
@@ -62,8 +62,9 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
   /** Preallocated minibatches by size (sizes differ by at most one when M does not divide the batch). */
   private readonly minibatches = new Map<number, { mb: Minibatch; starts: Float32Array }>();
 
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<PPOConfig> = {}) {
-    super(envs, DEFAULT_PPO, config);
+  /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
+  constructor(envs: VectorEnv | EnvFactory, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
+    super(envs, DEFAULT_PPO, config, init);
     const c = this.config;
     if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0)) throw new RangeError('PPO: numMinibatches and updateEpochs must be ≥ 1 and clipCoef > 0');
     this.optimizer = new Adam(this.network.variables(), c.learningRate, 0.9, 0.999, 1e-5);

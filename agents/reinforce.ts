@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
 import { Adam } from '../src/train/optim.js';
 import { explainedVariance, normalize } from '../src/train/stats.js';
 
@@ -46,8 +46,9 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
   private readonly starts: Float32Array;
   private readonly allEnvs: Int32Array;
 
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<ReinforceConfig> = {}) {
-    super(envs, DEFAULT_REINFORCE, config);
+  /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
+  constructor(envs: VectorEnv | EnvFactory, config: Partial<ReinforceConfig> = {}, init?: NetworkInit) {
+    super(envs, DEFAULT_REINFORCE, config, init);
     this.optimizer = new Adam(this.network.variables(), this.config.learningRate, 0.9, 0.999, 1e-5);
     this.valid = new Float32Array(this.buffer.size);
     this.starts = new Float32Array(this.buffer.size);

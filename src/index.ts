@@ -58,7 +58,7 @@ export { A2C, DEFAULT_A2C, type A2CConfig } from '../agents/a2c.js';
 export { Reinforce, DEFAULT_REINFORCE, type ReinforceConfig } from '../agents/reinforce.js';
 export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolicy.js';
 export { ActorCritic, DEFAULT_ACTOR_CRITIC, type ActorCriticConfig } from './nn/ActorCritic.js';
-export { OnPolicyAgent, type OnPolicyConfig, type LearnOptions, type UpdateRecord, type AgentState } from './train/OnPolicyAgent.js';
+export { OnPolicyAgent, type OnPolicyConfig, type NetworkInit, type LearnOptions, type UpdateRecord, type AgentState } from './train/OnPolicyAgent.js';
 export { Logger, type LoggerOptions } from './train/Logger.js';
 export { saveCheckpoint, loadCheckpoint, savePolicy, loadPolicyFiles, type PolicyInfo } from './train/checkpoint.js';
 export { computeGae, type GaeInput } from './train/gae.js';

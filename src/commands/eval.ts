@@ -1,5 +1,5 @@
 /**
- * `robonav eval --policy oracle|random --env PointNav-v0 --split test --episodes 200 [--seed S] [--json]`:
+ * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 --split test --episodes 200 [--seed S] [--json]`:
  * run a policy on the fixed episodes of a split (or of a file from `robonav episodes`) and print
  * the means and 95% confidence intervals of success, SPL, soft-SPL, return, collisions, path
  * length and steps. With --json the last line is one JSON object of those means plus `ci95`.
@@ -38,7 +38,7 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description('Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).')
-    .requiredOption('--policy <name>', 'policy: random | oracle')
+    .requiredOption('--policy <name>', 'policy: random | oracle | a training run directory (runs/NAME)')
     .option('--env <id>', 'registered env id (robonav envs lists them)', 'PointNav-v0')
     .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), 'test')
     .option('--episodes <n>', 'number of episodes (default 200, or all of --episodes-file)', integerOption(1))

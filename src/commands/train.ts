@@ -1,12 +1,14 @@
 /**
  * `robonav train [--env PointNav-Easy-v0] [--agent ppo|a2c|reinforce] [--steps N] [--num-envs N]
- *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--view [port]] [--json]`
+ *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--view [port]] [--json]
+ *   [--encoder pretrain/NAME [--freeze-encoder]] [--core pretrain/NAME]`
  *
  * Trains an agent on a registered env and writes the run directory:
- *   run.json            env, agent, validated config, budget (what --resume needs)
+ *   run.json            env, agent, validated config, budget, pretrained starting point (what --resume needs)
  *   metrics.jsonl       one line per update (losses, SPS, episode return, success), plus eval lines
  *   checkpoint.json + checkpoints/NNNNNN/   the latest checkpoint (policy, optimiser, RNG, step)
  * With no flags it trains PPO on PointNav-Easy-v0 for a short budget (the README quick start).
+ * --encoder / --core start a fresh run's policy from `robonav pretrain` outputs (shapes checked).
  * Bad flags or config: one line naming the problem, exit 2, nothing written.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
@@ -19,17 +21,18 @@ import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { generateEpisodes, type EpisodeSampler } from '../../envs/episodes.js';
 import { envSpec, make } from '../../envs/registry.js';
 import type { VectorEnv } from '../core/Env.js';
-import { UsageError } from '../core/errors.js';
+import { FileFormatError, UsageError } from '../core/errors.js';
 import { SyncVectorEnv } from '../core/SyncVectorEnv.js';
 import { WorkerVectorEnv } from '../core/WorkerVectorEnv.js';
 import { initBackend } from '../nn/backend.js';
+import { applyPretrainedCore, applyPretrainedEncoder, readPretrained, type PretrainedModule } from '../nn/pretrained.js';
 import { LiveViewer } from '../server/LiveViewer.js';
 import { loadCheckpoint, policyInfo, saveCheckpoint } from '../train/checkpoint.js';
 import { evaluate } from '../train/evaluate.js';
 import { attachRecorder } from '../server/Recording.js';
 import { Logger } from '../train/Logger.js';
 import { seedListOption, trainSeeds } from '../train/multiSeed.js';
-import type { OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
+import type { NetworkInit, OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
 import { AGENTS, parseAgentConfig, type AgentName } from '../train/trainConfig.js';
 import { choiceOption, integerOption, printJsonLine } from './options.js';
 
@@ -58,6 +61,24 @@ interface TrainFlags {
   view?: boolean | string;
   record?: number;
   json?: boolean;
+  encoder?: string;
+  freezeEncoder?: boolean;
+  core?: string;
+}
+
+/** What a run's policy started from, besides its seeded initialisation. */
+interface PretrainedStart {
+  /** `robonav pretrain` folder the encoder branch was copied from, or null. */
+  encoder: string | null;
+  freezeEncoder: boolean;
+  /**
+   * Indices into `network.encoder.layers` of the frozen layers: a resumed run freezes the same
+   * ones (the optimiser state holds slots for the trainable variables only), without needing the
+   * pretrained folder any more. Indices, not names: tfjs numbers auto-named layers per process.
+   */
+  frozenLayers: number[];
+  /** `robonav pretrain rnn` folder the recurrent core was copied from, or null. */
+  core: string | null;
 }
 
 interface RunFile {
@@ -66,6 +87,8 @@ interface RunFile {
   agent: AgentName;
   config: Record<string, unknown>;
   steps: number;
+  /** Absent for runs that started from a seeded initialisation only. */
+  pretrained?: PretrainedStart;
 }
 
 export function register(program: Command): void {
@@ -87,6 +110,9 @@ export function register(program: Command): void {
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
     .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080; needs --workers 0)')
     .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
+    .option('--encoder <dir>', 'start the image encoder from a `robonav pretrain` output (fresh runs only)')
+    .option('--freeze-encoder', 'keep the --encoder weights fixed during training')
+    .option('--core <dir>', 'start the recurrent core from a `robonav pretrain rnn` output (needs network.core gru|lstm in --config; fresh runs only)')
     .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
     .action(async (flags: TrainFlags) => {
       if (flags.seeds) await trainSeeds(flags, train);
@@ -101,6 +127,9 @@ async function train(flags: TrainFlags): Promise<void> {
   let resume: Awaited<ReturnType<typeof loadCheckpoint>> | null = null;
   if (flags.resume) {
     if (flags.config) throw new UsageError('--config cannot be combined with --resume (the run keeps its config)');
+    if (flags.encoder !== undefined || flags.core !== undefined || flags.freezeEncoder) {
+      throw new UsageError('--encoder, --freeze-encoder and --core start a fresh run; they cannot be combined with --resume (the run keeps its weights)');
+    }
     out = flags.resume;
     const runFile = path.join(out, 'run.json');
     if (!existsSync(runFile)) throw new UsageError(`--resume ${out}: no run.json (not a run directory)`);
@@ -112,6 +141,7 @@ async function train(flags: TrainFlags): Promise<void> {
     resume = await loadCheckpoint(out);
     if (flags.steps !== undefined) run.steps = flags.steps;
   } else {
+    if (flags.freezeEncoder && flags.encoder === undefined) throw new UsageError('--freeze-encoder needs --encoder DIR');
     const agent = flags.agent ?? TRAIN_DEFAULTS.agent;
     const env = flags.env ?? TRAIN_DEFAULTS.env;
     envSpec(env); // unknown id → UsageError listing the known ones
@@ -137,6 +167,9 @@ async function train(flags: TrainFlags): Promise<void> {
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
     if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
     run = { version: RUN_VERSION, env, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
+    if (flags.encoder !== undefined || flags.core !== undefined) {
+      run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
+    }
   }
 
   const numEnvs = (run.config.numEnvs as number | undefined) ?? DEFAULT_NUM_ENVS[run.agent];
@@ -148,8 +181,16 @@ async function train(flags: TrainFlags): Promise<void> {
     if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
   }
 
-  // ── build: backend, envs, agent ──
+  // ── build: backend, pretrained weights, envs, agent ──
   const backend = await initBackend();
+  const pretrained: { encoder: PretrainedModule | null; core: PretrainedModule | null } = { encoder: null, core: null };
+  try {
+    if (!resume && run.pretrained?.encoder) pretrained.encoder = await readPretrainedFlag('--encoder', run.pretrained.encoder, 'encoder');
+    if (!resume && run.pretrained?.core) pretrained.core = await readPretrainedFlag('--core', run.pretrained.core, 'core');
+  } catch (err) {
+    pretrained.encoder?.dispose();
+    throw err;
+  }
   const viewer = viewPort === null ? null : await LiveViewer.start({ port: viewPort, source: out, task: run.env });
   if (viewer) process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
   let envs: VectorEnv;
@@ -158,7 +199,18 @@ async function train(flags: TrainFlags): Promise<void> {
   } else {
     envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env)) : make(run.env)), numEnvs);
   }
-  const agent = createAgent(run.agent, envs, run.config);
+  let agent: OnPolicyAgent;
+  try {
+    agent = createAgent(run.agent, envs, run.config, networkInit(run, pretrained));
+  } catch (err) {
+    // A mismatched pretrained module: nothing has been written; release the envs and the viewer.
+    await envs.close();
+    await viewer?.close();
+    throw err;
+  } finally {
+    pretrained.encoder?.dispose();
+    pretrained.core?.dispose();
+  }
   if (resume) agent.setState(resume.state);
 
   mkdirSync(out, { recursive: true });
@@ -238,11 +290,55 @@ async function train(flags: TrainFlags): Promise<void> {
   else process.stderr.write(`robonav train: ${agent.globalStep} steps in ${seconds.toFixed(0)} s (${summary.sps.toFixed(0)} SPS); policy in ${out} (robonav eval --policy ${out} --env ${run.env})\n`);
 }
 
-function createAgent(name: AgentName, envs: VectorEnv, config: Record<string, unknown>): OnPolicyAgent {
+function createAgent(name: AgentName, envs: VectorEnv, config: Record<string, unknown>, init: NetworkInit): OnPolicyAgent {
   // `config` passed the agent's zod schema (trainConfig.ts), so the casts hold.
-  if (name === 'ppo') return new PPO(envs, config as Partial<PPOConfig>);
-  if (name === 'a2c') return new A2C(envs, config as Partial<A2CConfig>);
-  return new Reinforce(envs, config as Partial<ReinforceConfig>);
+  if (name === 'ppo') return new PPO(envs, config as Partial<PPOConfig>, init);
+  if (name === 'a2c') return new A2C(envs, config as Partial<A2CConfig>, init);
+  return new Reinforce(envs, config as Partial<ReinforceConfig>, init);
+}
+
+/** `readPretrained`, with a folder that is not a pretraining output reported as a bad flag (exit 2). */
+async function readPretrainedFlag(flag: string, dir: string, part: 'encoder' | 'core'): Promise<PretrainedModule> {
+  try {
+    return await readPretrained(dir, part);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${flag} ${err.message}`);
+    if (err instanceof FileFormatError) throw new UsageError(`${flag} ${dir}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * What runs on the agent's new network before its optimiser exists. A fresh run copies the
+ * pretrained modules in (shape-checked; a mismatch throws before anything is written) and records
+ * which encoder layers it froze; a resumed run freezes those same layers again, and its checkpoint
+ * then restores every weight.
+ */
+function networkInit(run: RunFile, pretrained: { encoder: PretrainedModule | null; core: PretrainedModule | null }): NetworkInit {
+  return (network) => {
+    const start = run.pretrained;
+    if (!start) return;
+    if (pretrained.encoder) {
+      const copied = withFlag('--encoder', () => applyPretrainedEncoder(pretrained.encoder!, network.encoder, { freeze: start.freezeEncoder }));
+      if (start.freezeEncoder) start.frozenLayers = copied.map((name) => network.encoder.layers.findIndex((l) => l.name === name));
+    } else {
+      for (const i of start.frozenLayers) network.encoder.layers[i]!.trainable = false;
+    }
+    if (pretrained.core) {
+      if (!network.core) throw new UsageError(`--core ${start.core}: the policy has no recurrent core (set "network": {"core": "gru" | "lstm"} in --config)`);
+      withFlag('--core', () => applyPretrainedCore(pretrained.core!, network.core!));
+    }
+  };
+}
+
+/** Run `f`, prefixing a `UsageError`'s message (which starts with the folder) with the flag that named it. */
+function withFlag<T>(flag: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`${flag} ${err.message}`);
+    throw err;
+  }
 }
 
 /** `base`, or `base-2`, `base-3`, … whichever does not hold a run yet. */

@@ -75,6 +75,13 @@ export interface AgentState {
 
 const STATS_WINDOW = 100;
 
+/**
+ * Runs on the freshly built network before the agent's optimiser collects its trainable variables:
+ * the place to load pretrained weights and freeze layers (`applyPretrainedEncoder`), since freezing
+ * after the optimiser exists would leave it holding slots for variables it no longer updates.
+ */
+export type NetworkInit = (network: ActorCritic) => void;
+
 export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   abstract readonly name: string;
   readonly config: C;
@@ -102,7 +109,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   private readonly runningLength: Int32Array;
   private readonly recent = { returns: [] as number[], lengths: [] as number[], success: [] as number[], episodes: 0 };
 
-  constructor(envs: VectorEnv | EnvFactory, defaults: C, config: Partial<C>) {
+  constructor(envs: VectorEnv | EnvFactory, defaults: C, config: Partial<C>, init?: NetworkInit) {
     this.config = { ...defaults, ...config, network: { ...defaults.network, ...config.network } };
     this.rng = new Rng(this.config.seed);
     this.envs = typeof envs === 'function' ? new SyncVectorEnv(OneHotObservation.wrapFactory(envs), this.config.numEnvs) : envs;
@@ -110,6 +117,12 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     const obsSpace = this.envs.singleObservationSpace;
     const actSpace = this.envs.singleActionSpace;
     this.network = new ActorCritic(obsSpace, actSpace, this.config.network, this.rng);
+    try {
+      init?.(this.network);
+    } catch (err) {
+      this.network.dispose();
+      throw err;
+    }
     this.actionSize = this.network.dist.actionSize;
     const stateSizes = this.network.core ? Array(this.network.core.numStates).fill(this.network.core.size) : [];
     this.buffer = new RolloutBuffer(this.config.numSteps, this.numEnvs, obsSpace, this.actionSize, stateSizes);
