@@ -1,7 +1,7 @@
 /**
  * Evaluation on fixed episodes: run a policy once on each episode of a list (a dataset of a split),
  * collect the final-info metrics and the return, and summarise them as means with 95% confidence
- * intervals (normal approximation, mean ± 1.96·s/√n).
+ * intervals (percentile bootstrap, `src/train/bootstrap.ts`).
  *
  * Policies are found by name through `policyLoaders`, tried in order; the first that recognises the
  * name returns the policy. The built-ins are `random` and `oracle`; a trained-policy loader (e.g.
@@ -17,6 +17,7 @@ import { OraclePolicy } from '../../agents/oracle.js';
 import { RandomPolicy } from '../../agents/random.js';
 import { trainedPolicyLoader } from '../../agents/TrainedPolicy.js';
 import type { EpisodeSpec } from '../../envs/episodes.js';
+import { bootstrapMeanCI, mean } from './bootstrap.js';
 
 /** The figures an evaluation reports per episode and as means. */
 export const EVAL_METRICS = ['success', 'spl', 'softSpl', 'return', 'collisions', 'pathLength', 'steps'] as const;
@@ -129,22 +130,22 @@ function episodeResult(info: Info, total: number, seed: number): EpisodeResult {
   };
 }
 
-/** Means and 95% confidence intervals (mean ± 1.96·s/√n, s with Bessel's correction; zero width for one episode). */
+/**
+ * Means and 95% percentile-bootstrap confidence intervals (seeded, so one set of episodes always gives
+ * the same intervals; the same method as `robonav bench policies`). Success is 0/1 and SPL piles up
+ * at 0 and 1, so a normal interval (mean ± 1.96·s/√n) would leave [0, 1]; the bootstrap one cannot.
+ */
 export function summarize(results: readonly EpisodeResult[]): EvaluationSummary {
   const n = results.length;
   if (n === 0) throw new RangeError('summarize: no episodes');
   const summary = { episodes: n } as EvaluationSummary;
   const ci95 = {} as EvaluationSummary['ci95'];
-  for (const key of EVAL_METRICS) {
-    let sum = 0;
-    for (const r of results) sum += r[key];
-    const mean = sum / n;
-    let sq = 0;
-    for (const r of results) sq += (r[key] - mean) ** 2;
-    const half = n > 1 ? (1.96 * Math.sqrt(sq / (n - 1))) / Math.sqrt(n) : 0;
-    summary[key] = mean;
-    ci95[key] = [mean - half, mean + half];
-  }
+  const columns = EVAL_METRICS.map((key) => Float64Array.from(results, (r) => r[key]));
+  const intervals = bootstrapMeanCI(columns);
+  EVAL_METRICS.forEach((key, k) => {
+    summary[key] = mean(columns[k]!);
+    ci95[key] = intervals[k]!;
+  });
   // The CIs go last, after the means, in the JSON line.
   summary.ci95 = ci95;
   return summary;
