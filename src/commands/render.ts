@@ -11,7 +11,7 @@
  *
  * Everything is rendered before the first file is written; bad flags exit 2 and write nothing.
  */
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { make } from '../../envs/registry.js';
@@ -22,6 +22,7 @@ import { depthToRgb, encodePng, semanticToRgb } from '../render/png.js';
 import { RenderScene } from '../render/RenderScene.js';
 import { drawDisc, drawPath, drawRobot, renderTopDown } from '../render/topDown.js';
 import { integerOption, printJsonLine } from './options.js';
+import { writeFileAtomicSync } from '../core/atomicWrite.js';
 
 interface RenderOptions {
   env: string;
@@ -88,9 +89,7 @@ export function renderEnvPictures(o: { env: string; seed: number; size: number; 
     mkdirSync(o.out, { recursive: true });
     return images.map(([name, bytes]) => {
       const path = join(o.out, name);
-      // Atomic: a reader never sees half a PNG.
-      writeFileSync(`${path}.tmp`, bytes);
-      renameSync(`${path}.tmp`, path);
+      writeFileAtomicSync(path, bytes);
       return path;
     });
   } finally {

@@ -12,11 +12,11 @@
  * const policy = await loadModel('runs/ppo/policy');     // a tf.LayersModel
  * ```
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FileFormatError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomicWrite.js';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -60,22 +60,11 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   if (artifacts.trainingConfig !== undefined) modelJSON.trainingConfig = artifacts.trainingConfig;
   if (artifacts.signature !== undefined) modelJSON.signature = artifacts.signature;
   if (artifacts.userDefinedMetadata !== undefined) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-  await writeAtomic(path.join(dir, WEIGHTS_BIN), weights);
-  await writeAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
+  await writeFileAtomic(path.join(dir, WEIGHTS_BIN), weights);
+  await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
 
-/** Write to a unique temporary file beside `file`, then rename it over `file`. */
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = path.join(dir, MODEL_JSON);

@@ -28,7 +28,8 @@ import { fieldTensor, splitEpisodesBySeed, type ShardReader } from '../train/dat
 import { NATURE_MIN_SIDE } from './encoders.js';
 import { FrechetEncoder, type Gaussian, frechetDistance } from './frechet.js';
 import { loadModel, saveModel } from './fileIO.js';
-import { PRETRAIN_VERSION, writeFileAtomic, writeManifest } from './pretrained.js';
+import { writeFileAtomicSync } from '../core/atomicWrite.js';
+import { PRETRAIN_VERSION, writeManifest } from './pretrained.js';
 
 export interface GanConfig {
   /** Size of the noise vector z. @default 100 */
@@ -308,7 +309,7 @@ export function writeImageGrid(path: string, images: tf.Tensor4D, cols: number):
       }
     }
   }
-  writeFileAtomic(path, PNG.sync.write(png));
+  writeFileAtomicSync(path, PNG.sync.write(png));
 }
 
 export interface GanTrainOptions {

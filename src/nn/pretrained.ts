@@ -16,12 +16,13 @@
  * order and shape of weighted layers (conv, dense), not by layer names: names differ between the
  * pretraining graph and the policy graph, the architecture does not.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import type { RecurrentCore } from './cores.js';
 import { loadModel } from './fileIO.js';
+import { writeFileAtomicSync } from '../core/atomicWrite.js';
 
 export const PRETRAIN_MANIFEST = 'pretrain.json';
 export const PRETRAIN_VERSION = 1;
@@ -37,16 +38,9 @@ export interface PretrainManifest {
   [key: string]: unknown;
 }
 
-/** Write `data` to `path` atomically: a temp file in the same folder, then rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
 export function writeManifest(dir: string, manifest: PretrainManifest): void {
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, PRETRAIN_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
+  writeFileAtomicSync(join(dir, PRETRAIN_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
 /** Read `dir/pretrain.json`; a missing folder is a `UsageError` (a bad --encoder/--core argument). */

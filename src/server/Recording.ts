@@ -18,14 +18,14 @@
  * atomically (temp file + rename). `Recording.read()` validates everything and throws a
  * `FileFormatError` naming the file and the first problem.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { FileFormatError } from '../core/errors.js';
 import { formatPath, SceneSpecSchema } from '../sim/SceneSpec.js';
 import type { Env } from '../core/Env.js';
 import { streamerFor, type EpisodeSink } from './EpisodeStreamer.js';
+import { writeFileAtomicSync } from '../core/atomicWrite.js';
 import {
   FRAME_KINDS,
   type EpisodeEndMessage,
@@ -192,14 +192,7 @@ export class RecordingWriter implements EpisodeSink {
 
   /** Write the file atomically: a reader never sees half a recording. */
   save(path: string): void {
-    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      writeFileSync(tmp, this.toBytes());
-      renameSync(tmp, path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomicSync(path, this.toBytes());
   }
 }
 

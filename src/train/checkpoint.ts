@@ -15,14 +15,14 @@
  * next update is the one the uninterrupted run would have made; env episodes in progress restart
  * (envs are reset with a seed derived from the run seed and the update number).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { FileFormatError } from '../core/errors.js';
 import type { SpaceJSON } from '../core/spaces.js';
 import { loadModel, saveModel } from '../nn/fileIO.js';
 import type { AgentState, OnPolicyAgent } from './OnPolicyAgent.js';
+import { writeFileAtomic } from '../core/atomicWrite.js';
 
 export const CHECKPOINT_VERSION = 1;
 export const POINTER_FILE = 'checkpoint.json';
@@ -70,10 +70,10 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
     optimizerSteps: optimizer.steps,
     slotLengths: optimizer.slots.map((s) => s.length),
   };
-  await writeAtomic(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
-  await writeAtomic(path.join(dir, 'state.json'), JSON.stringify(json));
+  await writeFileAtomic(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
+  await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify(json));
   await savePolicy(path.join(dir, 'policy'), agent, meta);
-  await writeAtomic(path.join(runDir, POINTER_FILE), JSON.stringify({ version: CHECKPOINT_VERSION, dir: path.join('checkpoints', name), step: state.step, update: state.update }));
+  await writeFileAtomic(path.join(runDir, POINTER_FILE), JSON.stringify({ version: CHECKPOINT_VERSION, dir: path.join('checkpoints', name), step: state.step, update: state.update }));
   // Older checkpoints go only after the pointer has moved past them.
   for (const entry of await readdir(path.join(runDir, 'checkpoints'))) {
     if (entry !== name) await rm(path.join(runDir, 'checkpoints', entry), { recursive: true, force: true });
@@ -84,7 +84,7 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
 /** Write the policy model and `policy.json` into `dir`. */
 export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: RunMeta = {}): Promise<void> {
   await saveModel(agent.network.toLayersModel(), dir);
-  await writeAtomic(path.join(dir, 'policy.json'), JSON.stringify(policyInfo(agent, meta), null, 1));
+  await writeFileAtomic(path.join(dir, 'policy.json'), JSON.stringify(policyInfo(agent, meta), null, 1));
 }
 
 /** The `policy.json` of an agent's current network. */
@@ -190,13 +190,3 @@ function concat(arrays: readonly Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}

@@ -10,12 +10,13 @@
  * to the module while it initialises.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { writeFileAtomicSync } from '../../core/atomicWrite.js';
 
 /** Most threads the build can use: it pre-creates 8 pthread workers. */
 export const MAX_WASM_THREADS = 8;
@@ -90,9 +91,7 @@ function writeWorkerScript(contents: string): string {
   const hash = createHash('sha1').update(source).digest('hex').slice(0, 12);
   const file = path.join(os.tmpdir(), `robonav-tfjs-wasm-pthread-${hash}.cjs`);
   if (!existsSync(file)) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, source);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, source);
   }
   return file;
 }

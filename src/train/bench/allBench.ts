@@ -9,10 +9,11 @@
  * implementation of it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFigure, formatInterval, type PolicyRow } from './policiesBench.js';
+import { writeFileAtomicSync } from '../../core/atomicWrite.js';
 
 export const ALL_BENCH_VERSION = 1;
 
@@ -163,9 +164,7 @@ export function writeAllBench(dir: string, result: AllBenchResult): string[] {
     ['bench.md', formatAllMarkdown(result)],
   ] as const) {
     const path = join(dir, name);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, text);
     written.push(path);
   }
   return written;

@@ -16,7 +16,7 @@
  *
  * Workers start from the compiled JavaScript in `dist/` (as `WorkerVectorEnv` does).
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +32,7 @@ import type { SceneSpec } from '../../sim/SceneSpec.js';
 import { bootstrapMeanCI, DEFAULT_BOOTSTRAP, mean } from '../bootstrap.js';
 import { EVAL_METRIC_LABELS, EVAL_METRICS, loadPolicy, runEpisode, type EpisodeResult, type EvalMetric } from '../evaluate.js';
 import { splitEven } from '../stats.js';
+import { writeFileAtomicSync } from '../../core/atomicWrite.js';
 
 export const BUILTIN_POLICIES: readonly string[] = ['random', 'oracle'];
 
@@ -405,9 +406,7 @@ export function writeBenchOutputs(dir: string, result: PoliciesBenchResult): str
   const written: string[] = [];
   for (const [name, text] of files) {
     const path = join(dir, name);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, text);
     written.push(path);
   }
   return written;

@@ -2,10 +2,11 @@
  * `robonav report`: gather the runs' learning curves, the benchmark tables and the replays found in
  * the run directories and the output directory, and write one self-contained `report.html`.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderReport } from './html.js';
 import { loadBenchTable, loadReplays, loadRun, type BenchTable, type ReplayView, type RunLogs } from './runs.js';
+import { writeFileAtomicSync } from '../../core/atomicWrite.js';
 
 export interface ReportConfig {
   /** Run directories (each with metrics.jsonl or seed-N/metrics.jsonl). */
@@ -48,8 +49,6 @@ export function writeReport(config: Partial<ReportConfig> & Pick<ReportConfig, '
   const contents = buildReport(config);
   mkdirSync(config.out, { recursive: true });
   const file = join(config.out, 'report.html');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, contents.html);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, contents.html);
   return { ...contents, file };
 }
