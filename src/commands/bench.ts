@@ -14,7 +14,7 @@ import { SPLITS, type Split } from '../../envs/episodes.js';
 import { DEFAULT_ALL_BENCH, formatAllMarkdown, runAllBench, writeAllBench } from '../train/bench/allBench.js';
 import { benchJson, DEFAULT_POLICIES_BENCH, formatTerminal, runPoliciesBench, writeBenchOutputs } from '../train/bench/policiesBench.js';
 import { describeMachine } from './info.js';
-import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
 interface LearnerOptions {
   backend?: BackendName;
@@ -59,6 +59,7 @@ interface PoliciesFlags {
   episodes: number;
   episodesFile?: string;
   policies: string[];
+  envOptions?: Record<string, unknown>;
   sensors?: string[];
   seed: number;
   threads: number;
@@ -77,6 +78,7 @@ function registerPolicies(bench: Command): void {
     .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), DEFAULT_POLICIES_BENCH.split)
     .option('--episodes <n>', 'number of episodes', integerOption(1), DEFAULT_POLICIES_BENCH.episodes)
     .option('--episodes-file <path>', 'run the episodes of a file written by robonav episodes instead of the split')
+    .option('--env-options <json>', 'JSON object of env options for every policy, e.g. \'{"sensors":["rgb","pointgoal"]}\' (policies must have been trained with the same)', envOptionsOption)
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (policies must have been trained with the same)', listOption)
     .option('--seed <n>', 'episode i is reset with seed + i; also seeds the random policy and the bootstrap', integerOption(0), DEFAULT_POLICIES_BENCH.seed)
     .option('--threads <n>', 'worker threads (results do not depend on it)', integerOption(1), availableParallelism())
@@ -85,8 +87,10 @@ function registerPolicies(bench: Command): void {
     .option('--out <dir>', 'write policies.json, policies.md, policies.csv (per-episode rows) and replays.json there')
     .option('--json', 'print one JSON line: {"env","split","episodes","seed","resamples","policies":[{"name","success","spl",…,"ci"}]}')
     .action(async (o: PoliciesFlags) => {
+      const envOptions = { ...o.envOptions, ...(o.sensors ? { sensors: o.sensors } : {}) };
+      if (o.envOptions) checkEnvOptions(o.env, envOptions);
       const result = await runPoliciesBench(
-        { env: o.env, envOptions: o.sensors ? { sensors: o.sensors } : {}, split: o.split, episodes: o.episodes, episodesFile: o.episodesFile, policies: o.policies, seed: o.seed, threads: o.threads, resamples: o.resamples, replays: o.replays },
+        { env: o.env, envOptions, split: o.split, episodes: o.episodes, episodesFile: o.episodesFile, policies: o.policies, seed: o.seed, threads: o.threads, resamples: o.resamples, replays: o.replays },
         { onProgress: o.json || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`) },
       );
       const written = o.out ? writeBenchOutputs(o.out, result) : [];

@@ -13,7 +13,7 @@ import type { Env } from '../core/Env.js';
 import { collect, FRAME_KEYS, RandomMovePolicy } from '../train/dataset/collect.js';
 import { loadPolicy } from '../train/evaluate.js';
 import { DEFAULT_FRAMES_PER_SHARD } from '../train/dataset/ShardWriter.js';
-import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
 /** `random-move` here; `random`, `oracle` and trained runs through the evaluation's policy loaders. */
 async function resolvePolicy(name: string, env: Env, seed: number): Promise<Policy> {
@@ -23,6 +23,7 @@ async function resolvePolicy(name: string, env: Env, seed: number): Promise<Poli
 
 interface CollectFlags {
   env: string;
+  envOptions?: Record<string, unknown>;
   policy: string;
   steps: number;
   out: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .command('collect')
     .description('Record camera frames, poses, actions and episode boundaries into a dataset for robonav pretrain.')
     .requiredOption('--env <id>', 'env id, e.g. PointNav-v0')
+    .option('--env-options <json>', 'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"]}\' (--split, --sensors, --camera-size, --max-episode-steps override its keys)', envOptionsOption)
     .requiredOption('--steps <n>', 'frames to record', integerOption(1))
     .requiredOption('--out <dir>', 'dataset folder to create (must not exist)')
     .option('--policy <name>', 'who acts: random | random-move (no STOP) | oracle | runs/NAME', 'random')
@@ -53,11 +55,13 @@ export function register(program: Command): void {
     .action(async (o: CollectFlags) => {
       if (existsSync(o.out)) throw new UsageError(`--out ${o.out} already exists; choose a new folder`);
       // Ask the env for its own observation keys, then add the camera frames we record.
-      const probe = make(o.env, { split: o.split });
+      const base = o.envOptions ?? {};
+      if (o.envOptions) checkEnvOptions(o.env, { ...base, split: o.split });
+      const probe = make(o.env, { ...base, split: o.split });
       const own = probe.observationSpace instanceof Dict ? probe.observationSpace.keys() : [];
       probe.close();
       const sensors = o.sensors ?? [...new Set([...own, ...FRAME_KEYS])];
-      const envOptions: Record<string, unknown> = { split: o.split, sensors };
+      const envOptions: Record<string, unknown> = { ...base, split: o.split, sensors };
       if (o.cameraSize !== undefined) envOptions.cameraSize = o.cameraSize;
       if (o.maxEpisodeSteps !== undefined) envOptions.maxEpisodeSteps = o.maxEpisodeSteps;
       const env = make(o.env, envOptions);

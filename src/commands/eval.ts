@@ -1,5 +1,5 @@
 /**
- * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 --split test --episodes 200 [--seed S] [--json]`:
+ * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 [--env-options JSON] --split test --episodes 200 [--seed S] [--json]`:
  * run a policy on the fixed episodes of a split (or of a file from `robonav episodes`) and print
  * the means and 95% confidence intervals of success, SPL, soft-SPL, return, collisions, path
  * length and steps. With --json the last line is one JSON object of those means plus `ci95`.
@@ -19,11 +19,12 @@ import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpe
 import { make } from '../../envs/registry.js';
 import { attachRecorder } from '../server/Recording.js';
 import { EVAL_METRICS, evaluate, loadPolicy } from '../train/evaluate.js';
-import { choiceOption, integerOption, listOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine, runEnvOptions } from './options.js';
 
 interface EvalFlags {
   policy: string;
   env: string;
+  envOptions?: Record<string, unknown>;
   split: Split;
   episodes?: number;
   episodesFile?: string;
@@ -40,6 +41,7 @@ export function register(program: Command): void {
     .description('Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).')
     .requiredOption('--policy <name>', 'policy: random | oracle | a training run directory (runs/NAME)')
     .option('--env <id>', 'registered env id (robonav envs lists them)', 'PointNav-v0')
+    .option('--env-options <json>', 'JSON object of env options (default: the run\'s own, from its run.json, for runs/NAME)', envOptionsOption)
     .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), 'test')
     .option('--episodes <n>', 'number of episodes (default 200, or all of --episodes-file)', integerOption(1))
     .option('--episodes-file <path>', 'replay the episodes of a file written by robonav episodes')
@@ -49,7 +51,11 @@ export function register(program: Command): void {
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
     .action(async (flags: EvalFlags) => {
-      const env = make(flags.env, flags.sensors ? { sensors: flags.sensors } : {});
+      // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
+      const isRun = statSync(flags.policy, { throwIfNoEntry: false })?.isDirectory() === true;
+      const envOptions = { ...(flags.envOptions ?? (isRun ? runEnvOptions(flags.policy) : {})), ...(flags.sensors ? { sensors: flags.sensors } : {}) };
+      if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
+      const env = make(flags.env, envOptions);
       try {
         const policy = await loadPolicy(flags.policy, { env, seed: flags.seed });
         let episodes: EpisodeSpec[];

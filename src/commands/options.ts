@@ -2,7 +2,11 @@
  * Option parsers shared by the subcommands. Each throws `InvalidArgumentError`, which commander
  * reports as one line naming the option; the CLI then exits with code 2 before anything runs.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { make } from '../../envs/registry.js';
+import { UsageError } from '../core/errors.js';
 
 /** An integer ≥ `min`; accepts scientific notation such as `1e6`. */
 export function integerOption(min = 0): (value: string) => number {
@@ -41,6 +45,45 @@ export function listOption(value: string): string[] {
   const items = value.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
   return items;
+}
+
+/**
+ * `--env-options <json>`: a JSON object passed as the options of `make(id, options)`, e.g.
+ * `'{"sensors":["rgb","pointgoal"],"cameraSize":64}'`. Only the JSON shape is checked here; the
+ * env's own schema is checked by `checkEnvOptions` once the env id is known.
+ */
+export function envOptionsOption(value: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidArgumentError(`expected a JSON object, got ${value}`);
+  return json as Record<string, unknown>;
+}
+
+/**
+ * Make env `id` once with `options` and close it, so an option the env rejects stops the command
+ * (exit 2, one line naming --env-options) before it writes anything.
+ */
+export function checkEnvOptions(id: string, options: Record<string, unknown>): void {
+  let env;
+  try {
+    env = make(id, options);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`--env-options ${JSON.stringify(options)}: ${err.message}`);
+    throw err;
+  }
+  env.close();
+}
+
+/** The env options a training run directory was trained with (`envOptions` of its run.json); `{}` if none. */
+export function runEnvOptions(dir: string): Record<string, unknown> {
+  const file = path.join(dir, 'run.json');
+  if (!existsSync(file)) return {};
+  const run = JSON.parse(readFileSync(file, 'utf8')) as { envOptions?: Record<string, unknown> };
+  return run.envOptions ?? {};
 }
 
 /** Print the figures of a `--json` run: one JSON object as the last line of standard output. */

@@ -1,10 +1,10 @@
 /**
  * `robonav train [--env PointNav-Easy-v0] [--agent ppo|a2c|reinforce] [--steps N] [--num-envs N]
- *   [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--view [port]] [--json]
+ *   [--env-options JSON] [--seed S] [--out runs/NAME] [--config cfg.json] [--resume runs/NAME] [--workers N] [--view [port]] [--json]
  *   [--encoder pretrain/NAME [--freeze-encoder]] [--core pretrain/NAME]`
  *
  * Trains an agent on a registered env and writes the run directory:
- *   run.json            env, agent, validated config, budget, pretrained starting point (what --resume needs)
+ *   run.json            env, env options, agent, validated config, budget, pretrained starting point (what --resume needs)
  *   metrics.jsonl       one line per update (losses, SPS, episode return, success), plus eval lines
  *   checkpoint.json + checkpoints/NNNNNN/   the latest checkpoint (policy, optimiser, RNG, step)
  * With no flags it trains PPO on PointNav-Easy-v0 for a short budget (the README quick start).
@@ -34,7 +34,7 @@ import { Logger } from '../train/Logger.js';
 import { seedListOption, trainSeeds } from '../train/multiSeed.js';
 import type { NetworkInit, OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
 import { AGENTS, parseAgentConfig, type AgentName } from '../train/trainConfig.js';
-import { choiceOption, integerOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 
 /** The quick-start defaults: about a minute or two of PPO on two cores. */
 export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 32_768, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
@@ -46,6 +46,7 @@ const DEFAULT_NUM_ENVS: Record<AgentName, number> = { ppo: DEFAULT_PPO.numEnvs, 
 
 interface TrainFlags {
   env?: string;
+  envOptions?: Record<string, unknown>;
   agent?: AgentName;
   steps?: number;
   numEnvs?: number;
@@ -84,6 +85,8 @@ interface PretrainedStart {
 interface RunFile {
   version: number;
   env: string;
+  /** Options of `make(env, options)` (--env-options); absent in runs written before the flag. */
+  envOptions?: Record<string, unknown>;
   agent: AgentName;
   config: Record<string, unknown>;
   steps: number;
@@ -96,6 +99,7 @@ export function register(program: Command): void {
     .command('train')
     .description('Train an agent (PPO, A2C, REINFORCE) on a registered env; writes metrics, checkpoints and the policy under --out.')
     .option('--env <id>', `registered env id (default ${TRAIN_DEFAULTS.env})`)
+    .option('--env-options <json>', 'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"],"cameraSize":64}\' (kept in run.json for --resume and eval)', envOptionsOption)
     .option('--agent <name>', `${AGENTS.join(' | ')} (default ${TRAIN_DEFAULTS.agent})`, choiceOption(AGENTS))
     .option('--steps <n>', `total env steps, e.g. 1e6 (default ${TRAIN_DEFAULTS.steps})`, integerOption(1))
     .option('--num-envs <n>', 'parallel envs (default: the agent config, 8)', integerOption(1))
@@ -138,6 +142,9 @@ async function train(flags: TrainFlags): Promise<void> {
       if (value !== undefined && value !== saved) throw new UsageError(`${flag} ${value} does not match the resumed run (${saved})`);
     }
     if (flags.numEnvs !== undefined || flags.seed !== undefined) throw new UsageError('--num-envs and --seed cannot change on --resume');
+    if (flags.envOptions !== undefined && JSON.stringify(flags.envOptions) !== JSON.stringify(run.envOptions ?? {})) {
+      throw new UsageError(`--env-options ${JSON.stringify(flags.envOptions)} does not match the resumed run (${JSON.stringify(run.envOptions ?? {})})`);
+    }
     resume = await loadCheckpoint(out);
     if (flags.steps !== undefined) run.steps = flags.steps;
   } else {
@@ -145,6 +152,8 @@ async function train(flags: TrainFlags): Promise<void> {
     const agent = flags.agent ?? TRAIN_DEFAULTS.agent;
     const env = flags.env ?? TRAIN_DEFAULTS.env;
     envSpec(env); // unknown id → UsageError listing the known ones
+    const envOptions = flags.envOptions ?? {};
+    checkEnvOptions(env, envOptions);
     let config: Record<string, unknown> = {};
     if (flags.config) {
       let text: string;
@@ -166,7 +175,7 @@ async function train(flags: TrainFlags): Promise<void> {
     config = parseAgentConfig(agent, config, 'config');
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
     if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
-    run = { version: RUN_VERSION, env, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
+    run = { version: RUN_VERSION, env, envOptions, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
     if (flags.encoder !== undefined || flags.core !== undefined) {
       run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
     }
@@ -193,11 +202,12 @@ async function train(flags: TrainFlags): Promise<void> {
   }
   const viewer = viewPort === null ? null : await LiveViewer.start({ port: viewPort, source: out, task: run.env });
   if (viewer) process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
+  const envOptions = run.envOptions ?? {};
   let envs: VectorEnv;
   if (flags.workers > 0) {
-    envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers });
+    envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions });
   } else {
-    envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env)) : make(run.env)), numEnvs);
+    envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
   }
   let agent: OnPolicyAgent;
   try {
@@ -216,11 +226,11 @@ async function train(flags: TrainFlags): Promise<void> {
   mkdirSync(out, { recursive: true });
   writeJsonAtomic(path.join(out, 'run.json'), run);
   const logger = new Logger({ dir: out, totalSteps: run.steps, startStep: agent.globalStep });
-  const meta = { env: run.env };
+  const meta = { env: run.env, envOptions };
   if (!flags.json) process.stderr.write(`robonav train: ${run.agent} on ${run.env}, ${numEnvs} envs, ${run.steps} steps, backend ${backend.backend} → ${out}\n`);
 
   // ── periodic evaluation on the val split, with the current weights ──
-  const evalEnv = flags.evalEvery > 0 ? make(run.env) : null;
+  const evalEnv = flags.evalEvery > 0 ? make(run.env, envOptions) : null;
   const canEval = evalEnv !== null && 'sampleEpisodeInScene' in evalEnv;
   const evalEpisodes = canEval ? generateEpisodes(evalEnv as unknown as EpisodeSampler, 'val', flags.evalEpisodes, 0) : [];
   let lastEval: Record<string, number> | null = null;

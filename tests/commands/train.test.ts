@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -67,5 +67,54 @@ describe('robonav train', () => {
     const wrongEnv = await robonav(['eval', '--policy', out, '--env', 'TMaze-v0', '--episodes', '1']);
     expect(wrongEnv.code).toBe(2);
     expect(wrongEnv.stderr).toMatch(/trained on/);
+  });
+
+  it('trains with --env-options, keeps them in run.json, and eval and --resume reuse them', async () => {
+    const out = path.join(tmp, 'rgb');
+    const cfg = path.join(tmp, 'rgb.json');
+    writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
+    const envOptions = { sensors: ['rgb', 'pointgoal'], cameraSize: 32 };
+    const args = ['train', '--env', 'PointNav-Easy-v0', '--env-options', JSON.stringify(envOptions), '--steps', '32', '--num-envs', '2', '--config', cfg, '--eval-every', '0', '--json', '--out', out];
+    expect((await robonav(args)).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')).envOptions).toEqual(envOptions);
+    const dir = path.join(out, 'checkpoints', readdirSync(path.join(out, 'checkpoints')).sort().at(-1)!);
+    const policy = JSON.parse(readFileSync(path.join(dir, 'policy', 'policy.json'), 'utf8')) as { observationSpace: { spaces: Record<string, { shape: number[] }> } };
+    expect(Object.keys(policy.observationSpace.spaces).sort()).toEqual(['pointgoal', 'rgb']);
+    expect(policy.observationSpace.spaces.rgb!.shape).toEqual([32, 32, 3]);
+    // eval picks the run's options up; without them the observation spaces would differ (exit 2).
+    const evalRun = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '1', '--json']);
+    expect(evalRun.code).toBe(0);
+    expect(JSON.parse(evalRun.stdout.trim().split('\n').at(-1)!)).toMatchObject({ episodes: 1 });
+    const overridden = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '1', '--env-options', '{"sensors":["pointgoal"]}']);
+    expect(overridden.code).toBe(2);
+    expect(overridden.stderr).toMatch(/trained on/);
+    const mismatch = await robonav(['train', '--resume', out, '--env-options', '{}']);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/--env-options \{\} does not match the resumed run/);
+    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2 });
+  });
+
+  it.each([
+    ['bad JSON', '{"sensors":', /--env-options.*not valid JSON/],
+    ['a non-object', '["rgb"]', /--env-options.*expected a JSON object/],
+    ['an option the env rejects', '{"sensorz":["rgb"]}', /--env-options.*"sensorz"/],
+    ['a bad option value', '{"cameraSize":"big"}', /--env-options.*cameraSize/],
+  ])('rejects --env-options with %s: one line, exit 2, nothing written', async (_, json, message) => {
+    const out = path.join(tmp, 'never-env');
+    const commands = [
+      ['train', '--env', 'PointNav-Easy-v0', '--out', out],
+      ['collect', '--env', 'PointNav-Easy-v0', '--steps', '1', '--out', out],
+      ['eval', '--policy', 'random', '--env', 'PointNav-Easy-v0', '--episodes', '1'],
+      ['bench', 'policies', '--policies', 'random', '--env', 'PointNav-Easy-v0', '--episodes', '1', '--out', out],
+    ];
+    for (const command of commands) {
+      const r = await robonav([...command, '--env-options', json]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
