@@ -7,8 +7,9 @@
  *
  * File format (JSON, version 1): { version, env, split, seed, episodes: [...] }. Writes are atomic.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeFileAtomicSync } from '../src/core/atomicWrite.js';
 import { FileFormatError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 
@@ -92,9 +93,7 @@ export function generateEpisodes(sampler: EpisodeSampler, split: Split, count: n
 
 /** Write a dataset atomically (temp file + rename). */
 export function writeEpisodeFile(path: string, file: EpisodeFile): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, `${JSON.stringify(file, null, 1)}\n`);
 }
 
 /** Read and validate a dataset; a missing file is a UsageError, a malformed one a FileFormatError naming the field. */

@@ -11,7 +11,8 @@
  * --encoder / --core start a fresh run's policy from `robonav pretrain` outputs (shapes checked).
  * Bad flags or config: one line naming the problem, exit 2, nothing written.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { writeFileAtomicSync } from '../core/atomicWrite.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { A2C, DEFAULT_A2C, type A2CConfig } from '../../agents/a2c.js';
@@ -358,7 +359,5 @@ function freeRunDir(base: string): string {
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1));
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, JSON.stringify(value, null, 1));
 }
