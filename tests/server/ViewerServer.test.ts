@@ -140,10 +140,12 @@ describe('ViewerServer WebSocket', () => {
     const c = await subscribed(url);
     await new Promise((r) => setTimeout(r, 50));
     env.reset();
-    // A synchronous loop: no timer can run, so the session flushes from inside the steps.
+    // A synchronous loop: no timer can run, so the session flushes from inside the steps. Capped at
+    // 2,000 steps (≈ 0.6 MB of messages): more would pass the 1 MiB slow-client limit on a fast
+    // machine, and the server would rightly drop steps.
     const t0 = performance.now();
     let steps = 0;
-    while (performance.now() - t0 < 150) env.step(1 + (steps++ % 3));
+    while (performance.now() - t0 < 150 && steps < 2000) env.step(1 + (steps++ % 3));
     await c.until(() => c.of('step').length === steps, 'every step');
     expect(c.of('step').map((s) => s.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     // At most one batch per 50 ms (plus the tail sent by the timer), however many steps there were.
