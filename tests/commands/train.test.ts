@@ -1,21 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-const cli = path.resolve('dist/src/cli.js');
-
-async function robonav(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [cli, ...args], { env: { ...process.env, ROBONAV_BACKEND: 'wasm' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function robonav(args: string[]): Promise<CliRun> {
+  return runCli(args, { ROBONAV_BACKEND: 'wasm' });
 }
 
 describe('robonav train', () => {

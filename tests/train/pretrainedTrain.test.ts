@@ -3,13 +3,12 @@
  * (TMaze-v0: rgb 32×32 + compass, the small CNN), the weights frozen through training and a
  * resume, and the flags' bad uses rejected with exit 2 before anything is written.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box } from '../../src/core/spaces.js';
 import { DEFAULT_ACTOR_CRITIC } from '../../src/nn/ActorCritic.js';
@@ -19,17 +18,8 @@ import { saveModel } from '../../src/nn/fileIO.js';
 import { PRETRAIN_VERSION, writeManifest } from '../../src/nn/pretrained.js';
 import { loadPolicyFiles } from '../../src/train/checkpoint.js';
 
-const run = promisify(execFile);
-const cli = path.resolve('dist/src/cli.js');
-
-async function robonav(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [cli, ...args], { env: { ...process.env, ROBONAV_BACKEND: 'wasm' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function robonav(args: string[]): Promise<CliRun> {
+  return runCli(args, { ROBONAV_BACKEND: 'wasm' });
 }
 
 let root: string;
