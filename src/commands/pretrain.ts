@@ -11,6 +11,7 @@ import { CNN_TASKS, DEFAULT_CNN_TRAIN, trainCnn, type CnnTask } from '../nn/cnn.
 import { DEFAULT_GAN, DEFAULT_GAN_TRAIN, trainGan } from '../nn/gan.js';
 import { DEFAULT_RNN_TRAIN, trainRnn } from '../nn/rnn.js';
 import type { CoreKind } from '../nn/cores.js';
+import type { CnnKind } from '../nn/encoders.js';
 import { ShardReader } from '../train/dataset/ShardReader.js';
 import { choiceOption, integerOption, numberOption, printJsonLine } from './options.js';
 
@@ -105,9 +106,10 @@ export function register(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (must not exist)')
     .option('--val <dir>', 'validation dataset (default: hold out ~10% of the scenes of --data)')
     .option('--encoder <dir>', 'a pretrained encoder (robonav pretrain cnn|gan output); default: a fixed seeded encoder')
-    .option('--core <kind>', 'gru | lstm', choiceOption(['gru', 'lstm'] as const), DEFAULT_RNN_TRAIN.core)
-    .option('--core-size <n>', 'hidden units of the core', integerOption(1), DEFAULT_RNN_TRAIN.coreSize)
+    .option('--core <kind>', 'gru | lstm, as network.core of the policy', choiceOption(['gru', 'lstm'] as const), DEFAULT_RNN_TRAIN.core)
+    .option('--core-size <n>', 'hidden units of the core, as network.coreSize of the policy that will use it', integerOption(1), DEFAULT_RNN_TRAIN.coreSize)
     .option('--input <field>', 'frames the encoder reads', choiceOption(['rgb', 'depth'] as const), DEFAULT_RNN_TRAIN.input)
+    .option('--cnn <kind>', 'architecture of the fixed seeded encoder (without --encoder), as network.cnn of the policy that will use the core', choiceOption(['auto', 'nature', 'impala', 'small'] as const), DEFAULT_RNN_TRAIN.cnn)
     .option('--seq-len <n>', 'transitions per training window', integerOption(1), DEFAULT_RNN_TRAIN.seqLen)
     .option('--steps <n>', 'gradient updates', integerOption(1), DEFAULT_RNN_TRAIN.steps)
     .option('--batch-size <n>', 'windows per update', integerOption(1), DEFAULT_RNN_TRAIN.batchSize)
@@ -117,7 +119,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of weights and batch order', integerOption(0), 0)
     .option('--json', 'print the final validation metrics as one JSON line at the end')
     .action(
-      async (o: CommonOptions & { val?: string; encoder?: string; core: CoreKind; coreSize: number; input: 'rgb' | 'depth'; seqLen: number; steps: number; batchSize: number; lr: number; evalEvery: number; valWindows: number }) => {
+      async (o: CommonOptions & { val?: string; encoder?: string; core: CoreKind; coreSize: number; input: 'rgb' | 'depth'; cnn: CnnKind; seqLen: number; steps: number; batchSize: number; lr: number; evalEvery: number; valWindows: number }) => {
         const reader = openFolders(o);
         if (o.val !== undefined && !existsSync(o.val)) throw new UsageError(`--val ${o.val}: no such dataset folder`);
         if (o.encoder !== undefined && !existsSync(o.encoder)) throw new UsageError(`--encoder ${o.encoder}: no such folder`);
@@ -128,6 +130,7 @@ export function register(program: Command): void {
           core: o.core,
           coreSize: o.coreSize,
           input: o.input,
+          cnn: o.cnn,
           seqLen: o.seqLen,
           steps: o.steps,
           batchSize: o.batchSize,

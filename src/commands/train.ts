@@ -81,6 +81,11 @@ interface PretrainedStart {
   frozenLayers: number[];
   /** `robonav pretrain rnn` folder the recurrent core was copied from, or null. */
   core: string | null;
+  /**
+   * With --core: whether the core's input weights were copied too (the policy reads exactly the
+   * features the core was pretrained over) or kept fresh (only recurrent weights and biases copied).
+   */
+  coreInputWeights?: boolean;
 }
 
 interface RunFile {
@@ -113,11 +118,11 @@ export function register(program: Command): void {
     .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
-    .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080; needs --workers 0)')
+    .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080)')
     .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
     .option('--encoder <dir>', 'start the image encoder from a `robonav pretrain` output (fresh runs only)')
     .option('--freeze-encoder', 'keep the --encoder weights fixed during training')
-    .option('--core <dir>', 'start the recurrent core from a `robonav pretrain rnn` output (needs network.core gru|lstm in --config; fresh runs only)')
+    .option('--core <dir>', 'start the recurrent core from a `robonav pretrain rnn` output: recurrent weights and biases, plus input weights when the policy reads the same features (one image observation and --encoder of the same run); needs network.core gru|lstm in --config; fresh runs only')
     .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
     .action(async (flags: TrainFlags) => {
       if (flags.seeds) await trainSeeds(flags, train);
@@ -177,6 +182,9 @@ async function train(flags: TrainFlags): Promise<void> {
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
     if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
     run = { version: RUN_VERSION, env, envOptions, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
+    if (flags.core !== undefined && ((config.network as { core?: string } | undefined)?.core ?? 'none') === 'none') {
+      throw new UsageError(`--core ${flags.core}: the policy has no recurrent core (set "network": {"core": "gru" | "lstm"} in --config)`);
+    }
     if (flags.encoder !== undefined || flags.core !== undefined) {
       run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
     }
@@ -186,7 +194,6 @@ async function train(flags: TrainFlags): Promise<void> {
   if (flags.workers > numEnvs) throw new UsageError(`--workers ${flags.workers} exceeds the ${numEnvs} envs`);
   let viewPort: number | null = null;
   if (flags.view !== undefined) {
-    if (flags.workers > 0) throw new UsageError('--view needs --workers 0 (the watched env must live in the main thread)');
     viewPort = flags.view === true ? 8080 : Number(flags.view);
     if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
   }
@@ -205,10 +212,18 @@ async function train(flags: TrainFlags): Promise<void> {
   if (viewer) process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
   const envOptions = run.envOptions ?? {};
   let envs: VectorEnv;
-  if (flags.workers > 0) {
-    envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions });
-  } else {
-    envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
+  try {
+    if (flags.workers > 0) {
+      // With --view, env 0's worker streams its episodes back (only while a browser watches).
+      const venv = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions, ...(viewer ? { stream: { env: 0, task: run.env } } : {}) });
+      envs = viewer ? viewer.observeWorkers(venv) : venv;
+    } else {
+      envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
+    }
+  } catch (err) {
+    // E.g. an env the viewer cannot draw: its server must not keep the process alive.
+    await viewer?.close();
+    throw err;
   }
   let agent: OnPolicyAgent;
   try {
@@ -336,8 +351,9 @@ function networkInit(run: RunFile, pretrained: { encoder: PretrainedModule | nul
       for (const i of start.frozenLayers) network.encoder.layers[i]!.trainable = false;
     }
     if (pretrained.core) {
-      if (!network.core) throw new UsageError(`--core ${start.core}: the policy has no recurrent core (set "network": {"core": "gru" | "lstm"} in --config)`);
-      withFlag('--core', () => applyPretrainedCore(pretrained.core!, network.core!));
+      const { inputWeights, reason } = withFlag('--core', () => applyPretrainedCore(pretrained.core!, network));
+      start.coreInputWeights = inputWeights;
+      if (reason) process.stderr.write(`robonav train: --core ${start.core}: copied the recurrent weights and biases; the input weights start fresh: ${reason}\n`);
     }
   };
 }

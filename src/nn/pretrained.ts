@@ -10,11 +10,12 @@
  * ```
  * `readPretrained` loads a module's weights (async); `applyPretrainedEncoder` copies them into the
  * matching branch of an agent's encoder model (`ActorCritic.encoder`), checking every weighted
- * layer's shapes first, and can freeze it; `applyPretrainedCore` does the same for a
- * `RecurrentCore`. The apply functions are synchronous so an agent can run them in its constructor,
- * before its optimiser collects the trainable variables (freezing afterwards would desynchronise it). Weights are matched by the
- * order and shape of weighted layers (conv, dense), not by layer names: names differ between the
- * pretraining graph and the policy graph, the architecture does not.
+ * layer's shapes first, and can freeze it; `applyPretrainedCore` starts a policy's `RecurrentCore`
+ * from a pretrained one (see there for what carries over). The apply functions are synchronous so
+ * an agent can run them in its constructor, before its optimiser collects the trainable variables
+ * (freezing afterwards would desynchronise it). Weights are matched by the order and shape of
+ * weighted layers (conv, dense), not by layer names: names differ between the pretraining graph
+ * and the policy graph, the architecture does not.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +89,18 @@ interface PretrainedLayer {
   className: string;
   shapes: number[][];
   values: tf.Tensor[];
+  /** Whether the layer reads the model's first input alone (for a core: an input projection W·x + b). */
+  readsInput: boolean;
+}
+
+/** The weighted layers of `model` with copies of their values. */
+function pretrainedLayers(model: tf.LayersModel): PretrainedLayer[] {
+  const memo = new Map<tf.layers.Layer, Set<string>>();
+  const first = model.inputLayers[0]!.name;
+  return weighted(model.layers).map((w) => {
+    const deps = inputsOf(w.layer, memo);
+    return { className: w.layer.getClassName(), shapes: w.shapes, values: w.layer.getWeights().map((t) => t.clone()), readsInput: deps.size === 1 && deps.has(first) };
+  });
 }
 
 /**
@@ -100,17 +113,28 @@ export interface PretrainedModule {
   part: 'encoder' | 'core';
   manifest: PretrainManifest;
   layers: PretrainedLayer[];
+  /**
+   * (core only) The encoder whose features the core was pretrained over (`dir/encoder/`): its input
+   * weights mean something only to a policy whose core reads those same features.
+   */
+  features: PretrainedLayer[];
   dispose(): void;
 }
 
-/** Read `dir/pretrain.json` and `dir/<part>/` (a `robonav pretrain` output). */
+async function readLayers(dir: string): Promise<PretrainedLayer[]> {
+  const model = await loadModel(dir);
+  const layers = pretrainedLayers(model);
+  model.dispose();
+  return layers;
+}
+
+/** Read `dir/pretrain.json` and `dir/<part>/` (a `robonav pretrain` output; a core also reads `dir/encoder/`). */
 export async function readPretrained(dir: string, part: 'encoder' | 'core'): Promise<PretrainedModule> {
   const manifest = readManifest(dir);
   if (part === 'core' && manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
-  const model = await loadModel(join(dir, part));
-  const layers = weighted(model.layers).map((w) => ({ className: w.layer.getClassName(), shapes: w.shapes, values: w.layer.getWeights().map((t) => t.clone()) }));
-  model.dispose();
-  return { dir, part, manifest, layers, dispose: () => tf.dispose(layers.flatMap((l) => l.values)) };
+  const layers = await readLayers(join(dir, part));
+  const features = part === 'core' ? await readLayers(join(dir, 'encoder')) : [];
+  return { dir, part, manifest, layers, features, dispose: () => tf.dispose([...layers, ...features].flatMap((l) => l.values)) };
 }
 
 function describeShapes(layers: ReadonlyArray<{ className: string; shapes: number[][] }>): string {
@@ -170,20 +194,83 @@ export function applyPretrainedEncoder(pretrained: PretrainedModule, target: tf.
   return branch.map((b) => b.layer.name);
 }
 
-/** Copy a pretrained core (kind, size and input size must match) into `core`; synchronous. */
-export function applyPretrainedCore(pretrained: PretrainedModule, core: RecurrentCore, options: { freeze?: boolean } = {}): void {
-  const info = pretrained.manifest.core as { kind?: string; size?: number } | undefined;
+/** What `applyPretrainedCore` copied. */
+export interface CoreTransfer {
+  /** True when the input kernels W_x were copied too (the policy's core reads the pretraining features). */
+  inputWeights: boolean;
+  /** Why the input kernels kept the policy's initialisation; null when they were copied. */
+  reason: string | null;
+}
+
+/** Names of the policy's observation inputs, for messages ('obs_depth' → 'depth'). */
+function inputNames(encoder: tf.LayersModel): string {
+  return encoder.inputLayers.map((l) => l.name.replace(/^obs_/, '')).join(' + ');
+}
+
+/**
+ * Why the features `encoder` computes are not the ones `pretrained` (a core) was trained over, or
+ * null when they are: the policy reads one observation, of the pretraining field and shape, through
+ * an encoder whose weights are exactly the pretraining encoder's (e.g. copied with
+ * `applyPretrainedEncoder` from the same run). A fused Dict observation never matches: its fusion
+ * MLP is new, so its features are not the pretraining encoder's even at equal size.
+ */
+export function coreInputMismatch(pretrained: PretrainedModule, encoder: tf.LayersModel): string | null {
+  const { manifest, dir } = pretrained;
+  const info = manifest.core as { inputSize?: number } | undefined;
+  const pretrainedFeatures = `the ${manifest.field} encoder features (${info?.inputSize ?? '?'}) it was pretrained over`;
+  const size = encoder.outputs[0]!.shape[1];
+  if (encoder.inputs.length !== 1) {
+    return `the policy's core reads the fused features of ${inputNames(encoder)} (${size}), not ${pretrainedFeatures}; for a full copy train on the ${manifest.field} observation alone (--env-options '{"sensors":["${manifest.field}"]}') with --encoder ${dir}`;
+  }
+  const shape = encoder.inputs[0]!.shape.slice(1);
+  const name = encoder.inputLayers[0]!.name;
+  if (shape.join() !== manifest.inputShape.join() || (name !== 'obs' && name !== `obs_${manifest.field}`)) {
+    return `the policy's core reads features of ${inputNames(encoder)} [${shape}], not ${pretrainedFeatures} from ${manifest.field} [${manifest.inputShape}]`;
+  }
+  const policy = weighted(encoder.layers);
+  const same =
+    sameShapes(policy, pretrained.features) &&
+    policy.every((p, i) => p.layer.getWeights().every((w, k) => tf.tidy(() => tf.all(tf.equal(w, pretrained.features[i]!.values[k]!)).dataSync()[0] === 1)));
+  if (!same) return `the policy's ${manifest.field} encoder is not the one the core was pretrained over (start it from the same weights: --encoder ${dir})`;
+  return null;
+}
+
+/**
+ * Start the recurrent core of `network` (an `ActorCritic`) from a pretrained core. Kind and size
+ * must match, else a `UsageError` names both and how to make them agree, and nothing changes.
+ * What carries over:
+ * - always the recurrent kernels U (h → gates) and every bias: the core's memory dynamics;
+ * - the input kernels W (features → gates) only when the policy's core reads exactly the features
+ *   the core was pretrained over (`coreInputMismatch` is null); otherwise they keep the policy's
+ *   initialisation, since weights tuned to other features would only be noise, and the returned
+ *   `reason` says why.
+ * Synchronous, so an agent can call it in its constructor.
+ */
+export function applyPretrainedCore(pretrained: PretrainedModule, network: { encoder: tf.LayersModel; core: RecurrentCore | null }): CoreTransfer {
+  const { dir } = pretrained;
+  const info = pretrained.manifest.core as { kind?: string; size?: number; inputSize?: number } | undefined;
+  const core = network.core;
+  const pretrainedDesc = `a ${info?.kind ?? '?'} core of ${info?.size ?? '?'} units`;
+  if (!core) throw new UsageError(`${dir}: the policy has no recurrent core to start from ${pretrainedDesc} (set "network": {"core": "${info?.kind ?? 'gru'}"} in --config)`);
   const target = weighted(core.model.layers);
-  if (info?.kind !== core.kind || !sameShapes(target, pretrained.layers)) {
-    const policy = target.map((t) => ({ className: t.layer.getClassName(), shapes: t.shapes }));
+  if (info?.kind !== core.kind || info.size !== core.size || target.length !== pretrained.layers.length) {
     throw new UsageError(
-      `${pretrained.dir}: the pretrained core (${info?.kind ?? '?'} ${info?.size ?? '?'} units: ${describeShapes(pretrained.layers)}) does not match the policy's ${core.kind} core (${core.size} units over ${core.inputSize} features: ${describeShapes(policy)})`,
+      `${dir}: the pretrained core (${pretrainedDesc}) does not match the policy's ${core.kind} core of ${core.size} units — set "network": {"core": "${info?.kind ?? '?'}", "coreSize": ${info?.size ?? '?'}} in --config, or pretrain with robonav pretrain rnn --core ${core.kind} --core-size ${core.size}`,
     );
   }
+  const reason = coreInputMismatch(pretrained, network.encoder);
+  const inputWeights = reason === null;
+  // Which of each layer's weights to copy: all of them, or (input projections, features differ) the bias only.
+  const copies = pretrained.layers.map((p, i) => p.shapes.map((shape, k) => (p.readsInput && !inputWeights && k === 0 ? null : { shape, value: p.values[k]!, target: target[i]!.shapes[k]! })));
+  const bad = copies.flat().find((c) => c !== null && c.shape.join() !== c.target.join());
+  if (bad) {
+    throw new UsageError(`${dir}: the pretrained core's weights [${describeShapes(pretrained.layers)}] do not fit the policy's ${core.kind} core of ${core.size} units over ${core.inputSize} features`);
+  }
   target.forEach((t, i) => {
-    t.layer.setWeights(pretrained.layers[i]!.values);
-    if (options.freeze) t.layer.trainable = false;
+    const current = t.layer.getWeights();
+    t.layer.setWeights(copies[i]!.map((c, k) => c?.value ?? current[k]!));
   });
+  return { inputWeights, reason };
 }
 
 export interface LoadEncoderResult {
@@ -203,11 +290,10 @@ export async function loadPretrainedEncoder(dir: string, target: tf.LayersModel,
 }
 
 /** `readPretrained(dir, 'core')` + `applyPretrainedCore`, for code that can await. */
-export async function loadPretrainedCore(dir: string, core: RecurrentCore, options: { freeze?: boolean } = {}): Promise<PretrainManifest> {
+export async function loadPretrainedCore(dir: string, network: { encoder: tf.LayersModel; core: RecurrentCore | null }): Promise<CoreTransfer & { manifest: PretrainManifest }> {
   const pretrained = await readPretrained(dir, 'core');
   try {
-    applyPretrainedCore(pretrained, core, options);
-    return pretrained.manifest;
+    return { manifest: pretrained.manifest, ...applyPretrainedCore(pretrained, network) };
   } finally {
     pretrained.dispose();
   }

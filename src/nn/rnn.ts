@@ -10,8 +10,11 @@
  * the robot frame of pose_t — Δx forward (m), Δy to the left (m), Δθ (rad, + = left turn). Losses are
  * MSEs normalised by the training targets' variances, so both terms weigh alike.
  *
- * The core reads features only (the action enters the head), so its input size equals the encoder's
- * feature size and `robonav train --core` can load it into a policy core of the same size.
+ * The core reads features only (the action enters the head), so its input weights are tuned to this
+ * encoder's features: `robonav train --core` copies them only into a policy that reads the same
+ * features (one image observation, its encoder started from `out/encoder` with `--encoder`), and
+ * otherwise the recurrent weights and biases alone (`applyPretrainedCore`). The encoder has the
+ * policy's architecture (`cnn` as `network.cnn`) so that such a match is possible.
  *
  * Baselines on validation: constant motion (Δ̂_t = Δ_{t−1}) for odometry, "nothing changes"
  * (f̂_{t+1} = f_t) for the latent. Both are scored on steps t ≥ 1 of each window, as the model is.
@@ -24,7 +27,7 @@ import { splitEpisodesBySeed, type FrameBatch, type ShardReader } from '../train
 import { fieldBox } from './cnn.js';
 import { RecurrentCore, type CoreKind } from './cores.js';
 import { DEFAULT_ACTOR_CRITIC } from './ActorCritic.js';
-import { encodeBox } from './encoders.js';
+import { encodeBox, type CnnKind } from './encoders.js';
 import { applyInit, GAIN } from './init.js';
 import { loadModel, saveModel } from './fileIO.js';
 import { PRETRAIN_VERSION, readManifest, writeManifest } from './pretrained.js';
@@ -37,6 +40,8 @@ export interface RnnTrainOptions {
   coreSize: number;
   /** Frames the encoder reads (ignored when `encoder` is given: its field is used). @default 'rgb' */
   input: 'rgb' | 'depth';
+  /** Architecture of the fixed seeded encoder, as the policy's `network.cnn` (ignored with `encoder`). @default 'auto' */
+  cnn: CnnKind;
   /** Transitions per window (frames = seqLen + 1). @default 16 */
   seqLen: number;
   /** @default 1000 */
@@ -58,6 +63,7 @@ export const DEFAULT_RNN_TRAIN: Omit<RnnTrainOptions, 'log'> = {
   core: 'gru',
   coreSize: 128,
   input: 'rgb',
+  cnn: DEFAULT_ACTOR_CRITIC.cnn,
   seqLen: 16,
   steps: 1000,
   batchSize: 16,
@@ -238,7 +244,7 @@ export async function trainRnn(reader: ShardReader, val: ShardReader | null, out
     if (!reader.hasField(input)) throw new UsageError(`dataset ${reader.dir} has no ${input} frames (--input)`);
     const box = fieldBox(reader, input);
     const x = tf.input({ shape: [...box.shape], name: 'obs' });
-    encoder = tf.model({ inputs: x, outputs: encodeBox(x, box, DEFAULT_ACTOR_CRITIC, new Rng(opts.seed + 7)), name: 'encoder' });
+    encoder = tf.model({ inputs: x, outputs: encodeBox(x, box, { ...DEFAULT_ACTOR_CRITIC, cnn: opts.cnn }, new Rng(opts.seed + 7)), name: 'encoder' });
   }
   for (const r of val ? [reader, val] : [reader]) {
     for (const name of [input, 'pose', 'action', 'episode']) if (!r.hasField(name)) throw new UsageError(`dataset ${r.dir} has no "${name}" field (record it with robonav collect)`);
