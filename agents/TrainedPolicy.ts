@@ -109,9 +109,9 @@ export class TrainedPolicy implements Policy {
 }
 
 /** A `PolicyLoader` for `loadPolicy`: an existing path is loaded as a trained policy and checked against the env. */
-export async function trainedPolicyLoader(name: string, context: { env: Env; seed: number }): Promise<TrainedPolicy | null> {
+export async function trainedPolicyLoader(name: string, context: { env: Env; seed: number; stochastic?: boolean }): Promise<TrainedPolicy | null> {
   if (!existsSync(name)) return null;
-  const policy = await TrainedPolicy.load(name, { seed: context.seed });
+  const policy = await TrainedPolicy.load(name, { seed: context.seed, stochastic: context.stochastic ?? false });
   try {
     policy.checkEnv(context.env);
   } catch (err) {

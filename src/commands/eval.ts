@@ -1,5 +1,5 @@
 /**
- * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 [--env-options JSON] --split test --episodes 200 [--seed S] [--json]`:
+ * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 [--env-options JSON] --split test --episodes 200 [--seed S] [--stochastic] [--json]`:
  * run a policy on the fixed episodes of a split (or of a file from `robonav episodes`) and print
  * the means and 95% confidence intervals of success, SPL, soft-SPL, return, collisions, path
  * length and steps. With --json the last line is one JSON object of those means plus `ci95`.
@@ -30,6 +30,7 @@ interface EvalFlags {
   episodesFile?: string;
   sensors?: string[];
   seed: number;
+  stochastic?: boolean;
   json?: boolean;
   record?: number;
   recordOut?: string;
@@ -47,6 +48,7 @@ export function register(program: Command): void {
     .option('--episodes-file <path>', 'replay the episodes of a file written by robonav episodes')
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (skips the camera for baselines)', listOption)
     .option('--seed <n>', 'seed of the policy and of the env noise (episode i is reset with seed + i)', integerOption(0), 0)
+    .option('--stochastic', 'a trained policy samples its actions (seeded by --seed) instead of taking the most likely one, as Habitat evaluates')
     .option('--json', 'print one JSON line: {"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}')
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
@@ -57,7 +59,7 @@ export function register(program: Command): void {
       if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
       const env = make(flags.env, envOptions);
       try {
-        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed });
+        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.stochastic === true });
         let episodes: EpisodeSpec[];
         let source: string;
         if (flags.episodesFile) {

@@ -53,6 +53,8 @@ export interface EvaluateOptions {
 export interface PolicyContext {
   env: Env;
   seed: number;
+  /** Trained policies sample their actions (seeded by `seed`) instead of taking the most likely one. @default false */
+  stochastic?: boolean;
 }
 
 /** Returns the policy for `name`, or null when the name is not its kind. */

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A2C } from '../../agents/a2c.js';
 import { PPO } from '../../agents/ppo.js';
-import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
+import { TrainedPolicy, trainedPolicyLoader } from '../../agents/TrainedPolicy.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
 import { FileFormatError } from '../../src/core/errors.js';
@@ -67,6 +67,25 @@ describe('checkpoints', () => {
     policy.checkEnv(new TargetReach());
     expect(() => policy.checkEnv(new FixedChain(4) as never)).toThrow(/trained on/);
     policy.dispose();
+    await agent.close();
+  });
+
+  it('the eval loader takes the most likely action by default and samples, seeded, with stochastic', async () => {
+    const dir = tmp();
+    // Freshly initialised: a policy head with gain 0.01 gives near-uniform action probabilities.
+    const agent = new PPO(() => new FixedChain(4), { numEnvs: 1, numSteps: 4 });
+    await saveCheckpoint(dir, agent);
+    const obs = new Float32Array([1, 0, 0, 0]);
+    const actions = async (stochastic: boolean, seed: number): Promise<number[]> => {
+      const policy = (await trainedPolicyLoader(dir, { env: new FixedChain(4) as never, seed, stochastic }))!;
+      const out = Array.from({ length: 40 }, () => Number(policy.act(obs)));
+      policy.dispose();
+      return out;
+    };
+    expect(new Set(await actions(false, 1)).size).toBe(1);
+    const sampled = await actions(true, 1);
+    expect(new Set(sampled).size).toBeGreaterThan(1);
+    expect(await actions(true, 1)).toEqual(sampled);
     await agent.close();
   });
 
