@@ -6,13 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';
-import { ActorCritic, DEFAULT_ACTOR_CRITIC } from '../../src/nn/ActorCritic.js';
+import { ActorCritic, DEFAULT_ACTOR_CRITIC, type ActorCriticConfig } from '../../src/nn/ActorCritic.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { RecurrentCore } from '../../src/nn/cores.js';
 import { encodeBox } from '../../src/nn/encoders.js';
-import { saveModel } from '../../src/nn/fileIO.js';
+import { loadModel, saveModel } from '../../src/nn/fileIO.js';
 import { Dcgan } from '../../src/nn/gan.js';
-import { PRETRAIN_VERSION, loadPretrainedCore, loadPretrainedEncoder, readManifest, writeManifest } from '../../src/nn/pretrained.js';
+import { PRETRAIN_VERSION, applyPretrainedCore, loadPretrainedCore, loadPretrainedEncoder, readManifest, readPretrained, writeManifest } from '../../src/nn/pretrained.js';
+import { trainRnn } from '../../src/nn/rnn.js';
+import { ShardReader } from '../../src/train/dataset/ShardReader.js';
+import { writeTinyDataset } from './tinyDataset.js';
 
 let root: string;
 const RGB = new Box(0, 255, [16, 16, 3], 'uint8');
@@ -87,16 +90,81 @@ describe('loadPretrainedEncoder', () => {
   });
 });
 
-describe('loadPretrainedCore', () => {
-  it('copies a core of the same kind and size, and rejects another', async () => {
-    const dir = join(root, 'rnn');
-    const source = new RecurrentCore('gru', 12, 8, new Rng(4));
-    await saveModel(source.model, join(dir, 'core'));
-    writeManifest(dir, { version: PRETRAIN_VERSION, kind: 'rnn', field: 'rgb', inputShape: [16, 16, 3], core: { kind: 'gru', size: 8, inputSize: 12 } });
-    const target = new RecurrentCore('gru', 12, 8, new Rng(5));
-    await loadPretrainedCore(dir, target);
-    expect(target.model.getWeights().map((w) => w.dataSync())).toEqual(source.model.getWeights().map((w) => w.dataSync()));
-    await expect(loadPretrainedCore(dir, new RecurrentCore('lstm', 12, 8, new Rng(5)))).rejects.toThrow(/does not match the policy's lstm core/);
-    await expect(loadPretrainedCore(dir, new RecurrentCore('gru', 12, 16, new Rng(5)))).rejects.toThrow(/16 units/);
+describe('applyPretrainedCore', () => {
+  // A real `robonav pretrain rnn` output: a GRU of 8 units over the small CNN's features of 16×16 rgb.
+  const CORE = 8;
+  let dir: string;
+  /** The pretrained core's weights, layer by layer in the core model's order. */
+  let pretrained: Float32Array[];
+  let features: number;
+
+  beforeAll(async () => {
+    const data = join(root, 'rnn-data');
+    writeTinyDataset(data, { episodes: 6, length: 8 });
+    dir = join(root, 'rnn');
+    await trainRnn(ShardReader.open(data), null, dir, { core: 'gru', coreSize: CORE, input: 'rgb', seqLen: 3, batchSize: 4, steps: 2, evalEvery: 2, valWindows: 4, seed: 1 });
+    const core = await loadModel(join(dir, 'core'));
+    pretrained = core.getWeights().map((w) => w.dataSync() as Float32Array);
+    core.dispose();
+    features = (readManifest(dir).core as { inputSize: number }).inputSize;
+  });
+
+  const gru = { core: 'gru' as const, coreSize: CORE };
+  const weightsOf = (core: RecurrentCore): Float32Array[] => core.model.getWeights().map((w) => w.dataSync() as Float32Array);
+  // Kernels [F, H] read the features (F ≠ H here); kernels [H, H] and the biases [H] are recurrent dynamics.
+  const isInputKernel = (w: Float32Array): boolean => w.length === features * CORE;
+
+  it('copies every weight when the policy reads the features the core was pretrained over', async () => {
+    const policy = new ActorCritic(new Dict({ rgb: RGB }), new Discrete(4), gru, new Rng(2));
+    await loadPretrainedEncoder(dir, policy.encoder); // the rnn run's own (fixed seeded) encoder
+    const { inputWeights, reason } = await loadPretrainedCore(dir, policy);
+    expect([inputWeights, reason]).toEqual([true, null]);
+    expect(weightsOf(policy.core!)).toEqual(pretrained);
+    expect(pretrained.filter(isInputKernel)).toHaveLength(3); // W_z, W_r, W_n
+    policy.dispose();
+  });
+
+  it('copies the recurrent weights and biases only when the features differ, and says why', async () => {
+    const cases: Array<[string, ActorCritic, boolean, RegExp]> = [
+      ['fused rgb + pointgoal', new ActorCritic(OBS, new Discrete(4), gru, new Rng(2)), true, /fused features of rgb \+ pointgoal \(256\), not the rgb encoder features \(\d+\)/],
+      ['rgb through a fresh encoder', new ActorCritic(new Dict({ rgb: RGB }), new Discrete(4), gru, new Rng(2)), false, /rgb encoder is not the one the core was pretrained over .*--encoder/],
+    ];
+    for (const [name, policy, withEncoder, why] of cases) {
+      if (withEncoder) await loadPretrainedEncoder(dir, policy.encoder);
+      const before = weightsOf(policy.core!);
+      const { inputWeights, reason } = await loadPretrainedCore(dir, policy);
+      expect(inputWeights, name).toBe(false);
+      expect(reason, name).toMatch(why);
+      const after = weightsOf(policy.core!);
+      expect(after.length, name).toBe(pretrained.length);
+      // Input kernels keep the policy's initialisation (the fused one even has another size, 256 × 8).
+      after.forEach((w, i) => expect(w, `${name} weight ${i}`).toEqual(isInputKernel(pretrained[i]!) ? before[i] : pretrained[i]));
+      policy.dispose();
+    }
+  });
+
+  it('rejects another kind or size naming both and how to match them, and a policy without a core, changing nothing', async () => {
+    const cases: Array<[Partial<ActorCriticConfig>, RegExp]> = [
+      [{ core: 'lstm', coreSize: CORE }, /pretrained core \(a gru core of 8 units\) does not match the policy's lstm core of 8 units — set "network": \{"core": "gru", "coreSize": 8\}.*--core lstm --core-size 8/],
+      [{ core: 'gru', coreSize: 16 }, /does not match the policy's gru core of 16 units .*--core-size 16/],
+      [{ core: 'none' }, /the policy has no recurrent core to start from a gru core of 8 units/],
+    ];
+    const module = await readPretrained(dir, 'core');
+    for (const [config, message] of cases) {
+      const policy = new ActorCritic(new Dict({ rgb: RGB }), new Discrete(4), config, new Rng(2));
+      const before = policy.getWeights();
+      expect(() => applyPretrainedCore(module, policy)).toThrow(UsageError);
+      expect(() => applyPretrainedCore(module, policy)).toThrow(message);
+      // Byte comparison: the small CNN's dense layer alone holds 2 M values (toEqual is slow on those).
+      expect(policy.getWeights().every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(before[i]!.buffer)))).toBe(true);
+      policy.dispose();
+    }
+    module.dispose();
+  });
+
+  it('rejects a folder without a core', async () => {
+    const policy = new ActorCritic(new Dict({ rgb: RGB }), new Discrete(4), gru, new Rng(2));
+    await expect(loadPretrainedCore(join(root, 'cnn'), policy)).rejects.toThrow(/a cnn run has no recurrent core/);
+    policy.dispose();
   });
 });
