@@ -118,7 +118,7 @@ export function register(program: Command): void {
     .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
-    .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080; needs --workers 0)')
+    .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080)')
     .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
     .option('--encoder <dir>', 'start the image encoder from a `robonav pretrain` output (fresh runs only)')
     .option('--freeze-encoder', 'keep the --encoder weights fixed during training')
@@ -182,9 +182,6 @@ async function train(flags: TrainFlags): Promise<void> {
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
     if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
     run = { version: RUN_VERSION, env, envOptions, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
-    if (flags.core !== undefined && ((config.network as { core?: string } | undefined)?.core ?? 'none') === 'none') {
-      throw new UsageError(`--core ${flags.core}: the policy has no recurrent core (set "network": {"core": "gru" | "lstm"} in --config)`);
-    }
     if (flags.encoder !== undefined || flags.core !== undefined) {
       run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
     }
@@ -194,7 +191,6 @@ async function train(flags: TrainFlags): Promise<void> {
   if (flags.workers > numEnvs) throw new UsageError(`--workers ${flags.workers} exceeds the ${numEnvs} envs`);
   let viewPort: number | null = null;
   if (flags.view !== undefined) {
-    if (flags.workers > 0) throw new UsageError('--view needs --workers 0 (the watched env must live in the main thread)');
     viewPort = flags.view === true ? 8080 : Number(flags.view);
     if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
   }
@@ -213,10 +209,18 @@ async function train(flags: TrainFlags): Promise<void> {
   if (viewer) process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
   const envOptions = run.envOptions ?? {};
   let envs: VectorEnv;
-  if (flags.workers > 0) {
-    envs = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions });
-  } else {
-    envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
+  try {
+    if (flags.workers > 0) {
+      // With --view, env 0's worker streams its episodes back (only while a browser watches).
+      const venv = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions, ...(viewer ? { stream: { env: 0, task: run.env } } : {}) });
+      envs = viewer ? viewer.observeWorkers(venv) : venv;
+    } else {
+      envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
+    }
+  } catch (err) {
+    // E.g. an env the viewer cannot draw: its server must not keep the process alive.
+    await viewer?.close();
+    throw err;
   }
   let agent: OnPolicyAgent;
   try {

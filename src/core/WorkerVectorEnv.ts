@@ -9,6 +9,10 @@
  * `modules`, which every worker imports first. An exception inside a worker's env rejects the
  * call with the original error name and message.
  *
+ * `stream: { env }` runs an EpisodeStreamer on that env inside its worker, for the viewer: the
+ * messages come back on `episodeStream.port` (src/server/RelayedEpisodes.ts is the main-thread end),
+ * and only while the control words say someone listens.
+ *
  * The worker script is compiled JavaScript in `dist/` (`npm run build`); when this file runs as
  * TypeScript source (vitest), it starts the compiled copy at the same path under `dist/`.
  *
@@ -19,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { BatchedObservation, Info, ResetArgs, VectorEnv, VectorResetResult, VectorStepResult } from './Env.js';
 import { allocateBatch, readFromBatch } from './batch.js';
 import { EnvStateError, SpaceError, UsageError } from './errors.js';
@@ -34,6 +38,8 @@ import {
   CTRL_STRIDE,
   LEN_POSTED,
   Status,
+  STREAM_WORDS,
+  type EpisodeStreamChannel,
   type SerializedError,
   type WorkerBuffers,
   type WorkerInit,
@@ -51,6 +57,8 @@ export interface WorkerVectorEnvOptions {
   modules?: string[];
   /** Bytes of shared memory per worker for infos and reset arguments; larger replies go by message. @default 262144 */
   messageBytes?: number;
+  /** Stream this env's episodes from its worker (`env`: its index; `task`: the name scene messages carry, by default `id`). @default none */
+  stream?: { env: number; task?: string };
 }
 
 interface WorkerHandle {
@@ -98,6 +106,8 @@ export class WorkerVectorEnv implements VectorEnv {
   readonly numWorkers: number;
   readonly singleObservationSpace: Space;
   readonly singleActionSpace: Box | Discrete;
+  /** The episode stream's main-thread end, when created with `stream`. */
+  readonly episodeStream: EpisodeStreamChannel | null;
   private readonly handles: WorkerHandle[];
   private readonly ctrl: Int32Array;
   private readonly messages: Uint8Array[];
@@ -116,11 +126,16 @@ export class WorkerVectorEnv implements VectorEnv {
     }
     const messageBytes = options.messageBytes ?? 262_144;
     if (!Number.isInteger(messageBytes) || messageBytes < 1024) throw new RangeError(`WorkerVectorEnv: messageBytes must be an integer ≥ 1024, got ${messageBytes}`);
+    const streamed = options.stream?.env;
+    if (streamed !== undefined && (!Number.isInteger(streamed) || streamed < 0 || streamed >= numEnvs)) {
+      throw new RangeError(`WorkerVectorEnv: stream.env must be an env index in [0, ${numEnvs - 1}], got ${streamed}`);
+    }
     const modules = (options.modules ?? []).map((m) => (m.startsWith('file:') ? m : pathToFileURL(isAbsolute(m) ? m : resolve(m)).href));
     const script = workerScriptUrl();
     const ctrl = new Int32Array(new SharedArrayBuffer(numWorkers * CTRL_STRIDE * 4));
     const messages: Uint8Array[] = [];
     const handles: WorkerHandle[] = [];
+    let episodeStream: EpisodeStreamChannel | null = null;
     const ready: Array<Promise<{ observationSpace: SpaceJSON; actionSpace: SpaceJSON }>> = [];
     for (let w = 0; w < numWorkers; w++) {
       const start = Math.floor((w * numEnvs) / numWorkers);
@@ -128,7 +143,15 @@ export class WorkerVectorEnv implements VectorEnv {
       const message = new Uint8Array(new SharedArrayBuffer(messageBytes));
       messages.push(message);
       const init: WorkerInit = { id, options: options.options ?? {}, modules, workerIndex: w, start, count: end - start, ctrl, message };
-      const worker = new Worker(script, { workerData: init });
+      const transferList: MessagePort[] = [];
+      if (streamed !== undefined && streamed >= start && streamed < end) {
+        const channel = new MessageChannel();
+        const control = new Int32Array(new SharedArrayBuffer(STREAM_WORDS * 4));
+        episodeStream = { env: streamed, control, port: channel.port1 };
+        init.stream = { env: streamed, control, port: channel.port2, ...(options.stream!.task !== undefined ? { task: options.stream!.task } : {}) };
+        transferList.push(channel.port2);
+      }
+      const worker = new Worker(script, { workerData: init, transferList });
       const handle: WorkerHandle = { worker, failure: null as unknown as Promise<never>, posted: [], postedWaiters: [] };
       handle.failure = new Promise<never>((_, reject) => {
         worker.on('error', (err) => reject(err));
@@ -156,6 +179,7 @@ export class WorkerVectorEnv implements VectorEnv {
     try {
       spaces = await Promise.all(ready);
     } catch (err) {
+      episodeStream?.port.close();
       await Promise.all(handles.map((h) => h.worker.terminate()));
       throw err;
     }
@@ -163,14 +187,24 @@ export class WorkerVectorEnv implements VectorEnv {
     const actionSpace = spaceFromJSON(spaces[0]!.actionSpace);
     const mismatch = spaces.findIndex((s) => !spacesEqual(spaceFromJSON(s.observationSpace), observationSpace) || !spacesEqual(spaceFromJSON(s.actionSpace), actionSpace));
     if (mismatch >= 0 || !(actionSpace instanceof Box || actionSpace instanceof Discrete)) {
+      episodeStream?.port.close();
       await Promise.all(handles.map((h) => h.worker.terminate()));
       throw new TypeError(mismatch >= 0 ? `WorkerVectorEnv: "${id}" envs in worker ${mismatch} have different spaces than in worker 0` : `WorkerVectorEnv: "${id}" action space must be Box or Discrete`);
     }
-    return new WorkerVectorEnv(numEnvs, observationSpace, actionSpace, handles, ctrl, messages);
+    return new WorkerVectorEnv(numEnvs, observationSpace, actionSpace, handles, ctrl, messages, episodeStream);
   }
 
-  private constructor(numEnvs: number, observationSpace: Space, actionSpace: Box | Discrete, handles: WorkerHandle[], ctrl: Int32Array, messages: Uint8Array[]) {
+  private constructor(
+    numEnvs: number,
+    observationSpace: Space,
+    actionSpace: Box | Discrete,
+    handles: WorkerHandle[],
+    ctrl: Int32Array,
+    messages: Uint8Array[],
+    episodeStream: EpisodeStreamChannel | null,
+  ) {
     this.numEnvs = numEnvs;
+    this.episodeStream = episodeStream;
     this.numWorkers = handles.length;
     this.singleObservationSpace = observationSpace;
     this.singleActionSpace = actionSpace;
@@ -226,6 +260,7 @@ export class WorkerVectorEnv implements VectorEnv {
       }
     }
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
+    this.episodeStream?.port.close();
   }
 
   /** Send one command to every worker and gather their replies (per-env infos, in env order). */

@@ -6,6 +6,9 @@
  * Autoreset mirrors `SyncVectorEnv` exactly: a finished env is reset at once, its last observation
  * goes to the shared `finalObs` batch and its info carries `finalObs: true` (the main thread swaps
  * in a copy read from that batch) and `finalInfo`.
+ *
+ * The worker given `stream` wraps that env in an EpisodeStreamer whose RelaySink posts to the main
+ * thread (loaded only then, so other workers and unwatched runs import none of the viewer code).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { deserialize, serialize } from 'node:v8';
@@ -13,6 +16,7 @@ import type { Action, Env, Info, ResetArgs } from './Env.js';
 import { writeToBatch } from './batch.js';
 import { Box } from './spaces.js';
 import { make } from '../../envs/registry.js';
+import type { RelaySink } from '../server/RelaySink.js';
 import {
   Command,
   CTRL_CMD,
@@ -44,19 +48,28 @@ function serializeError(err: unknown): SerializedError {
 
 async function start(): Promise<void> {
   let envs: Env[];
+  let relay: RelaySink | null = null;
   try {
     for (const module of init.modules) await import(module);
     envs = Array.from({ length: init.count }, () => make(init.id, init.options));
+    if (init.stream) {
+      const { streamerFor } = await import('../server/EpisodeStreamer.js');
+      const { RelaySink } = await import('../server/RelaySink.js');
+      const j = init.stream.env - init.start;
+      const streamer = streamerFor(envs[j]!, init.stream.task !== undefined ? { task: init.stream.task } : { task: init.id });
+      relay = new RelaySink(streamer, init.stream.port, init.stream.control);
+      envs[j] = streamer.wrap(envs[j]!);
+    }
   } catch (err) {
     post({ type: 'failed', error: serializeError(err) });
     return;
   }
   const first = envs[0]!;
   post({ type: 'ready', observationSpace: first.observationSpace.toJSON(), actionSpace: first.actionSpace.toJSON() });
-  port.once('message', (buffers: WorkerBuffers) => serve(envs, buffers));
+  port.once('message', (buffers: WorkerBuffers) => serve(envs, buffers, relay));
 }
 
-function serve(envs: Env[], buffers: WorkerBuffers): void {
+function serve(envs: Env[], buffers: WorkerBuffers, relay: RelaySink | null): void {
   const { ctrl, message } = init;
   const obsSpace = envs[0]!.observationSpace;
   const actSpace = envs[0]!.actionSpace;
@@ -110,6 +123,7 @@ function serve(envs: Env[], buffers: WorkerBuffers): void {
     seen = Atomics.load(ctrl, base + CTRL_SEQ);
     const command = Atomics.load(ctrl, base + CTRL_CMD);
     try {
+      relay?.answerSync();
       if (command === Command.RESET) {
         const args = deserialize(Buffer.from(message.subarray(0, Atomics.load(ctrl, base + CTRL_LEN)))) as ResetArgs;
         reply(Status.OK, reset(args));

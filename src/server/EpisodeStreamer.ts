@@ -10,6 +10,7 @@
  *
  * Two ways in: `wrap(env)` returns an Env that forwards everything and reports to the streamer;
  * or call `onReset` / `onStep` yourself (e.g. from a vector env that knows env 0's results).
+ * An env in a worker thread runs its streamer there; `RelayedEpisodes` is its main-thread end.
  */
 import type { Action, Env, Info, Observation, ResetArgs, ResetResult, StepResult } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
@@ -52,6 +53,55 @@ export interface EpisodeSink {
   step(message: StepMessage): void;
   frame(header: FrameHeader, data: Uint8Array | Float32Array): void;
   episodeEnd(message: EpisodeEndMessage): void;
+  /**
+   * The current scene with its trail, answering a `currentScene()` that returned null while the
+   * episode was running elsewhere (a relayed source): for the viewers that were waiting for it.
+   */
+  resync?(message: SceneMessage): void;
+}
+
+/**
+ * What a viewer session streams from: an EpisodeStreamer in this thread, or `RelayedEpisodes`
+ * for an env stepping in a worker thread.
+ */
+export interface EpisodeSource {
+  /** Camera channels the env's observations carry. */
+  readonly frameKinds: FrameKind[];
+  /** Names of the discrete actions ([] for continuous control). */
+  readonly actionNames: string[];
+  /**
+   * The current episode's scene with the trail so far (for a viewer joining late), or null: before
+   * the first episode, or when the episode runs in another thread (the sinks' `resync` gets it).
+   */
+  currentScene(): SceneMessage | null;
+  addSink(sink: EpisodeSink): void;
+  removeSink(sink: EpisodeSink): void;
+}
+
+interface FrameSource {
+  width: number;
+  height: number;
+  channels: number;
+  dtype: 'uint8' | 'float32';
+}
+
+/** Camera channels of an observation space: Dict keys rgb/depth/semantic that are [H, W, C] Boxes. */
+export function frameSourcesOf(observationSpace: Space): Map<FrameKind, FrameSource> {
+  const sources = new Map<FrameKind, FrameSource>();
+  if (!(observationSpace instanceof Dict)) return sources;
+  for (const kind of FRAME_KINDS) {
+    const space = (observationSpace.spaces as Record<string, Space>)[kind];
+    if (space instanceof Box && space.shape.length === 3) {
+      const [height, width, channels] = space.shape as [number, number, number];
+      sources.set(kind, { width, height, channels, dtype: space.dtype });
+    }
+  }
+  return sources;
+}
+
+/** The viewer's action names for an action space: the navigation actions if discrete, none if continuous. */
+export function actionNamesOf(actionSpace: Space): string[] {
+  return actionSpace.type === 'discrete' ? [...DISCRETE_ACTION_NAMES] : [];
 }
 
 /** Info keys reported as step metrics when the env puts numbers there (NavEnv's final-info names). */
@@ -73,13 +123,13 @@ export interface EpisodeStreamerOptions {
   task?: string;
 }
 
-export class EpisodeStreamer {
+export class EpisodeStreamer implements EpisodeSource {
   private readonly sinks: EpisodeSink[] = [];
-  private readonly frameSources = new Map<FrameKind, { width: number; height: number; channels: number; dtype: 'uint8' | 'float32' }>();
+  private readonly frameSources: Map<FrameKind, FrameSource>;
   private readonly trail = new Float32Array(TRAIL_CAPACITY * 2);
   private trailLength = 0;
   private readonly task: string | undefined;
-  private readonly discrete: boolean;
+  readonly actionNames: string[];
   private episode = -1;
   private stepCount = 0;
   private episodeReturn = 0;
@@ -99,27 +149,13 @@ export class EpisodeStreamer {
     options: EpisodeStreamerOptions = {},
   ) {
     this.task = options.task;
-    this.discrete = actionSpace.type === 'discrete';
-    // Camera channels come from the observation space: Dict keys rgb/depth/semantic, Box [H, W, C].
-    if (observationSpace instanceof Dict) {
-      for (const kind of FRAME_KINDS) {
-        const space = (observationSpace.spaces as Record<string, Space>)[kind];
-        if (space instanceof Box && space.shape.length === 3) {
-          const [height, width, channels] = space.shape as [number, number, number];
-          this.frameSources.set(kind, { width, height, channels, dtype: space.dtype });
-        }
-      }
-    }
+    this.frameSources = frameSourcesOf(observationSpace);
+    this.actionNames = actionNamesOf(actionSpace);
   }
 
   /** Camera channels this env's observations carry. */
   get frameKinds(): FrameKind[] {
     return [...this.frameSources.keys()];
-  }
-
-  /** Names of the discrete actions ([] for continuous control). */
-  get actionNames(): string[] {
-    return this.discrete ? [...DISCRETE_ACTION_NAMES] : [];
   }
 
   /** The scene message of the current episode with the trail so far (for a viewer joining late). */

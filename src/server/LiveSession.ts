@@ -8,8 +8,11 @@
  * while. A backlogged subscriber is skipped (and resynchronised with the scene and trail once it
  * drains); camera frames are limited to `frameRate` per second because training steps far faster
  * than a person can look.
+ *
+ * The source is an EpisodeStreamer in this thread or `RelayedEpisodes` of an env in a worker; the
+ * latter cannot say the current scene at once, so a joining viewer waits for the source's `resync`.
  */
-import type { EpisodeSink, EpisodeStreamer } from './EpisodeStreamer.js';
+import type { EpisodeSink, EpisodeSource } from './EpisodeStreamer.js';
 import {
   encodeFrame,
   encodeServerMessage,
@@ -39,6 +42,8 @@ export interface LiveSessionOptions {
 
 export class LiveSession implements ViewerSession, EpisodeSink {
   protected readonly clients = new Set<ViewerClient>();
+  /** Clients waiting for the current scene (the source had none at hand when they (re)joined). */
+  private readonly awaitingScene = new Set<ViewerClient>();
   private readonly history: MetricPoint[] = [];
   private readonly frameInterval: number;
   private readonly historyLimit: number;
@@ -49,7 +54,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    readonly streamer: EpisodeStreamer,
+    readonly streamer: EpisodeSource,
     protected readonly options: LiveSessionOptions,
   ) {
     this.frameInterval = 1000 / (options.frameRate ?? 15);
@@ -79,10 +84,12 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     this.flush();
     const scene = this.streamer.currentScene();
     if (scene !== null) client.send(scene, false);
+    else this.awaitingScene.add(client);
   }
 
   onClose(client: ViewerClient): void {
     this.clients.delete(client);
+    this.awaitingScene.delete(client);
   }
 
   close(): void {
@@ -91,6 +98,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     this.queue.length = 0;
     this.streamer.removeSink(this);
     this.clients.clear();
+    this.awaitingScene.clear();
   }
 
   /** Add training-curve points and send them to the viewers that want curves. */
@@ -109,14 +117,26 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   wantsFrames(): readonly FrameKind[] {
-    if (performance.now() - this.lastFrameAt < this.frameInterval) return [];
+    const now = performance.now();
+    if (now - this.lastFrameAt < this.frameInterval) return [];
     const kinds = new Set<FrameKind>();
     for (const client of this.clients) for (const k of client.frames) kinds.add(k);
+    // The interval counts from the request: a relayed source's frames arrive a little later.
+    if (kinds.size > 0) this.lastFrameAt = now;
     return [...kinds];
   }
 
   scene(message: SceneMessage): void {
+    // A new episode: everyone gets its scene, waiting clients included.
+    this.awaitingScene.clear();
     this.enqueue(message);
+  }
+
+  resync(message: SceneMessage): void {
+    // The steps queued before the snapshot go first, as in onResync.
+    this.flush();
+    for (const client of this.awaitingScene) client.send(message, false);
+    this.awaitingScene.clear();
   }
 
   step(message: StepMessage): void {
@@ -128,7 +148,6 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   frame(header: FrameHeader, data: Uint8Array | Float32Array): void {
-    this.lastFrameAt = performance.now();
     // The steps before this frame go first, so a viewer never sees a frame ahead of its step.
     this.flush();
     let bytes: Uint8Array | null = null;

@@ -9,13 +9,16 @@
  * await viewer.close();
  * ```
  * or in one call: `const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 8080 })`.
+ * Envs stepping in worker threads: create the WorkerVectorEnv with `stream: { env: 0 }` and step
+ * `viewer.observeWorkers(venv)` instead of `venv`.
  *
  * While no browser is connected the observed env costs one pose copy per step.
  */
 import type { Env } from '../core/Env.js';
-import { EpisodeStreamer, streamerFor } from './EpisodeStreamer.js';
+import { streamerFor, type EpisodeSource } from './EpisodeStreamer.js';
 import { LiveSession } from './LiveSession.js';
-import type { MetricPoint } from './protocol.js';
+import { PROTOCOL_VERSION, type MetricPoint } from './protocol.js';
+import { RelayedEpisodes, type StreamingVectorEnv } from './RelayedEpisodes.js';
 import { ViewerServer, type ViewerClient, type ViewerServerOptions } from './ViewerServer.js';
 
 export interface LiveViewerOptions extends ViewerServerOptions {
@@ -65,10 +68,21 @@ export class LiveViewer {
   }
 
   /**
-   * Lower-level: stream from an EpisodeStreamer you drive yourself with `onReset`/`onStep`
-   * (e.g. when env 0 lives in a worker and its results reach the main thread some other way).
+   * Watch the env a WorkerVectorEnv streams from its worker (created with `stream: { env }`):
+   * returns the vector env to step in its place, which tells the worker what the viewers want.
+   * Throws UsageError for a vector env made without `stream`.
    */
-  attach(streamer: EpisodeStreamer): void {
+  observeWorkers<V extends StreamingVectorEnv>(venv: V): V {
+    const relay = new RelayedEpisodes(venv);
+    this.attach(relay);
+    return relay.wrap(venv);
+  }
+
+  /**
+   * Lower-level: stream from an EpisodeStreamer you drive yourself with `onReset`/`onStep`, or
+   * from another EpisodeSource.
+   */
+  attach(streamer: EpisodeSource): void {
     this.session?.close();
     this.session = new LiveSession(streamer, { mode: 'live', source: this.options.source ?? 'training', ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}) });
     this.forward.setTarget(this.session);
@@ -123,10 +137,17 @@ class ForwardingSession {
   private target: LiveSession | null = null;
   private readonly clients = new Set<ViewerClient>();
 
-  /** Switch to a new session; viewers already subscribed get its current state. */
+  /**
+   * Switch to a new session. Viewers that connected before it existed (the server starts before
+   * the envs, which may take a while in worker threads) got a hello without camera channels or
+   * actions: they get the session's hello, then its current state.
+   */
   setTarget(session: LiveSession): void {
     this.target = session;
-    for (const client of this.clients) session.onSubscribe(client, true);
+    for (const client of this.clients) {
+      client.send({ type: 'hello', version: PROTOCOL_VERSION, ...session.hello() }, false);
+      session.onSubscribe(client, true);
+    }
   }
 
   hello(): ReturnType<LiveSession['hello']> {

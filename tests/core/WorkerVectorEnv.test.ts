@@ -192,6 +192,11 @@ describe('WorkerVectorEnv', () => {
     await expect(WorkerVectorEnv.create('Nope-v0', { numEnvs: 1 })).rejects.toThrow(UsageError);
     await expect(WorkerVectorEnv.create('Nope-v0', { numEnvs: 1 })).rejects.toThrow(/unknown env "Nope-v0"; known envs: .*/);
     await expect(WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, numWorkers: 3 })).rejects.toThrow(/numWorkers/);
+    await expect(WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, stream: { env: 2 } })).rejects.toThrow(/stream\.env must be an env index in \[0, 1\], got 2/);
+    // Only an env with a scene can be streamed to the viewer; the worker says so when it makes it.
+    const streamed = WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, numWorkers: 2, modules: [toyModule], stream: { env: 1 } });
+    await expect(streamed).rejects.toThrow(UsageError);
+    await expect(streamed).rejects.toThrow(/Toy-v0 cannot be viewed/);
     const venv = await WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, numWorkers: 1, modules: [toyModule] });
     try {
       await venv.reset();

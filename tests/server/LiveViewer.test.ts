@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Box, Discrete } from '../../src/core/spaces.js';
 import type { Env } from '../../src/core/Env.js';
+import { WorkerVectorEnv } from '../../src/core/WorkerVectorEnv.js';
 import { attachViewer, LiveViewer } from '../../src/server/LiveViewer.js';
 import { PROTOCOL_VERSION } from '../../src/server/protocol.js';
 import { FakeNavEnv } from './fixtures.js';
@@ -29,6 +30,20 @@ describe('LiveViewer', () => {
     }
   });
 
+  it('gives a viewer that connected before the env was observed the hello of the env it will see', async () => {
+    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test' });
+    try {
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      expect(await client.next('hello')).toMatchObject({ frameKinds: [], actions: [] });
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      await viewer.pump();
+      viewer.observe(new FakeNavEnv());
+      expect(await client.next('hello', 1)).toMatchObject({ mode: 'live', source: 'runs/test', frameKinds: ['rgb', 'depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('pump() lets a viewer connect and subscribe between the updates of a loop that never yields', async () => {
     const { env, viewer } = await attachViewer(new FakeNavEnv({ maxSteps: 1_000_000 }), { port: 0 });
     try {
@@ -41,6 +56,33 @@ describe('LiveViewer', () => {
       for (let i = 0; i < 200; i++) env.step(1 + (i % 3));
       await client.until(() => client.of('step').length === 200, 'the 200 steps of the rollout');
     } finally {
+      await viewer.close();
+    }
+  });
+
+  it('streams env 0 from its worker thread: a viewer joining mid-episode gets the scene and trail, then the steps and frames', async () => {
+    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test' });
+    const workers = await WorkerVectorEnv.create('PointNav-Easy-v0', { numEnvs: 2, numWorkers: 2, options: { cameraSize: 16 }, stream: { env: 0 } });
+    const venv = viewer.observeWorkers(workers);
+    try {
+      await venv.reset({ seed: 1 });
+      // Turning in place: the episode runs on and nobody watches yet.
+      for (let i = 0; i < 5; i++) await venv.step(Int32Array.of(2, 2));
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      expect(await client.next('hello')).toMatchObject({ mode: 'live', frameKinds: ['depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
+      await viewer.pump();
+      for (let i = 0; i < 5; i++) await venv.step(Int32Array.of(2, 2));
+      const scene = await client.next('scene');
+      expect(scene).toMatchObject({ episode: 0, task: 'PointNav-Easy-v0' });
+      // The start and the five steps taken before the viewer came.
+      expect(scene.trail).toHaveLength(2 * 6);
+      await client.until(() => client.of('step').length === 5, 'the five watched steps');
+      expect(client.of('step').map((m) => m.step)).toEqual([6, 7, 8, 9, 10]);
+      await client.until(() => client.frames.length > 0, 'a depth frame');
+      expect(client.frames[0]).toMatchObject({ kind: 'depth', width: 16, height: 16, episode: 0, step: 6 });
+    } finally {
+      await venv.close();
       await viewer.close();
     }
   });
