@@ -182,9 +182,6 @@ async function train(flags: TrainFlags): Promise<void> {
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
     if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
     run = { version: RUN_VERSION, env, envOptions, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
-    if (flags.core !== undefined && ((config.network as { core?: string } | undefined)?.core ?? 'none') === 'none') {
-      throw new UsageError(`--core ${flags.core}: the policy has no recurrent core (set "network": {"core": "gru" | "lstm"} in --config)`);
-    }
     if (flags.encoder !== undefined || flags.core !== undefined) {
       run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
     }
