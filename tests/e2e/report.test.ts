@@ -2,55 +2,37 @@
  * The HTML report in a real browser: Debian's chromium (headless) driven by playwright-core, as in
  * viewer.test.ts. The page must open from a file:// URL with no console errors, request nothing but
  * itself and inline data, and lay out its charts and replay maps. A screenshot goes to test-output/.
- * Without /usr/bin/chromium the suite is skipped with a printed reason, except under CI (CI set).
+ * Chromium set-up and skipping: tests/helpers/browser.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/train/report/report.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
+import { ROOT, serveCli } from '../helpers/cli.js';
 import { writeBench, writeRecording, writeRuns } from '../train/reportFixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser tests need it (apt-get install -y chromium)`);
-  console.log(`tests/e2e/report.test.ts: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`);
-}
-
-const root = new URL('../..', import.meta.url).pathname;
-const outDir = join(root, 'test-output');
+const haveChromium = chromiumAvailable('tests/e2e/report.test.ts');
+const outDir = join(ROOT, 'test-output');
 const work = mkdtempSync(join(tmpdir(), 'robonav-report-e2e-'));
 let browser: Browser;
 let viewProcess: ChildProcess | null = null;
 
-/** Spawn `robonav view <source>` and resolve with the URL it prints. */
+/** Start `robonav view <source>` (stopped in afterAll) and resolve with the URL it prints. */
 function startView(source: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), 'view', source, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    viewProcess = child;
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`robonav view exited with ${code}: ${err}`)));
-  });
+  const { child, url } = serveCli(['view', source, '--port', '0']);
+  viewProcess = child;
+  return url;
 }
 
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(outDir, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

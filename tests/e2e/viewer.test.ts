@@ -4,53 +4,31 @@
  *   1. on a replay served by `robonav view file.rec`: the scene appears, the canvas is not blank,
  *      the HUD's step counter advances;
  *   2. in play mode (`robonav play`, a real env): key presses move and turn the robot.
- * Screenshots go to test-output/. Without /usr/bin/chromium the suite is skipped with a printed
- * reason, except under CI (CI set), where it fails: install it with `apt-get install -y chromium`.
+ * Screenshots go to test-output/. Chromium set-up and skipping: tests/helpers/browser.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamerFor } from '../../src/server/EpisodeStreamer.js';
 import { RecordingWriter } from '../../src/server/Recording.js';
+import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
+import { ROOT, serveCli } from '../helpers/cli.js';
 import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser tests need it (apt-get install -y chromium)`);
-  console.log(`tests/e2e/viewer.test.ts: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`);
-}
-
-const root = new URL('../..', import.meta.url).pathname;
-const outDir = join(root, 'test-output');
+const haveChromium = chromiumAvailable('tests/e2e/viewer.test.ts');
+const outDir = join(ROOT, 'test-output');
 const work = mkdtempSync(join(tmpdir(), 'robonav-e2e-'));
-let browser: BrowserContext;
+let browser: Browser;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   if (!haveChromium) return;
   mkdirSync(outDir, { recursive: true });
-  // A fresh profile per run: playwright takes it as launchPersistentContext's first argument.
-  browser = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    viewport: { width: 1100, height: 700 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--disable-quic',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -59,21 +37,11 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Spawn `robonav <args> --port <port>` and resolve with the URL it prints. */
+/** Start `robonav <args> --port <port>` (stopped in afterAll) and resolve with the URL it prints. */
 function startCli(args: string[], port = 0): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/src/cli.js'), ...args, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => reject(new Error(`robonav ${args[0]} exited with ${code}: ${err}`)));
-  });
+  const { child, url } = serveCli([...args, '--port', String(port)]);
+  children.push(child);
+  return url;
 }
 
 /** Variance of the luminance of a PNG screenshot: ~0 for a blank (single-colour) canvas. */
@@ -91,7 +59,7 @@ function lumaVariance(png: Buffer): number {
 }
 
 async function openViewer(url: string): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1100, height: 700 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(url);

@@ -1,9 +1,10 @@
 /**
  * Run the built `robonav` CLI (`dist/src/cli.js`, built by the vitest globalSetup) in a child
  * process and collect its exit code and output; a non-zero exit resolves rather than throws, so
- * tests can assert on exit code 2 and the error line.
+ * tests can assert on exit code 2 and the error line. `serveCli` starts a command that serves the
+ * viewer and waits for its address.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,4 +22,25 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * Start a serving command (`view`, `play`) and wait for the address it prints on standard output.
+ * The child is returned at once, so that the caller can stop it whatever happens; `url` rejects
+ * with its standard error if it exits first.
+ */
+export function serveCli(args: string[]): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, ['dist/src/cli.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`robonav ${args[0]} exited with ${code}: ${err}`)));
+  });
+  return { child, url };
 }

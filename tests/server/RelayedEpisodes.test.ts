@@ -126,7 +126,7 @@ describe('RelayedEpisodes', () => {
       expect(relayed.log).toEqual([
         { type: 'resync', message: snapshot },
         // No frames: the sink wants none.
-        local.log.findLast((m) => m.type === 'step'),
+        local.log.filter((m) => m.type === 'step').at(-1),
       ]);
       expect(relayed.log[1]).toMatchObject({ type: 'step', message: { step: 9 } });
     } finally {
