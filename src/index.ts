@@ -43,7 +43,7 @@ export { Dcgan, trainGan, DEFAULT_GAN, type GanConfig, type GanRunResult } from 
 export { FrechetEncoder, frechetDistance, fitGaussian, symmetricEigen, sqrtPsd, type Gaussian } from './nn/frechet.js';
 export { CnnPretrainer, trainCnn, CNN_TASKS, type CnnTask, type CnnRunResult } from './nn/cnn.js';
 export { RnnPretrainer, trainRnn, odometry, type RnnRunResult } from './nn/rnn.js';
-export { readPretrained, applyPretrainedEncoder, applyPretrainedCore, loadPretrainedEncoder, loadPretrainedCore, readManifest, type PretrainManifest, type PretrainedModule } from './nn/pretrained.js';
+export { readPretrained, applyPretrainedEncoder, applyPretrainedCore, coreInputMismatch, loadPretrainedEncoder, loadPretrainedCore, readManifest, type CoreTransfer, type PretrainManifest, type PretrainedModule } from './nn/pretrained.js';
 // TensorFlow.js: the backend every tensor computation awaits first (tfjs-node, else wasm with robonav's kernels, else cpu), and layers models on disk without tfjs-node.
 export { initBackend, BACKEND_NAMES, type BackendName, type BackendInfo, type InitBackendOptions } from './nn/backend.js';
 export { fileIO, saveModel, loadModel, MODEL_JSON, WEIGHTS_BIN } from './nn/fileIO.js';

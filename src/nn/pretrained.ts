@@ -118,23 +118,33 @@ export interface PretrainedModule {
    * weights mean something only to a policy whose core reads those same features.
    */
   features: PretrainedLayer[];
+  /** (core only) How that encoder scales its raw input (`rescalings`), e.g. depth in m → [0, 1]. */
+  featureScaling: string;
   dispose(): void;
 }
 
-async function readLayers(dir: string): Promise<PretrainedLayer[]> {
+/** The scale and offset of every Rescaling layer of `model` (the raw-observation normalisation), as text. */
+function rescalings(model: tf.LayersModel): string {
+  const rescale = model.layers.filter((l) => l.getClassName() === 'Rescaling').map((l) => l.getConfig() as { scale: number; offset: number });
+  return rescale.map((c) => `×${c.scale} + ${c.offset}`).join(', ') || 'none';
+}
+
+async function readLayers(dir: string): Promise<{ layers: PretrainedLayer[]; scaling: string }> {
   const model = await loadModel(dir);
   const layers = pretrainedLayers(model);
+  const scaling = rescalings(model);
   model.dispose();
-  return layers;
+  return { layers, scaling };
 }
 
 /** Read `dir/pretrain.json` and `dir/<part>/` (a `robonav pretrain` output; a core also reads `dir/encoder/`). */
 export async function readPretrained(dir: string, part: 'encoder' | 'core'): Promise<PretrainedModule> {
   const manifest = readManifest(dir);
   if (part === 'core' && manifest.kind !== 'rnn') throw new UsageError(`${dir}: a ${manifest.kind} run has no recurrent core (use a \`robonav pretrain rnn\` output)`);
-  const layers = await readLayers(join(dir, part));
-  const features = part === 'core' ? await readLayers(join(dir, 'encoder')) : [];
-  return { dir, part, manifest, layers, features, dispose: () => tf.dispose([...layers, ...features].flatMap((l) => l.values)) };
+  const { layers } = await readLayers(join(dir, part));
+  const encoder = part === 'core' ? await readLayers(join(dir, 'encoder')) : { layers: [], scaling: 'none' };
+  const features = encoder.layers;
+  return { dir, part, manifest, layers, features, featureScaling: encoder.scaling, dispose: () => tf.dispose([...layers, ...features].flatMap((l) => l.values)) };
 }
 
 function describeShapes(layers: ReadonlyArray<{ className: string; shapes: number[][] }>): string {
@@ -211,7 +221,8 @@ function inputNames(encoder: tf.LayersModel): string {
  * Why the features `encoder` computes are not the ones `pretrained` (a core) was trained over, or
  * null when they are: the policy reads one observation, of the pretraining field and shape, through
  * an encoder whose weights are exactly the pretraining encoder's (e.g. copied with
- * `applyPretrainedEncoder` from the same run). A fused Dict observation never matches: its fusion
+ * `applyPretrainedEncoder` from the same run) and that scales the raw observation alike (the same
+ * bounds, e.g. depth range in m). A fused Dict observation never matches: its fusion
  * MLP is new, so its features are not the pretraining encoder's even at equal size.
  */
 export function coreInputMismatch(pretrained: PretrainedModule, encoder: tf.LayersModel): string | null {
@@ -232,6 +243,10 @@ export function coreInputMismatch(pretrained: PretrainedModule, encoder: tf.Laye
     sameShapes(policy, pretrained.features) &&
     policy.every((p, i) => p.layer.getWeights().every((w, k) => tf.tidy(() => tf.all(tf.equal(w, pretrained.features[i]!.values[k]!)).dataSync()[0] === 1)));
   if (!same) return `the policy's ${manifest.field} encoder is not the one the core was pretrained over (start it from the same weights: --encoder ${dir})`;
+  const scaling = rescalings(encoder);
+  if (scaling !== pretrained.featureScaling) {
+    return `the policy scales its ${manifest.field} input by ${scaling}, the pretraining frames were scaled by ${pretrained.featureScaling} (other observation bounds, e.g. camera range: collect the data with the policy's env options)`;
+  }
   return null;
 }
 

@@ -128,6 +128,8 @@ describe('applyPretrainedCore', () => {
     const cases: Array<[string, ActorCritic, boolean, RegExp]> = [
       ['fused rgb + pointgoal', new ActorCritic(OBS, new Discrete(4), gru, new Rng(2)), true, /fused features of rgb \+ pointgoal \(256\), not the rgb encoder features \(\d+\)/],
       ['rgb through a fresh encoder', new ActorCritic(new Dict({ rgb: RGB }), new Discrete(4), gru, new Rng(2)), false, /rgb encoder is not the one the core was pretrained over .*--encoder/],
+      // The same encoder weights over frames scaled by 1/127 instead of 1/255: other features.
+      ['rgb with other bounds', new ActorCritic(new Dict({ rgb: new Box(0, 127, [16, 16, 3], 'uint8') }), new Discrete(4), gru, new Rng(2)), true, /scales its rgb input by ×0\.0078\d* \+ 0, the pretraining frames were scaled by ×0\.0039\d* \+ 0/],
     ];
     for (const [name, policy, withEncoder, why] of cases) {
       if (withEncoder) await loadPretrainedEncoder(dir, policy.encoder);
