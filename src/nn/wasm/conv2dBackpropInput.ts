@@ -3,11 +3,21 @@
  * slower than XNNPACK). It is the input gradient of `tf.conv2d` and the forward pass of
  * `tf.conv2dTranspose`.
  *
- * Method (GEMM + col2im): every output pixel (b, oh, ow) of the forward conv spread
- * dy[b, oh, ow, :] · W[kh, kw, ci, :] over the input window it read, so
- *   cols = dy [B·OH·OW, Cout] · Wᵀ [Cout, KH·KW·Cin]        (one XNNPACK matrix product)
- *   dx[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] += cols[(b, oh, ow), (kh, kw, ci)]
- * which does exactly the multiply-adds of the forward conv, for any stride and padding.
+ * Method (sub-pixel convolution): the forward conv read input pixel i (per axis) through the taps
+ * k = i + pad − oh·s of every output oh, so pixels of one phase r = (i + pad) mod s only ever meet
+ * the taps k ≡ r (mod s). Writing i + pad = q·s + r and k = r + s·m,
+ *   dx[q·s + r − pad] = Σ_m dy[q − m] · W[r + s·m]ᵀ   (m = 0 … M−1, M = ⌈K/s⌉; W[k] = 0 for k ≥ K)
+ * which for every phase is a stride-1 correlation of dy, zero-padded by M − 1 − ⌊pad/s⌋ before,
+ * with the phase's taps flipped. All sh·sw phases share the windows of dy, so they run as ONE
+ * XNNPACK convolution whose output channels are (rh, rw, ci): kernel Mh×Mw, reduction
+ * Mh·Mw·Cout, sh·sw·Cin outputs. A transpose then moves each phase's pixels to their places
+ * (depth-to-space) and a slice crops the border; at stride 1 with no crop the conv output is dx.
+ * (The stock `DepthToSpace` kernel would do the same move 90× slower than `Transpose`.)
+ *
+ * Why: the previous method (dy · Wᵀ as one matrix product, then col2im) has only Cout terms per
+ * dot product, where XNNPACK runs at half speed, and its col2im pass of read-modify-write adds
+ * cost as much again. This one computes some zero products at the image borders (the padding) but
+ * runs at XNNPACK's full rate and moves each dx value once.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, type KernelArgs, freeIntermediate, heapF32, runWasmKernel } from './wasmKernels.js';
@@ -18,6 +28,37 @@ interface Conv2DBackpropInputAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   inputShape: [number, number, number, number];
+}
+
+/** How one spatial axis of dx maps onto the rows (or columns) of the sub-pixel conv's output. */
+interface AxisPlan {
+  /** Taps per phase, ⌈K/s⌉. */
+  taps: number;
+  /** Zero padding of dy before and after, for the conv. */
+  padBefore: number;
+  padAfter: number;
+  /** Conv output index of dx index i is ⌊(i + pad)/s⌋ + shift. */
+  shift: number;
+  /** Length of the conv output along this axis. */
+  length: number;
+}
+
+/**
+ * Plan one axis: dx length `n`, dy length `outLen`, kernel `k`, stride `s`, leading pad `pad`.
+ * The super-pixels q = ⌊(i + pad)/s⌋ of dx run from qLo to qHi; conv output t holds q = t + qLo − offset.
+ */
+function planAxis(n: number, outLen: number, k: number, s: number, pad: number): AxisPlan {
+  const taps = Math.ceil(k / s);
+  const qLo = Math.floor(pad / s);
+  const qHi = Math.floor((n - 1 + pad) / s);
+  // Padding that puts q = qLo at output 0; an explicit pad beyond the kernel would make it
+  // negative, and then the output starts earlier and the first `offset` rows go unused.
+  const exact = taps - 1 - qLo;
+  const padBefore = Math.max(0, exact);
+  const offset = padBefore - exact;
+  const needed = qHi - qLo + 1 + offset;
+  const padAfter = Math.max(0, needed - (outLen + padBefore - taps + 1));
+  return { taps, padBefore, padAfter, shift: offset - qLo, length: outLen + padBefore + padAfter - taps + 1 };
 }
 
 function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
@@ -40,43 +81,83 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { batchSize: nb, inHeight: h, inWidth: w, inChannels: cin, outHeight: oh, outWidth: ow, outChannels: cout } = convInfo;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = convInfo;
   const { top, left } = convInfo.padInfo;
-  const rowLen = kh * kw * cin;
+  const rows = planAxis(h, oh, kh, sh, top);
+  const cols = planAxis(w, ow, kw, sw, left);
 
-  const dy2 = runWasmKernel(backend, 'Reshape', { x: dy }, { shape: [nb * oh * ow, cout] });
-  const w2 = runWasmKernel(backend, 'Reshape', { x: filter }, { shape: [rowLen, cout] });
-  const wT = runWasmKernel(backend, 'Transpose', { x: w2 }, { perm: [1, 0] });
-  const cols = runWasmKernel(backend, 'BatchMatMul', { a: dy2, b: wT }, { transposeA: false, transposeB: false });
-  freeIntermediate(backend, dy2);
-  freeIntermediate(backend, w2);
-  freeIntermediate(backend, wT);
+  const subFilter = backend.makeOutput([rows.taps, cols.taps, cout, sh * sw * cin], 'float32');
+  writeSubPixelFilter(heapF32(backend, filter), heapF32(backend, subFilter), kh, kw, cin, cout, sh, sw, rows.taps, cols.taps);
+  const phases = runWasmKernel(
+    backend,
+    'Conv2D',
+    { x: dy, filter: subFilter },
+    {
+      strides: [1, 1],
+      pad: [
+        [0, 0],
+        [rows.padBefore, rows.padAfter],
+        [cols.padBefore, cols.padAfter],
+        [0, 0],
+      ],
+      dilations: [1, 1],
+      dataFormat: 'NHWC',
+    },
+  );
+  freeIntermediate(backend, subFilter);
 
-  const dx = backend.makeOutput([nb, h, w, cin], 'float32');
-  // Views taken after the last allocation: a heap growth would detach earlier ones.
-  const src = heapF32(backend, cols);
-  const dst = heapF32(backend, dx);
-  dst.fill(0);
-  let row = 0;
-  for (let b = 0; b < nb; b++) {
-    for (let y = 0; y < oh; y++) {
-      const iy0 = y * sh - top;
-      for (let x = 0; x < ow; x++) {
-        const ix0 = x * sw - left;
-        // Taps j of one kernel row land on consecutive pixels: one run of (j, ci) in both arrays.
-        const from = Math.max(0, -ix0) * cin;
-        const to = Math.min(kw, w - ix0) * cin;
-        for (let i = 0; i < kh; i++) {
-          const iy = iy0 + i;
-          if (iy < 0 || iy >= h) continue;
-          const d = ((b * h + iy) * w + ix0) * cin;
-          const s = row + i * kw * cin;
-          for (let k = from; k < to; k++) dst[d + k] += src[s + k];
+  // Depth-to-space: [B, Lh, Lw, (rh, rw, ci)] → [B, Lh, rh, Lw, rw, ci] = [B, Lh·sh, Lw·sw, Cin].
+  let full = phases;
+  if (sh > 1 || sw > 1) {
+    const grouped = runWasmKernel(backend, 'Reshape', { x: phases }, { shape: [nb * rows.length, cols.length, sh, sw * cin] });
+    const spread = runWasmKernel(backend, 'Transpose', { x: grouped }, { perm: [0, 2, 1, 3] });
+    full = runWasmKernel(backend, 'Reshape', { x: spread }, { shape: [nb, rows.length * sh, cols.length * sw, cin] });
+    freeIntermediate(backend, grouped);
+    freeIntermediate(backend, spread);
+    freeIntermediate(backend, phases);
+  }
+  // dx row i sits at row i + top + shift·sh of that (likewise for columns); crop to dx.
+  const begin = [0, top + rows.shift * sh, left + cols.shift * sw, 0];
+  if (begin[1] === 0 && begin[2] === 0 && full.shape[1] === h && full.shape[2] === w) return full;
+  const dx = runWasmKernel(backend, 'Slice', { x: full }, { begin, size: [nb, h, w, cin] });
+  freeIntermediate(backend, full);
+  return dx;
+}
+
+/**
+ * The sub-pixel conv's filter [Mh, Mw, Cout, (rh, rw, ci)]: tap (a, c) of phase (rh, rw) is the
+ * forward tap (rh + sh·(Mh − 1 − a), rw + sw·(Mw − 1 − c)) transposed, or zero past the kernel.
+ */
+function writeSubPixelFilter(
+  src: Float32Array,
+  dst: Float32Array,
+  kh: number,
+  kw: number,
+  cin: number,
+  cout: number,
+  sh: number,
+  sw: number,
+  mh: number,
+  mw: number,
+): void {
+  let d = 0;
+  for (let a = 0; a < mh; a++) {
+    for (let c = 0; c < mw; c++) {
+      for (let co = 0; co < cout; co++) {
+        for (let rh = 0; rh < sh; rh++) {
+          const i = rh + sh * (mh - 1 - a);
+          for (let rw = 0; rw < sw; rw++) {
+            const j = rw + sw * (mw - 1 - c);
+            if (i >= kh || j >= kw) {
+              dst.fill(0, d, d + cin);
+              d += cin;
+              continue;
+            }
+            const s = (i * kw + j) * cin * cout + co;
+            for (let ci = 0; ci < cin; ci++) dst[d++] = src[s + ci * cout];
+          }
         }
-        row += rowLen;
       }
     }
   }
-  freeIntermediate(backend, cols);
-  return dx;
 }
 
 export const conv2dBackpropInputConfig: tf.KernelConfig = {

@@ -12,6 +12,8 @@ import { withExplicitTransposes } from './matMul.js';
 import { unsortedSegmentSumConfig } from './segmentSum.js';
 import { withExplicitSamePadding } from './samePadding.js';
 import { heapSlice } from './slice.js';
+import { withSpaceToDepth } from './spaceToDepthConv.js';
+import { leadingAxesSum } from './sum.js';
 
 /**
  * Kernels the stock wasm backend lacks and training needs. The others it lacks (against the cpu
@@ -31,9 +33,10 @@ const REPLACED: Readonly<Record<string, (stock: tf.KernelConfig) => tf.KernelCon
   _FusedMatMul: withExplicitTransposes,
   Conv2DBackpropInput: () => conv2dBackpropInputConfig,
   Slice: heapSlice,
+  Sum: leadingAxesSum,
   Identity: sharedIdentity,
-  Conv2D: (stock) => withExplicitSamePadding(stock, false),
-  FusedConv2D: (stock) => withExplicitSamePadding(stock, false),
+  Conv2D: (stock) => withSpaceToDepth(withExplicitSamePadding(stock, false)),
+  FusedConv2D: (stock) => withSpaceToDepth(withExplicitSamePadding(stock, false)),
   DepthwiseConv2dNative: (stock) => withExplicitSamePadding(stock, true),
   FusedDepthwiseConv2D: (stock) => withExplicitSamePadding(stock, true),
 };

@@ -1,7 +1,9 @@
 /**
  * robonav's wasm kernels against the cpu backend's reference kernels: gradients of conv2d,
  * conv2dTranspose and depthwiseConv2d (input and filter) over a matrix of shapes, strides and
- * paddings, the gather gradient (UnsortedSegmentSum), matmuls with transposes, and Slice.
+ * paddings (and both filter-gradient methods, chosen by batch and channels), space-to-depth
+ * forward convs of one-channel images, leading-axes sums, the gather gradient
+ * (UnsortedSegmentSum), matmuls with transposes, and Slice.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,8 +76,22 @@ interface ConvCase {
 const MATRIX: ConvCase[] = STRIDES.flatMap((stride) =>
   KERNELS.flatMap((kernel) => PADS.map((pad) => ({ x: [2, 13, 10, 3], kernel, stride, pad, outChannels: 5 }))),
 );
-// Plus the reference network's first layer (8×8 stride 4), and a decoder-like upsampling layer.
-const CONV_CASES: ConvCase[] = [{ x: [1, 64, 64, 4], kernel: [8, 8], stride: 4, pad: 'valid', outChannels: 16 }, ...MATRIX];
+// Batch ≥ 32 with ≥ 32 output channels takes the filter gradient's patch-matrix method.
+const PATCH_MATRIX: ConvCase[] = STRIDES.flatMap((stride) =>
+  PADS.map((pad) => ({ x: [32, 7, 6, 2], kernel: [3, 2] as [number, number], stride, pad, outChannels: 32 })),
+);
+// Batch 1, odd sizes.
+const SINGLE: ConvCase[] = [1, 2, 3, 4].flatMap((stride) => PADS.map((pad) => ({ x: [1, 7, 11, 2], kernel: [3, 4] as [number, number], stride, pad, outChannels: 3 })));
+// Plus the reference network's first layer (8×8 stride 4), on 4 channels and on depth (one
+// channel: the space-to-depth forward conv), and a decoder-like upsampling layer.
+const CONV_CASES: ConvCase[] = [
+  { x: [1, 64, 64, 4], kernel: [8, 8], stride: 4, pad: 'valid', outChannels: 16 },
+  { x: [2, 64, 64, 1], kernel: [8, 8], stride: 4, pad: 'valid', outChannels: 16 },
+  { x: [32, 8, 8, 4], kernel: [4, 4], stride: 2, pad: 'valid', outChannels: 32 },
+  ...MATRIX,
+  ...PATCH_MATRIX,
+  ...SINGLE,
+];
 const TRANSPOSE_CASES: ConvCase[] = [{ x: [1, 8, 8, 16], kernel: [4, 4], stride: 2, pad: 'same', outChannels: 8 }, ...MATRIX];
 
 const label = (c: ConvCase): string => `x ${c.x.join('×')}, kernel ${c.kernel.join('×')}, stride ${String(c.stride)}, ${c.pad}`;
@@ -117,6 +133,38 @@ describe('conv2dTranspose gradients on wasm equal cpu', () => {
   });
 });
 
+describe('conv2d gradients with explicit padding on wasm equal cpu', () => {
+  // A top/left pad beyond the kernel leaves input rows that no output reads, on both sides.
+  const pads: tf.backend_util.ExplicitPadding[] = [
+    [
+      [0, 0],
+      [1, 2],
+      [0, 3],
+      [0, 0],
+    ],
+    [
+      [0, 0],
+      [5, 0],
+      [4, 1],
+      [0, 0],
+    ],
+  ];
+  it.each(pads.flatMap((pad) => [1, 2, 3].map((stride) => [JSON.stringify({ pad, stride }), pad, stride] as const)))('%s', async (_, pad, stride) => {
+    const rng = new Rng(8);
+    const xShape = [2, 8, 9, 3];
+    const fShape = [3, 2, 3, 4];
+    const xData = randomArray(rng, xShape);
+    const fData = randomArray(rng, fShape);
+    const yShape = tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, stride, pad).shape;
+    const rData = randomArray(rng, yShape);
+    await expectSameOnWasmAndCpu(() => {
+      const r = tf.tensor(rData, yShape);
+      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad).mul(r).sum();
+      return tf.grads(loss)([tf.tensor(xData, xShape), tf.tensor(fData, fShape)]);
+    });
+  });
+});
+
 describe('depthwiseConv2d gradients on wasm equal cpu', () => {
   const cases: { stride: number; pad: 'valid' | 'same'; mult: number }[] = [
     { stride: 1, pad: 'valid', mult: 1 },
@@ -153,6 +201,46 @@ describe('other kernels on wasm equal cpu', () => {
         tf.fused.depthwiseConv2d({ x, filter: f, strides: [2, 4], pad: 'same', bias, activation: 'relu' }),
       ];
     });
+  });
+
+  it('one-channel strided convs (space-to-depth), plain and fused, and the shapes it leaves alone', async () => {
+    const rng = new Rng(9);
+    const xData = randomArray(rng, [3, 12, 18, 1]);
+    const fData = randomArray(rng, [4, 6, 1, 5]);
+    await expectSameOnWasmAndCpu(() => {
+      const x = tf.tensor4d(xData, [3, 12, 18, 1]);
+      const f = tf.tensor4d(fData, [4, 6, 1, 5]);
+      const bias = tf.tensor1d([0.5, -0.25, 0.1, 0.2, -1]);
+      return [
+        tf.conv2d(x, f, [2, 3], 'valid'),
+        tf.conv2d(x, f, [4, 3], 'valid'),
+        tf.conv2d(x, f.slice([0, 0, 0, 0], [3, 6, 1, 5]), [2, 3], 'valid'), // kernel 3 not divisible by stride 2
+        tf.conv2d(x.slice([0, 0, 0, 0], [3, 11, 18, 1]), f, [2, 3], 'valid'), // height 11 not divisible by 2
+        tf.conv2d(x, f, [2, 3], 'same'),
+        tf.fused.conv2d({ x, filter: f, strides: [2, 3], pad: 'valid', bias, activation: 'relu' }),
+      ];
+    });
+  });
+
+  it('sums over leading axes, with and without keepDims, and the sums it leaves to the stock kernel', async () => {
+    const data = randomArray(new Rng(10), [5, 3, 7, 6]);
+    await expectSameOnWasmAndCpu(() => {
+      const x = tf.tensor4d(data, [5, 3, 7, 6]);
+      return [
+        x.sum(0),
+        x.sum([0, 1]),
+        x.sum([1, 0, 2]),
+        x.sum([0, 1, 2], true),
+        x.sum([-4, -3]),
+        x.sum(1),
+        x.sum([0, 2]),
+        x.sum(),
+        x.reshape([630]).sum(0),
+      ];
+    });
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    expect(ints.sum(0).arraySync()).toEqual([9, 12]);
+    ints.dispose();
   });
 
   it('gather gradient (UnsortedSegmentSum), with repeated indices', async () => {
