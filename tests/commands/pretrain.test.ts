@@ -2,19 +2,18 @@
  * The `robonav collect` and `robonav pretrain` commands end to end on a tiny PointNav-Easy dataset
  * (16×16 camera), and their argument errors (exit 2, nothing written).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 let root: string;
 let data: string;
 
-function robonav(...args: string[]): { status: number | null; stdout: string; stderr: string; json: Record<string, unknown> | null } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, ROBONAV_BACKEND: 'wasm' } });
+/** `robonav …` on the wasm backend, with its last standard-output line parsed as JSON (null if it is not). */
+async function robonav(...args: string[]): Promise<CliRun & { json: Record<string, unknown> | null }> {
+  const r = await runCli(args, { ROBONAV_BACKEND: 'wasm' });
   const last = r.stdout.trim().split('\n').at(-1) ?? '';
   let json: Record<string, unknown> | null = null;
   try {
@@ -22,16 +21,16 @@ function robonav(...args: string[]): { status: number | null; stdout: string; st
   } catch {
     json = null;
   }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
+  return { ...r, json };
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'robonav-pretrain-cli-'));
   data = join(root, 'data');
   // Episodes of ≤ 6 steps, 4 per scene: 40 frames span at least 2 scenes (train and held-out).
-  const r = robonav('collect', '--env', 'PointNav-Easy-v0', '--policy', 'random-move', '--steps', '40', '--max-episode-steps', '5', '--camera-size', '16', '--seed', '3', '--out', data, '--json');
+  const r = await robonav('collect', '--env', 'PointNav-Easy-v0', '--policy', 'random-move', '--steps', '40', '--max-episode-steps', '5', '--camera-size', '16', '--seed', '3', '--out', data, '--json');
   expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  expect(r.code).toBe(0);
   expect(r.json).toMatchObject({ frames: 40 });
   expect(r.json!.scenes as number).toBeGreaterThanOrEqual(2);
 });
@@ -48,56 +47,56 @@ describe('robonav collect', () => {
     expect(index.meta).toMatchObject({ env: 'PointNav-Easy-v0', policy: 'random-move', seed: 3, split: 'train' });
   });
 
-  it('exits 2 and writes nothing on bad arguments', () => {
+  it('exits 2 and writes nothing on bad arguments', async () => {
     const out = join(root, 'bad');
     // A commander-level error (bad number) and a UsageError after the env exists (unknown policy).
     for (const args of [
       ['--steps', '0'],
       ['--steps', '5', '--policy', 'clever'],
     ]) {
-      const r = robonav('collect', '--env', 'PointNav-Easy-v0', '--out', out, ...args);
-      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      const r = await robonav('collect', '--env', 'PointNav-Easy-v0', '--out', out, ...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(existsSync(out)).toBe(false);
     }
-    expect(robonav('collect', '--env', 'PointNav-Easy-v0', '--steps', '5', '--out', data).status).toBe(2);
+    expect((await robonav('collect', '--env', 'PointNav-Easy-v0', '--steps', '5', '--out', data)).code).toBe(2);
   });
 });
 
 describe('robonav pretrain', () => {
-  it('cnn --task depth prints the final val metrics as its last JSON line', () => {
+  it('cnn --task depth prints the final val metrics as its last JSON line', async () => {
     const out = join(root, 'cnn');
-    const r = robonav('pretrain', 'cnn', '--task', 'depth', '--data', data, '--out', out, '--steps', '4', '--batch-size', '8', '--eval-every', '2', '--json');
-    expect(r.status, r.stderr).toBe(0);
+    const r = await robonav('pretrain', 'cnn', '--task', 'depth', '--data', data, '--out', out, '--steps', '4', '--batch-size', '8', '--eval-every', '2', '--json');
+    expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ task: 'depth', steps: 4, val: { metric: 'absRel' } });
     expect(existsSync(join(out, 'encoder', 'model.json'))).toBe(true);
   });
 
-  it('gan prints one Fréchet figure per evaluation', () => {
+  it('gan prints one Fréchet figure per evaluation', async () => {
     const out = join(root, 'gan');
-    const r = robonav('pretrain', 'gan', '--data', data, '--out', out, '--steps', '2', '--batch-size', '4', '--eval-every', '1', '--eval-samples', '8', '--width', '16', '--json');
-    expect(r.status, r.stderr).toBe(0);
+    const r = await robonav('pretrain', 'gan', '--data', data, '--out', out, '--steps', '2', '--batch-size', '4', '--eval-every', '1', '--eval-samples', '8', '--width', '16', '--json');
+    expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ steps: 2, fidSteps: [0, 1, 2] });
     expect((r.json!.fid as number[]).every((f) => f >= 0)).toBe(true);
   });
 
-  it('rnn reports odometry error against constant motion', () => {
+  it('rnn reports odometry error against constant motion', async () => {
     const out = join(root, 'rnn');
-    const r = robonav('pretrain', 'rnn', '--data', data, '--out', out, '--seq-len', '3', '--steps', '2', '--batch-size', '4', '--core-size', '8', '--json');
-    expect(r.status, r.stderr).toBe(0);
+    const r = await robonav('pretrain', 'rnn', '--data', data, '--out', out, '--seq-len', '3', '--steps', '2', '--batch-size', '4', '--core-size', '8', '--json');
+    expect(r.code, r.stderr).toBe(0);
     const val = (r.json as { val: { odometryRmse: number[]; constantMotionRmse: number[] } }).val;
     expect(val.odometryRmse).toHaveLength(3);
     expect(val.constantMotionRmse).toHaveLength(3);
   });
 
-  it('exits 2 and writes nothing on bad arguments', () => {
+  it('exits 2 and writes nothing on bad arguments', async () => {
     const out = join(root, 'never');
     for (const args of [
       ['cnn', '--task', 'colour', '--data', data],
       ['rnn', '--data', data, '--encoder', join(root, 'missing')],
     ]) {
-      const r = robonav('pretrain', ...args, '--out', out);
-      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      const r = await robonav('pretrain', ...args, '--out', out);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(existsSync(out)).toBe(false);
     }
   });

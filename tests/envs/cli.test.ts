@@ -1,30 +1,15 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'robonav-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function robonav(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same, asynchronously: the CLI takes a couple of seconds to start, so independent runs overlap. */
-function robonavAsync(...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'dist', 'src', 'cli.js'), ...args], { encoding: 'utf8', timeout: 60_000 }, (err, _stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr });
-    });
-  });
-}
-
 describe('robonav envs / episodes / eval', () => {
-  it('lists the registry', () => {
-    const r = robonav('envs', '--json');
+  it('lists the registry', async () => {
+    const r = await runCli(['envs', '--json']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as Array<{ id: string; maxEpisodeSteps: number; actionSpace: string }>;
     expect(rows.find((e) => e.id === 'PointNav-v0')).toMatchObject({ maxEpisodeSteps: 500, actionSpace: 'Discrete(4)' });
@@ -41,7 +26,8 @@ describe('robonav envs / episodes / eval', () => {
       [['eval', '--policy', 'genius', '--episodes', '1'], /unknown policy "genius"; built-in policies: random, oracle/],
       [['eval', '--policy', 'random', '--sensors', 'sonar', '--episodes', '1'], /PointNav-v0 option sensors\[0\]/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => robonavAsync(...args)));
+    // The CLI takes a couple of seconds to start: the independent runs overlap.
+    const runs = await Promise.all(cases.map(([args]) => runCli(args)));
     for (const [k, [args, message]] of cases.entries()) {
       const r = runs[k]!;
       expect(r.code, args.join(' ')).toBe(2);
@@ -51,14 +37,14 @@ describe('robonav envs / episodes / eval', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('writes a dataset and evaluates the oracle on it, with the JSON summary as the last line', () => {
+  it('writes a dataset and evaluates the oracle on it, with the JSON summary as the last line', async () => {
     const file = join(dir, 'easy.json');
-    const w = robonav('episodes', '--env', 'PointNav-Easy-v0', '--split', 'test', '--count', '3', '--out', file, '--json');
+    const w = await runCli(['episodes', '--env', 'PointNav-Easy-v0', '--split', 'test', '--count', '3', '--out', file, '--json']);
     expect(w.code).toBe(0);
     expect(JSON.parse(w.stdout.trim().split('\n').pop()!)).toMatchObject({ episodes: 3, out: file });
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1, env: 'PointNav-Easy-v0', split: 'test' });
 
-    const r = robonav('eval', '--policy', 'oracle', '--env', 'PointNav-Easy-v0', '--episodes-file', file, '--sensors', 'pointgoal', '--json');
+    const r = await runCli(['eval', '--policy', 'oracle', '--env', 'PointNav-Easy-v0', '--episodes-file', file, '--sensors', 'pointgoal', '--json']);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(Object.keys(summary)).toEqual(['episodes', 'success', 'spl', 'softSpl', 'return', 'collisions', 'pathLength', 'steps', 'ci95']);
@@ -68,7 +54,7 @@ describe('robonav envs / episodes / eval', () => {
     expect(summary.ci95.spl[0]).toBeLessThanOrEqual(summary.spl);
 
     // An env mismatch between the file and --env is a usage error.
-    const m = robonav('eval', '--policy', 'oracle', '--env', 'PointNav-v0', '--episodes-file', file);
+    const m = await runCli(['eval', '--policy', 'oracle', '--env', 'PointNav-v0', '--episodes-file', file]);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/holds PointNav-Easy-v0 episodes, not PointNav-v0/);
   });
