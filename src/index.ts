@@ -17,7 +17,8 @@ export { GeodesicField } from './sim/GeodesicField.js';
 export * as protocol from './server/protocol.js';
 export { PROTOCOL_VERSION, type ServerMessage, type ClientMessage, type StepMessage, type SceneMessage, type EpisodeEndMessage, type MetricPoint, type Frame, type FrameKind } from './server/protocol.js';
 export { Recording, RecordedEpisode, RecordingWriter, attachRecorder, RECORDING_VERSION, type RecordingHeader } from './server/Recording.js';
-export { EpisodeStreamer, streamerFor, type EpisodeSink, type ViewableEnv } from './server/EpisodeStreamer.js';
+export { EpisodeStreamer, streamerFor, type EpisodeSink, type EpisodeSource, type ViewableEnv } from './server/EpisodeStreamer.js';
+export { RelayedEpisodes } from './server/RelayedEpisodes.js';
 export { LiveViewer, attachViewer, type LiveViewerOptions } from './server/LiveViewer.js';
 export { PhysicsWorld, DEFAULT_ROBOT, DiscreteAction, type RobotConfig } from './sim/PhysicsWorld.js';
 // Envs: the registry (make by id), vector envs (in-process and worker threads), the env checker, episode datasets, metrics, evaluation.

@@ -90,7 +90,7 @@ export class RelayedEpisodes implements EpisodeSource {
   }
 
   /** Write what the sinks want now into the control words the worker reads during the next command. */
-  publishDemand(): void {
+  private publishDemand(): void {
     let episodes = 0;
     let frames = 0;
     for (const sink of this.sinks) {
