@@ -41,16 +41,20 @@ interface AxisPlan {
   shift: number;
   /** Length of the conv output along this axis. */
   length: number;
+  /** No pixel on this axis was read by the forward conv (its padding covered every window). */
+  unread: boolean;
 }
 
 /**
  * Plan one axis: dx length `n`, dy length `outLen`, kernel `k`, stride `s`, leading pad `pad`.
- * The super-pixels q = ⌊(i + pad)/s⌋ of dx run from qLo to qHi; conv output t holds q = t + qLo − offset.
+ * The super-pixels q = ⌊(i + pad)/s⌋ of dx run from qLo to qHi, but only pixels up to
+ * (outLen − 1)·s + k − 1 − pad were read by the forward conv (a 'valid' conv may skip the last
+ * rows); the rest of dx is zero and is not computed. Conv output t holds q = t + qLo − offset.
  */
 function planAxis(n: number, outLen: number, k: number, s: number, pad: number): AxisPlan {
   const taps = Math.ceil(k / s);
   const qLo = Math.floor(pad / s);
-  const qHi = Math.floor((n - 1 + pad) / s);
+  const qHi = Math.floor((Math.min(n - 1 + pad, (outLen - 1) * s + k - 1)) / s);
   // Padding that puts q = qLo at output 0; an explicit pad beyond the kernel would make it
   // negative, and then the output starts earlier and the first `offset` rows go unused.
   const exact = taps - 1 - qLo;
@@ -58,7 +62,8 @@ function planAxis(n: number, outLen: number, k: number, s: number, pad: number):
   const offset = padBefore - exact;
   const needed = qHi - qLo + 1 + offset;
   const padAfter = Math.max(0, needed - (outLen + padBefore - taps + 1));
-  return { taps, padBefore, padAfter, shift: offset - qLo, length: outLen + padBefore + padAfter - taps + 1 };
+  const length = outLen + padBefore + padAfter - taps + 1;
+  return { taps, padBefore, padAfter, shift: offset - qLo, length, unread: qHi < qLo };
 }
 
 function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
@@ -83,6 +88,11 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
   const { top, left } = convInfo.padInfo;
   const rows = planAxis(h, oh, kh, sh, top);
   const cols = planAxis(w, ow, kw, sw, left);
+  if (rows.unread || cols.unread) {
+    const zeros = backend.makeOutput([nb, h, w, cin], 'float32');
+    heapF32(backend, zeros).fill(0);
+    return zeros;
+  }
 
   const subFilter = backend.makeOutput([rows.taps, cols.taps, cout, sh * sw * cin], 'float32');
   writeSubPixelFilter(heapF32(backend, filter), heapF32(backend, subFilter), kh, kw, cin, cout, sh, sw, rows.taps, cols.taps);
@@ -114,11 +124,28 @@ function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo {
     freeIntermediate(backend, spread);
     freeIntermediate(backend, phases);
   }
-  // dx row i sits at row i + top + shift·sh of that (likewise for columns); crop to dx.
+  // dx row i sits at row i + top + shift·sh of that (likewise for columns): crop to dx, and
+  // zero-pad the trailing rows and columns that no output reached.
+  const [, fullH, fullW] = full.shape;
   const begin = [0, top + rows.shift * sh, left + cols.shift * sw, 0];
-  if (begin[1] === 0 && begin[2] === 0 && full.shape[1] === h && full.shape[2] === w) return full;
-  const dx = runWasmKernel(backend, 'Slice', { x: full }, { begin, size: [nb, h, w, cin] });
-  freeIntermediate(backend, full);
+  const keptH = Math.min(h, fullH - begin[1]);
+  const keptW = Math.min(w, fullW - begin[2]);
+  let dx = full;
+  if (begin[1] > 0 || begin[2] > 0 || fullH > keptH || fullW > keptW) {
+    dx = runWasmKernel(backend, 'Slice', { x: full }, { begin, size: [nb, keptH, keptW, cin] });
+    freeIntermediate(backend, full);
+  }
+  if (keptH < h || keptW < w) {
+    const cropped = dx;
+    const paddings = [
+      [0, 0],
+      [0, h - keptH],
+      [0, w - keptW],
+      [0, 0],
+    ];
+    dx = runWasmKernel(backend, 'PadV2', { x: cropped }, { paddings, constantValue: 0 });
+    freeIntermediate(backend, cropped);
+  }
   return dx;
 }
 

@@ -149,10 +149,9 @@ describe('conv2d gradients with explicit padding on wasm equal cpu', () => {
       [0, 0],
     ],
   ];
-  it.each(pads.flatMap((pad) => [1, 2, 3].map((stride) => [JSON.stringify({ pad, stride }), pad, stride] as const)))('%s', async (_, pad, stride) => {
+  const cases = pads.flatMap((pad) => [1, 2, 3].map((stride) => ({ pad, stride, xShape: [2, 8, 9, 3], fShape: [3, 2, 3, 4] })));
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_, { pad, stride, xShape, fShape }) => {
     const rng = new Rng(8);
-    const xShape = [2, 8, 9, 3];
-    const fShape = [3, 2, 3, 4];
     const xData = randomArray(rng, xShape);
     const fData = randomArray(rng, fShape);
     const yShape = tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, stride, pad).shape;
@@ -162,6 +161,23 @@ describe('conv2d gradients with explicit padding on wasm equal cpu', () => {
       const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad).mul(r).sum();
       return tf.grads(loss)([tf.tensor(xData, xShape), tf.tensor(fData, fShape)]);
     });
+  });
+
+  it('padding so wide that no window reads the image: zero gradients, as on cpu', async () => {
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [3, 0],
+      [0, 0],
+      [0, 0],
+    ];
+    const fn = (): tf.Tensor[] => {
+      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, pad).sum();
+      return tf.grads(loss)([tf.ones([1, 1, 3, 2]), tf.ones([1, 1, 2, 2])]);
+    };
+    const wasm = await on('wasm', fn);
+    const cpu = await on('cpu', fn);
+    expect(wasm.map((g) => Array.from(g))).toEqual(cpu.map((g) => Array.from(g)));
+    expect(Array.from(wasm[0]).every((v) => v === 0)).toBe(true);
   });
 });
 
