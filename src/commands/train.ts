@@ -59,6 +59,7 @@ interface TrainFlags {
   workers: number;
   evalEvery: number;
   evalEpisodes: number;
+  evalStochastic?: boolean;
   checkpointEvery: number;
   view?: boolean | string;
   record?: number;
@@ -117,6 +118,7 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads stepping the envs (0 = in the main thread)', integerOption(0), 0)
     .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
+    .option('--eval-stochastic', 'the evaluations sample actions (seeded) instead of taking the most likely one, as Habitat evaluates')
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
     .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080)')
     .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
@@ -249,7 +251,7 @@ async function train(flags: TrainFlags): Promise<void> {
   let lastEval: Record<string, number> | null = null;
   const runEval = async (step: number): Promise<void> => {
     if (!canEval) return;
-    const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), { ownsModel: false });
+    const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), { ownsModel: false, stochastic: flags.evalStochastic === true });
     const recorder = flags.record ? attachRecorder(evalEnv!, { source: `${out} · val · step ${step}`, task: run.env, maxEpisodes: flags.record }) : null;
     const { summary } = await evaluate(recorder?.env ?? evalEnv!, policy, evalEpisodes, { seed: 0 });
     if (recorder) {
@@ -258,7 +260,7 @@ async function train(flags: TrainFlags): Promise<void> {
     }
     policy.dispose();
     lastEval = { success: summary.success, spl: summary.spl, softSpl: summary.softSpl, return: summary.return };
-    logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, ...lastEval });
+    logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, actions: flags.evalStochastic ? 'sampled' : 'most likely', ...lastEval });
   };
 
   // Ctrl-C: finish the current update, checkpoint, exit; a second Ctrl-C aborts at once.

@@ -81,9 +81,11 @@ describe('robonav train', () => {
     const mismatch = await robonav(['train', '--resume', out, '--env-options', '{}']);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/--env-options \{\} does not match the resumed run/);
-    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--json']);
+    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '1', '--eval-episodes', '1', '--eval-stochastic', '--json']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2 });
+    const evals = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'eval');
+    expect(evals).toMatchObject([{ step: 64, split: 'val', episodes: 1, actions: 'sampled' }]);
   });
 
   it.each([
