@@ -37,7 +37,6 @@
  * - v0: initial version.
  */
 import { z } from 'zod';
-import { GeodesicField } from '../src/sim/GeodesicField.js';
 import type { EpisodeSpec } from './episodes.js';
 import { NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
 
@@ -70,7 +69,8 @@ export class TMaze extends NavEnv {
     if (!goal) return null;
     const { position, yaw } = this.scene.start;
     const start = { position: [position[0], position[1]] as [number, number], yaw };
-    const distance = this.fieldDistance(goal.position, start.position);
+    // fieldFor keeps the field, so the episode starting here does not compute it a second time.
+    const distance = this.fieldFor([[goal.position[0], goal.position[1]]]).distance(start.position[0], start.position[1]);
     return Number.isFinite(distance) ? { sceneSeed, start, goal: [goal.position[0], goal.position[1]], geodesicDistance: distance } : null;
   }
 
@@ -86,9 +86,5 @@ export class TMaze extends NavEnv {
     const wrong = !success && Math.hypot(x - gx, z + gz) <= this.successDistance;
     const reward = this.config.slackReward + (success ? this.config.successReward : 0) + (wrong ? this.failureReward : 0);
     return { reward, terminated: success || wrong, success };
-  }
-
-  private fieldDistance(goal: readonly [number, number], from: readonly [number, number]): number {
-    return GeodesicField.compute(this.grid, [[goal[0], goal[1]]]).distance(from[0], from[1]);
   }
 }

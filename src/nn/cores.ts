@@ -15,6 +15,13 @@ import { applyInit, GAIN } from './init.js';
 
 export type CoreKind = 'gru' | 'lstm';
 
+/**
+ * Up to this many sequences (B) a GRU unrolls as one fused op with its recurrence in typed-array
+ * loops; above it, op by op, where each tfjs matrix product [B, H]·[H, H] is large enough to
+ * outrun plain JS.
+ */
+const FUSED_GRU_MAX_BATCH = 4;
+
 export class RecurrentCore {
   /** Number of state tensors: 1 (GRU: h) or 2 (LSTM: h, c). */
   readonly numStates: number;
@@ -93,6 +100,7 @@ export class RecurrentCore {
    */
   unroll(x: tf.Tensor2D, state0: readonly tf.Tensor2D[], starts: tf.Tensor2D): { outputs: tf.Tensor2D; state: tf.Tensor2D[] } {
     const [steps, batch] = starts.shape;
+    if (this.kind === 'gru' && batch <= FUSED_GRU_MAX_BATCH) return this.unrollGruFused(x, state0[0]!, starts);
     const weights = (layer: tf.layers.Layer): tf.Tensor[] => layer.trainableWeights.map((w) => w.read());
     // Per gate: W·x + b for every step, split by time.
     const projected = this.gates.map((g) => {
@@ -125,5 +133,119 @@ export class RecurrentCore {
       outputs.push(state[0]!);
     }
     return { outputs: tf.concat(outputs, 0), state };
+  }
+
+  /**
+   * GRU over a sequence as one differentiable op: the input projections W·x + b of all steps are one
+   * matrix product (as in `unroll`), and the T sequential steps — each [B, H]·[H, 3H] plus gate
+   * arithmetic, and their backward pass through time — run as plain loops over typed arrays inside
+   * `tf.customGrad`. For the few envs of a PPO minibatch (B = 2 for 8 envs in 4 minibatches) each
+   * step is ~100k multiply-adds, less than the dispatch cost of the ~17 tfjs ops (and ~40 in the
+   * backward pass) the op-by-op unroll spends per step. The recurrent weight gradient Σ_t h_tᵀ·∂a_t
+   * is one matrix product after the loop. Same function and gradients as the op-by-op unroll (tests).
+   */
+  private unrollGruFused(x: tf.Tensor2D, h0: tf.Tensor2D, starts: tf.Tensor2D): { outputs: tf.Tensor2D; state: tf.Tensor2D[] } {
+    const [T, B] = starts.shape;
+    const H = this.size;
+    const startData = starts.dataSync();
+    const read = (layer: tf.layers.Layer): tf.Tensor[] => layer.trainableWeights.map((w) => w.read());
+    const [z, r, n] = this.gates;
+    const [wz, bz] = read(z!.wx);
+    const [wr, br] = read(r!.wx);
+    const [wn, bn] = read(n!.wx);
+    // gx [T·B, 3H]: W·x + b for the z, r, n gates side by side; u [H, 3H] likewise; bhn [H] the bias inside r ⊙ (U_n h + b).
+    const gx = tf.add(tf.matMul(x, tf.concat([wz!, wr!, wn!], 1) as tf.Tensor2D), tf.concat([bz!, br!, bn!], 0)) as tf.Tensor2D;
+    const u = tf.concat([read(z!.uh)[0]!, read(r!.uh)[0]!, read(n!.uh)[0]!], 1) as tf.Tensor2D;
+    const bhn = read(n!.uh)[1] as tf.Tensor1D;
+    const fused = tf.customGrad((...args: unknown[]) => {
+      const [gxT, uT, bhnT, h0T] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+      const G = gxT.dataSync() as Float32Array;
+      const U = uT.dataSync() as Float32Array;
+      const bh = bhnT.dataSync() as Float32Array;
+      const H3 = 3 * H;
+      // Saved for the backward pass, per row t·B + b: the masked previous state, gates, and U_n·h + b.
+      const hp = new Float32Array(T * B * H);
+      const zs = new Float32Array(T * B * H);
+      const rs = new Float32Array(T * B * H);
+      const ns = new Float32Array(T * B * H);
+      const an = new Float32Array(T * B * H);
+      const out = new Float32Array(T * B * H);
+      const a = new Float64Array(H3);
+      let prev = h0T.dataSync() as Float32Array;
+      let prevBase = 0;
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const row = t * B + b;
+          const o = row * H;
+          const k = 1 - startData[row]!;
+          const src = prevBase + b * H;
+          for (let i = 0; i < H; i++) hp[o + i] = prev[src + i]! * k;
+          // a = hp · U (+ b_hn on the n block)
+          a.fill(0);
+          for (let i = 0; i < H; i++) {
+            const hv = hp[o + i]!;
+            if (hv === 0) continue;
+            const ui = i * H3;
+            for (let j = 0; j < H3; j++) a[j]! += hv * U[ui + j]!;
+          }
+          const g = row * H3;
+          for (let j = 0; j < H; j++) {
+            const zj = 1 / (1 + Math.exp(-(G[g + j]! + a[j]!)));
+            const rj = 1 / (1 + Math.exp(-(G[g + H + j]! + a[H + j]!)));
+            const anj = a[2 * H + j]! + bh[j]!;
+            const nj = Math.tanh(G[g + 2 * H + j]! + rj * anj);
+            zs[o + j] = zj;
+            rs[o + j] = rj;
+            an[o + j] = anj;
+            ns[o + j] = nj;
+            out[o + j] = nj + zj * (hp[o + j]! - nj);
+          }
+        }
+        prev = out;
+        prevBase = t * B * H;
+      }
+      const value = tf.tensor2d(out, [T * B, H]);
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
+        const dOut = (Array.isArray(dy) ? dy[0]! : dy).dataSync() as Float32Array;
+        const dG = new Float32Array(T * B * H3); // ∂ of the gate pre-activations' input part W·x + b
+        const dA = new Float32Array(T * B * H3); // ∂a, a = hp·U (+ b_hn): dz, dr and r ⊙ dn
+        const dbh = new Float64Array(H);
+        const carry = new Float64Array(B * H); // ∂L/∂h_t flowing back from step t + 1
+        const dhp = new Float64Array(H);
+        for (let t = T - 1; t >= 0; t--) {
+          for (let b = 0; b < B; b++) {
+            const row = t * B + b;
+            const o = row * H;
+            const g = row * H3;
+            for (let j = 0; j < H; j++) {
+              const dh = dOut[o + j]! + carry[b * H + j]!;
+              const zj = zs[o + j]!, rj = rs[o + j]!, nj = ns[o + j]!;
+              const dn = dh * (1 - zj) * (1 - nj * nj); // through tanh
+              const dz = dh * (hp[o + j]! - nj) * zj * (1 - zj); // through σ
+              const dr = dn * an[o + j]! * rj * (1 - rj);
+              dG[g + j] = dA[g + j] = dz;
+              dG[g + H + j] = dA[g + H + j] = dr;
+              dG[g + 2 * H + j] = dn;
+              dA[g + 2 * H + j] = dn * rj;
+              dhp[j] = dh * zj;
+              dbh[j]! += dn * rj;
+            }
+            // ∂h_{t−1} = (∂hp + ∂a · Uᵀ), masked where the episode started.
+            for (let i = 0; i < H; i++) {
+              const ui = i * H3;
+              let s = dhp[i]!;
+              for (let j = 0; j < H3; j++) s += dA[g + j]! * U[ui + j]!;
+              carry[b * H + i] = s * (1 - startData[row]!);
+            }
+          }
+        }
+        // ∂U = Σ_rows hpᵀ · ∂a.
+        const dU = tf.tidy(() => tf.matMul(tf.tensor2d(hp, [T * B, H]), tf.tensor2d(dA, [T * B, H3]), true, false));
+        return [tf.tensor2d(dG, [T * B, H3]), dU, tf.tensor1d(Float32Array.from(dbh)), tf.tensor2d(Float32Array.from(carry), [B, H])];
+      };
+      return { value, gradFunc };
+    });
+    const outputs = fused(gx, u, bhn, h0) as tf.Tensor2D;
+    return { outputs, state: [tf.slice(outputs, [(T - 1) * B, 0], [B, H])] };
   }
 }
