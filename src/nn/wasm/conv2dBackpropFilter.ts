@@ -10,10 +10,10 @@
  *
  * - Patch matrix (when Cout ≥ 32 and B ≥ 32): copy the KH·KW·Cin rows of x's patches, P floats
  *   each, in runs of B, and multiply by dy as [P, Cout] in one `BatchMatMul`. XNNPACK's matrix
- *   product runs ~1.7× faster than its convolution on this shape, which repays the copy once each
- *   copied float meets ≥ 32 output channels (measured on conv 16→32 4×4/2 and 32→32 3×3/1 at batch
- *   256: −25 % and −13 %; on conv 1→16 8×8/4 the copy of the 64 × 57,600 patch matrix costs more
- *   than the faster product saves).
+ *   product runs this shape ~1.8× faster than its convolution, which repays the copy once each
+ *   copied float meets ≥ 32 output channels (measured in a PPO update, batch 256: conv 16→32
+ *   4×4/2 −25 %, conv 32→32 3×3/1 −11 %; on conv 1→16 8×8/4 the copy of the 64 × 57,600 patch
+ *   matrix costs more than the faster product saves).
  * - Dilated convolution (otherwise): correlate x, as an image [Cin, H, W] with B channels, with
  *   dy [OH, OW, B, Cout] as the filter, at stride 1 and dilation s; output pixel (kh, kw) of image
  *   ci, channel co is exactly dW[kh, kw, ci, co]. Padding of the original conv becomes explicit
