@@ -5,9 +5,11 @@
  * viewer and waits for its address.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 
 export interface CliRun {
   code: number;
@@ -15,10 +17,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `env` is merged over the current environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** `env` is merged over the current environment; `cwd` matters to commands that look for ./runs. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/cli.js', ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -29,8 +31,8 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
  * The child is returned at once, so that the caller can stop it whatever happens; `url` rejects
  * with its standard error if it exits first.
  */
-export function serveCli(args: string[]): { child: ChildProcess; url: Promise<string> } {
-  const child = spawn(process.execPath, ['dist/src/cli.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function serveCli(args: string[], cwd = ROOT): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const url = new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';

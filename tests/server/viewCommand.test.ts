@@ -1,15 +1,14 @@
 /** `robonav view` as a user runs it (the compiled CLI from dist/, built by the global setup). */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { streamerFor } from '../../src/server/EpisodeStreamer.js';
 import { RecordingWriter } from '../../src/server/Recording.js';
+import { runCli, serveCli } from '../helpers/cli.js';
 import { FakeNavEnv, scriptedActions } from './fixtures.js';
 import { TestClient } from './TestClient.js';
 
-const cli = new URL('../../dist/src/cli.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'robonav-view-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -27,23 +26,24 @@ function recordInto(path: string, episodes: number): void {
 }
 
 describe('robonav view', () => {
-  it('rejects bad arguments with exit code 2 and a line naming the problem', () => {
+  it('rejects bad arguments with exit code 2 and a line naming the problem', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['view', join(dir, 'missing.rec')], /missing\.rec: no such file or run directory/],
       [['view', dir, '--port', '70000'], /--port: expected an integer in \[0, 65535\]/],
       [['view', dir], /no recordings \(\*\.rec\) and no metrics\.jsonl/],
       [['view'], /no runs under runs\/: give a run directory or a \.rec file/],
     ];
-    for (const [args, pattern] of cases) {
-      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: dir });
-      expect(r.status, args.join(' ')).toBe(2);
+    const runs = await Promise.all(cases.map(([args]) => runCli(args, {}, dir)));
+    for (const [k, [args, pattern]] of cases.entries()) {
+      const r = runs[k]!;
+      expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(pattern);
       expect(r.stdout).toBe('');
     }
     const corrupt = join(dir, 'corrupt.rec');
     writeFileSync(corrupt, 'RNAVREC\n\x01\x00\x00\x00garbage');
-    const r = spawnSync(process.execPath, [cli, 'view', corrupt], { encoding: 'utf8' });
-    expect(r.status).not.toBe(0);
+    const r = await runCli(['view', corrupt]);
+    expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${corrupt}: corrupt or truncated`);
     rmSync(corrupt);
   });
@@ -57,16 +57,8 @@ describe('robonav view', () => {
     recordInto(join(run, 'eval', 'a.rec'), 2);
     recordInto(join(run, 'b.rec'), 1);
     writeFileSync(join(run, 'metrics.jsonl'), '{"step":10,"meanReturn":0.1}\n');
-    const child = spawn(process.execPath, [cli, 'view', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
+    const { child, url: address } = serveCli(['view', '--port', '0'], dir);
+    const url = await address;
     const client = await TestClient.open(`${url.replace('http', 'ws')}ws`);
     expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'run1', episodes: 3, streams: ['episodes', 'metrics'], frameKinds: [] });
     client.send({ type: 'subscribe', version: 1 });
