@@ -12,6 +12,7 @@
  * or call `onReset` / `onStep` yourself (e.g. from a vector env that knows env 0's results).
  * An env in a worker thread runs its streamer there; `RelayedEpisodes` is its main-thread end.
  */
+import { interceptResetStep } from './interceptResetStep.js';
 import type { Action, Env, Info, Observation, ResetArgs, ResetResult, StepResult } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
 import { Box, Dict, type Space } from '../core/spaces.js';
@@ -270,14 +271,7 @@ export class EpisodeStreamer implements EpisodeSource {
       streamer.onStep(action, result);
       return result;
     };
-    return new Proxy(env, {
-      get(target, prop) {
-        if (prop === 'reset') return reset;
-        if (prop === 'step') return step;
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return interceptResetStep(env, reset, step);
   }
 
   private ensureScene(): void {

@@ -14,6 +14,7 @@
  * episode lives in the worker: `currentScene()` asks for it and returns null, and the answer goes
  * to the sinks' `resync`.
  */
+import { interceptResetStep } from './interceptResetStep.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { VectorEnv } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
@@ -79,14 +80,7 @@ export class RelayedEpisodes implements EpisodeSource {
       relay.publishDemand();
       return venv.step(actions);
     };
-    return new Proxy(venv, {
-      get(target, prop) {
-        if (prop === 'reset') return reset;
-        if (prop === 'step') return step;
-        const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    return interceptResetStep(venv, reset, step);
   }
 
   /** Write what the sinks want now into the control words the worker reads during the next command. */

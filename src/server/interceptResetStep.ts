@@ -1,0 +1,15 @@
+/**
+ * The object itself, seen through a Proxy whose `reset` and `step` are replaced. Everything else
+ * (properties, other methods bound to the object, `instanceof`) reaches the object unchanged, so an
+ * env or vector env wrapped for streaming works for every user exactly as before.
+ */
+export function interceptResetStep<T extends { reset: unknown; step: unknown }>(target: T, reset: T['reset'], step: T['step']): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      if (prop === 'reset') return reset;
+      if (prop === 'step') return step;
+      const value: unknown = Reflect.get(obj, prop, obj);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
+    },
+  });
+}
