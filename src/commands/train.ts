@@ -288,6 +288,9 @@ async function train(flags: TrainFlags): Promise<void> {
         }
         if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
         if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
+        // In-process rollouts await only settled promises, so signals would wait for the next file
+        // write: one turn of the event loop per update lets a Ctrl-C land here.
+        await new Promise((resolve) => setImmediate(resolve));
         return interrupted ? 'stop' : undefined;
       },
     });

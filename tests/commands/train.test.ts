@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import { ROOT, runCli, type CliRun } from '../helpers/cli.js';
 
 function robonav(args: string[]): Promise<CliRun> {
   return runCli(args, { ROBONAV_BACKEND: 'wasm' });
@@ -57,6 +58,27 @@ describe('robonav train', () => {
     const wrongEnv = await robonav(['eval', '--policy', out, '--env', 'TMaze-v0', '--episodes', '1']);
     expect(wrongEnv.code).toBe(2);
     expect(wrongEnv.stderr).toMatch(/trained on/);
+  });
+
+  it('Ctrl-C with the envs in the main thread stops after the update, checkpoints it and exits 0', async () => {
+    const out = path.join(tmp, 'interrupted');
+    const cfg = path.join(tmp, 'tiny.json');
+    writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
+    // A budget far beyond the test and no checkpoint or evaluation on the way: nothing but the
+    // training loop itself gives the signal a chance to land.
+    const args = ['train', '--env', 'PointNav-Easy-v0', '--env-options', '{"cameraSize":16}', '--steps', '1000000', '--num-envs', '2', '--config', cfg, '--eval-every', '0', '--checkpoint-every', '100000', '--workers', '0', '--out', out];
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, ROBONAV_BACKEND: 'wasm' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const metrics = path.join(out, 'metrics.jsonl');
+    while (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 2) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code).toBe(0);
+    const lastStep = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1).step;
+    expect(lastStep).toBeLessThan(1_000_000);
+    expect(JSON.parse(readFileSync(path.join(out, 'checkpoint.json'), 'utf8'))).toMatchObject({ step: lastStep });
   });
 
   it('trains with --env-options, keeps them in run.json, and eval and --resume reuse them', async () => {
