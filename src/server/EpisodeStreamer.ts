@@ -12,7 +12,6 @@
  * or call `onReset` / `onStep` yourself (e.g. from a vector env that knows env 0's results).
  * An env in a worker thread runs its streamer there; `RelayedEpisodes` is its main-thread end.
  */
-import { interceptResetStep } from './interceptResetStep.js';
 import type { Action, Env, Info, Observation, ResetArgs, ResetResult, StepResult } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
 import { Box, Dict, type Space } from '../core/spaces.js';
@@ -27,6 +26,7 @@ import {
   type SceneMessage,
   type StepMessage,
 } from './protocol.js';
+import { interceptResetStep } from './interceptResetStep.js';
 
 /** What the streamer reads from an env; NavEnv (envs/) has all of it. */
 export interface ViewableEnv {

@@ -14,13 +14,13 @@
  * episode lives in the worker: `currentScene()` asks for it and returns null, and the answer goes
  * to the sinks' `resync`.
  */
-import { interceptResetStep } from './interceptResetStep.js';
 import type { MessagePort } from 'node:worker_threads';
 import type { VectorEnv } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
 import { STREAM_EPISODES, STREAM_FRAMES, STREAM_SYNC, type EpisodeStreamChannel } from '../core/workerProtocol.js';
 import { actionNamesOf, frameSourcesOf, type EpisodeSink, type EpisodeSource } from './EpisodeStreamer.js';
 import { FRAME_KINDS, type FrameKind, type SceneMessage } from './protocol.js';
+import { interceptResetStep } from './interceptResetStep.js';
 import type { RelayMessage } from './RelaySink.js';
 
 /** What RelayedEpisodes needs of a WorkerVectorEnv. */

@@ -2,9 +2,9 @@
  * `Sum` over leading axes for the wasm backend. The stock kernel can only reduce the innermost
  * axes, so for any other axes it first transposes the whole input; a bias gradient (the sum of
  * dy over [batch, height, width], leaving channels) then costs a full transpose and a strided
- * pass, about 3 ms for 256×15×15×16 (this kernel: 1 ms). When the reduced axes are exactly the leading ones, this
- * kernel instead adds the input's rows into one row of float64 accumulators in a single
- * sequential pass, four rows per step (a quarter of the accumulator loads and stores; 2× faster
+ * pass, about 3 ms for 256×15×15×16 (this kernel: 1 ms). When the reduced axes are exactly the
+ * leading ones, this kernel instead adds the input's rows into one row of float64 accumulators in
+ * a single sequential pass, four rows per step (a quarter of the accumulator loads and stores; 2× faster
  * than one row per step). Other sums go to the stock kernel.
  */
 import * as tf from '@tensorflow/tfjs';
