@@ -63,8 +63,10 @@ export interface WorkerVectorEnvOptions {
 
 interface WorkerHandle {
   worker: Worker;
-  /** Rejects when the worker dies; raced against every wait. */
-  failure: Promise<never>;
+  /** Why the worker died (error or exit), once it has; every later wait rejects with it. */
+  death: Error | null;
+  /** Rejects the wait in progress, if any, when the worker dies. */
+  abortWait: ((err: Error) => void) | null;
   /** Replies that came by postMessage (too large for the shared area), in order. */
   posted: Uint8Array[];
   postedWaiters: Array<(bytes: Uint8Array) => void>;
@@ -99,6 +101,19 @@ function rebuildError(e: SerializedError): Error {
   if (!Class && e.name !== 'Error') err.name = e.name;
   if (e.stack) err.stack = e.stack;
   return err;
+}
+
+/**
+ * `wait`, or a rejection if the worker dies first. Not `Promise.race([wait, death])`: every race
+ * leaves a reaction on the long-lived death promise that is only freed when it settles, which it
+ * never does in a healthy run — ≈ 270 bytes per step and worker, 300 MB/h of heap in a PPO run.
+ */
+function untilDeath<T>(handle: WorkerHandle, wait: Promise<T>): Promise<T> {
+  if (handle.death) return Promise.reject(handle.death);
+  return new Promise<T>((resolveWait, rejectWait) => {
+    handle.abortWait = rejectWait;
+    wait.then(resolveWait, rejectWait).finally(() => (handle.abortWait = null));
+  });
 }
 
 export class WorkerVectorEnv implements VectorEnv {
@@ -152,15 +167,16 @@ export class WorkerVectorEnv implements VectorEnv {
         transferList.push(channel.port2);
       }
       const worker = new Worker(script, { workerData: init, transferList });
-      const handle: WorkerHandle = { worker, failure: null as unknown as Promise<never>, posted: [], postedWaiters: [] };
-      handle.failure = new Promise<never>((_, reject) => {
-        worker.on('error', (err) => reject(err));
-        worker.on('exit', (code) => reject(new Error(`WorkerVectorEnv: worker ${w} exited (code ${code})`)));
-      });
-      // A death with nobody waiting must not become an unhandled rejection.
-      handle.failure.catch(() => undefined);
+      const handle: WorkerHandle = { worker, death: null, abortWait: null, posted: [], postedWaiters: [] };
       ready.push(
         new Promise((resolveReady, rejectReady) => {
+          const die = (err: Error): void => {
+            handle.death ??= err;
+            rejectReady(handle.death);
+            handle.abortWait?.(handle.death);
+          };
+          worker.on('error', die);
+          worker.on('exit', (code) => die(new Error(`WorkerVectorEnv: worker ${w} exited (code ${code})`)));
           worker.on('message', (msg: WorkerMessage) => {
             if (msg.type === 'ready') resolveReady({ observationSpace: msg.observationSpace as SpaceJSON, actionSpace: msg.actionSpace as SpaceJSON });
             else if (msg.type === 'failed') rejectReady(rebuildError(msg.error));
@@ -170,7 +186,6 @@ export class WorkerVectorEnv implements VectorEnv {
               else handle.posted.push(msg.payload);
             }
           });
-          handle.failure.catch(rejectReady);
         }),
       );
       handles.push(handle);
@@ -296,13 +311,13 @@ export class WorkerVectorEnv implements VectorEnv {
       const done = Atomics.load(this.ctrl, base + CTRL_DONE);
       if (done === seq) break;
       const wait = waitAsync(this.ctrl, base + CTRL_DONE, done);
-      if (wait.async) await Promise.race([wait.value, handle.failure]);
+      if (wait.async) await untilDeath(handle, wait.value);
     }
     const status = Atomics.load(this.ctrl, base + CTRL_STATUS);
     const length = Atomics.load(this.ctrl, base + CTRL_LEN);
     const bytes =
       length === LEN_POSTED
-        ? await Promise.race([new Promise<Uint8Array>((res) => (handle.posted.length > 0 ? res(handle.posted.shift()!) : handle.postedWaiters.push(res))), handle.failure])
+        ? await untilDeath(handle, new Promise<Uint8Array>((res) => (handle.posted.length > 0 ? res(handle.posted.shift()!) : handle.postedWaiters.push(res))))
         : this.messages[w]!.slice(0, length);
     return { status, value: deserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) };
   }
