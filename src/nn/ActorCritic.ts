@@ -166,14 +166,13 @@ export class ActorCritic {
 
   /**
    * One step for a batch of B envs. With a core, `state` is the state before this step and
-   * `starts` [B] (1 where this observation begins an episode) zeroes it first.
+   * `starts` [B] (1 where this observation begins an episode) zeroes it first: a sequence of length 1.
    */
   step(obs: tf.Tensor[], state: readonly tf.Tensor2D[] = [], starts?: tf.Tensor1D): ForwardResult {
-    const features = this.encode(obs);
-    if (!this.core) return { ...this.heads(features), state: [] };
-    const keep = starts ? tf.reshape(tf.sub(1, starts), [-1, 1]) : null;
-    const next = this.core.step(features, state.map((s) => (keep ? (tf.mul(s, keep) as tf.Tensor2D) : s)));
-    return { ...this.heads(next[0]!), state: next };
+    if (!this.core) return { ...this.heads(this.encode(obs)), state: [] };
+    const batch = obs[0]!.shape[0]!;
+    const startRow = (starts ? tf.reshape(starts, [1, batch]) : tf.zeros([1, batch])) as tf.Tensor2D;
+    return this.sequence(obs, state, startRow);
   }
 
   /**

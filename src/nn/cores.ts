@@ -15,13 +15,6 @@ import { applyInit, GAIN } from './init.js';
 
 export type CoreKind = 'gru' | 'lstm';
 
-/**
- * Up to this many sequences (B) a GRU unrolls as one fused op with its recurrence in typed-array
- * loops; above it, op by op, where each tfjs matrix product [B, H]·[H, H] is large enough to
- * outrun plain JS.
- */
-const FUSED_GRU_MAX_BATCH = 4;
-
 export class RecurrentCore {
   /** Number of state tensors: 1 (GRU: h) or 2 (LSTM: h, c). */
   readonly numStates: number;
@@ -83,24 +76,24 @@ export class RecurrentCore {
     return Array.from({ length: this.numStates }, () => tf.zeros([batch, this.size]) as tf.Tensor2D);
   }
 
-  /** One step: x [B, F], state [B, H] each → new state (h' first). */
-  step(x: tf.Tensor2D, state: readonly tf.Tensor2D[]): tf.Tensor2D[] {
-    const out = this.model.apply([x, ...state]);
-    return (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
-  }
-
   /**
-   * Run over a time-major sequence. `x` [T·B, F] (row t·B + b), `starts` [T, B] with 1 where step t
-   * of env b begins an episode (the state is zeroed before that step). Returns the outputs h_t
-   * [T·B, H] and the final state. Differentiable; call inside `tf.tidy` / a gradient function.
+   * Run over a time-major sequence (one step is T = 1). `x` [T·B, F] (row t·B + b), `starts` [T, B]
+   * with 1 where step t of env b begins an episode (the state is zeroed before that step). Returns
+   * the outputs h_t [T·B, H] and the final state. Differentiable; call inside `tf.tidy` / a gradient
+   * function.
    *
-   * Computes the same function as stepping `model` (a test holds them equal) with plain ops on the
-   * layers' variables: the input projections W·x of all T steps are one matrix product, and only
-   * U·h runs per step — several times faster than applying the layers graph T times.
+   * Computes the same function as applying `model` step by step (a test holds them equal) with
+   * plain ops on the layers' variables: the input projections W·x of all T steps are one matrix
+   * product, and only U·h runs per step — several times faster than applying the layers graph T
+   * times. The GRU runs as one fused op (`unrollGruFused`), the LSTM op by op.
    */
   unroll(x: tf.Tensor2D, state0: readonly tf.Tensor2D[], starts: tf.Tensor2D): { outputs: tf.Tensor2D; state: tf.Tensor2D[] } {
+    return this.kind === 'gru' ? this.unrollGruFused(x, state0[0]!, starts) : this.unrollLstm(x, state0, starts);
+  }
+
+  /** The LSTM over a sequence, op by op. */
+  private unrollLstm(x: tf.Tensor2D, state0: readonly tf.Tensor2D[], starts: tf.Tensor2D): { outputs: tf.Tensor2D; state: tf.Tensor2D[] } {
     const [steps, batch] = starts.shape;
-    if (this.kind === 'gru' && batch <= FUSED_GRU_MAX_BATCH) return this.unrollGruFused(x, state0[0]!, starts);
     const weights = (layer: tf.layers.Layer): tf.Tensor[] => layer.trainableWeights.map((w) => w.read());
     // Per gate: W·x + b for every step, split by time.
     const projected = this.gates.map((g) => {
@@ -120,29 +113,23 @@ export class RecurrentCore {
     for (let t = 0; t < steps; t++) {
       const mask = tf.reshape(keep[t]!, [batch, 1]);
       const [h, c] = state.map((s) => tf.mul(s, mask) as tf.Tensor2D);
-      if (this.kind === 'gru') {
-        const z = act(0, tf.add(projected[0]![t]!, uh(0, h!)));
-        const r = act(1, tf.add(projected[1]![t]!, uh(1, h!)));
-        const n = act(2, tf.add(projected[2]![t]!, tf.mul(r, uh(2, h!))));
-        state = [tf.add(tf.mul(z, h!), tf.mul(tf.sub(1, z), n)) as tf.Tensor2D];
-      } else {
-        const [i, f, g, o] = [0, 1, 2, 3].map((k) => act(k, tf.add(projected[k]![t]!, uh(k, h!))));
-        const cNext = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as tf.Tensor2D;
-        state = [tf.mul(o!, tf.tanh(cNext)) as tf.Tensor2D, cNext];
-      }
+      const [i, f, g, o] = [0, 1, 2, 3].map((k) => act(k, tf.add(projected[k]![t]!, uh(k, h!))));
+      const cNext = tf.add(tf.mul(f!, c!), tf.mul(i!, g!)) as tf.Tensor2D;
+      state = [tf.mul(o!, tf.tanh(cNext)) as tf.Tensor2D, cNext];
       outputs.push(state[0]!);
     }
     return { outputs: tf.concat(outputs, 0), state };
   }
 
   /**
-   * GRU over a sequence as one differentiable op: the input projections W·x + b of all steps are one
-   * matrix product (as in `unroll`), and the T sequential steps — each [B, H]·[H, 3H] plus gate
-   * arithmetic, and their backward pass through time — run as plain loops over typed arrays inside
-   * `tf.customGrad`. For the few envs of a PPO minibatch (B = 2 for 8 envs in 4 minibatches) each
-   * step is ~100k multiply-adds, less than the dispatch cost of the ~17 tfjs ops (and ~40 in the
-   * backward pass) the op-by-op unroll spends per step. The recurrent weight gradient Σ_t h_tᵀ·∂a_t
-   * is one matrix product after the loop. Same function and gradients as the op-by-op unroll (tests).
+   * GRU over a sequence as one differentiable op. The input projections W·x + b of all steps are one
+   * matrix product (as in `unroll`); each of the T sequential steps is one product [B, H]·[H, 3H]
+   * for the three gates' U·h, with the gate arithmetic in plain loops over typed arrays inside
+   * `tf.customGrad`. The backward pass through time is likewise one product [B, 3H]·[3H, H] per step,
+   * and the recurrent weight gradient Σ_t h_tᵀ·∂a_t one product after the loop. Against the op-by-op
+   * unroll (~17 tfjs ops per step forward, ~40 backward) this cuts the per-step dispatch cost; against
+   * the same products in JS loops, the backend's matrix kernel is ~7× faster (measured on wasm,
+   * B = 4, H = 128). Same function and gradients as stepping the layers graph (tests).
    */
   private unrollGruFused(x: tf.Tensor2D, h0: tf.Tensor2D, starts: tf.Tensor2D): { outputs: tf.Tensor2D; state: tf.Tensor2D[] } {
     const [T, B] = starts.shape;
@@ -158,41 +145,36 @@ export class RecurrentCore {
     const u = tf.concat([read(z!.uh)[0]!, read(r!.uh)[0]!, read(n!.uh)[0]!], 1) as tf.Tensor2D;
     const bhn = read(n!.uh)[1] as tf.Tensor1D;
     const fused = tf.customGrad((...args: unknown[]) => {
-      const [gxT, uT, bhnT, h0T] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+      const [gxT, uT, bhnT, h0T, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.GradSaveFunc];
+      save([uT]); // the engine keeps U alive for the backward pass (the caller's intermediates are gone by then)
       const G = gxT.dataSync() as Float32Array;
-      const U = uT.dataSync() as Float32Array;
       const bh = bhnT.dataSync() as Float32Array;
       const H3 = 3 * H;
+      const BH = B * H;
       // Saved for the backward pass, per row t·B + b: the masked previous state, gates, and U_n·h + b.
-      const hp = new Float32Array(T * B * H);
-      const zs = new Float32Array(T * B * H);
-      const rs = new Float32Array(T * B * H);
-      const ns = new Float32Array(T * B * H);
-      const an = new Float32Array(T * B * H);
-      const out = new Float32Array(T * B * H);
-      const a = new Float64Array(H3);
+      const hp = new Float32Array(T * BH);
+      const zs = new Float32Array(T * BH);
+      const rs = new Float32Array(T * BH);
+      const ns = new Float32Array(T * BH);
+      const an = new Float32Array(T * BH);
+      const out = new Float32Array(T * BH);
       let prev = h0T.dataSync() as Float32Array;
       let prevBase = 0;
       for (let t = 0; t < T; t++) {
+        const base = t * BH;
         for (let b = 0; b < B; b++) {
-          const row = t * B + b;
-          const o = row * H;
-          const k = 1 - startData[row]!;
-          const src = prevBase + b * H;
-          for (let i = 0; i < H; i++) hp[o + i] = prev[src + i]! * k;
-          // a = hp · U (+ b_hn on the n block)
-          a.fill(0);
-          for (let i = 0; i < H; i++) {
-            const hv = hp[o + i]!;
-            if (hv === 0) continue;
-            const ui = i * H3;
-            for (let j = 0; j < H3; j++) a[j]! += hv * U[ui + j]!;
-          }
-          const g = row * H3;
+          const k = 1 - startData[t * B + b]!;
+          for (let i = 0; i < H; i++) hp[base + b * H + i] = prev[prevBase + b * H + i]! * k;
+        }
+        const a = productWith(hp.subarray(base, base + BH), B, uT, false); // [B, 3H] = hp · U
+        for (let b = 0; b < B; b++) {
+          const o = base + b * H;
+          const g = (t * B + b) * H3;
+          const ab = b * H3;
           for (let j = 0; j < H; j++) {
-            const zj = 1 / (1 + Math.exp(-(G[g + j]! + a[j]!)));
-            const rj = 1 / (1 + Math.exp(-(G[g + H + j]! + a[H + j]!)));
-            const anj = a[2 * H + j]! + bh[j]!;
+            const zj = 1 / (1 + Math.exp(-(G[g + j]! + a[ab + j]!)));
+            const rj = 1 / (1 + Math.exp(-(G[g + H + j]! + a[ab + H + j]!)));
+            const anj = a[ab + 2 * H + j]! + bh[j]!;
             const nj = Math.tanh(G[g + 2 * H + j]! + rj * anj);
             zs[o + j] = zj;
             rs[o + j] = rj;
@@ -202,21 +184,22 @@ export class RecurrentCore {
           }
         }
         prev = out;
-        prevBase = t * B * H;
+        prevBase = base;
       }
       const value = tf.tensor2d(out, [T * B, H]);
-      const gradFunc = (dy: tf.Tensor | tf.Tensor[]): tf.Tensor[] => {
+      const gradFunc = (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]): tf.Tensor[] => {
+        const savedU = saved[0] as tf.Tensor2D;
         const dOut = (Array.isArray(dy) ? dy[0]! : dy).dataSync() as Float32Array;
         const dG = new Float32Array(T * B * H3); // ∂ of the gate pre-activations' input part W·x + b
         const dA = new Float32Array(T * B * H3); // ∂a, a = hp·U (+ b_hn): dz, dr and r ⊙ dn
         const dbh = new Float64Array(H);
-        const carry = new Float64Array(B * H); // ∂L/∂h_t flowing back from step t + 1
-        const dhp = new Float64Array(H);
+        const carry = new Float32Array(BH); // ∂L/∂h_t flowing back from step t + 1
+        const dhp = new Float32Array(BH);
         for (let t = T - 1; t >= 0; t--) {
+          const base = t * BH;
           for (let b = 0; b < B; b++) {
-            const row = t * B + b;
-            const o = row * H;
-            const g = row * H3;
+            const o = base + b * H;
+            const g = (t * B + b) * H3;
             for (let j = 0; j < H; j++) {
               const dh = dOut[o + j]! + carry[b * H + j]!;
               const zj = zs[o + j]!, rj = rs[o + j]!, nj = ns[o + j]!;
@@ -227,25 +210,33 @@ export class RecurrentCore {
               dG[g + H + j] = dA[g + H + j] = dr;
               dG[g + 2 * H + j] = dn;
               dA[g + 2 * H + j] = dn * rj;
-              dhp[j] = dh * zj;
+              dhp[b * H + j] = dh * zj;
               dbh[j]! += dn * rj;
             }
-            // ∂h_{t−1} = (∂hp + ∂a · Uᵀ), masked where the episode started.
-            for (let i = 0; i < H; i++) {
-              const ui = i * H3;
-              let s = dhp[i]!;
-              for (let j = 0; j < H3; j++) s += dA[g + j]! * U[ui + j]!;
-              carry[b * H + i] = s * (1 - startData[row]!);
-            }
+          }
+          // ∂h_{t−1} = (∂hp + ∂a · Uᵀ), masked where the episode started.
+          const back = productWith(dA.subarray(t * B * H3, (t + 1) * B * H3), B, savedU, true);
+          for (let b = 0; b < B; b++) {
+            const k = 1 - startData[t * B + b]!;
+            for (let i = 0; i < H; i++) carry[b * H + i] = (dhp[b * H + i]! + back[b * H + i]!) * k;
           }
         }
         // ∂U = Σ_rows hpᵀ · ∂a.
         const dU = tf.tidy(() => tf.matMul(tf.tensor2d(hp, [T * B, H]), tf.tensor2d(dA, [T * B, H3]), true, false));
-        return [tf.tensor2d(dG, [T * B, H3]), dU, tf.tensor1d(Float32Array.from(dbh)), tf.tensor2d(Float32Array.from(carry), [B, H])];
+        return [tf.tensor2d(dG, [T * B, H3]), dU, tf.tensor1d(Float32Array.from(dbh)), tf.tensor2d(carry, [B, H])];
       };
       return { value, gradFunc };
     });
     const outputs = fused(gx, u, bhn, h0) as tf.Tensor2D;
     return { outputs, state: [tf.slice(outputs, [(T - 1) * B, 0], [B, H])] };
   }
+}
+
+/** `rows` [B, K] times `matrix` [K, N] (or its transpose [N, K] → [B, N]) on the backend, read back. */
+function productWith(rows: Float32Array, B: number, matrix: tf.Tensor2D, transposeMatrix: boolean): Float32Array {
+  const left = tf.tensor2d(rows, [B, rows.length / B]);
+  const product = tf.matMul(left, matrix, false, transposeMatrix);
+  const values = product.dataSync() as Float32Array;
+  tf.dispose([left, product]);
+  return values;
 }

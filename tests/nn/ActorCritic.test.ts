@@ -71,6 +71,25 @@ describe('ActorCritic', () => {
     ac.dispose();
   });
 
+  it('a saved GRU policy predicts like the training graph, whose fused recurrence rounds differently', async () => {
+    const ac = new ActorCritic(dictSpace, new Discrete(4), { core: 'gru', coreSize: 8 }, new Rng(3));
+    const loaded = await roundTrip(ac.toLayersModel());
+    tf.tidy(() => {
+      const obs = { depth: Float32Array.from({ length: 2 * 64 }, (_, i) => (i % 7) + 0.25), pointgoal: new Float32Array([1, 0.5, 2, -1]) };
+      const state = ac.zeroState(2).map((s) => tf.add(s, 0.3) as tf.Tensor2D);
+      const train = ac.step(ac.obsTensors(obs, 0, 2), state, tf.tensor1d([0, 1]));
+      // Env 1 starts an episode: the saved model is fed its zeroed state.
+      const fedState = tf.mul(state[0]!, tf.tensor2d([[1], [0]]));
+      const [params, value, h] = loaded.predict([...ac.obsTensors(obs, 0, 2), fedState]) as tf.Tensor[];
+      const close = (a: tf.Tensor, b: tf.Tensor): void => a.dataSync().forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i]!, 5));
+      close(params!, train.params);
+      close(value!, train.value);
+      close(h!, train.state[0]!);
+    });
+    loaded.dispose();
+    ac.dispose();
+  });
+
   it('setWeights(getWeights()) of one network makes another predict identically', () => {
     const a = new ActorCritic(new Box(0, 255, [36, 36, 1], 'uint8'), new Discrete(3), {}, new Rng(1));
     const b = new ActorCritic(new Box(0, 255, [36, 36, 1], 'uint8'), new Discrete(3), {}, new Rng(2));

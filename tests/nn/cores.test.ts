@@ -7,6 +7,12 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
+/** The reference: one application of the core's layers graph (what a saved policy runs). */
+function stepByHand(core: RecurrentCore, x: tf.Tensor2D, state: readonly tf.Tensor2D[]): tf.Tensor2D[] {
+  const out = core.model.apply([x, ...state]);
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
+}
+
 describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
   it('unroll equals stepping by hand, with the state zeroed where an episode starts', () => {
     const core = new RecurrentCore(kind, 3, 4, new Rng(1));
@@ -24,7 +30,7 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
       const manual: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
         const mask = tf.tensor2d([1 - starts[t * B]!, 1 - starts[t * B + 1]!], [B, 1]);
-        state = core.step(tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
+        state = stepByHand(core, tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
         manual.push(state[0]!);
       }
       const expected = tf.concat(manual, 0).arraySync();
@@ -33,7 +39,7 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
       // After the reset, env 1's output equals that of a fresh zero state fed the same inputs.
       let fresh = core.zeroState(1);
       for (let t = 2; t < T; t++) {
-        fresh = core.step(tf.slice(x, [t * B + 1, 0], [1, 3]), fresh);
+        fresh = stepByHand(core, tf.slice(x, [t * B + 1, 0], [1, 3]), fresh);
         const row = fresh[0]!.arraySync()[0]!;
         for (let j = 0; j < 4; j++) expect(got[t * B + 1]![j]).toBeCloseTo(row[j]!, 6);
       }
@@ -41,8 +47,8 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
     core.model.dispose();
   });
 
-  // 3 sequences: the fused GRU; 5: the op-by-op unroll (above FUSED_GRU_MAX_BATCH).
-  it.each([3, 5])('unroll has the gradients of stepping by hand (weights, inputs, initial state), %i sequences', (B) => {
+  // A minibatch's few sequences and a rollout's many.
+  it.each([3, 16])('unroll has the gradients of stepping by hand (weights, inputs, initial state), %i sequences', (B) => {
     const core = new RecurrentCore(kind, 3, 5, new Rng(4));
     const T = 5;
     const rng = new Rng(5);
@@ -71,7 +77,7 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
       const outs: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
         const mask = tf.tensor2d(starts.slice(t * B, (t + 1) * B).map((s) => 1 - s), [B, 1]);
-        state = core.step(tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
+        state = stepByHand(core, tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
         outs.push(state[0]!);
       }
       return { outputs: tf.concat(outs, 0), state };
@@ -88,7 +94,7 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
     const core = new RecurrentCore(kind, 2, 3, new Rng(3));
     tf.tidy(() => {
       let state = core.zeroState(1);
-      for (let t = 0; t < 20; t++) state = core.step(tf.tensor2d([[5, -5]]), state);
+      for (let t = 0; t < 20; t++) state = core.unroll(tf.tensor2d([[5, -5]]), state, tf.zeros([1, 1])).state;
       const h = state[0]!.dataSync();
       for (const v of h) expect(Math.abs(v)).toBeLessThan(1);
     });
