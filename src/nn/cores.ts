@@ -126,8 +126,8 @@ export class RecurrentCore {
    * matrix product (as in `unroll`); each of the T sequential steps is one product [B, H]·[H, 3H]
    * for the three gates' U·h, with the gate arithmetic in plain loops over typed arrays inside
    * `tf.customGrad`. The backward pass through time is likewise one product [B, 3H]·[3H, H] per step,
-   * and the recurrent weight gradient Σ_t h_tᵀ·∂a_t one product after the loop. Against the op-by-op
-   * unroll (~17 tfjs ops per step forward, ~40 backward) this cuts the per-step dispatch cost; against
+   * and the recurrent weight gradient Σ_t h_tᵀ·∂a_t one product after the loop. Against running the GRU
+   * op by op (~17 tfjs ops per step forward, ~40 backward) this cuts the per-step dispatch cost; against
    * the same products in JS loops, the backend's matrix kernel is ~7× faster (measured on wasm,
    * B = 4, H = 128). Same function and gradients as stepping the layers graph (tests).
    */
