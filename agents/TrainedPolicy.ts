@@ -5,9 +5,8 @@
  * clipped to the action bounds), as evaluation reports; `stochastic` samples from a seeded Rng.
  *
  * `trainedPolicyLoader` lets `robonav eval --policy runs/NAME` find it (see `policyLoaders` in
- * src/train/evaluate.ts): any existing path is taken as a saved policy.
+ * src/eval/evaluate.ts): any existing path is taken as a saved policy.
  */
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Action, Env, Observation } from '../src/core/Env.js';
 import { UsageError } from '../src/core/errors.js';
@@ -16,8 +15,8 @@ import { boxLeaves } from '../src/core/batch.js';
 import { Box, type Discrete, spaceFromJSON, spacesEqual, type Space } from '../src/core/spaces.js';
 import { initBackend } from '../src/nn/backend.js';
 import { Categorical, DiagGaussian } from '../src/nn/distributions.js';
-import { loadPolicyFiles, type PolicyInfo } from '../src/train/checkpoint.js';
-import type { Policy } from './Policy.js';
+import { loadPolicyDir, type PolicyInfo } from './common/savedPolicy.js';
+import type { Policy } from '../src/core/Policy.js';
 
 export interface TrainedPolicyOptions {
   /** Dispose the model with the policy (false when it shares layers with a network in training). @default true */
@@ -48,17 +47,18 @@ export class TrainedPolicy implements Policy {
     this.actionSpace = spaceFromJSON(info.actionSpace);
     this.leaves = boxLeaves(this.observationSpace);
     this.rng = new Rng(options.seed ?? 0);
-    this.dist = this.actionSpace instanceof Box ? new DiagGaussian(this.actionSpace.size) : new Categorical((this.actionSpace as Discrete).n);
+    this.dist =
+      this.actionSpace instanceof Box ? new DiagGaussian(this.actionSpace.size) : new Categorical((this.actionSpace as Discrete).n);
     this.logStd = info.logStd ? Float32Array.from(info.logStd) : null;
     this.action = new Float32Array(this.dist.actionSize);
     this.reset();
   }
 
-  /** Load from a run directory (latest checkpoint), a checkpoint directory or a policy directory. */
-  static async load(target: string, options: TrainedPolicyOptions = {}): Promise<TrainedPolicy> {
+  /** Load a saved policy folder (model.json, weights.bin, policy.json). */
+  static async load(dir: string, options: TrainedPolicyOptions = {}): Promise<TrainedPolicy> {
     await initBackend();
-    const { model, info } = await loadPolicyFiles(target);
-    return new TrainedPolicy(target, model, info, options);
+    const { model, info } = await loadPolicyDir(dir);
+    return new TrainedPolicy(dir, model, info, options);
   }
 
   /** A policy over a model in memory (e.g. `network.toLayersModel()` for evaluation during training). */
@@ -69,7 +69,9 @@ export class TrainedPolicy implements Policy {
   /** Throw a UsageError unless `env` has the observation and action spaces the policy was trained on. */
   checkEnv(env: Env): void {
     if (!spacesEqual(env.observationSpace, this.observationSpace) || !spacesEqual(env.actionSpace, this.actionSpace)) {
-      throw new UsageError(`policy ${this.name} was trained on ${this.observationSpace.toString()} → ${this.actionSpace.toString()}, the env has ${env.observationSpace.toString()} → ${env.actionSpace.toString()}`);
+      throw new UsageError(
+        `policy ${this.name} was trained on ${this.observationSpace.toString()} → ${this.actionSpace.toString()}, the env has ${env.observationSpace.toString()} → ${env.actionSpace.toString()}`,
+      );
     }
   }
 
@@ -106,17 +108,4 @@ export class TrainedPolicy implements Policy {
     this.state = [];
     if (this.options.ownsModel ?? true) this.model.dispose();
   }
-}
-
-/** A `PolicyLoader` for `loadPolicy`: an existing path is loaded as a trained policy and checked against the env. */
-export async function trainedPolicyLoader(name: string, context: { env: Env; seed: number; stochastic?: boolean }): Promise<TrainedPolicy | null> {
-  if (!existsSync(name)) return null;
-  const policy = await TrainedPolicy.load(name, { seed: context.seed, stochastic: context.stochastic ?? false });
-  try {
-    policy.checkEnv(context.env);
-  } catch (err) {
-    policy.dispose();
-    throw err;
-  }
-  return policy;
 }

@@ -10,9 +10,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
-import { RMSprop } from '../src/train/optim.js';
-import { explainedVariance, normalize } from '../src/train/stats.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { RMSprop } from './common/optim.js';
+import { explainedVariance, normalize } from './common/stats.js';
 
 export interface A2CConfig extends OnPolicyConfig {
   /** GAE λ; 1 gives the classic n-step returns. */
@@ -79,6 +79,12 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
     });
     const [policyLoss, valueLoss, entropy] = diag.map((t) => t.dataSync()[0]!);
     tf.dispose(diag);
-    return { policyLoss: policyLoss!, valueLoss: valueLoss!, entropy: entropy!, gradNorm, explainedVariance: explainedVariance(buffer.values, buffer.returns) };
+    return {
+      policyLoss: policyLoss!,
+      valueLoss: valueLoss!,
+      entropy: entropy!,
+      gradNorm,
+      explainedVariance: explainedVariance(buffer.values, buffer.returns),
+    };
   }
 }

@@ -29,7 +29,7 @@ import { DiscreteAction, wrapAngle } from '../src/sim/PhysicsWorld.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from '../envs/episodes.js';
 import { NavEnv } from '../envs/NavEnv.js';
-import type { Policy } from './Policy.js';
+import type { Policy } from '../src/core/Policy.js';
 
 export interface OracleConfig {
   /** Clearance (m) kept from obstacles beyond the robot radius when planning. @default 0.05 */
@@ -57,8 +57,10 @@ export class OraclePolicy implements Policy {
   }
 
   act(_obs: unknown, env: Env): Action {
-    if (!(env instanceof NavEnv)) throw new UsageError('the oracle policy needs a robonav navigation env (it reads the scene and the goal)');
-    if (!(env.actionSpace instanceof Discrete)) throw new UsageError(`the oracle policy drives with discrete actions; ${env.task.id} was made with continuous: true`);
+    if (!(env instanceof NavEnv))
+      throw new UsageError('the oracle policy needs a robonav navigation env (it reads the scene and the goal)');
+    if (!(env.actionSpace instanceof Discrete))
+      throw new UsageError(`the oracle policy drives with discrete actions; ${env.task.id} was made with continuous: true`);
     if (env.geodesic === null) throw new UsageError(`the oracle policy needs a goal; ${env.task.id} has none`);
     if (env.atGoal()) return DiscreteAction.STOP;
     const { x, z, yaw } = env.world.pose;
@@ -88,7 +90,8 @@ export class OraclePolicy implements Policy {
       this.fields = this.grids.map(() => null);
     }
     for (let k = 0; k < this.grids.length; k++) {
-      const field = (this.fields[k] ??= GeodesicField.compute(this.grids[k]!, env.goalPointsOf(env.episode)));
+      this.fields[k] ??= GeodesicField.compute(this.grids[k]!, env.goalPointsOf(env.episode));
+      const field = this.fields[k]!;
       if (Number.isFinite(field.distance(x, z))) return towardsPath(field, x, z);
     }
     return towardsPath(env.geodesic!, x, z);

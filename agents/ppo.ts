@@ -14,10 +14,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
-import { Adam } from '../src/train/optim.js';
-import type { Minibatch } from '../src/train/RolloutBuffer.js';
-import { explainedVariance, normalize, splitEven } from '../src/train/stats.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { Adam } from './common/optim.js';
+import type { Minibatch } from './common/RolloutBuffer.js';
+import { explainedVariance, normalize, splitEven } from './common/stats.js';
 
 export interface PPOConfig extends OnPolicyConfig {
   /** GAE λ. */
@@ -66,7 +66,8 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
   constructor(envs: VectorEnv | EnvFactory, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_PPO, config, init);
     const c = this.config;
-    if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0)) throw new RangeError('PPO: numMinibatches and updateEpochs must be ≥ 1 and clipCoef > 0');
+    if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0))
+      throw new RangeError('PPO: numMinibatches and updateEpochs must be ≥ 1 and clipCoef > 0');
     this.optimizer = new Adam(this.network.variables(), c.learningRate, 0.9, 0.999, 1e-5);
   }
 
@@ -83,7 +84,14 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
     const chunks = splitEven(units, Math.min(c.numMinibatches, units));
     const order = Int32Array.from({ length: units }, (_, i) => i); // b_inds (or env indices)
     const rows = new Int32Array(buffer.size);
-    let pgLoss = 0, vLoss = 0, entropy = 0, approxKl = 0, oldApproxKl = 0, clipFrac = 0, gradNorm = 0, count = 0;
+    let pgLoss = 0,
+      vLoss = 0,
+      entropy = 0,
+      approxKl = 0,
+      oldApproxKl = 0,
+      clipFrac = 0,
+      gradNorm = 0,
+      count = 0;
     let firstRatioError = NaN;
     let epochsRun = 0;
     for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
@@ -127,13 +135,28 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
           const entMean = tf.mean(ent);
 
           // ── diagnostics: approx-KL (k3 and the naive −log ρ), clip fraction, max |ρ − 1| ──
-          diag = [pg, v, entMean, tf.mean(tf.sub(tf.sub(ratio, 1), logratio)), tf.mean(tf.neg(logratio)), tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32')), tf.max(tf.abs(tf.sub(ratio, 1)))].map((t) => tf.keep(t));
+          diag = [
+            pg,
+            v,
+            entMean,
+            tf.mean(tf.sub(tf.sub(ratio, 1), logratio)),
+            tf.mean(tf.neg(logratio)),
+            tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32')),
+            tf.max(tf.abs(tf.sub(ratio, 1))),
+          ].map((t) => tf.keep(t));
           return tf.addN([pg, tf.mul(-c.entCoef, entMean), tf.mul(c.vfCoef, v)]) as tf.Scalar;
         });
         const [pgV, vV, entV, klV, oldKlV, cfV, ratioErr] = diag.map((t) => t.dataSync()[0]!);
         tf.dispose(diag);
         if (Number.isNaN(firstRatioError)) firstRatioError = ratioErr!;
-        pgLoss += pgV!; vLoss += vV!; entropy += entV!; approxKl += klV!; oldApproxKl += oldKlV!; clipFrac += cfV!; gradNorm += norm; count++;
+        pgLoss += pgV!;
+        vLoss += vV!;
+        entropy += entV!;
+        approxKl += klV!;
+        oldApproxKl += oldKlV!;
+        clipFrac += cfV!;
+        gradNorm += norm;
+        count++;
         epochKl += klV! / chunks.length;
       }
       if (c.targetKl !== null && epochKl > c.targetKl) break;

@@ -5,7 +5,7 @@
  */
 import type { Action, Env } from '../src/core/Env.js';
 import { Rng } from '../src/core/Rng.js';
-import type { Policy } from './Policy.js';
+import type { Policy } from '../src/core/Policy.js';
 
 export class RandomPolicy implements Policy {
   readonly name = 'random';

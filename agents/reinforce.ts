@@ -12,9 +12,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from '../src/train/OnPolicyAgent.js';
-import { Adam } from '../src/train/optim.js';
-import { explainedVariance, normalize } from '../src/train/stats.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { Adam } from './common/optim.js';
+import { explainedVariance, normalize } from './common/stats.js';
 
 export interface ReinforceConfig extends OnPolicyConfig {
   /** Learn V(s) and subtract it from the return (variance reduction); the loss gains c_v·L_v. */
@@ -105,6 +105,13 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
     });
     const [policyLoss, valueLoss, entropy] = diag.map((t) => t.dataSync()[0]!);
     tf.dispose(diag);
-    return { policyLoss: policyLoss!, valueLoss: valueLoss!, entropy: entropy!, gradNorm, validFraction: count / valid.length, explainedVariance: explainedVariance(buffer.values, buffer.returns) };
+    return {
+      policyLoss: policyLoss!,
+      valueLoss: valueLoss!,
+      entropy: entropy!,
+      gradNorm,
+      validFraction: count / valid.length,
+      explainedVariance: explainedVariance(buffer.values, buffer.returns),
+    };
   }
 }

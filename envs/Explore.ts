@@ -83,7 +83,8 @@ export class Explore extends NavEnv {
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ExploreOptions> = {}) {
     const { task, base } = splitOptions(id, exploreOptionsSchema, defaults, options);
-    if (Array.isArray(base.sensors) && (base.sensors as unknown[]).includes('pointgoal')) throw new UsageError(`${id} option sensors: "pointgoal" does not apply, Explore has no goal`);
+    if (Array.isArray(base.sensors) && (base.sensors as unknown[]).includes('pointgoal'))
+      throw new UsageError(`${id} option sensors: "pointgoal" does not apply, Explore has no goal`);
     super({ id, generator, stopEnds: false }, base);
     this.areaReward = task.areaReward;
     this.viewRange = task.viewRange;
@@ -113,7 +114,11 @@ export class Explore extends NavEnv {
       this.maskScene = this.scene;
       this.reachableMask = new Uint8Array(this.grid.cols * this.grid.rows);
       for (const cell of this.reachableCells()) this.reachableMask[cell] = 1;
-      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: this.cameraConfig.mountHeight });
+      this.visibility = OccupancyGrid.fromScene(this.scene, {
+        cellSize: this.grid.cellSize,
+        inflate: 0,
+        robotHeight: this.cameraConfig.mountHeight,
+      });
       this.seen = new Uint8Array(this.grid.cols * this.grid.rows);
     }
     this.seen.fill(0);

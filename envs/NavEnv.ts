@@ -30,7 +30,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
-import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
+import { EnvStateError, formatZodError, SpaceError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../src/core/spaces.js';
 import { allocateFrame, Camera, type CameraConfig, type CameraFrame, DEFAULT_CAMERA } from '../src/render/Camera.js';
@@ -79,7 +79,11 @@ export const navOptionsSchema = z
     camera: cameraSchema.default({}),
     /** Shorthand for camera width = height (pixels), or [width, height]. */
     cameraSize: z.union([z.number().int().min(1), z.tuple([z.number().int().min(1), z.number().int().min(1)])]).optional(),
-    lidar: z.object({ beams: z.number().int(), arc: finite, mountHeight: finite, maxRange: finite, noise: finite }).partial().strict().default({}),
+    lidar: z
+      .object({ beams: z.number().int(), arc: finite, mountHeight: finite, maxRange: finite, noise: finite })
+      .partial()
+      .strict()
+      .default({}),
     robot: z
       .object({
         radius: positive,
@@ -195,8 +199,19 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.robot = { ...DEFAULT_ROBOT, ...c.robot };
 
     const usesCamera = c.sensors.some((s) => CAMERA_SENSORS.includes(s));
-    const size = c.cameraSize === undefined ? {} : typeof c.cameraSize === 'number' ? { width: c.cameraSize, height: c.cameraSize } : { width: c.cameraSize[0], height: c.cameraSize[1] };
-    const cameraConfig: Partial<CameraConfig> = { ...c.camera, ...size, rgb: c.sensors.includes('rgb'), depth: c.sensors.includes('depth'), semantic: c.sensors.includes('semantic') };
+    const size =
+      c.cameraSize === undefined
+        ? {}
+        : typeof c.cameraSize === 'number'
+          ? { width: c.cameraSize, height: c.cameraSize }
+          : { width: c.cameraSize[0], height: c.cameraSize[1] };
+    const cameraConfig: Partial<CameraConfig> = {
+      ...c.camera,
+      ...size,
+      rgb: c.sensors.includes('rgb'),
+      depth: c.sensors.includes('depth'),
+      semantic: c.sensors.includes('semantic'),
+    };
     this.camera = usesCamera ? new Camera(cameraConfig) : null;
     this.frame = this.camera ? allocateFrame(this.camera.config) : null;
     this.lidar = c.sensors.includes('lidar') ? new Lidar(c.lidar as Partial<LidarConfig>) : null;
@@ -242,10 +257,14 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
           break;
         }
       }
-      if (!(sensor in this.obs)) this.obs[sensor] = spaces[sensor]!.dtype === 'uint8' ? new Uint8Array(spaces[sensor]!.size) : new Float32Array(spaces[sensor]!.size);
+      if (!(sensor in this.obs))
+        this.obs[sensor] =
+          spaces[sensor]!.dtype === 'uint8' ? new Uint8Array(spaces[sensor]!.size) : new Float32Array(spaces[sensor]!.size);
     }
     this.observationSpace = new Dict(spaces);
-    this.actionSpace = c.continuous ? new Box([-this.robot.maxLinear, -this.robot.maxAngular], [this.robot.maxLinear, this.robot.maxAngular], [2]) : new Discrete(4);
+    this.actionSpace = c.continuous
+      ? new Box([-this.robot.maxLinear, -this.robot.maxAngular], [this.robot.maxLinear, this.robot.maxAngular], [2])
+      : new Discrete(4);
   }
 
   // ---- what a task defines ----------------------------------------------------------------
@@ -287,7 +306,8 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
 
   reset(args: ResetArgs = {}): ResetResult<Record<string, Float32Array | Uint8Array>> {
     // Check the arguments before touching any state.
-    if (args.seed !== undefined && !Number.isInteger(args.seed)) throw new UsageError(`${this.task.id}.reset: seed must be an integer, got ${args.seed}`);
+    if (args.seed !== undefined && !Number.isInteger(args.seed))
+      throw new UsageError(`${this.task.id}.reset: seed must be an integer, got ${args.seed}`);
     const options = args.options ?? {};
     for (const key of Object.keys(options)) {
       if (key !== 'episode') throw new UsageError(`${this.task.id}.reset: unknown option "${key}" (known: episode)`);
@@ -302,7 +322,10 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
 
   step(action: Action): StepResult<Record<string, Float32Array | Uint8Array>> {
     const why = this.actionSpace.explain(action);
-    if (why !== null) throw new SpaceError(`${this.task.id}: action ${describeValue(action)} is not in the action space ${this.actionSpace.toString()}: ${why}`);
+    if (why !== null)
+      throw new SpaceError(
+        `${this.task.id}: action ${describeValue(action)} is not in the action space ${this.actionSpace.toString()}: ${why}`,
+      );
     if (!this.started) throw new EnvStateError(`${this.task.id}: step() before reset()`);
     if (this.done) throw new EnvStateError(`${this.task.id}: step() after the episode ended; call reset() first`);
 
@@ -350,7 +373,9 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
       const episode = this.sampleInScene(seed, this.rng);
       if (episode) return episode;
     }
-    throw new Error(`${this.task.id}: no valid episode in 50 scenes of the ${this.config.split} split; the task's distance filters may be too strict for these scene options`);
+    throw new Error(
+      `${this.task.id}: no valid episode in 50 scenes of the ${this.config.split} split; the task's distance filters may be too strict for these scene options`,
+    );
   }
 
   /** Draw an episode in the scene of `sceneSeed` (used by the episode-dataset writer); null if it has none. */
@@ -508,7 +533,12 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
  * Split a task's options (registry defaults overridden by the caller's) into the task's own,
  * validated with its schema, and the rest, for NavEnv.
  */
-export function splitOptions<S extends z.ZodObject>(id: string, schema: S, defaults: Record<string, unknown>, options: Record<string, unknown>): { task: z.output<S>; base: Record<string, unknown> } {
+export function splitOptions<S extends z.ZodObject>(
+  id: string,
+  schema: S,
+  defaults: Record<string, unknown>,
+  options: Record<string, unknown>,
+): { task: z.output<S>; base: Record<string, unknown> } {
   const merged = { ...defaults, ...options };
   const own = Object.keys(schema.shape);
   const task = parseOptions(id, schema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
@@ -519,11 +549,7 @@ export function splitOptions<S extends z.ZodObject>(id: string, schema: S, defau
 /** Validate options with a zod schema; the first problem becomes one UsageError naming the option. */
 export function parseOptions<S extends z.ZodType>(id: string, schema: S, options: unknown): z.output<S> {
   const result = schema.safeParse(options);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').slice(1) || '(options)';
-    throw new UsageError(`${id} option ${where}: ${issue.message}`);
-  }
+  if (!result.success) throw new UsageError(formatZodError(result.error, `${id} options`));
   return result.data;
 }
 

@@ -122,7 +122,12 @@ export class ObjectNav extends NavEnv {
         const d = field.values[cell]!;
         if (!(d >= this.minGoalDistance && d <= this.maxGoalDistance)) continue;
         const [x, z] = cellCenter(this.grid, cell);
-        return { sceneSeed, start: { position: [x, z], yaw: rng.uniform(-Math.PI, Math.PI) }, category, geodesicDistance: field.distance(x, z) };
+        return {
+          sceneSeed,
+          start: { position: [x, z], yaw: rng.uniform(-Math.PI, Math.PI) },
+          category,
+          geodesicDistance: field.distance(x, z),
+        };
       }
     }
     return null;
@@ -131,7 +136,8 @@ export class ObjectNav extends NavEnv {
   protected override goalPoints(episode: EpisodeSpec): Array<[number, number]> {
     if (!episode.category) throw new Error(`${this.task.id}: episode of scene ${episode.sceneSeed} has no category`);
     const views = this.viewsOf(episode.category);
-    if (views.points.length === 0) throw new Error(`${this.task.id}: scene ${episode.sceneSeed} has no reachable view of a ${episode.category}`);
+    if (views.points.length === 0)
+      throw new Error(`${this.task.id}: scene ${episode.sceneSeed} has no reachable view of a ${episode.category}`);
     return views.points;
   }
 
@@ -153,7 +159,11 @@ export class ObjectNav extends NavEnv {
     const success = this.atGoal() && (stopped || this.config.endOnSuccess || this.config.continuous);
     const d = this.distanceToGoal;
     const progress = Number.isFinite(d) && Number.isFinite(previous) ? previous - d : 0;
-    return { reward: this.config.slackReward + progress + (success ? this.config.successReward : 0), terminated: stopped || success, success };
+    return {
+      reward: this.config.slackReward + progress + (success ? this.config.successReward : 0),
+      terminated: stopped || success,
+      success,
+    };
   }
 
   /** The nearest instance's centre, for a `pointgoal` sensor on this task. */
@@ -177,7 +187,11 @@ export class ObjectNav extends NavEnv {
       this.viewScene = this.scene;
       this.views.clear();
       // Sight lines pass over anything lower than the camera.
-      this.visibility = OccupancyGrid.fromScene(this.scene, { cellSize: this.grid.cellSize, inflate: 0, robotHeight: this.cameraConfig.mountHeight });
+      this.visibility = OccupancyGrid.fromScene(this.scene, {
+        cellSize: this.grid.cellSize,
+        inflate: 0,
+        robotHeight: this.cameraConfig.mountHeight,
+      });
     }
     let views = this.views.get(category);
     if (!views) {

@@ -97,7 +97,12 @@ export class PointNav extends NavEnv {
         const [x, z] = cellCenter(this.grid, cell);
         const euclid = Math.hypot(goal[0] - x, goal[1] - z);
         if (euclid <= 0 || d / euclid < this.minGeodesicRatio) continue;
-        return { sceneSeed, start: { position: [x, z], yaw: rng.uniform(-Math.PI, Math.PI) }, goal, geodesicDistance: field.distance(x, z) };
+        return {
+          sceneSeed,
+          start: { position: [x, z], yaw: rng.uniform(-Math.PI, Math.PI) },
+          goal,
+          geodesicDistance: field.distance(x, z),
+        };
       }
     }
     return null;

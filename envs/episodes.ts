@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../src/core/atomicWrite.js';
-import { FileFormatError, UsageError } from '../src/core/errors.js';
+import { FileFormatError, formatZodError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 
 export const EPISODE_FILE_VERSION = 1;
@@ -59,10 +59,7 @@ export type EpisodeFile = z.infer<typeof EpisodeFileSchema>;
 /** Validate one episode; a bad one is a UsageError naming the field. */
 export function parseEpisode(input: unknown, source = 'episode'): EpisodeSpec {
   const result = EpisodeSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UsageError(`${source}${formatPath(issue.path)}: ${issue.message}`);
-  }
+  if (!result.success) throw new UsageError(formatZodError(result.error, source));
   return result.data;
 }
 
@@ -87,7 +84,8 @@ export function generateEpisodes(sampler: EpisodeSampler, split: Split, count: n
     const episode = sampler.sampleEpisodeInScene(sceneSeed, new Rng((sceneSeed * 0x9e3779b1) ^ seed));
     if (episode) episodes.push(episode);
   }
-  if (episodes.length < count) throw new Error(`only ${episodes.length} of ${count} valid episodes in ${limit} ${split} scenes; relax the distance filters`);
+  if (episodes.length < count)
+    throw new Error(`only ${episodes.length} of ${count} valid episodes in ${limit} ${split} scenes; relax the distance filters`);
   return episodes;
 }
 
@@ -111,13 +109,6 @@ export function readEpisodeFile(path: string): EpisodeFile {
     throw new FileFormatError(path, `not JSON (${(err as Error).message})`);
   }
   const result = EpisodeFileSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new FileFormatError(path, `${formatPath(issue.path).slice(1) || '(root)'}: ${issue.message}`);
-  }
+  if (!result.success) throw new FileFormatError(path, formatZodError(result.error));
   return result.data;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
 }

@@ -25,7 +25,8 @@ export interface NavMetrics {
 
 /** ℓ / max(p, ℓ): 1 for a path as short as the shortest, 0.5 for one twice as long. A zero-length task is efficient by definition. */
 export function pathEfficiency(shortest: number, pathLength: number): number {
-  if (!(shortest >= 0) || !(pathLength >= 0)) throw new RangeError(`pathEfficiency: lengths must be ≥ 0, got shortest=${shortest}, path=${pathLength}`);
+  if (!(shortest >= 0) || !(pathLength >= 0))
+    throw new RangeError(`pathEfficiency: lengths must be ≥ 0, got shortest=${shortest}, path=${pathLength}`);
   if (shortest === 0) return 1;
   return shortest / Math.max(pathLength, shortest);
 }

@@ -51,7 +51,12 @@ export function listEnvs(): Array<{ id: string; description: string; maxEpisodeS
 /** The registration of `id`; an unknown id is a `UsageError` listing the known ones. */
 export function envSpec(id: string): EnvRegistration {
   const spec = registry.get(id);
-  if (!spec) throw new UsageError(`unknown env "${id}"; known envs: ${listEnvs().map((e) => e.id).join(', ')}`);
+  if (!spec)
+    throw new UsageError(
+      `unknown env "${id}"; known envs: ${listEnvs()
+        .map((e) => e.id)
+        .join(', ')}`,
+    );
   return spec;
 }
 
@@ -90,7 +95,11 @@ registerEnv('ObjectNav-v0', {
 registerEnv('ObjectNav-Easy-v0', {
   description: 'find a chair, plant or ball in a 5×5 m arena; rgb + depth 64×64, objectgoal, gps, compass',
   maxEpisodeSteps: 200,
-  create: (o) => new ObjectNav('ObjectNav-Easy-v0', 'arena', o, { sensors: ['rgb', 'depth', 'objectgoal', 'gps', 'compass'], categories: ['chair', 'plant', 'ball'] }),
+  create: (o) =>
+    new ObjectNav('ObjectNav-Easy-v0', 'arena', o, {
+      sensors: ['rgb', 'depth', 'objectgoal', 'gps', 'compass'],
+      categories: ['chair', 'plant', 'ball'],
+    }),
 });
 registerEnv('Explore-v0', {
   description: 'cover as much reachable floor as possible in a rooms apartment; depth 64×64, gps, compass',

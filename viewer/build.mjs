@@ -14,7 +14,9 @@ const root = join(here, '..');
 const out = join(root, 'dist', 'viewer');
 
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
 } catch {
   console.error('viewer/build.mjs: type errors in viewer/ (listed above)');
   process.exit(1);

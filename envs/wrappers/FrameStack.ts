@@ -42,7 +42,8 @@ export class FrameStack implements Env {
       const out: Record<string, Space> = {};
       for (const [key, sub] of Object.entries(subs)) {
         const chosen = keys === undefined || keys.includes(key);
-        if (chosen && !(sub instanceof Box)) throw new TypeError(`FrameStack: "${key}" is ${sub.toString()}, only Box observations can be stacked`);
+        if (chosen && !(sub instanceof Box))
+          throw new TypeError(`FrameStack: "${key}" is ${sub.toString()}, only Box observations can be stacked`);
         out[key] = chosen ? this.stackBox(key, sub as Box) : sub;
       }
       this.observationSpace = new Dict(out);
@@ -57,10 +58,16 @@ export class FrameStack implements Env {
     const shape = [...box.shape.slice(0, -1), inner * this.k];
     const tile = (a: Float32Array): Float32Array => {
       const t = new Float32Array(box.size * this.k);
-      for (let o = 0; o < outer; o++) for (let f = 0; f < this.k; f++) t.set(a.subarray(o * inner, (o + 1) * inner), (o * this.k + f) * inner);
+      for (let o = 0; o < outer; o++)
+        for (let f = 0; f < this.k; f++) t.set(a.subarray(o * inner, (o + 1) * inner), (o * this.k + f) * inner);
       return t;
     };
-    this.stacked.push({ key, inner, outer, out: box.dtype === 'uint8' ? new Uint8Array(box.size * this.k) : new Float32Array(box.size * this.k) });
+    this.stacked.push({
+      key,
+      inner,
+      outer,
+      out: box.dtype === 'uint8' ? new Uint8Array(box.size * this.k) : new Float32Array(box.size * this.k),
+    });
     return new Box(tile(box.low), tile(box.high), shape, box.dtype);
   }
 

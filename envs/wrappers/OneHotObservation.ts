@@ -12,7 +12,8 @@ export class OneHotObservation implements Env {
   readonly actionSpace: Box | Discrete;
 
   constructor(readonly env: Env) {
-    if (!OneHotObservation.needed(env.observationSpace)) throw new TypeError(`OneHotObservation: ${env.observationSpace.toString()} has no Discrete part`);
+    if (!OneHotObservation.needed(env.observationSpace))
+      throw new TypeError(`OneHotObservation: ${env.observationSpace.toString()} has no Discrete part`);
     this.observationSpace = convertSpace(env.observationSpace);
     this.actionSpace = env.actionSpace;
   }
@@ -65,7 +66,8 @@ function convertValue(space: Space, value: Observation): Observation {
   }
   if (space instanceof Dict) {
     const out: Record<string, Observation> = {};
-    for (const [k, s] of Object.entries(space.spaces as Record<string, Space>)) out[k] = convertValue(s, (value as Record<string, Observation>)[k]!);
+    for (const [k, s] of Object.entries(space.spaces as Record<string, Space>))
+      out[k] = convertValue(s, (value as Record<string, Observation>)[k]!);
     return out as Observation;
   }
   return value;

@@ -6,13 +6,15 @@
  * Subcommands are registered from `SUBCOMMANDS`; add one as a `(bench: Command) => void` there.
  */
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { compiledModule } from '../core/compiledModule.js';
 import { BACKEND_NAMES, initBackend, type BackendName } from '../nn/backend.js';
-import { DEFAULT_LEARNER_BENCH, runLearnerBench } from '../train/bench/learnerBench.js';
-import { DEFAULT_SIM_BENCH, runSimBench, SIM_SENSOR_SETS, type SimBenchResult, type SimSensorSet } from '../train/bench/simBench.js';
+import { DEFAULT_LEARNER_BENCH, runLearnerBench } from '../eval/bench/learnerBench.js';
+import { DEFAULT_SIM_BENCH, runSimBench, SIM_SENSOR_SETS, type SimBenchResult, type SimSensorSet } from '../eval/bench/simBench.js';
 import { SPLITS, type Split } from '../../envs/episodes.js';
-import { DEFAULT_ALL_BENCH, formatAllMarkdown, runAllBench, writeAllBench } from '../train/bench/allBench.js';
-import { benchJson, DEFAULT_POLICIES_BENCH, formatTerminal, runPoliciesBench, writeBenchOutputs } from '../train/bench/policiesBench.js';
+import { DEFAULT_ALL_BENCH, formatAllMarkdown, runAllBench, writeAllBench } from '../eval/bench/allBench.js';
+import { benchJson, DEFAULT_POLICIES_BENCH, formatTerminal, runPoliciesBench, writeBenchOutputs } from '../eval/bench/policiesBench.js';
 import { describeMachine } from './info.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
@@ -32,7 +34,11 @@ function registerLearner(bench: Command): void {
     .description(
       'Time the reference CNN (64×64×4 → conv 8×8/4 → conv 4×4/2 → conv 3×3/1 → dense 256 → 4): forward pass and one Adam step (MSE), medians after warm-up.',
     )
-    .option('--backend <name>', `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: automatic, or ROBONAV_BACKEND)`, choiceOption(BACKEND_NAMES))
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${BACKEND_NAMES.join(', ')} (default: automatic, or ROBONAV_BACKEND)`,
+      choiceOption(BACKEND_NAMES),
+    )
     .option('--threads <n>', 'threads of the wasm backend, 1 to 8 (default: ROBONAV_WASM_THREADS, else 1)', integerOption(1))
     .option('--batch <n>', 'samples per batch', integerOption(1), DEFAULT_LEARNER_BENCH.batch)
     .option('--iters <n>', 'timed repetitions of each phase', integerOption(1), DEFAULT_LEARNER_BENCH.iters)
@@ -72,26 +78,62 @@ interface PoliciesFlags {
 function registerPolicies(bench: Command): void {
   bench
     .command('policies')
-    .description('Run every policy on the same fixed episodes in worker threads; means with 95% bootstrap CIs of success, SPL, soft-SPL, return, collisions, path length, steps.')
-    .requiredOption('--policies <list>', 'comma-separated policies: random, oracle, runs/NAME (a run, checkpoint or policy directory)', listOption)
+    .description(
+      'Run every policy on the same fixed episodes in worker threads; means with 95% bootstrap CIs of success, SPL, soft-SPL, return, collisions, path length, steps.',
+    )
+    .requiredOption(
+      '--policies <list>',
+      'comma-separated policies: random, oracle, runs/NAME (a run, checkpoint or policy directory)',
+      listOption,
+    )
     .option('--env <id>', 'registered env id (robonav envs lists them)', DEFAULT_POLICIES_BENCH.env)
     .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), DEFAULT_POLICIES_BENCH.split)
     .option('--episodes <n>', 'number of episodes', integerOption(1), DEFAULT_POLICIES_BENCH.episodes)
     .option('--episodes-file <path>', 'run the episodes of a file written by robonav episodes instead of the split')
-    .option('--env-options <json>', 'JSON object of env options for every policy, e.g. \'{"sensors":["rgb","pointgoal"]}\' (policies must have been trained with the same)', envOptionsOption)
+    .option(
+      '--env-options <json>',
+      'JSON object of env options for every policy, e.g. \'{"sensors":["rgb","pointgoal"]}\' (policies must have been trained with the same)',
+      envOptionsOption,
+    )
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (policies must have been trained with the same)', listOption)
-    .option('--seed <n>', 'episode i is reset with seed + i; also seeds the random policy and the bootstrap', integerOption(0), DEFAULT_POLICIES_BENCH.seed)
+    .option(
+      '--seed <n>',
+      'episode i is reset with seed + i; also seeds the random policy and the bootstrap',
+      integerOption(0),
+      DEFAULT_POLICIES_BENCH.seed,
+    )
     .option('--threads <n>', 'worker threads (results do not depend on it)', integerOption(1), availableParallelism())
     .option('--resamples <n>', 'bootstrap resamples', integerOption(1), DEFAULT_POLICIES_BENCH.resamples)
-    .option('--replays <n>', 'keep the top-down paths of the first n episodes (replays.json, for robonav report)', integerOption(0), DEFAULT_POLICIES_BENCH.replays)
+    .option(
+      '--replays <n>',
+      'keep the top-down paths of the first n episodes (replays.json, for robonav report)',
+      integerOption(0),
+      DEFAULT_POLICIES_BENCH.replays,
+    )
     .option('--out <dir>', 'write policies.json, policies.md, policies.csv (per-episode rows) and replays.json there')
     .option('--json', 'print one JSON line: {"env","split","episodes","seed","resamples","policies":[{"name","success","spl",…,"ci"}]}')
     .action(async (o: PoliciesFlags) => {
       const envOptions = { ...o.envOptions, ...(o.sensors ? { sensors: o.sensors } : {}) };
       if (o.envOptions) checkEnvOptions(o.env, envOptions);
       const result = await runPoliciesBench(
-        { env: o.env, envOptions, split: o.split, episodes: o.episodes, episodesFile: o.episodesFile, policies: o.policies, seed: o.seed, threads: o.threads, resamples: o.resamples, replays: o.replays },
-        { onProgress: o.json || !process.stderr.isTTY ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`) },
+        {
+          env: o.env,
+          envOptions,
+          split: o.split,
+          episodes: o.episodes,
+          episodesFile: o.episodesFile,
+          policies: o.policies,
+          seed: o.seed,
+          threads: o.threads,
+          resamples: o.resamples,
+          replays: o.replays,
+        },
+        {
+          onProgress:
+            o.json || !process.stderr.isTTY
+              ? undefined
+              : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`),
+        },
       );
       const written = o.out ? writeBenchOutputs(o.out, result) : [];
       if (o.json) {
@@ -114,14 +156,17 @@ interface AllFlags {
 function registerAll(bench: Command): void {
   bench
     .command('all')
-    .description('Run bench sim, bench learner and bench policies with modest settings; write their figures and the machine to OUT/bench.json and OUT/bench.md.')
+    .description(
+      'Run bench sim, bench learner and bench policies with modest settings; write their figures and the machine to OUT/bench.json and OUT/bench.md.',
+    )
     .requiredOption('--out <dir>', 'directory for bench.json, bench.md and the policies outputs')
     .option('--episodes <n>', 'episodes of bench policies', integerOption(1), DEFAULT_ALL_BENCH.episodes)
     .option('--policies <list>', 'policies of bench policies', listOption, DEFAULT_ALL_BENCH.policies)
     .option('--threads <n>', 'worker threads of bench policies', integerOption(1), availableParallelism())
     .option('--json', 'print bench.json as one JSON line')
     .action(async (o: AllFlags) => {
-      const result = await runAllBench({ episodes: o.episodes, policies: o.policies, threads: o.threads, out: o.out }, (line) => {
+      const cli = fileURLToPath(compiledModule(new URL('../cli.js', import.meta.url)));
+      const result = await runAllBench({ episodes: o.episodes, policies: o.policies, threads: o.threads, out: o.out }, cli, (line) => {
         if (!o.json) process.stderr.write(`${line}\n`);
       });
       const written = writeAllBench(o.out, result);
@@ -156,8 +201,18 @@ function registerSim(bench: Command): void {
     )
     .option('--env <id>', 'env id', DEFAULT_SIM_BENCH.env)
     .option('--size <px>', 'camera width = height (pixels)', integerOption(1), DEFAULT_SIM_BENCH.size)
-    .option('--sensors <set>', `camera outputs: ${SIM_SENSOR_SETS.join(', ')} (rgbd = rgb + depth, rgbds = + semantic)`, choiceOption(SIM_SENSOR_SETS), DEFAULT_SIM_BENCH.sensors)
-    .option('--threads <n>', '1: one env on the main thread; n > 1: a WorkerVectorEnv over n worker threads', integerOption(1), DEFAULT_SIM_BENCH.threads)
+    .option(
+      '--sensors <set>',
+      `camera outputs: ${SIM_SENSOR_SETS.join(', ')} (rgbd = rgb + depth, rgbds = + semantic)`,
+      choiceOption(SIM_SENSOR_SETS),
+      DEFAULT_SIM_BENCH.sensors,
+    )
+    .option(
+      '--threads <n>',
+      '1: one env on the main thread; n > 1: a WorkerVectorEnv over n worker threads',
+      integerOption(1),
+      DEFAULT_SIM_BENCH.threads,
+    )
     .option('--no-camera', 'leave the camera out (physics + task only)')
     .option('--steps <n>', 'timed env steps', integerOption(1), DEFAULT_SIM_BENCH.steps)
     .option('--warmup <n>', 'untimed env steps first', integerOption(0), DEFAULT_SIM_BENCH.warmup)
@@ -171,7 +226,9 @@ function registerSim(bench: Command): void {
         return;
       }
       const machine = describeMachine();
-      process.stdout.write(`${o.env}, full env steps/s (${o.steps} timed steps each), ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n`);
+      process.stdout.write(
+        `${o.env}, full env steps/s (${o.steps} timed steps each), ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n\n`,
+      );
       process.stdout.write(`| size | sensors | ${SIM_TABLE.threads.map((t) => `${t} thread${t > 1 ? 's' : ''}`).join(' | ')} |\n`);
       process.stdout.write(`|---|---|${SIM_TABLE.threads.map(() => '---:').join('|')}|\n`);
       for (const size of SIM_TABLE.sizes) {

@@ -8,11 +8,11 @@ import type { Command } from 'commander';
 import { make } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
 import { Dict } from '../core/spaces.js';
-import type { Policy } from '../../agents/Policy.js';
+import type { Policy } from '../core/Policy.js';
 import type { Env } from '../core/Env.js';
-import { collect, FRAME_KEYS, RandomMovePolicy } from '../train/dataset/collect.js';
-import { loadPolicy } from '../train/evaluate.js';
-import { DEFAULT_FRAMES_PER_SHARD } from '../train/dataset/ShardWriter.js';
+import { collect, FRAME_KEYS, RandomMovePolicy } from '../pretrain/dataset/collect.js';
+import { loadPolicy } from '../eval/policies.js';
+import { DEFAULT_FRAMES_PER_SHARD } from '../pretrain/dataset/ShardWriter.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
 /** `random-move` here; `random`, `oracle` and trained runs through the evaluation's policy loaders. */
@@ -41,7 +41,11 @@ export function register(program: Command): void {
     .command('collect')
     .description('Record camera frames, poses, actions and episode boundaries into a dataset for robonav pretrain.')
     .requiredOption('--env <id>', 'env id, e.g. PointNav-v0')
-    .option('--env-options <json>', 'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"]}\' (--split, --sensors, --camera-size, --max-episode-steps override its keys)', envOptionsOption)
+    .option(
+      '--env-options <json>',
+      'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"]}\' (--split, --sensors, --camera-size, --max-episode-steps override its keys)',
+      envOptionsOption,
+    )
     .requiredOption('--steps <n>', 'frames to record', integerOption(1))
     .requiredOption('--out <dir>', 'dataset folder to create (must not exist)')
     .option('--policy <name>', 'who acts: random | random-move (no STOP) | oracle | runs/NAME', 'random')
@@ -68,7 +72,17 @@ export function register(program: Command): void {
       const policy = await resolvePolicy(o.policy, env, o.seed);
       const started = Date.now();
       const log = (frames: number): void => void (o.json ? process.stderr : process.stdout).write(`${frames} / ${o.steps} frames\n`);
-      const index = await collect({ env, envId: o.env, policy, steps: o.steps, seed: o.seed, out: o.out, framesPerShard: o.framesPerShard, meta: { split: o.split, envOptions }, onProgress: log });
+      const index = await collect({
+        env,
+        envId: o.env,
+        policy,
+        steps: o.steps,
+        seed: o.seed,
+        out: o.out,
+        framesPerShard: o.framesPerShard,
+        meta: { split: o.split, envOptions },
+        onProgress: log,
+      });
       const seconds = (Date.now() - started) / 1000;
       const complete = index.episodes.filter((e) => e.complete);
       const summary = {
@@ -82,6 +96,9 @@ export function register(program: Command): void {
         seconds,
       };
       if (o.json) printJsonLine(summary);
-      else process.stdout.write(`wrote ${summary.frames} frames (${summary.episodes} episodes, ${summary.scenes} scenes) in ${summary.shards} shards to ${o.out} in ${seconds.toFixed(1)} s\n`);
+      else
+        process.stdout.write(
+          `wrote ${summary.frames} frames (${summary.episodes} episodes, ${summary.scenes} scenes) in ${summary.shards} shards to ${o.out} in ${seconds.toFixed(1)} s\n`,
+        );
     });
 }

@@ -23,7 +23,10 @@ export function register(program: Command): void {
         return;
       }
       const width = Math.max(...rows.map((r) => r.id.length));
-      const lines = rows.map((r) => `${r.id.padEnd(width)}  ${String(r.maxEpisodeSteps).padStart(4)} steps  ${r.description}\n${' '.repeat(width + 2)}obs ${r.observationSpace}\n${' '.repeat(width + 2)}act ${r.actionSpace}`);
+      const lines = rows.map(
+        (r) =>
+          `${r.id.padEnd(width)}  ${String(r.maxEpisodeSteps).padStart(4)} steps  ${r.description}\n${' '.repeat(width + 2)}obs ${r.observationSpace}\n${' '.repeat(width + 2)}act ${r.actionSpace}`,
+      );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

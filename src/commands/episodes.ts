@@ -34,7 +34,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON line: {"episodes","out","meanGeodesicDistance"}')
     .action((flags: EpisodesFlags) => {
       const out = resolve(flags.out);
-      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new UsageError(`--out: directory ${dirname(out)} does not exist`);
+      if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory())
+        throw new UsageError(`--out: directory ${dirname(out)} does not exist`);
       if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
       const env = make(flags.env, { sensors: ['gps'] });
       try {
@@ -43,7 +44,10 @@ export function register(program: Command): void {
         writeEpisodeFile(out, { version: EPISODE_FILE_VERSION, env: flags.env, split: flags.split, seed: flags.seed, episodes });
         const mean = episodes.reduce((s, e) => s + e.geodesicDistance, 0) / episodes.length;
         if (flags.json) printJsonLine({ episodes: episodes.length, out, meanGeodesicDistance: mean });
-        else process.stdout.write(`wrote ${episodes.length} ${flags.env} ${flags.split} episodes to ${out} (mean geodesic distance ${mean.toFixed(2)} m)\n`);
+        else
+          process.stdout.write(
+            `wrote ${episodes.length} ${flags.env} ${flags.split} episodes to ${out} (mean geodesic distance ${mean.toFixed(2)} m)\n`,
+          );
       } finally {
         env.close();
       }

@@ -17,8 +17,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
-import { attachRecorder } from '../server/Recording.js';
-import { EVAL_METRICS, evaluate, loadPolicy } from '../train/evaluate.js';
+import { attachRecorder } from '../runs/Recording.js';
+import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
+import { loadPolicy } from '../eval/policies.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine, runEnvOptions } from './options.js';
 
 interface EvalFlags {
@@ -39,23 +40,35 @@ interface EvalFlags {
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).')
+    .description(
+      'Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).',
+    )
     .requiredOption('--policy <name>', 'policy: random | oracle | a training run directory (runs/NAME)')
     .option('--env <id>', 'registered env id (robonav envs lists them)', 'PointNav-v0')
-    .option('--env-options <json>', 'JSON object of env options (default: the run\'s own, from its run.json, for runs/NAME)', envOptionsOption)
+    .option(
+      '--env-options <json>',
+      "JSON object of env options (default: the run's own, from its run.json, for runs/NAME)",
+      envOptionsOption,
+    )
     .option('--split <split>', `episode split: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), 'test')
     .option('--episodes <n>', 'number of episodes (default 200, or all of --episodes-file)', integerOption(1))
     .option('--episodes-file <path>', 'replay the episodes of a file written by robonav episodes')
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (skips the camera for baselines)', listOption)
     .option('--seed <n>', 'seed of the policy and of the env noise (episode i is reset with seed + i)', integerOption(0), 0)
-    .option('--stochastic', 'a trained policy samples its actions (seeded by --seed) instead of taking the most likely one, as Habitat evaluates')
+    .option(
+      '--stochastic',
+      'a trained policy samples its actions (seeded by --seed) instead of taking the most likely one, as Habitat evaluates',
+    )
     .option('--json', 'print one JSON line: {"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}')
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
     .action(async (flags: EvalFlags) => {
       // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
       const isRun = statSync(flags.policy, { throwIfNoEntry: false })?.isDirectory() === true;
-      const envOptions = { ...(flags.envOptions ?? (isRun ? runEnvOptions(flags.policy) : {})), ...(flags.sensors ? { sensors: flags.sensors } : {}) };
+      const envOptions = {
+        ...(flags.envOptions ?? (isRun ? runEnvOptions(flags.policy) : {})),
+        ...(flags.sensors ? { sensors: flags.sensors } : {}),
+      };
       if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
       const env = make(flags.env, envOptions);
       try {
@@ -64,7 +77,8 @@ export function register(program: Command): void {
         let source: string;
         if (flags.episodesFile) {
           const file = readEpisodeFile(flags.episodesFile);
-          if (file.env !== flags.env) throw new UsageError(`--episodes-file ${flags.episodesFile} holds ${file.env} episodes, not ${flags.env}`);
+          if (file.env !== flags.env)
+            throw new UsageError(`--episodes-file ${flags.episodesFile} holds ${file.env} episodes, not ${flags.env}`);
           episodes = file.episodes.slice(0, flags.episodes ?? file.episodes.length);
           source = `${flags.episodesFile} (${file.split})`;
         } else {
@@ -72,11 +86,14 @@ export function register(program: Command): void {
           episodes = generateEpisodes(env as unknown as EpisodeSampler, flags.split, flags.episodes ?? 200, 0);
           source = `${flags.split} split`;
         }
-        const recorder = flags.record ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record }) : null;
+        const recorder = flags.record
+          ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record })
+          : null;
         const { summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
           seed: flags.seed,
           onEpisode: (_, i) => {
-            if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length)) process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
+            if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length))
+              process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
           },
         });
         if (!flags.json) process.stderr.write('\n');
@@ -91,7 +108,10 @@ export function register(program: Command): void {
           printJsonLine(summary);
           return;
         }
-        const lines = [`${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy} · seed ${flags.seed}`, `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`];
+        const lines = [
+          `${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy} · seed ${flags.seed}`,
+          `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`,
+        ];
         for (const key of EVAL_METRICS) {
           const [lo, hi] = summary.ci95[key];
           lines.push(`${key.padEnd(12)}${format(summary[key]).padStart(10)}   [${format(lo)}, ${format(hi)}]`);

@@ -39,12 +39,12 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        [
+        `${[
           `backend   ${info.backend}${info.backend === 'wasm' ? (info.simd ? ' (SIMD)' : ' (no SIMD)') : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
           `tfjs      ${info.version}`,
           `node      ${info.node} (${info.platform})`,
           `cpu       ${info.cpu}, ${info.cores} cores`,
-        ].join('\n') + '\n',
+        ].join('\n')}\n`,
       );
     });
 }

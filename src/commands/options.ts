@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { make } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
+import type { Env } from '../core/Env.js';
 
 /** An integer ≥ `min`; accepts scientific notation such as `1e6`. */
 export function integerOption(min = 0): (value: string) => number {
@@ -59,7 +60,8 @@ export function envOptionsOption(value: string): Record<string, unknown> {
   } catch (err) {
     throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidArgumentError(`expected a JSON object, got ${value}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new InvalidArgumentError(`expected a JSON object, got ${value}`);
   return json as Record<string, unknown>;
 }
 
@@ -68,7 +70,7 @@ export function envOptionsOption(value: string): Record<string, unknown> {
  * (exit 2, one line naming --env-options) before it writes anything.
  */
 export function checkEnvOptions(id: string, options: Record<string, unknown>): void {
-  let env;
+  let env: Env;
   try {
     env = make(id, options);
   } catch (err) {

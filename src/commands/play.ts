@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { make } from '../../envs/registry.js';
 import type { Env, Observation } from '../core/Env.js';
 import { UsageError } from '../core/errors.js';
-import { streamerFor } from '../server/EpisodeStreamer.js';
+import { streamerFor } from '../stream/EpisodeStreamer.js';
 import { PlaySession } from '../server/PlaySession.js';
 import { ViewerServer } from '../server/ViewerServer.js';
 import { integerOption } from './options.js';

@@ -68,7 +68,8 @@ export function renderEnvPictures(o: { env: string; seed: number; size: number; 
     const spec = env.scene;
     const scene = RenderScene.fromSpec(spec);
     const poses = env.world.dynamicPoses;
-    for (let i = 0; i < spec.dynamic.length; i++) scene.setDynamicPose(i, poses[4 * i]!, poses[4 * i + 1]!, poses[4 * i + 2]!, poses[4 * i + 3]!);
+    for (let i = 0; i < spec.dynamic.length; i++)
+      scene.setDynamicPose(i, poses[4 * i]!, poses[4 * i + 1]!, poses[4 * i + 2]!, poses[4 * i + 3]!);
     const camera = new Camera({ ...env.config.camera, width: o.size, height: o.size, rgb: true, depth: true, semantic: true });
     const frame = allocateFrame(camera.config);
     const pose = env.world.pose;

@@ -6,7 +6,7 @@
  * (replays.json, .rec recordings) found in the run directories and in the output directory.
  */
 import type { Command } from 'commander';
-import { DEFAULT_REPORT, writeReport } from '../train/report/report.js';
+import { DEFAULT_REPORT, writeReport } from '../eval/report/report.js';
 import { integerOption, printJsonLine } from './options.js';
 
 interface ReportFlags {
@@ -28,9 +28,16 @@ export function register(program: Command): void {
     .action((runs: string[], flags: ReportFlags) => {
       const report = writeReport({ runs, out: flags.out, title: flags.title, replays: flags.replays });
       if (flags.json) {
-        printJsonLine({ file: report.file, runs: report.runs.map((r) => ({ name: r.name, seeds: r.seeds.length })), tables: report.tables.length, replays: report.replays.length });
+        printJsonLine({
+          file: report.file,
+          runs: report.runs.map((r) => ({ name: r.name, seeds: r.seeds.length })),
+          tables: report.tables.length,
+          replays: report.replays.length,
+        });
         return;
       }
-      process.stdout.write(`wrote ${report.file} (${report.runs.length} runs, ${report.tables.length} tables, ${report.replays.length} replays)\n`);
+      process.stdout.write(
+        `wrote ${report.file} (${report.runs.length} runs, ${report.tables.length} tables, ${report.replays.length} replays)\n`,
+      );
     });
 }

@@ -23,27 +23,42 @@ import { generateEpisodes, type EpisodeSampler } from '../../envs/episodes.js';
 import { envSpec, make } from '../../envs/registry.js';
 import type { VectorEnv } from '../core/Env.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
-import { SyncVectorEnv } from '../core/SyncVectorEnv.js';
-import { WorkerVectorEnv } from '../core/WorkerVectorEnv.js';
+import { SyncVectorEnv } from '../../envs/vector/SyncVectorEnv.js';
+import { WorkerVectorEnv } from '../../envs/vector/WorkerVectorEnv.js';
 import { initBackend } from '../nn/backend.js';
-import { applyPretrainedCore, applyPretrainedEncoder, readPretrained, type PretrainedModule } from '../nn/pretrained.js';
+import { applyPretrainedCore, applyPretrainedEncoder, readPretrained, type PretrainedModule } from '../pretrain/pretrained.js';
 import { LiveViewer } from '../server/LiveViewer.js';
-import { loadCheckpoint, policyInfo, saveCheckpoint } from '../train/checkpoint.js';
-import { evaluate } from '../train/evaluate.js';
-import { attachRecorder } from '../server/Recording.js';
-import { Logger } from '../train/Logger.js';
-import { seedListOption, trainSeeds } from '../train/multiSeed.js';
-import type { NetworkInit, OnPolicyAgent, UpdateRecord } from '../train/OnPolicyAgent.js';
-import { AGENTS, parseAgentConfig, type AgentName } from '../train/trainConfig.js';
+import { relayedEnv } from '../stream/relayWorker.js';
+import { loadCheckpoint, saveCheckpoint } from '../runs/checkpoint.js';
+import { policyInfo } from '../../agents/common/savedPolicy.js';
+import { evaluate } from '../eval/evaluate.js';
+import { attachRecorder } from '../runs/Recording.js';
+import { MetricsWriter } from '../runs/MetricsWriter.js';
+import { seedListOption, trainSeeds } from './multiSeed.js';
+import { ProgressBarCallback, type UpdateRecord } from '../../agents/common/callbacks.js';
+import type { NetworkInit, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
+import { AGENTS, parseAgentConfig, type AgentName } from '../../agents/registry.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 
 /** The quick-start defaults: about a minute or two of PPO on two cores. */
-export const TRAIN_DEFAULTS = { env: 'PointNav-Easy-v0', agent: 'ppo' as AgentName, steps: 32_768, seed: 1, evalEvery: 10, evalEpisodes: 20, checkpointEvery: 10 };
+export const TRAIN_DEFAULTS = {
+  env: 'PointNav-Easy-v0',
+  agent: 'ppo' as AgentName,
+  steps: 32_768,
+  seed: 1,
+  evalEvery: 10,
+  evalEpisodes: 20,
+  checkpointEvery: 10,
+};
 
 const RUN_VERSION = 1;
 
 /** Envs per agent when neither the config nor --num-envs says (the agents' DEFAULT_X). */
-const DEFAULT_NUM_ENVS: Record<AgentName, number> = { ppo: DEFAULT_PPO.numEnvs, a2c: DEFAULT_A2C.numEnvs, reinforce: DEFAULT_REINFORCE.numEnvs };
+const DEFAULT_NUM_ENVS: Record<AgentName, number> = {
+  ppo: DEFAULT_PPO.numEnvs,
+  a2c: DEFAULT_A2C.numEnvs,
+  reinforce: DEFAULT_REINFORCE.numEnvs,
+};
 
 interface TrainFlags {
   env?: string;
@@ -106,7 +121,11 @@ export function register(program: Command): void {
     .command('train')
     .description('Train an agent (PPO, A2C, REINFORCE) on a registered env; writes metrics, checkpoints and the policy under --out.')
     .option('--env <id>', `registered env id (default ${TRAIN_DEFAULTS.env})`)
-    .option('--env-options <json>', 'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"],"cameraSize":64}\' (kept in run.json for --resume and eval)', envOptionsOption)
+    .option(
+      '--env-options <json>',
+      'JSON object of env options, e.g. \'{"sensors":["rgb","pointgoal"],"cameraSize":64}\' (kept in run.json for --resume and eval)',
+      envOptionsOption,
+    )
     .option('--agent <name>', `${AGENTS.join(' | ')} (default ${TRAIN_DEFAULTS.agent})`, choiceOption(AGENTS))
     .option('--steps <n>', `total env steps, e.g. 1e6 (default ${TRAIN_DEFAULTS.steps})`, integerOption(1))
     .option('--num-envs <n>', 'parallel envs (default: the agent config, 8)', integerOption(1))
@@ -116,15 +135,27 @@ export function register(program: Command): void {
     .option('--config <file>', 'JSON agent config (partial; unknown keys are an error)')
     .option('--resume <dir>', 'continue the run in <dir> from its latest checkpoint')
     .option('--workers <n>', 'worker threads stepping the envs (0 = in the main thread)', integerOption(0), 0)
-    .option('--eval-every <updates>', 'evaluate on val episodes every N updates and at the end (0 = never)', integerOption(0), TRAIN_DEFAULTS.evalEvery)
+    .option(
+      '--eval-every <updates>',
+      'evaluate on val episodes every N updates and at the end (0 = never)',
+      integerOption(0),
+      TRAIN_DEFAULTS.evalEvery,
+    )
     .option('--eval-episodes <n>', 'val episodes per evaluation', integerOption(1), TRAIN_DEFAULTS.evalEpisodes)
     .option('--eval-stochastic', 'the evaluations sample actions (seeded) instead of taking the most likely one, as Habitat evaluates')
     .option('--checkpoint-every <updates>', 'checkpoint every N updates (and at the end)', integerOption(1), TRAIN_DEFAULTS.checkpointEvery)
     .option('--view [port]', 'stream env 0 and the training curves to the browser viewer (default port 8080)')
-    .option('--record <n>', 'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)', integerOption(1))
+    .option(
+      '--record <n>',
+      'write the first N episodes of each evaluation to <out>/recordings/eval-<step>.rec (robonav view <out>)',
+      integerOption(1),
+    )
     .option('--encoder <dir>', 'start the image encoder from a `robonav pretrain` output (fresh runs only)')
     .option('--freeze-encoder', 'keep the --encoder weights fixed during training')
-    .option('--core <dir>', 'start the recurrent core from a `robonav pretrain rnn` output: recurrent weights and biases, plus input weights when the policy reads the same features (one image observation and --encoder of the same run); needs network.core gru|lstm in --config; fresh runs only')
+    .option(
+      '--core <dir>',
+      'start the recurrent core from a `robonav pretrain rnn` output: recurrent weights and biases, plus input weights when the policy reads the same features (one image observation and --encoder of the same run); needs network.core gru|lstm in --config; fresh runs only',
+    )
     .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval"}')
     .action(async (flags: TrainFlags) => {
       if (flags.seeds) await trainSeeds(flags, train);
@@ -140,18 +171,25 @@ async function train(flags: TrainFlags): Promise<void> {
   if (flags.resume) {
     if (flags.config) throw new UsageError('--config cannot be combined with --resume (the run keeps its config)');
     if (flags.encoder !== undefined || flags.core !== undefined || flags.freezeEncoder) {
-      throw new UsageError('--encoder, --freeze-encoder and --core start a fresh run; they cannot be combined with --resume (the run keeps its weights)');
+      throw new UsageError(
+        '--encoder, --freeze-encoder and --core start a fresh run; they cannot be combined with --resume (the run keeps its weights)',
+      );
     }
     out = flags.resume;
     const runFile = path.join(out, 'run.json');
     if (!existsSync(runFile)) throw new UsageError(`--resume ${out}: no run.json (not a run directory)`);
     run = JSON.parse(readFileSync(runFile, 'utf8')) as RunFile;
-    for (const [flag, value, saved] of [['--env', flags.env, run.env], ['--agent', flags.agent, run.agent]] as const) {
+    for (const [flag, value, saved] of [
+      ['--env', flags.env, run.env],
+      ['--agent', flags.agent, run.agent],
+    ] as const) {
       if (value !== undefined && value !== saved) throw new UsageError(`${flag} ${value} does not match the resumed run (${saved})`);
     }
     if (flags.numEnvs !== undefined || flags.seed !== undefined) throw new UsageError('--num-envs and --seed cannot change on --resume');
     if (flags.envOptions !== undefined && JSON.stringify(flags.envOptions) !== JSON.stringify(run.envOptions ?? {})) {
-      throw new UsageError(`--env-options ${JSON.stringify(flags.envOptions)} does not match the resumed run (${JSON.stringify(run.envOptions ?? {})})`);
+      throw new UsageError(
+        `--env-options ${JSON.stringify(flags.envOptions)} does not match the resumed run (${JSON.stringify(run.envOptions ?? {})})`,
+      );
     }
     resume = await loadCheckpoint(out);
     if (flags.steps !== undefined) run.steps = flags.steps;
@@ -182,10 +220,16 @@ async function train(flags: TrainFlags): Promise<void> {
     config.seed = flags.seed ?? (config.seed as number | undefined) ?? TRAIN_DEFAULTS.seed;
     config = parseAgentConfig(agent, config, 'config');
     out = flags.out ?? freeRunDir(`runs/${agent}-${env}-seed${config.seed as number}`);
-    if (existsSync(path.join(out, 'run.json'))) throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
+    if (existsSync(path.join(out, 'run.json')))
+      throw new UsageError(`--out ${out} already holds a run; pass --resume ${out} or choose another --out`);
     run = { version: RUN_VERSION, env, envOptions, agent, config, steps: flags.steps ?? TRAIN_DEFAULTS.steps };
     if (flags.encoder !== undefined || flags.core !== undefined) {
-      run.pretrained = { encoder: flags.encoder ?? null, freezeEncoder: flags.freezeEncoder === true, frozenLayers: [], core: flags.core ?? null };
+      run.pretrained = {
+        encoder: flags.encoder ?? null,
+        freezeEncoder: flags.freezeEncoder === true,
+        frozenLayers: [],
+        core: flags.core ?? null,
+      };
     }
   }
 
@@ -194,7 +238,8 @@ async function train(flags: TrainFlags): Promise<void> {
   let viewPort: number | null = null;
   if (flags.view !== undefined) {
     viewPort = flags.view === true ? 8080 : Number(flags.view);
-    if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535) throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
+    if (!Number.isInteger(viewPort) || viewPort < 0 || viewPort > 65535)
+      throw new UsageError(`--view: expected a port number, got "${String(flags.view)}"`);
   }
 
   // ── build: backend, pretrained weights, envs, agent ──
@@ -214,7 +259,12 @@ async function train(flags: TrainFlags): Promise<void> {
   try {
     if (flags.workers > 0) {
       // With --view, env 0's worker streams its episodes back (only while a browser watches).
-      const venv = await WorkerVectorEnv.create(run.env, { numEnvs, numWorkers: flags.workers, options: envOptions, ...(viewer ? { stream: { env: 0, task: run.env } } : {}) });
+      const venv = await WorkerVectorEnv.create(run.env, {
+        numEnvs,
+        numWorkers: flags.workers,
+        options: envOptions,
+        ...(viewer ? { wrapper: relayedEnv(0, { task: run.env }) } : {}),
+      });
       envs = viewer ? viewer.observeWorkers(venv) : venv;
     } else {
       envs = new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(run.env, envOptions)) : make(run.env, envOptions)), numEnvs);
@@ -240,9 +290,12 @@ async function train(flags: TrainFlags): Promise<void> {
 
   mkdirSync(out, { recursive: true });
   writeJsonAtomic(path.join(out, 'run.json'), run);
-  const logger = new Logger({ dir: out, totalSteps: run.steps, startStep: agent.globalStep });
+  const metrics = new MetricsWriter(out);
   const meta = { env: run.env, envOptions };
-  if (!flags.json) process.stderr.write(`robonav train: ${run.agent} on ${run.env}, ${numEnvs} envs, ${run.steps} steps, backend ${backend.backend} → ${out}\n`);
+  if (!flags.json)
+    process.stderr.write(
+      `robonav train: ${run.agent} on ${run.env}, ${numEnvs} envs, ${run.steps} steps, backend ${backend.backend} → ${out}\n`,
+    );
 
   // ── periodic evaluation on the val split, with the current weights ──
   const evalEnv = flags.evalEvery > 0 ? make(run.env, envOptions) : null;
@@ -251,8 +304,13 @@ async function train(flags: TrainFlags): Promise<void> {
   let lastEval: Record<string, number> | null = null;
   const runEval = async (step: number): Promise<void> => {
     if (!canEval) return;
-    const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), { ownsModel: false, stochastic: flags.evalStochastic === true });
-    const recorder = flags.record ? attachRecorder(evalEnv!, { source: `${out} · val · step ${step}`, task: run.env, maxEpisodes: flags.record }) : null;
+    const policy = TrainedPolicy.fromModel('training', agent.network.toLayersModel(), policyInfo(agent, meta), {
+      ownsModel: false,
+      stochastic: flags.evalStochastic === true,
+    });
+    const recorder = flags.record
+      ? attachRecorder(evalEnv!, { source: `${out} · val · step ${step}`, task: run.env, maxEpisodes: flags.record })
+      : null;
     const { summary } = await evaluate(recorder?.env ?? evalEnv!, policy, evalEpisodes, { seed: 0 });
     if (recorder) {
       mkdirSync(path.join(out, 'recordings'), { recursive: true });
@@ -260,7 +318,14 @@ async function train(flags: TrainFlags): Promise<void> {
     }
     policy.dispose();
     lastEval = { success: summary.success, spl: summary.spl, softSpl: summary.softSpl, return: summary.return };
-    logger.log({ type: 'eval', step, split: 'val', episodes: summary.episodes, actions: flags.evalStochastic ? 'sampled' : 'most likely', ...lastEval });
+    metrics.write({
+      type: 'eval',
+      step,
+      split: 'val',
+      episodes: summary.episodes,
+      actions: flags.evalStochastic ? 'sampled' : 'most likely',
+      ...lastEval,
+    });
   };
 
   // Ctrl-C: finish the current update, checkpoint, exit; a second Ctrl-C aborts at once.
@@ -277,28 +342,33 @@ async function train(flags: TrainFlags): Promise<void> {
   let last: UpdateRecord | null = null;
   try {
     last = await agent.learn(run.steps, {
-      logger,
-      onUpdate: async (record) => {
-        if (viewer) {
-          const values: Record<string, number> = {};
-          for (const key of ['episodeReturn', 'success', 'episodeLength', 'sps'] as const) if (typeof record[key] === 'number') values[key] = record[key] as number;
-          viewer.publishMetrics([{ step: record.step, values }]);
-          // The rollout never yields to the event loop: let viewers connect and subscribe here.
-          await viewer.pump();
-        }
-        if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
-        if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
-        // In-process rollouts await only settled promises, so signals would wait for the next file
-        // write: one turn of the event loop per update lets a Ctrl-C land here.
-        await new Promise((resolve) => setImmediate(resolve));
-        return interrupted ? 'stop' : undefined;
-      },
+      callbacks: [
+        metrics,
+        new ProgressBarCallback(),
+        {
+          onUpdate: async (record) => {
+            if (viewer) {
+              const values: Record<string, number> = {};
+              for (const key of ['episodeReturn', 'success', 'episodeLength', 'sps'] as const)
+                if (typeof record[key] === 'number') values[key] = record[key] as number;
+              viewer.publishMetrics([{ step: record.step, values }]);
+              // The rollout never yields to the event loop: let viewers connect and subscribe here.
+              await viewer.pump();
+            }
+            if (record.update % flags.checkpointEvery === 0) await saveCheckpoint(out, agent, meta);
+            if (flags.evalEvery > 0 && record.update % flags.evalEvery === 0) await runEval(record.step);
+            // In-process rollouts await only settled promises, so signals would wait for the next file
+            // write: one turn of the event loop per update lets a Ctrl-C land here.
+            await new Promise((resolve) => setImmediate(resolve));
+            return interrupted ? 'stop' : undefined;
+          },
+        },
+      ],
     });
     await saveCheckpoint(out, agent, meta);
     if (flags.evalEvery > 0 && agent.update % flags.evalEvery !== 0) await runEval(agent.globalStep);
   } finally {
     process.removeListener('SIGINT', onSigint);
-    logger.close();
     evalEnv?.close();
     await agent.close();
     await viewer?.close();
@@ -315,7 +385,10 @@ async function train(flags: TrainFlags): Promise<void> {
     eval: lastEval,
   };
   if (flags.json) printJsonLine(summary);
-  else process.stderr.write(`robonav train: ${agent.globalStep} steps in ${seconds.toFixed(0)} s (${summary.sps.toFixed(0)} SPS); policy in ${out} (robonav eval --policy ${out} --env ${run.env})\n`);
+  else
+    process.stderr.write(
+      `robonav train: ${agent.globalStep} steps in ${seconds.toFixed(0)} s (${summary.sps.toFixed(0)} SPS); policy in ${out} (robonav eval --policy ${out} --env ${run.env})\n`,
+    );
 }
 
 function createAgent(name: AgentName, envs: VectorEnv, config: Record<string, unknown>, init: NetworkInit): OnPolicyAgent {
@@ -347,7 +420,9 @@ function networkInit(run: RunFile, pretrained: { encoder: PretrainedModule | nul
     const start = run.pretrained;
     if (!start) return;
     if (pretrained.encoder) {
-      const copied = withFlag('--encoder', () => applyPretrainedEncoder(pretrained.encoder!, network.encoder, { freeze: start.freezeEncoder }));
+      const copied = withFlag('--encoder', () =>
+        applyPretrainedEncoder(pretrained.encoder!, network.encoder, { freeze: start.freezeEncoder }),
+      );
       if (start.freezeEncoder) start.frozenLayers = copied.map((name) => network.encoder.layers.findIndex((l) => l.name === name));
     } else {
       for (const i of start.frozenLayers) network.encoder.layers[i]!.trainable = false;
@@ -355,7 +430,10 @@ function networkInit(run: RunFile, pretrained: { encoder: PretrainedModule | nul
     if (pretrained.core) {
       const { inputWeights, reason } = withFlag('--core', () => applyPretrainedCore(pretrained.core!, network));
       start.coreInputWeights = inputWeights;
-      if (reason) process.stderr.write(`robonav train: --core ${start.core}: copied the recurrent weights and biases; the input weights start fresh: ${reason}\n`);
+      if (reason)
+        process.stderr.write(
+          `robonav train: --core ${start.core}: copied the recurrent weights and biases; the input weights start fresh: ${reason}\n`,
+        );
     }
   };
 }

@@ -7,12 +7,12 @@
  * - nothing: the most recently changed run under `runs/`.
  * Runs until interrupted (Ctrl-C).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, type Stats, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { MetricsLogTail } from '../server/MetricsLog.js';
-import { Recording, type RecordedEpisode } from '../server/Recording.js';
+import { MetricsLogTail } from '../runs/MetricsLog.js';
+import { Recording, type RecordedEpisode } from '../runs/Recording.js';
 import { ReplaySession } from '../server/ReplaySession.js';
 import { ViewerServer } from '../server/ViewerServer.js';
 import { integerOption } from './options.js';
@@ -47,12 +47,14 @@ export function register(program: Command): void {
 
 /** A run's `robonav report` page (runs/NAME/report.html or runs/NAME/report/report.html), served at /report.html. */
 function reportPage(source: string): Record<string, string> {
-  const file = [join(source, 'report.html'), join(source, 'report', 'report.html')].find((f) => statSync(f, { throwIfNoEntry: false })?.isFile() === true);
+  const file = [join(source, 'report.html'), join(source, 'report', 'report.html')].find(
+    (f) => statSync(f, { throwIfNoEntry: false })?.isFile() === true,
+  );
   return file ? { '/report.html': file } : {};
 }
 
 export function loadSource(source: string): ConstructorParameters<typeof ReplaySession>[0] {
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(source);
   } catch {
@@ -103,7 +105,10 @@ function newestRun(dir: string): string {
 
 /** Say so on standard error when the viewer is reachable from other machines. */
 export function warnIfExposed(server: ViewerServer): void {
-  if (server.exposed) process.stderr.write(`robonav: warning: listening on ${server.host}: the viewer is reachable from the network, without authentication\n`);
+  if (server.exposed)
+    process.stderr.write(
+      `robonav: warning: listening on ${server.host}: the viewer is reachable from the network, without authentication\n`,
+    );
 }
 
 function findRecordings(dir: string): string[] {

@@ -114,7 +114,8 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
   const obsSpace = env.observationSpace;
   const actSpace = env.actionSpace;
   if (!(obsSpace instanceof Space)) problems.push(`observationSpace is not a Space (got ${String(obsSpace)})`);
-  if (!(actSpace instanceof Box || actSpace instanceof Discrete)) problems.push(`actionSpace must be a Box or Discrete (got ${String(actSpace)})`);
+  if (!(actSpace instanceof Box || actSpace instanceof Discrete))
+    problems.push(`actionSpace must be a Box or Discrete (got ${String(actSpace)})`);
   if (obsSpace instanceof Dict && obsSpace.keys().length === 0) problems.push('observationSpace is an empty Dict');
   if (problems.length > 0) throw new EnvCheckError(problems);
 
@@ -193,7 +194,8 @@ export function checkEnv(envOrFactory: Env | (() => Env), options: CheckEnvOptio
           env.step(actSpace.sample(rng) as Action);
           problems.push('step after the episode ended did not throw EnvStateError');
         } catch (err) {
-          if (!(err instanceof EnvStateError)) problems.push(`step after the episode ended threw ${describeError(err)} instead of EnvStateError`);
+          if (!(err instanceof EnvStateError))
+            problems.push(`step after the episode ended threw ${describeError(err)} instead of EnvStateError`);
         }
         return;
       }
@@ -225,7 +227,8 @@ function checkStepShape(result: unknown, space: Space, problems: string[], t: nu
   const before = problems.length;
   const why = space.explain(r.obs);
   if (why !== null) problems.push(`step ${t} obs is not in the observation space: ${why}`);
-  if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) problems.push(`step ${t} reward must be a finite number, got ${String(r.reward)}`);
+  if (typeof r.reward !== 'number' || !Number.isFinite(r.reward))
+    problems.push(`step ${t} reward must be a finite number, got ${String(r.reward)}`);
   if (typeof r.terminated !== 'boolean') problems.push(`step ${t} terminated must be a boolean`);
   if (typeof r.truncated !== 'boolean') problems.push(`step ${t} truncated must be a boolean`);
   if (typeof r.info !== 'object' || r.info === null) problems.push(`step ${t} info must be an object`);

@@ -41,3 +41,26 @@ export class FileFormatError extends Error {
     this.name = 'FileFormatError';
   }
 }
+
+/** The part of a zod error the formatter reads (structural, so this module needs no zod import). */
+export interface ValidationIssues {
+  readonly issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string }>;
+}
+
+/**
+ * The first issue of a failed validation as one line: `<subject>: <path>: <message>`, e.g.
+ * `room.json: primitives[3].size[1]: Too small`; the subject or the path is left out when empty,
+ * and a root-level issue without a subject reads `(root): <message>`. Every boundary that
+ * validates with zod (CLI configs, scene, episode and run files, WebSocket messages) reports
+ * through this.
+ */
+export function formatZodError(error: ValidationIssues, subject = ''): string {
+  const issue = error.issues[0];
+  const message = issue?.message ?? 'invalid';
+  const path = (issue?.path ?? [])
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
+  const where = [subject, path].filter((part) => part !== '');
+  return `${where.length > 0 ? where.join(': ') : '(root)'}: ${message}`;
+}

@@ -94,7 +94,13 @@ export class Box extends Space<BoxValue> {
   }
 
   toJSON(): SpaceJSON {
-    return { type: 'box', shape: [...this.shape], dtype: this.dtype, low: Array.from(this.low, jsonNumber), high: Array.from(this.high, jsonNumber) };
+    return {
+      type: 'box',
+      shape: [...this.shape],
+      dtype: this.dtype,
+      low: Array.from(this.low, jsonNumber),
+      high: Array.from(this.high, jsonNumber),
+    };
   }
 }
 

@@ -115,7 +115,12 @@ export class ActorCritic {
   /** Every weight value (trainable or frozen, plus log-std), in a fixed order, as copies. */
   getWeights(): Float32Array[] {
     const models = [this.encoder, ...(this.core ? [this.core.model] : []), this.head];
-    const out = models.flatMap((m) => m.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => a.slice()));
+    const out = models.flatMap((m) =>
+      m
+        .getWeights()
+        .map((w) => w.dataSync() as Float32Array)
+        .map((a) => a.slice()),
+    );
     if (this.logStd) out.push((this.logStd.dataSync() as Float32Array).slice());
     return out;
   }
@@ -127,7 +132,8 @@ export class ActorCritic {
       const current = m.getWeights();
       const tensors = current.map((w) => {
         const v = values[i++];
-        if (!v || v.length !== w.size) throw new RangeError(`ActorCritic.setWeights: weight ${i - 1} needs ${w.size} values, got ${v?.length ?? 'none'}`);
+        if (!v || v.length !== w.size)
+          throw new RangeError(`ActorCritic.setWeights: weight ${i - 1} needs ${w.size} values, got ${v?.length ?? 'none'}`);
         return tf.tensor(v, w.shape);
       });
       m.setWeights(tensors);
@@ -210,7 +216,7 @@ export class ActorCritic {
       const names = this.core.numStates === 1 ? ['state_h'] : ['state_h', 'state_c'];
       for (const name of names) stateIn.push(tf.input({ shape: [this.core.size], name }));
       const next = this.core.model.apply([features, ...stateIn]);
-      stateOut.push(...(Array.isArray(next) ? next : [next]) as tf.SymbolicTensor[]);
+      stateOut.push(...((Array.isArray(next) ? next : [next]) as tf.SymbolicTensor[]));
       features = stateOut[0]!;
     }
     const [params, value] = this.head.apply(features) as tf.SymbolicTensor[];

@@ -101,14 +101,18 @@ export function initBackend(options: InitBackendOptions = {}): Promise<BackendIn
 function parseBackendName(name: string | undefined): BackendName | undefined {
   if (name === undefined || name === '') return undefined;
   if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
-  throw new UsageError(`unknown TensorFlow.js backend "${name}" (ROBONAV_BACKEND or --backend): expected one of ${BACKEND_NAMES.join(', ')}`);
+  throw new UsageError(
+    `unknown TensorFlow.js backend "${name}" (ROBONAV_BACKEND or --backend): expected one of ${BACKEND_NAMES.join(', ')}`,
+  );
 }
 
 function parseThreads(value: number | string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
-    throw new UsageError(`wasm threads (ROBONAV_WASM_THREADS or --threads) must be an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`);
+    throw new UsageError(
+      `wasm threads (ROBONAV_WASM_THREADS or --threads) must be an integer from 1 to ${MAX_WASM_THREADS}, got "${value}"`,
+    );
   }
   return n;
 }
@@ -124,7 +128,9 @@ async function selectBackend(request: BackendName | undefined, threads: number):
   }
   const failure = await tryBackend('cpu', threads);
   if (failure !== undefined) throw new Error(`no TensorFlow.js backend could load: ${failure}`);
-  process.stderr.write('robonav: warning: neither tfjs-node nor the wasm backend loaded; using the pure-JS cpu backend, training will be very slow\n');
+  process.stderr.write(
+    'robonav: warning: neither tfjs-node nor the wasm backend loaded; using the pure-JS cpu backend, training will be very slow\n',
+  );
   return describe('cpu');
 }
 

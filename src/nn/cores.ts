@@ -41,7 +41,8 @@ export class RecurrentCore {
     };
     const add = (a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor => tf.layers.add().apply([a, b]) as tf.SymbolicTensor;
     const mul = (a: tf.SymbolicTensor, b: tf.SymbolicTensor): tf.SymbolicTensor => tf.layers.multiply().apply([a, b]) as tf.SymbolicTensor;
-    const act = (a: tf.SymbolicTensor, activation: 'sigmoid' | 'tanh'): tf.SymbolicTensor => tf.layers.activation({ activation }).apply(a) as tf.SymbolicTensor;
+    const act = (a: tf.SymbolicTensor, activation: 'sigmoid' | 'tanh'): tf.SymbolicTensor =>
+      tf.layers.activation({ activation }).apply(a) as tf.SymbolicTensor;
     const gate = (activation: 'sigmoid' | 'tanh'): tf.SymbolicTensor => {
       const out = act(add(dense(x, true), dense(h, false)), activation);
       this.gates.push({ wx: layers.at(-2)!, uh: layers.at(-1)!, activation });
@@ -202,7 +203,9 @@ export class RecurrentCore {
             const g = (t * B + b) * H3;
             for (let j = 0; j < H; j++) {
               const dh = dOut[o + j]! + carry[b * H + j]!;
-              const zj = zs[o + j]!, rj = rs[o + j]!, nj = ns[o + j]!;
+              const zj = zs[o + j]!,
+                rj = rs[o + j]!,
+                nj = ns[o + j]!;
               const dn = dh * (1 - zj) * (1 - nj * nj); // through tanh
               const dz = dh * (hp[o + j]! - nj) * zj * (1 - zj); // through σ
               const dr = dn * an[o + j]! * rj * (1 - rj);

@@ -60,7 +60,15 @@ export function normalizeBox(x: tf.SymbolicTensor, box: Box): tf.SymbolicTensor 
   return out;
 }
 
-function conv(x: tf.SymbolicTensor, filters: number, kernelSize: number, strides: number, padding: 'valid' | 'same', rng: Rng, activation?: 'relu'): tf.SymbolicTensor {
+function conv(
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  padding: 'valid' | 'same',
+  rng: Rng,
+  activation?: 'relu',
+): tf.SymbolicTensor {
   return applyInit(tf.layers.conv2d({ filters, kernelSize, strides, padding, activation }), x, GAIN.hidden, rng);
 }
 
@@ -71,7 +79,8 @@ function denseRelu(x: tf.SymbolicTensor, units: number, rng: Rng): tf.SymbolicTe
 /** [B, H, W, C] in [0, 1] → [B, 256]. */
 export function natureCnn(x: tf.SymbolicTensor, rng: Rng): tf.SymbolicTensor {
   const [, h, w] = x.shape as number[];
-  if (h! < NATURE_MIN_SIDE || w! < NATURE_MIN_SIDE) throw new RangeError(`natureCnn: images must be at least ${NATURE_MIN_SIDE}×${NATURE_MIN_SIDE} px, got ${h}×${w}`);
+  if (h! < NATURE_MIN_SIDE || w! < NATURE_MIN_SIDE)
+    throw new RangeError(`natureCnn: images must be at least ${NATURE_MIN_SIDE}×${NATURE_MIN_SIDE} px, got ${h}×${w}`);
   let y = conv(x, 16, 8, 4, 'valid', rng, 'relu');
   y = conv(y, 32, 4, 2, 'valid', rng, 'relu');
   y = conv(y, 32, 3, 1, 'valid', rng, 'relu');

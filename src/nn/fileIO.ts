@@ -41,7 +41,10 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     return await tf.loadLayersModel(fileIO(dir));
   } catch (err) {
     if (err instanceof FileFormatError) throw err;
-    throw new FileFormatError(path.join(dir, MODEL_JSON), `not a loadable layers model: ${err instanceof Error ? err.message : String(err)}`);
+    throw new FileFormatError(
+      path.join(dir, MODEL_JSON),
+      `not a loadable layers model: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
@@ -64,7 +67,6 @@ async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Prom
   await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJSON));
   return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
 }
-
 
 async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const jsonPath = path.join(dir, MODEL_JSON);

@@ -22,7 +22,12 @@ export function distributionFor(space: Box | Discrete): ActionDistribution {
 /** features [B, F] → [B, K] distribution parameters. */
 export function policyHead(features: tf.SymbolicTensor, dist: ActionDistribution, rng: Rng): tf.SymbolicTensor {
   const units = dist.kind === 'categorical' ? dist.n : dist.actionSize;
-  return applyInit(tf.layers.dense({ units, name: dist.kind === 'categorical' ? 'policy_logits' : 'policy_mean' }), features, GAIN.policy, rng);
+  return applyInit(
+    tf.layers.dense({ units, name: dist.kind === 'categorical' ? 'policy_logits' : 'policy_mean' }),
+    features,
+    GAIN.policy,
+    rng,
+  );
 }
 
 /** features [B, F] → [B, 1] state value. */

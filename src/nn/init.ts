@@ -58,15 +58,18 @@ export function orthogonal(shape: readonly number[], gain: number, rng: Rng): Fl
 
 /** Set every kernel of a built layer to an orthogonal matrix times `gain` and every bias to zero. */
 export function initLayer(layer: tf.layers.Layer, gain: number, rng: Rng): void {
-  const values = layer.getWeights().map((w) =>
-    w.rank >= 2 ? tf.tensor(orthogonal(w.shape, gain, rng), w.shape) : tf.zeros(w.shape),
-  );
+  const values = layer.getWeights().map((w) => (w.rank >= 2 ? tf.tensor(orthogonal(w.shape, gain, rng), w.shape) : tf.zeros(w.shape)));
   layer.setWeights(values);
   tf.dispose(values);
 }
 
 /** Apply a fresh layer to a symbolic tensor (building its weights), then initialise it orthogonally. */
-export function applyInit(layer: tf.layers.Layer, input: tf.SymbolicTensor | tf.SymbolicTensor[], gain: number, rng: Rng): tf.SymbolicTensor {
+export function applyInit(
+  layer: tf.layers.Layer,
+  input: tf.SymbolicTensor | tf.SymbolicTensor[],
+  gain: number,
+  rng: Rng,
+): tf.SymbolicTensor {
   const out = layer.apply(input) as tf.SymbolicTensor;
   initLayer(layer, gain, rng);
   return out;

@@ -1,6 +1,6 @@
 /**
  * The reference network of the learner benchmark (`robonav bench learner`), the Atari "Nature"
- * CNN shape at 64×64: the same layers are timed in PyTorch by `src/train/bench/reference_pytorch.py`,
+ * CNN shape at 64×64: the same layers are timed in PyTorch by `src/eval/bench/reference_pytorch.py`,
  * so the two figures compare like with like.
  *
  *   input 64×64×4 (NHWC) → conv 16 filters 8×8 stride 4, ReLU → conv 32 4×4 stride 2, ReLU
@@ -19,7 +19,14 @@ export function buildReferenceNet(seed = 0): tf.Sequential {
   return tf.sequential({
     name: 'reference_net',
     layers: [
-      tf.layers.conv2d({ inputShape: [...REFERENCE_INPUT_SHAPE], filters: 16, kernelSize: 8, strides: 4, activation: 'relu', kernelInitializer: init(0) }),
+      tf.layers.conv2d({
+        inputShape: [...REFERENCE_INPUT_SHAPE],
+        filters: 16,
+        kernelSize: 8,
+        strides: 4,
+        activation: 'relu',
+        kernelInitializer: init(0),
+      }),
       tf.layers.conv2d({ filters: 32, kernelSize: 4, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
       tf.layers.conv2d({ filters: 32, kernelSize: 3, strides: 1, activation: 'relu', kernelInitializer: init(2) }),
       tf.layers.flatten(),

@@ -583,12 +583,14 @@ function validateCamera(c: CameraConfig): void {
   const fail = (field: string, expected: string, got: unknown): never => {
     throw new UsageError(`camera.${field}: expected ${expected}, got ${String(got)}`);
   };
-  for (const f of ['width', 'height'] as const) if (!Number.isInteger(c[f]) || c[f] < 1 || c[f] > 4096) fail(f, 'an integer in [1, 4096]', c[f]);
+  for (const f of ['width', 'height'] as const)
+    if (!Number.isInteger(c[f]) || c[f] < 1 || c[f] > 4096) fail(f, 'an integer in [1, 4096]', c[f]);
   if (!(c.hfov > 0 && c.hfov < Math.PI)) fail('hfov', 'a number in (0, π) rad', c.hfov);
   if (!(Math.abs(c.pitch) < Math.PI / 2)) fail('pitch', 'a number in (−π/2, π/2) rad', c.pitch);
   if (!(c.mountHeight > 0) || !Number.isFinite(c.mountHeight)) fail('mountHeight', 'a finite number > 0 (m)', c.mountHeight);
   if (!(c.near >= 0) || !Number.isFinite(c.near)) fail('near', 'a finite number >= 0 (m)', c.near);
   if (!(c.far > c.near) || !Number.isFinite(c.far)) fail('far', 'a finite number > near (m)', c.far);
-  for (const f of ['depthNoise', 'rgbNoise', 'fogDensity'] as const) if (!(c[f] >= 0) || !Number.isFinite(c[f])) fail(f, 'a finite number >= 0', c[f]);
+  for (const f of ['depthNoise', 'rgbNoise', 'fogDensity'] as const)
+    if (!(c[f] >= 0) || !Number.isFinite(c[f])) fail(f, 'a finite number >= 0', c[f]);
   if (!c.rgb && !c.depth && !c.semantic) fail('rgb|depth|semantic', 'at least one output enabled', 'none');
 }

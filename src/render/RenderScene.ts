@@ -372,7 +372,9 @@ export class RenderScene {
    */
   setDynamicPoses(poses: Float32Array | Float64Array): void {
     if (poses.length !== 4 * this.dynamicCount) {
-      throw new RangeError(`RenderScene.setDynamicPoses: expected ${4 * this.dynamicCount} numbers ([x, y, z, yaw] per dynamic body), got ${poses.length}`);
+      throw new RangeError(
+        `RenderScene.setDynamicPoses: expected ${4 * this.dynamicCount} numbers ([x, y, z, yaw] per dynamic body), got ${poses.length}`,
+      );
     }
     let top = this.staticTop;
     for (let i = 0; i < this.dynamicCount; i++) {

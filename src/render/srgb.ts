@@ -6,7 +6,7 @@ export const SRGB_LUT = (() => {
   const lut = new Uint8Array(SRGB_STEPS + 1);
   for (let i = 0; i <= SRGB_STEPS; i++) {
     const c = i / SRGB_STEPS;
-    const s = c <= 0.0031308 ? 12.92 * c : 1.055 * Math.pow(c, 1 / 2.4) - 0.055;
+    const s = c <= 0.0031308 ? 12.92 * c : 1.055 * c ** (1 / 2.4) - 0.055;
     lut[i] = Math.round(s * 255);
   }
   return lut;

@@ -37,7 +37,7 @@ export function renderTopDown(scene: RenderScene, min: [number, number], max: [n
       ray[Ray.T] = scene.hitT;
       scene.shadePixel(kind, scene.hitCand);
       const o = (row * width + col) * 3;
-      for (let c = 0; c < 3; c++) rgb[o + c] = Math.round(255 * Math.pow(Math.min(1, Math.max(0, scene.color[c]!)), 1 / 2.2));
+      for (let c = 0; c < 3; c++) rgb[o + c] = Math.round(255 * Math.min(1, Math.max(0, scene.color[c]!)) ** (1 / 2.2));
     }
   }
   return { width, height, rgb, x0: min[0], z0: min[1], scale };
@@ -67,7 +67,8 @@ export function drawPath(img: TopDownImage, points: ReadonlyArray<readonly [numb
       const col = (x0 + ((x1 - x0) * s) / steps - img.x0) * img.scale;
       const row = (z0 + ((z1 - z0) * s) / steps - img.z0) * img.scale;
       for (let dr = -thickness / 2; dr < thickness / 2; dr++) {
-        for (let dc = -thickness / 2; dc < thickness / 2; dc++) setPixel(img, Math.floor(col + dc + 0.5), Math.floor(row + dr + 0.5), color);
+        for (let dc = -thickness / 2; dc < thickness / 2; dc++)
+          setPixel(img, Math.floor(col + dc + 0.5), Math.floor(row + dr + 0.5), color);
       }
     }
   }

@@ -21,7 +21,6 @@ export function valueNoise(): void {
   NOISE_IO[2] = (top + (c + (d - c) * fx - top) * fy) / 0xffff;
 }
 
-
 /** A deterministic integer in [0, 0xffff] per integer lattice point (integer hash, no state). */
 function lattice(x: number, y: number): number {
   let h = Math.imul(x | 0, 0x27d4eb2d) ^ Math.imul(y | 0, 0x165667b1);

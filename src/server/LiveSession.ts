@@ -12,7 +12,7 @@
  * The source is an EpisodeStreamer in this thread or `RelayedEpisodes` of an env in a worker; the
  * latter cannot say the current scene at once, so a joining viewer waits for the source's `resync`.
  */
-import type { EpisodeSink, EpisodeSource } from './EpisodeStreamer.js';
+import type { EpisodeSink, EpisodeSource } from '../stream/EpisodeStreamer.js';
 import {
   encodeFrame,
   encodeServerMessage,
@@ -25,7 +25,7 @@ import {
   type StepMessage,
   type StreamName,
   type ViewerMode,
-} from './protocol.js';
+} from '../stream/protocol.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
 export interface LiveSessionOptions {
@@ -69,7 +69,13 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     const streams: StreamName[] = ['episodes'];
     if (this.streamer.frameKinds.length > 0) streams.push('frames');
     if (this.options.mode === 'live') streams.push('metrics');
-    return { mode: this.options.mode, source: this.options.source, streams, frameKinds: this.streamer.frameKinds, actions: this.streamer.actionNames };
+    return {
+      mode: this.options.mode,
+      source: this.options.source,
+      streams,
+      frameKinds: this.streamer.frameKinds,
+      actions: this.streamer.actionNames,
+    };
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {

@@ -15,10 +15,10 @@
  * While no browser is connected the observed env costs one pose copy per step.
  */
 import type { Env } from '../core/Env.js';
-import { streamerFor, type EpisodeSource } from './EpisodeStreamer.js';
+import { streamerFor, type EpisodeSource } from '../stream/EpisodeStreamer.js';
 import { LiveSession } from './LiveSession.js';
-import { PROTOCOL_VERSION, type MetricPoint } from './protocol.js';
-import { RelayedEpisodes, type StreamingVectorEnv } from './RelayedEpisodes.js';
+import { PROTOCOL_VERSION, type MetricPoint } from '../stream/protocol.js';
+import { RelayedEpisodes, type StreamingVectorEnv } from '../stream/RelayedEpisodes.js';
 import { ViewerServer, type ViewerClient, type ViewerServerOptions } from './ViewerServer.js';
 
 export interface LiveViewerOptions extends ViewerServerOptions {
@@ -84,7 +84,11 @@ export class LiveViewer {
    */
   attach(streamer: EpisodeSource): void {
     this.session?.close();
-    this.session = new LiveSession(streamer, { mode: 'live', source: this.options.source ?? 'training', ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}) });
+    this.session = new LiveSession(streamer, {
+      mode: 'live',
+      source: this.options.source ?? 'training',
+      ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}),
+    });
     this.forward.setTarget(this.session);
     if (this.pending.length > 0) this.session.publishMetrics(this.pending.splice(0));
   }

@@ -4,9 +4,9 @@
  * same robot. After an episode ends, the next key press starts a new one (`reset` does it at any time).
  */
 import type { Env, Observation } from '../core/Env.js';
-import type { EpisodeStreamer } from './EpisodeStreamer.js';
+import type { EpisodeStreamer } from '../stream/EpisodeStreamer.js';
 import { LiveSession } from './LiveSession.js';
-import type { ControlMessage } from './protocol.js';
+import type { ControlMessage } from '../stream/protocol.js';
 import type { ViewerClient } from './ViewerServer.js';
 
 export class PlaySession extends LiveSession {

@@ -6,7 +6,7 @@
  * Replays are reliable: a backlogged client is not skipped over, its playback waits until the
  * socket drains (no step is lost, memory stays bounded by one tick's worth of messages).
  */
-import type { MetricsLogTail } from './MetricsLog.js';
+import type { MetricsLogTail } from '../runs/MetricsLog.js';
 import {
   encodeFrame,
   encodeServerMessage,
@@ -17,8 +17,8 @@ import {
   type PlaybackMessage,
   type ServerMessage,
   type StreamName,
-} from './protocol.js';
-import type { RecordedEpisode } from './Recording.js';
+} from '../stream/protocol.js';
+import type { RecordedEpisode } from '../runs/Recording.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
 /** Replay speed at 1×: steps per second (s⁻¹). */
@@ -81,7 +81,14 @@ export class ReplaySession implements ViewerSession {
     const frameKinds = FRAME_KINDS.filter((k) => kinds.has(k));
     if (frameKinds.length > 0) streams.push('frames');
     if (this.options.metrics !== undefined) streams.push('metrics');
-    return { mode: 'replay', source: this.options.source, streams, frameKinds, actions: this.options.actions ?? [], episodes: this.episodeCount };
+    return {
+      mode: 'replay',
+      source: this.options.source,
+      streams,
+      frameKinds,
+      actions: this.options.actions ?? [],
+      episodes: this.episodeCount,
+    };
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {

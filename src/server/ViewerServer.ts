@@ -34,7 +34,7 @@ import {
   type HelloMessage,
   type PlaybackMessage,
   type ServerMessage,
-} from './protocol.js';
+} from '../stream/protocol.js';
 
 /** What the server shows; one per server. */
 export interface ViewerSession {
@@ -352,7 +352,8 @@ export class ViewerServer {
       'content-length': file.body.byteLength,
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
+      'content-security-policy':
+        "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
     });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
@@ -467,7 +468,8 @@ function hostnameOf(hostHeader: string): string {
 /** Add the extra pages and `/pages.json` (their paths) to the file map. */
 function addPages(files: Map<string, { body: Buffer; type: string }>, pages: Record<string, string>): void {
   for (const [url, file] of Object.entries(pages)) {
-    if (!/^\/[\w.-]+\.html$/.test(url) || files.has(url)) throw new UsageError(`viewer page "${url}": expected a free path like /report.html`);
+    if (!/^\/[\w.-]+\.html$/.test(url) || files.has(url))
+      throw new UsageError(`viewer page "${url}": expected a free path like /report.html`);
     try {
       files.set(url, { body: readFileSync(file), type: CONTENT_TYPES['.html']! });
     } catch (err) {

@@ -22,10 +22,11 @@ import WebSocket from 'ws';
 import { make } from '../../envs/registry.js';
 import type { Env, VectorEnv } from '../core/Env.js';
 import { Rng } from '../core/Rng.js';
-import { WorkerVectorEnv } from '../core/WorkerVectorEnv.js';
-import { streamerFor, type EpisodeStreamer } from './EpisodeStreamer.js';
+import { WorkerVectorEnv } from '../../envs/vector/WorkerVectorEnv.js';
+import { streamerFor, type EpisodeStreamer } from '../stream/EpisodeStreamer.js';
 import { LiveViewer } from './LiveViewer.js';
-import { FRAME_KINDS, PROTOCOL_VERSION } from './protocol.js';
+import { relayedEnv } from '../stream/relayWorker.js';
+import { FRAME_KINDS, PROTOCOL_VERSION } from '../stream/protocol.js';
 
 export interface StreamingBenchmarkResult {
   env: string;
@@ -142,7 +143,7 @@ function inThreadModes(envId: string, viewer: LiveViewer): Modes {
 /** Worker threads: a plain WorkerVectorEnv for bare, a streaming one (env 0 relayed) for the rest; same seeds. */
 async function workerModes(envId: string, workers: number, viewer: LiveViewer): Promise<Modes> {
   const plain = await WorkerVectorEnv.create(envId, { numEnvs: workers, numWorkers: workers });
-  const streaming = await WorkerVectorEnv.create(envId, { numEnvs: workers, numWorkers: workers, stream: { env: 0, task: envId } });
+  const streaming = await WorkerVectorEnv.create(envId, { numEnvs: workers, numWorkers: workers, wrapper: relayedEnv(0, { task: envId }) });
   const watched = viewer.observeWorkers(streaming);
   return {
     bare: (steps, rng) => runVector(plain, steps, rng),
@@ -179,7 +180,9 @@ export async function streamingBenchmark(envId: string, steps: number, rounds: n
         times.attached.push(await modes.streamed(steps, new Rng(r)));
         times.bare.push(await modes.bare(steps, new Rng(r)));
       }
-      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', `ws://127.0.0.1:${viewer.port}/ws`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--client', `ws://127.0.0.1:${viewer.port}/ws`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise<void>((resolve, reject) => {

@@ -75,16 +75,13 @@ export class GeodesicField {
     this.walk = new Int32Array(Math.ceil((2 * options.lookahead) / grid.cellSize) + 4);
   }
 
-  static compute(
-    grid: OccupancyGrid,
-    goals: Array<[number, number]>,
-    options: Partial<GeodesicFieldOptions> = {},
-  ): GeodesicField {
+  static compute(grid: OccupancyGrid, goals: Array<[number, number]>, options: Partial<GeodesicFieldOptions> = {}): GeodesicField {
     const opts = { ...DEFAULT_GEODESIC_FIELD, ...options };
     if (!(opts.radius >= 0)) throw new RangeError(`GeodesicField: radius must be >= 0 m, got ${opts.radius}`);
     if (!(opts.lookahead > 0)) throw new RangeError(`GeodesicField: lookahead must be > 0 m, got ${opts.lookahead}`);
     for (const [i, g] of goals.entries()) {
-      if (!Number.isFinite(g[0]) || !Number.isFinite(g[1])) throw new RangeError(`GeodesicField: goals[${i}] is not a finite point: ${JSON.stringify(g)}`);
+      if (!Number.isFinite(g[0]) || !Number.isFinite(g[1]))
+        throw new RangeError(`GeodesicField: goals[${i}] is not a finite point: ${JSON.stringify(g)}`);
     }
     const field = new GeodesicField(grid, goals, opts);
     field.march();
@@ -99,7 +96,9 @@ export class GeodesicField {
     const state = new Uint8Array(cols * rows);
     const heap = new MinHeap(cols * rows, values);
 
-    this.goals.forEach(([gx, gz], gi) => this.seed(gx, gz, gi, state, heap));
+    this.goals.forEach(([gx, gz], gi) => {
+      this.seed(gx, gz, gi, state, heap);
+    });
 
     const diag = Math.SQRT2 * h;
     // `known[j]` = values[j] once cell j is accepted, Infinity before: the stencils read it
@@ -236,7 +235,7 @@ export class GeodesicField {
       if (c < 0 || r < 0 || c >= cols || r >= rows) continue;
       const v = values[r * cols + c]!;
       if (v === Infinity) continue;
-      const w = ((k & 1) === 1 ? tx : 1 - tx) * ((k >> 1) === 1 ? tz : 1 - tz);
+      const w = ((k & 1) === 1 ? tx : 1 - tx) * (k >> 1 === 1 ? tz : 1 - tz);
       sum += w * v;
       wsum += w;
     }

@@ -39,10 +39,7 @@ export class OccupancyGrid {
     this.free = free;
   }
 
-  static fromScene(
-    spec: Pick<SceneSpec, 'floor' | 'primitives'>,
-    options: Partial<OccupancyGridOptions> = {},
-  ): OccupancyGrid {
+  static fromScene(spec: Pick<SceneSpec, 'floor' | 'primitives'>, options: Partial<OccupancyGridOptions> = {}): OccupancyGrid {
     const { cellSize, inflate, robotHeight } = { ...DEFAULT_OCCUPANCY_GRID, ...options };
     if (!(cellSize > 0)) throw new RangeError(`OccupancyGrid: cellSize must be > 0 m, got ${cellSize}`);
     if (!(inflate >= 0)) throw new RangeError(`OccupancyGrid: inflate must be >= 0 m, got ${inflate}`);

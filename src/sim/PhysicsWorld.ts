@@ -238,7 +238,9 @@ export class PhysicsWorld {
         speeds[1] = -turnStep / T;
         break;
       default:
-        throw new RangeError(`PhysicsWorld.stepDiscrete: action must be 0 (STOP), 1 (MOVE_FORWARD), 2 (TURN_LEFT) or 3 (TURN_RIGHT), got ${action}`);
+        throw new RangeError(
+          `PhysicsWorld.stepDiscrete: action must be 0 (STOP), 1 (MOVE_FORWARD), 2 (TURN_LEFT) or 3 (TURN_RIGHT), got ${action}`,
+        );
     }
     this.advance(rng);
   }
@@ -473,7 +475,16 @@ export function wrapAngle(a: number): number {
 }
 
 function validateRobot(r: RobotConfig): void {
-  const positive: Array<keyof RobotConfig> = ['radius', 'height', 'forwardStep', 'turnStep', 'maxLinear', 'maxAngular', 'controlInterval', 'mass'];
+  const positive: Array<keyof RobotConfig> = [
+    'radius',
+    'height',
+    'forwardStep',
+    'turnStep',
+    'maxLinear',
+    'maxAngular',
+    'controlInterval',
+    'mass',
+  ];
   for (const k of positive) {
     if (!(Number.isFinite(r[k]) && r[k] > 0)) throw new RangeError(`RobotConfig.${k} must be a finite number > 0, got ${r[k]}`);
   }

@@ -58,13 +58,20 @@ export class PlanarBroadphase extends Broadphase {
     this.cols = Math.max(1, Math.ceil((maxX - minX) / BUCKET));
     this.rows = Math.max(1, Math.ceil((maxZ - minZ) / BUCKET));
     this.bounds = new Float64Array(staticBounds.length * 4);
-    staticBounds.forEach((b, i) => this.bounds.set(b, i * 4));
+    staticBounds.forEach((b, i) => {
+      this.bounds.set(b, i * 4);
+    });
     this.stamp = new Int32Array(staticBounds.length).fill(-1);
     // Two passes (count, then fill) build the bucket lists without nested arrays.
     const nb = this.cols * this.rows;
     const counts = new Int32Array(nb + 1);
     const visit = (i: number, f: (b: number) => void): void => {
-      const [c0, r0, c1, r1] = this.cellRange(this.bounds[i * 4]!, this.bounds[i * 4 + 1]!, this.bounds[i * 4 + 2]!, this.bounds[i * 4 + 3]!);
+      const [c0, r0, c1, r1] = this.cellRange(
+        this.bounds[i * 4]!,
+        this.bounds[i * 4 + 1]!,
+        this.bounds[i * 4 + 2]!,
+        this.bounds[i * 4 + 3]!,
+      );
       for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) f(r * this.cols + c);
     };
     for (let i = 0; i < staticBounds.length; i++) visit(i, (b) => counts[b + 1]!++);

@@ -4,7 +4,7 @@
  *
  * Plain JSON. Types are inferred from the zod schema (one source of truth); `parseSceneSpec`
  * validates untrusted input (scene files, WebSocket messages) and throws one `UsageError` naming
- * the first bad field, e.g. `scene.primitives[3].size[1]: Too small: expected number to be >0`.
+ * the first bad field, e.g. `scene: primitives[3].size[1]: Too small: expected number to be >0`.
  *
  * Coordinates (three.js convention): metres, right-handed, +y up, the floor is the plane y = 0.
  * Ground positions are written [x, z]. A yaw θ (rad) rotates about +y; at yaw θ the robot's
@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { formatZodError, UsageError } from '../core/errors.js';
 
 export const SCENE_SPEC_VERSION = 1;
 
@@ -168,32 +168,28 @@ export type Vec3 = [number, number, number];
  */
 export function parseSceneSpec(input: unknown, source = 'scene'): SceneSpec {
   const result = SceneSpecSchema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new UsageError(`${source}${formatPath(issue.path)}: ${issue.message}`);
-  }
+  if (!result.success) throw new UsageError(formatZodError(result.error, source));
   const spec = result.data;
   const nCategories = spec.categories.length;
   const checkCategory = (m: Material, where: string): void => {
     if (m.category >= nCategories) {
-      throw new UsageError(`${source}${where}.material.category: ${m.category} is not an index into categories (length ${nCategories})`);
+      throw new UsageError(`${source}: ${where}.material.category: ${m.category} is not an index into categories (length ${nCategories})`);
     }
   };
-  checkCategory(spec.floor.material, '.floor');
-  if (spec.ceiling) checkCategory(spec.ceiling.material, '.ceiling');
-  spec.primitives.forEach((p, i) => checkCategory(p.material, `.primitives[${i}]`));
-  spec.dynamic.forEach((d, i) => checkCategory(d.primitive.material, `.dynamic[${i}].primitive`));
+  checkCategory(spec.floor.material, 'floor');
+  if (spec.ceiling) checkCategory(spec.ceiling.material, 'ceiling');
+  spec.primitives.forEach((p, i) => {
+    checkCategory(p.material, `primitives[${i}]`);
+  });
+  spec.dynamic.forEach((d, i) => {
+    checkCategory(d.primitive.material, `dynamic[${i}].primitive`);
+  });
   return spec;
-}
-
-/** Format a zod issue path as `.a[3].b`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
 }
 
 /**
  * Read and validate a scene file (JSON). A missing file, bad JSON or a schema violation is one
- * `UsageError` naming the file (and the field, e.g. `room.json.primitives[3].size[1]: …`).
+ * `UsageError` naming the file (and the field, e.g. `room.json: primitives[3].size[1]: …`).
  */
 export function loadSceneFile(path: string): SceneSpec {
   let text: string;

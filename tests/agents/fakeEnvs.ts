@@ -17,7 +17,10 @@ export class CueBandit implements Env<Float32Array, number> {
   private cue = 0;
   private readonly obs: Float32Array;
 
-  constructor(readonly n = 2, seed = 0) {
+  constructor(
+    readonly n = 2,
+    seed = 0,
+  ) {
     this.observationSpace = new Box(0, 1, [n]);
     this.actionSpace = new Discrete(n);
     this.rng = new Rng(seed);
@@ -132,7 +135,7 @@ export class ImageCue implements Env {
   reset(args: ResetArgs = {}): ResetResult {
     if (args.seed !== undefined) this.rng.reseed(args.seed);
     this.side = this.rng.int(2);
-    for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) this.obs.image[r * 6 + c] = (c < 3) === (this.side === 0) ? 255 : 0;
+    for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) this.obs.image[r * 6 + c] = c < 3 === (this.side === 0) ? 255 : 0;
     this.obs.bias[0] = this.rng.uniform(-1, 1);
     return { obs: this.obs, info: {} };
   }

@@ -4,7 +4,7 @@ import { generateEpisodes } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import type { PointNav } from '../../envs/PointNav.js';
 import { OraclePolicy } from '../../agents/oracle.js';
-import { evaluate } from '../../src/train/evaluate.js';
+import { evaluate } from '../../src/eval/evaluate.js';
 
 describe('OraclePolicy', () => {
   it('reaches the goal and stops on PointNav-v0 test episodes, near the shortest path', async () => {

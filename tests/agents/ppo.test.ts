@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/nn/backend.js';
 import { DEFAULT_PPO, PPO } from '../../agents/ppo.js';
-import { SyncVectorEnv } from '../../src/core/SyncVectorEnv.js';
+import { SyncVectorEnv } from '../../envs/vector/SyncVectorEnv.js';
 import { CueBandit, ImageCue, TargetReach } from './fakeEnvs.js';
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('PPO', () => {
   it('has probability ratio exactly 1 on the first minibatch of the first epoch', async () => {
     const ppo = new PPO((i) => new CueBandit(3, i), { numEnvs: 2, numSteps: 16, learningRate: 1e-2 });
     const records: Array<Record<string, unknown>> = [];
-    await ppo.learn(96, { onUpdate: (r) => void records.push(r) });
+    await ppo.learn(96, { callbacks: [{ onUpdate: (r) => void records.push(r) }] });
     expect(records.length).toBe(3);
     for (const r of records) expect(r.firstRatioError).toBe(0);
     // Later minibatches do move the policy (so the check above can fail).
@@ -30,7 +30,15 @@ describe('PPO', () => {
   });
 
   it('learns a Box-action task with a diagonal Gaussian (state-independent log-std)', async () => {
-    const ppo = new PPO((i) => new TargetReach(i), { numEnvs: 8, numSteps: 32, learningRate: 1e-2, entCoef: 0, numMinibatches: 2, updateEpochs: 2, annealLr: false });
+    const ppo = new PPO((i) => new TargetReach(i), {
+      numEnvs: 8,
+      numSteps: 32,
+      learningRate: 1e-2,
+      entCoef: 0,
+      numMinibatches: 2,
+      updateEpochs: 2,
+      annealLr: false,
+    });
     const first = await ppo.learn(256);
     const last = await ppo.learn(3072);
     // A fresh policy scores ≈ −1.33; learning moves the mean onto the target and shrinks σ.
@@ -65,6 +73,15 @@ describe('PPO', () => {
   });
 
   it('has CleanRL defaults', () => {
-    expect(DEFAULT_PPO).toMatchObject({ gamma: 0.99, gaeLambda: 0.95, clipCoef: 0.2, maxGradNorm: 0.5, numMinibatches: 4, updateEpochs: 4, learningRate: 2.5e-4, annealLr: true });
+    expect(DEFAULT_PPO).toMatchObject({
+      gamma: 0.99,
+      gaeLambda: 0.95,
+      clipCoef: 0.2,
+      maxGradNorm: 0.5,
+      numMinibatches: 4,
+      updateEpochs: 4,
+      learningRate: 2.5e-4,
+      annealLr: true,
+    });
   });
 });

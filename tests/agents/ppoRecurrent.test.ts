@@ -22,7 +22,13 @@ describe('recurrent PPO', () => {
   });
 
   it('stores episode starts where the state must be reset and keeps tensors flat (LSTM)', async () => {
-    const ppo = new PPO((i) => new CueMemory(2, i), { numEnvs: 4, numSteps: 6, numMinibatches: 2, updateEpochs: 1, network: { core: 'lstm', coreSize: 8 } });
+    const ppo = new PPO((i) => new CueMemory(2, i), {
+      numEnvs: 4,
+      numSteps: 6,
+      numMinibatches: 2,
+      updateEpochs: 1,
+      network: { core: 'lstm', coreSize: 8 },
+    });
     await ppo.learn(24);
     // Episodes last 3 steps: step t starts an episode where t ≡ 0 (mod 3) at the start of the run.
     const starts = Array.from(ppo.buffer.starts);

@@ -28,7 +28,24 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'robonav-pretrain-cli-'));
   data = join(root, 'data');
   // Episodes of ≤ 6 steps, 4 per scene: 40 frames span at least 2 scenes (train and held-out).
-  const r = await robonav('collect', '--env', 'PointNav-Easy-v0', '--policy', 'random-move', '--steps', '40', '--max-episode-steps', '5', '--camera-size', '16', '--seed', '3', '--out', data, '--json');
+  const r = await robonav(
+    'collect',
+    '--env',
+    'PointNav-Easy-v0',
+    '--policy',
+    'random-move',
+    '--steps',
+    '40',
+    '--max-episode-steps',
+    '5',
+    '--camera-size',
+    '16',
+    '--seed',
+    '3',
+    '--out',
+    data,
+    '--json',
+  );
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.json).toMatchObject({ frames: 40 });
@@ -66,7 +83,23 @@ describe('robonav collect', () => {
 describe('robonav pretrain', () => {
   it('cnn --task depth prints the final val metrics as its last JSON line', async () => {
     const out = join(root, 'cnn');
-    const r = await robonav('pretrain', 'cnn', '--task', 'depth', '--data', data, '--out', out, '--steps', '4', '--batch-size', '8', '--eval-every', '2', '--json');
+    const r = await robonav(
+      'pretrain',
+      'cnn',
+      '--task',
+      'depth',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--steps',
+      '4',
+      '--batch-size',
+      '8',
+      '--eval-every',
+      '2',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ task: 'depth', steps: 4, val: { metric: 'absRel' } });
     expect(existsSync(join(out, 'encoder', 'model.json'))).toBe(true);
@@ -74,7 +107,25 @@ describe('robonav pretrain', () => {
 
   it('gan prints one Fréchet figure per evaluation', async () => {
     const out = join(root, 'gan');
-    const r = await robonav('pretrain', 'gan', '--data', data, '--out', out, '--steps', '2', '--batch-size', '4', '--eval-every', '1', '--eval-samples', '8', '--width', '16', '--json');
+    const r = await robonav(
+      'pretrain',
+      'gan',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--steps',
+      '2',
+      '--batch-size',
+      '4',
+      '--eval-every',
+      '1',
+      '--eval-samples',
+      '8',
+      '--width',
+      '16',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ steps: 2, fidSteps: [0, 1, 2] });
     expect((r.json!.fid as number[]).every((f) => f >= 0)).toBe(true);
@@ -82,7 +133,23 @@ describe('robonav pretrain', () => {
 
   it('rnn reports odometry error against constant motion', async () => {
     const out = join(root, 'rnn');
-    const r = await robonav('pretrain', 'rnn', '--data', data, '--out', out, '--seq-len', '3', '--steps', '2', '--batch-size', '4', '--core-size', '8', '--json');
+    const r = await robonav(
+      'pretrain',
+      'rnn',
+      '--data',
+      data,
+      '--out',
+      out,
+      '--seq-len',
+      '3',
+      '--steps',
+      '2',
+      '--batch-size',
+      '4',
+      '--core-size',
+      '8',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const val = (r.json as { val: { odometryRmse: number[]; constantMotionRmse: number[] } }).val;
     expect(val.odometryRmse).toHaveLength(3);

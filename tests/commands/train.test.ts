@@ -14,8 +14,8 @@ describe('robonav train', () => {
 
   it.each([
     ['an unknown config key', { numSteps: 8, foo: 1 }, /"foo"/],
-    ['a bad value', { gamma: 2 }, /"gamma"/],
-    ['a bad network option', { network: { core: 'rnn' } }, /"network\.core"/],
+    ['a bad value', { gamma: 2 }, /: gamma: /],
+    ['a bad network option', { network: { core: 'rnn' } }, /: network\.core: /],
   ])('rejects %s with exit 2 and writes nothing', async (_, config, message) => {
     const file = path.join(tmp, `cfg-${Math.random()}.json`);
     writeFileSync(file, JSON.stringify(config));
@@ -50,7 +50,10 @@ describe('robonav train', () => {
     const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--json']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2 });
-    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.filter((m) => m.type === undefined).map((m) => m.step)).toEqual([32, 64]);
     const evalRun = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '2', '--json']);
     expect(evalRun.code).toBe(0);
@@ -66,17 +69,45 @@ describe('robonav train', () => {
     writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
     // A budget far beyond the test and no checkpoint or evaluation on the way: nothing but the
     // training loop itself gives the signal a chance to land.
-    const args = ['train', '--env', 'PointNav-Easy-v0', '--env-options', '{"cameraSize":16}', '--steps', '1000000', '--num-envs', '2', '--config', cfg, '--eval-every', '0', '--checkpoint-every', '100000', '--workers', '0', '--out', out];
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, ROBONAV_BACKEND: 'wasm' }, stdio: 'ignore' });
+    const args = [
+      'train',
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      '{"cameraSize":16}',
+      '--steps',
+      '1000000',
+      '--num-envs',
+      '2',
+      '--config',
+      cfg,
+      '--eval-every',
+      '0',
+      '--checkpoint-every',
+      '100000',
+      '--workers',
+      '0',
+      '--out',
+      out,
+    ];
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], {
+      env: { ...process.env, ROBONAV_BACKEND: 'wasm' },
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const metrics = path.join(out, 'metrics.jsonl');
-    while (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 2) await new Promise((r) => setTimeout(r, 100));
+    while (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 2)
+      await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const code = await exited;
     clearTimeout(timer);
     expect(code).toBe(0);
-    const lastStep = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).at(-1).step;
+    const lastStep = readFileSync(metrics, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .at(-1).step;
     expect(lastStep).toBeLessThan(1_000_000);
     expect(JSON.parse(readFileSync(path.join(out, 'checkpoint.json'), 'utf8'))).toMatchObject({ step: lastStep });
   });
@@ -86,27 +117,72 @@ describe('robonav train', () => {
     const cfg = path.join(tmp, 'rgb.json');
     writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
     const envOptions = { sensors: ['rgb', 'pointgoal'], cameraSize: 32 };
-    const args = ['train', '--env', 'PointNav-Easy-v0', '--env-options', JSON.stringify(envOptions), '--steps', '32', '--num-envs', '2', '--config', cfg, '--eval-every', '0', '--json', '--out', out];
+    const args = [
+      'train',
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      JSON.stringify(envOptions),
+      '--steps',
+      '32',
+      '--num-envs',
+      '2',
+      '--config',
+      cfg,
+      '--eval-every',
+      '0',
+      '--json',
+      '--out',
+      out,
+    ];
     expect((await robonav(args)).code).toBe(0);
     expect(JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')).envOptions).toEqual(envOptions);
     const dir = path.join(out, 'checkpoints', readdirSync(path.join(out, 'checkpoints')).sort().at(-1)!);
-    const policy = JSON.parse(readFileSync(path.join(dir, 'policy', 'policy.json'), 'utf8')) as { observationSpace: { spaces: Record<string, { shape: number[] }> } };
+    const policy = JSON.parse(readFileSync(path.join(dir, 'policy', 'policy.json'), 'utf8')) as {
+      observationSpace: { spaces: Record<string, { shape: number[] }> };
+    };
     expect(Object.keys(policy.observationSpace.spaces).sort()).toEqual(['pointgoal', 'rgb']);
     expect(policy.observationSpace.spaces.rgb!.shape).toEqual([32, 32, 3]);
     // eval picks the run's options up; without them the observation spaces would differ (exit 2).
     const evalRun = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '1', '--json']);
     expect(evalRun.code).toBe(0);
     expect(JSON.parse(evalRun.stdout.trim().split('\n').at(-1)!)).toMatchObject({ episodes: 1 });
-    const overridden = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '1', '--env-options', '{"sensors":["pointgoal"]}']);
+    const overridden = await robonav([
+      'eval',
+      '--policy',
+      out,
+      '--env',
+      'PointNav-Easy-v0',
+      '--episodes',
+      '1',
+      '--env-options',
+      '{"sensors":["pointgoal"]}',
+    ]);
     expect(overridden.code).toBe(2);
     expect(overridden.stderr).toMatch(/trained on/);
     const mismatch = await robonav(['train', '--resume', out, '--env-options', '{}']);
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr).toMatch(/--env-options \{\} does not match the resumed run/);
-    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '1', '--eval-episodes', '1', '--eval-stochastic', '--json']);
+    const resumed = await robonav([
+      'train',
+      '--resume',
+      out,
+      '--steps',
+      '64',
+      '--eval-every',
+      '1',
+      '--eval-episodes',
+      '1',
+      '--eval-stochastic',
+      '--json',
+    ]);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2 });
-    const evals = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.type === 'eval');
+    const evals = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.type === 'eval');
     expect(evals).toMatchObject([{ step: 64, split: 'val', episodes: 1, actions: 'sampled' }]);
   });
 

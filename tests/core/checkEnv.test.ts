@@ -82,8 +82,12 @@ describe('checkEnv', () => {
       'rejected bad actions changed the env state: the next valid step differs from a clean run',
     );
     expect(problemsOf(() => checkEnv(new WalkEnv({ ignoreSeed: true }))).join('\n')).toMatch(/not deterministic/);
-    expect(problemsOf(() => checkEnv(new WalkEnv({ allowStepAfterEnd: true })))).toContain('step after the episode ended did not throw EnvStateError');
-    expect(problemsOf(() => checkEnv(new WalkEnv({ obsOutOfSpace: true }))).join('\n')).toMatch(/reset obs is not in the observation space: x: element 0 = 50/);
+    expect(problemsOf(() => checkEnv(new WalkEnv({ allowStepAfterEnd: true })))).toContain(
+      'step after the episode ended did not throw EnvStateError',
+    );
+    expect(problemsOf(() => checkEnv(new WalkEnv({ obsOutOfSpace: true }))).join('\n')).toMatch(
+      /reset obs is not in the observation space: x: element 0 = 50/,
+    );
   });
 
   it('hashes observation streams by content', () => {

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReport } from '../../src/train/report/report.js';
+import { writeReport } from '../../src/eval/report/report.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { ROOT, serveCli } from '../helpers/cli.js';
-import { writeBench, writeRecording, writeRuns } from '../train/reportFixtures.js';
+import { writeBench, writeRecording, writeRuns } from '../eval/report/fixtures.js';
 
 const haveChromium = chromiumAvailable('tests/e2e/report.test.ts');
 const outDir = join(ROOT, 'test-output');
@@ -64,7 +64,9 @@ describe.skipIf(!haveChromium)('report in chromium', () => {
     expect(requests.filter((u) => !u.startsWith('file:') && !u.startsWith('data:'))).toEqual([]);
     expect(await page.title()).toBe('robonav report');
     // Six charts (3 metrics × steps / wall-clock) and two replays, each laid out with a real size.
-    const sizes = await page.$$eval('svg', (svgs) => svgs.map((s) => [s.getAttribute('class'), s.getBoundingClientRect().width, s.getBoundingClientRect().height] as const));
+    const sizes = await page.$$eval('svg', (svgs) =>
+      svgs.map((s) => [s.getAttribute('class'), s.getBoundingClientRect().width, s.getBoundingClientRect().height] as const),
+    );
     expect(sizes.filter(([c]) => c === 'chart')).toHaveLength(6);
     expect(sizes.filter(([c]) => c === 'replay')).toHaveLength(2);
     for (const [, w, h] of sizes) {

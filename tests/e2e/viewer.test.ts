@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { streamerFor } from '../../src/server/EpisodeStreamer.js';
-import { RecordingWriter } from '../../src/server/Recording.js';
+import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
+import { RecordingWriter } from '../../src/runs/Recording.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { ROOT, serveCli } from '../helpers/cli.js';
 import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
@@ -63,9 +63,11 @@ async function openViewer(url: string): Promise<Page> {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(url);
-  await page.waitForFunction(() => window.robonav?.connected === true, null, { timeout: 15_000 }).catch((e: unknown) => {
-    throw new Error(`viewer did not connect (${problems.join('; ')}): ${String(e)}`);
-  });
+  await page
+    .waitForFunction(() => window.robonav?.connected === true, null, { timeout: 15_000 })
+    .catch((e: unknown) => {
+      throw new Error(`viewer did not connect (${problems.join('; ')}): ${String(e)}`);
+    });
   return page;
 }
 
@@ -73,7 +75,12 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
   it('replays a run: scene drawn, canvas not blank, HUD step advances, curves shown; reconnects after a restart', async () => {
     const inner = new FakeNavEnv();
     const streamer = streamerFor(inner, { task: 'Fake-v0' });
-    const writer = new RecordingWriter({ source: 'e2e', task: 'Fake-v0', actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'], frames: ['rgb'] });
+    const writer = new RecordingWriter({
+      source: 'e2e',
+      task: 'Fake-v0',
+      actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'],
+      frames: ['rgb'],
+    });
     streamer.addSink(writer);
     const env = streamer.wrap(inner);
     env.reset();
@@ -81,7 +88,10 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     const run = join(work, 'run');
     mkdirSync(join(run, 'eval'), { recursive: true });
     writer.save(join(run, 'eval', 'e2e.rec'));
-    writeFileSync(join(run, 'metrics.jsonl'), [1, 2, 3, 4].map((i) => JSON.stringify({ step: i * 1000, meanReturn: i / 4, successRate: i / 8 })).join('\n') + '\n');
+    writeFileSync(
+      join(run, 'metrics.jsonl'),
+      `${[1, 2, 3, 4].map((i) => JSON.stringify({ step: i * 1000, meanReturn: i / 4, successRate: i / 8 })).join('\n')}\n`,
+    );
 
     const url = await startCli(['view', run]);
     const page = await openViewer(url);

@@ -14,7 +14,9 @@ function pointNav(options: Record<string, unknown> = {}): PointNav {
 /** Everything a step could change: pose, step count, distance, observation values. */
 function state(env: NavEnv): string {
   const { x, z, yaw } = env.world.pose;
-  const obs = Object.fromEntries(Object.entries((env as unknown as { obs: Record<string, Float32Array> }).obs).map(([k, v]) => [k, Array.from(v)]));
+  const obs = Object.fromEntries(
+    Object.entries((env as unknown as { obs: Record<string, Float32Array> }).obs).map(([k, v]) => [k, Array.from(v)]),
+  );
   return JSON.stringify({ x, z, yaw, steps: env.steps, d: env.distanceToGoal, obs });
 }
 
@@ -41,12 +43,22 @@ describe('PointNav', () => {
     const env = pointNav({ continuous: true });
     env.reset({ seed: 1 });
     const before = state(env);
-    const cases: unknown[] = [Float32Array.of(0.1), Float32Array.of(0.1, 0, 0), Float32Array.of(NaN, 0), Float32Array.of(100, 0), Float32Array.of(0, -100), 0.1, Int32Array.of(0, 0)];
+    const cases: unknown[] = [
+      Float32Array.of(0.1),
+      Float32Array.of(0.1, 0, 0),
+      Float32Array.of(NaN, 0),
+      Float32Array.of(100, 0),
+      Float32Array.of(0, -100),
+      0.1,
+      Int32Array.of(0, 0),
+    ];
     for (const bad of cases) {
       expect(() => env.step(bad as Float32Array)).toThrow(SpaceError);
       expect(state(env)).toBe(before);
     }
-    expect(() => env.step(Float32Array.of(100, 0))).toThrow(/action \[100, 0\] is not in the action space Box\(low\[\], high\[\], \[2\], float32\): element 0 = 100 is outside/);
+    expect(() => env.step(Float32Array.of(100, 0))).toThrow(
+      /action \[100, 0\] is not in the action space Box\(low\[\], high\[\], \[2\], float32\): element 0 = 100 is outside/,
+    );
     expect(env.step(Float32Array.of(0.2, 0)).terminated).toBe(false);
   });
 
@@ -110,13 +122,20 @@ describe('PointNav', () => {
     const results = [0, 1, 2, 3].map(() => env.step(TURN_LEFT));
     expect(results.map((r) => r.truncated)).toEqual([false, false, false, true]);
     expect(results[3]!.terminated).toBe(false);
-    expect(Object.keys(results[3]!.info).sort()).toEqual(['collided', 'collisions', 'distanceToGoal', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort());
+    expect(Object.keys(results[3]!.info).sort()).toEqual(
+      ['collided', 'collisions', 'distanceToGoal', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort(),
+    );
     expect(results[3]!.info).toMatchObject({ success: 0, steps: 4, pathLength: 0 });
   });
 
   it('observes the goal as [distance, bearing] and the displacement as gps/compass in the start frame', () => {
     const env = pointNav({ scene: { obstacles: 0 } });
-    const episode = { sceneSeed: 1_010_000, start: { position: [0, 0] as [number, number], yaw: 0 }, goal: [1, -1] as [number, number], geodesicDistance: 1.5 };
+    const episode = {
+      sceneSeed: 1_010_000,
+      start: { position: [0, 0] as [number, number], yaw: 0 },
+      goal: [1, -1] as [number, number],
+      geodesicDistance: 1.5,
+    };
     const { obs } = env.reset({ options: { episode } });
     const o = obs as Record<string, Float32Array>;
     // Goal 1 m ahead (+x) and 1 m to the left (−z at yaw 0): √2 m at +45°.
@@ -133,13 +152,17 @@ describe('PointNav', () => {
   it('rejects unknown reset options and malformed episodes', () => {
     const env = pointNav();
     expect(() => env.reset({ seed: 0, options: { episodes: [] } })).toThrow(/unknown option "episodes"/);
-    expect(() => env.reset({ options: { episode: { sceneSeed: 1, start: { position: [0, 0], yaw: 0 }, geodesicDistance: -1 } } })).toThrow(UsageError);
+    expect(() => env.reset({ options: { episode: { sceneSeed: 1, start: { position: [0, 0], yaw: 0 }, geodesicDistance: -1 } } })).toThrow(
+      UsageError,
+    );
   });
 
   it('refuses a camera that sees one value everywhere', () => {
     // Mounted 50 m up, over the walls and under no ceiling: every ray misses.
     const env = make('PointNav-Easy-v0', { camera: { mountHeight: 50 } });
-    expect(() => env.reset({ seed: 0 })).toThrow(/every camera pixel reads depth 10 m at episode start, in all four directions: the camera sees nothing/);
+    expect(() => env.reset({ seed: 0 })).toThrow(
+      /every camera pixel reads depth 10 m at episode start, in all four directions: the camera sees nothing/,
+    );
     // The default camera renders depth of the scene.
     const ok = make('PointNav-Easy-v0', { cameraSize: 16 });
     const depth = (ok.reset({ seed: 0 }).obs as Record<string, Float32Array>).depth!;

@@ -12,7 +12,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('episode datasets', () => {
   it('uses disjoint scene-seed ranges per split', () => {
-    const ranges = Object.values(SCENE_SPLITS).map(([first, n]) => [first, first + n] as const).sort((a, b) => a[0] - b[0]);
+    const ranges = Object.values(SCENE_SPLITS)
+      .map(([first, n]) => [first, first + n] as const)
+      .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
   });
 
@@ -43,7 +45,16 @@ describe('episode datasets', () => {
     writeEpisodeFile(path, { version: EPISODE_FILE_VERSION, env: 'PointNav-Easy-v0', split: 'test', seed: 0, episodes });
     expect(readEpisodeFile(path).episodes).toEqual(episodes);
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ version: 1, env: 'X-v0', split: 'test', seed: 0, episodes: [{ sceneSeed: 1, start: { position: [0, 'a'], yaw: 0 }, geodesicDistance: 1 }] }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        version: 1,
+        env: 'X-v0',
+        split: 'test',
+        seed: 0,
+        episodes: [{ sceneSeed: 1, start: { position: [0, 'a'], yaw: 0 }, geodesicDistance: 1 }],
+      }),
+    );
     expect(() => readEpisodeFile(bad)).toThrow(FileFormatError);
     expect(() => readEpisodeFile(bad)).toThrow(/bad\.json: episodes\[0\]\.start\.position\[1\]/);
     writeFileSync(bad, '{"version": 1,');

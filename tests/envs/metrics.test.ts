@@ -4,10 +4,20 @@ import { EpisodeMetrics, pathEfficiency, polylineLength, softSpl, spl } from '..
 describe('metrics', () => {
   it('SPL of a straight optimal path is 1, of a path twice as long 0.5, of a failure 0', () => {
     // Start (0,0), goal (3,0): ℓ = 3 m. The robot drives straight: p = 3 m.
-    const straight: Array<[number, number]> = [[0, 0], [1, 0], [2, 0], [3, 0]];
+    const straight: Array<[number, number]> = [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ];
     expect(spl(true, 3, polylineLength(straight))).toBe(1);
     // Out 1.5 m sideways and back to the line: (0,0)→(0,1.5)→(3,1.5)→(3,0) = 1.5 + 3 + 1.5 = 6 m = 2ℓ.
-    const detour: Array<[number, number]> = [[0, 0], [0, 1.5], [3, 1.5], [3, 0]];
+    const detour: Array<[number, number]> = [
+      [0, 0],
+      [0, 1.5],
+      [3, 1.5],
+      [3, 0],
+    ];
     expect(polylineLength(detour)).toBe(6);
     expect(spl(true, 3, 6)).toBe(0.5);
     expect(spl(false, 3, 3)).toBe(0);
@@ -44,8 +54,17 @@ describe('metrics', () => {
 
 describe('evaluation summary', () => {
   it('averages episodes and gives bootstrap intervals inside the range of the data', async () => {
-    const { summarize } = await import('../../src/train/evaluate.js');
-    const episode = (success: number, spl: number) => ({ success, spl, softSpl: spl, return: 2 * success, collisions: 0, pathLength: 4, steps: 10, distanceToGoal: 0 });
+    const { summarize } = await import('../../src/eval/evaluate.js');
+    const episode = (success: number, spl: number) => ({
+      success,
+      spl,
+      softSpl: spl,
+      return: 2 * success,
+      collisions: 0,
+      pathLength: 4,
+      steps: 10,
+      distanceToGoal: 0,
+    });
     const s = summarize([episode(1, 1), episode(1, 0.5), episode(0, 0), episode(1, 0.5)]);
     expect(s.episodes).toBe(4);
     expect(s.success).toBe(0.75);

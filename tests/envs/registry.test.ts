@@ -6,7 +6,16 @@ import { Rng } from '../../src/core/Rng.js';
 import { envSpec, listEnvs, make, registerEnv } from '../../envs/registry.js';
 import type { NavEnv } from '../../envs/NavEnv.js';
 
-const BUILT_IN = ['Explore-Easy-v0', 'Explore-v0', 'Maze-v0', 'ObjectNav-Easy-v0', 'ObjectNav-v0', 'PointNav-Easy-v0', 'PointNav-v0', 'TMaze-v0'];
+const BUILT_IN = [
+  'Explore-Easy-v0',
+  'Explore-v0',
+  'Maze-v0',
+  'ObjectNav-Easy-v0',
+  'ObjectNav-v0',
+  'PointNav-Easy-v0',
+  'PointNav-v0',
+  'TMaze-v0',
+];
 
 /** Observation-stream hash of a fresh env: reset(seed), then 25 seeded random actions with autoreset. */
 function streamHash(id: string, seed: number): number {
@@ -53,12 +62,12 @@ describe('registry', () => {
   });
 
   it('names a bad env option in a UsageError', () => {
-    expect(() => make('PointNav-v0', { sensors: ['sonar'] })).toThrow(/PointNav-v0 option sensors\[0\]/);
-    expect(() => make('PointNav-v0', { successDistnce: 1 })).toThrow(/PointNav-v0 option .*successDistnce/);
+    expect(() => make('PointNav-v0', { sensors: ['sonar'] })).toThrow(/PointNav-v0 options: sensors\[0\]: /);
+    expect(() => make('PointNav-v0', { successDistnce: 1 })).toThrow(/PointNav-v0 options: .*successDistnce/);
     expect(() => make('PointNav-v0', { camera: { width: 0 } })).toThrow(/camera\.width/);
     expect(() => make('Explore-v0', { sensors: ['pointgoal'] })).toThrow(/pointgoal.*no goal/);
-    expect(() => make('PointNav-v0', { robot: { maxLinear: -1 } })).toThrow(/PointNav-v0 option robot\.maxLinear: expected a number > 0/);
-    expect(() => make('TMaze-v0', { successDistance: 0 })).toThrow(/TMaze-v0 option successDistance/);
+    expect(() => make('PointNav-v0', { robot: { maxLinear: -1 } })).toThrow(/PointNav-v0 options: robot\.maxLinear: expected a number > 0/);
+    expect(() => make('TMaze-v0', { successDistance: 0 })).toThrow(/TMaze-v0 options: successDistance/);
   });
 
   // The Gymnasium practice: the env checker and a same-seed determinism test over every registered env.

@@ -24,7 +24,9 @@ describe('ObjectNav', () => {
     expect(last.info.success).toBe(1);
     // Where it stopped, an instance of the category is within 1 m (1.0 m + its half-size of the centre).
     const { x, z } = env.world.pose;
-    const near = env.scene.primitives.filter((p) => env.scene.categories[p.material.category] === env.episode.category).some((p) => Math.hypot(p.position[0] - x, p.position[2] - z) < 1 + 1.1);
+    const near = env.scene.primitives
+      .filter((p) => env.scene.categories[p.material.category] === env.episode.category)
+      .some((p) => Math.hypot(p.position[0] - x, p.position[2] - z) < 1 + 1.1);
     expect(near).toBe(true);
   });
 });

@@ -11,10 +11,12 @@ beforeAll(async () => {
 /** Save to memory and load back, as a browser's `tf.loadLayersModel` would. */
 async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
   let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return tf.loadLayersModel(tf.io.fromMemory(artifacts!));
 }
 
@@ -81,7 +83,12 @@ describe('ActorCritic', () => {
       // Env 1 starts an episode: the saved model is fed its zeroed state.
       const fedState = tf.mul(state[0]!, tf.tensor2d([[1], [0]]));
       const [params, value, h] = loaded.predict([...ac.obsTensors(obs, 0, 2), fedState]) as tf.Tensor[];
-      const close = (a: tf.Tensor, b: tf.Tensor): void => a.dataSync().forEach((v, i) => expect(v).toBeCloseTo(b.dataSync()[i]!, 5));
+      const close = (a: tf.Tensor, b: tf.Tensor): void => {
+        const expected = b.dataSync();
+        a.dataSync().forEach((v, i) => {
+          expect(v).toBeCloseTo(expected[i]!, 5);
+        });
+      };
       close(params!, train.params);
       close(value!, train.value);
       close(h!, train.state[0]!);

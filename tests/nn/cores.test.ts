@@ -30,7 +30,11 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
       const manual: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
         const mask = tf.tensor2d([1 - starts[t * B]!, 1 - starts[t * B + 1]!], [B, 1]);
-        state = stepByHand(core, tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
+        state = stepByHand(
+          core,
+          tf.slice(x, [t * B, 0], [B, 3]),
+          state.map((s) => tf.mul(s, mask) as tf.Tensor2D),
+        );
         manual.push(state[0]!);
       }
       const expected = tf.concat(manual, 0).arraySync();
@@ -58,7 +62,8 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
     // Env 0 starts an episode at t = 0, env 2 at t = 3: the gradient must stop at both resets.
     const starts = Array.from({ length: T * B }, (_, i) => (i === 0 || i === 3 * B + 2 ? 1 : 0));
     const vars = core.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const lossOf = (outputs: tf.Tensor2D, final: tf.Tensor2D): tf.Scalar => tf.add(tf.sum(tf.mul(outputs, tf.tensor2d(wData, [T * B, 5]))), tf.sum(tf.square(final))) as tf.Scalar;
+    const lossOf = (outputs: tf.Tensor2D, final: tf.Tensor2D): tf.Scalar =>
+      tf.add(tf.sum(tf.mul(outputs, tf.tensor2d(wData, [T * B, 5]))), tf.sum(tf.square(final))) as tf.Scalar;
     const gradients = (run: (x: tf.Tensor2D, s0: tf.Tensor2D[]) => { outputs: tf.Tensor2D; state: tf.Tensor2D[] }): number[][] =>
       tf.tidy(() => {
         const x = tf.variable(tf.tensor2d(xData, [T * B, 3]));
@@ -76,14 +81,25 @@ describe.each(['gru', 'lstm'] as const)('%s core', (kind) => {
       let state: tf.Tensor2D[] = s0;
       const outs: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        const mask = tf.tensor2d(starts.slice(t * B, (t + 1) * B).map((s) => 1 - s), [B, 1]);
-        state = stepByHand(core, tf.slice(x, [t * B, 0], [B, 3]), state.map((s) => tf.mul(s, mask) as tf.Tensor2D));
+        const mask = tf.tensor2d(
+          starts.slice(t * B, (t + 1) * B).map((s) => 1 - s),
+          [B, 1],
+        );
+        state = stepByHand(
+          core,
+          tf.slice(x, [t * B, 0], [B, 3]),
+          state.map((s) => tf.mul(s, mask) as tf.Tensor2D),
+        );
         outs.push(state[0]!);
       }
       return { outputs: tf.concat(outs, 0), state };
     });
     expect(fused.length).toBe(manual.length);
-    fused.forEach((g, k) => g.forEach((v, i) => expect(v).toBeCloseTo(manual[k]![i]!, 4)));
+    fused.forEach((g, k) => {
+      g.forEach((v, i) => {
+        expect(v).toBeCloseTo(manual[k]![i]!, 4);
+      });
+    });
     // Env 0's reset at t = 0 cuts its initial state off from every output: its gradient is zero.
     const ds0 = fused[vars.length + 1]!;
     for (let j = 0; j < 5; j++) expect(Math.abs(ds0[j]!)).toBe(0);

@@ -11,7 +11,9 @@ beforeAll(async () => {
 function run(box: Box, build: (x: tf.SymbolicTensor) => tf.SymbolicTensor, data: number[] | Float32Array): Float32Array {
   const input = tf.input({ shape: [...box.shape] });
   const model = tf.model({ inputs: input, outputs: build(input) });
-  const out = tf.tidy(() => (model.predict(tf.tensor(data, [data.length / box.size, ...box.shape])) as tf.Tensor).dataSync() as Float32Array);
+  const out = tf.tidy(
+    () => (model.predict(tf.tensor(data, [data.length / box.size, ...box.shape])) as tf.Tensor).dataSync() as Float32Array,
+  );
   model.dispose();
   return out;
 }
@@ -56,12 +58,26 @@ describe('CNN encoders', () => {
 
   it('encodeBox picks a CNN for images and an MLP for vectors, deterministically in the seed', () => {
     const img = new Box(0, 255, [8, 8, 1], 'uint8');
-    const a = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), new Float32Array(64).fill(200));
-    const b = run(img, (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), new Float32Array(64).fill(200));
+    const a = run(
+      img,
+      (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)),
+      new Float32Array(64).fill(200),
+    );
+    const b = run(
+      img,
+      (x) => encodeBox(x, img, { cnn: 'auto', mlpHidden: [64], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)),
+      new Float32Array(64).fill(200),
+    );
     expect(a.length).toBe(128);
     expect(a).toEqual(b);
     const vec = new Box(-1, 1, [4]);
-    expect(run(vec, (x) => encodeBox(x, vec, { cnn: 'auto', mlpHidden: [32, 16], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)), [0.1, 0.2, 0.3, 0.4]).length).toBe(16);
+    expect(
+      run(
+        vec,
+        (x) => encodeBox(x, vec, { cnn: 'auto', mlpHidden: [32, 16], activation: 'tanh', vectorNorm: 'raw' }, new Rng(5)),
+        [0.1, 0.2, 0.3, 0.4],
+      ).length,
+    ).toBe(16);
   });
 
   it("scales float vectors only with vectorNorm 'bounds' (raw by default in the policy)", () => {

@@ -24,7 +24,12 @@ function smallModel(seed: number): tf.LayersModel {
     layers: [
       tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(0) }),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 4, activation: 'tanh', kernelInitializer: init(1), biasInitializer: tf.initializers.randomNormal({ seed: seed + 2 }) }),
+      tf.layers.dense({
+        units: 4,
+        activation: 'tanh',
+        kernelInitializer: init(1),
+        biasInitializer: tf.initializers.randomNormal({ seed: seed + 2 }),
+      }),
     ],
   });
 }

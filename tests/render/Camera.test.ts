@@ -127,7 +127,13 @@ describe('Camera traversal', () => {
       categories: CATEGORIES,
       floor: { min: [-10, -10], max: [10, 10], material: { color: [0.5, 0.5, 0.5], category: 1 } },
       primitives: [{ shape: 'box', position: [2, 0.2, 3], size: [0.4, 0.4, 0.4], material: { color: [1, 1, 1], category: 4 } }],
-      dynamic: [{ primitive: { shape: 'box', position: [0, 1, 5], size: [1, 2, 1], material: { color: [1, 0, 0], category: 5 } }, mass: 1, motion: { type: 'free' } }],
+      dynamic: [
+        {
+          primitive: { shape: 'box', position: [0, 1, 5], size: [1, 2, 1], material: { color: [1, 0, 0], category: 5 } },
+          mass: 1,
+          motion: { type: 'free' },
+        },
+      ],
       lighting: { ambient: 0.3, direction: [0, 1, 0], intensity: 0.7 },
       start: { position: [0, 0], yaw: 0 },
     });
@@ -228,7 +234,11 @@ describe('Camera colour', () => {
     const spec = parseSceneSpec({
       version: 1,
       categories: CATEGORIES,
-      floor: { min: [-10, -10], max: [10, 10], material: { color: [1, 1, 1], pattern: { type: 'checker', scale: 0.5, color2: [0, 0, 0] }, category: 1 } },
+      floor: {
+        min: [-10, -10],
+        max: [10, 10],
+        material: { color: [1, 1, 1], pattern: { type: 'checker', scale: 0.5, color2: [0, 0, 0] }, category: 1 },
+      },
       primitives: [],
       lighting: { ambient: 1, direction: [0, 1, 0], intensity: 0 },
       start: { position: [0, 0], yaw: 0 },
@@ -288,7 +298,8 @@ describe('Camera colour', () => {
 
     const room = squareRoom(3);
     const clear = render(room, { width: 8, height: 8, hfov: 0.5, rgb: true }, { x: -2.5, z: 0, yaw: 0 }).frame.rgb!;
-    const foggy = render(room, { width: 8, height: 8, hfov: 0.5, rgb: true, fog: true, fogDensity: 0.5 }, { x: -2.5, z: 0, yaw: 0 }).frame.rgb!;
+    const foggy = render(room, { width: 8, height: 8, hfov: 0.5, rgb: true, fog: true, fogDensity: 0.5 }, { x: -2.5, z: 0, yaw: 0 }).frame
+      .rgb!;
     // Sky (0.55, 0.7, 0.9): fog pulls the grey wall's blue channel up towards it.
     expect(foggy[27 * 3 + 2]).toBeGreaterThan(clear[27 * 3 + 2]! + 20);
 

@@ -17,7 +17,8 @@ const CYLINDER_SEGMENTS = 256;
  */
 function cannonWorld(spec: SceneSpec): CANNON.World {
   const world = new CANNON.World();
-  const slab = (y: number) => new CANNON.Body({ mass: 0, shape: new CANNON.Box(new CANNON.Vec3(100, 1, 100)), position: new CANNON.Vec3(0, y, 0) });
+  const slab = (y: number) =>
+    new CANNON.Body({ mass: 0, shape: new CANNON.Box(new CANNON.Vec3(100, 1, 100)), position: new CANNON.Vec3(0, y, 0) });
   world.addBody(slab(-1));
   if (spec.ceiling) world.addBody(slab(spec.ceiling.height + 1));
   for (const p of [...spec.primitives, ...spec.dynamic.map((d) => d.primitive)]) {
@@ -88,7 +89,9 @@ function crossCheck(spec: SceneSpec, seed: number, count: number): number {
       continue;
     }
     // A ray grazing a cylinder can pass between the true circle and cannon's polygon.
-    const grazing = result.shape instanceof CANNON.Cylinder && Math.abs(result.hitNormalWorld.x * dx + result.hitNormalWorld.y * dy + result.hitNormalWorld.z * dz) < 0.1;
+    const grazing =
+      result.shape instanceof CANNON.Cylinder &&
+      Math.abs(result.hitNormalWorld.x * dx + result.hitNormalWorld.y * dy + result.hitNormalWorld.z * dz) < 0.1;
     if (grazing) continue;
     expect(Math.abs(ours - result.distance), `ray ${n} from (${x}, ${y}, ${z}) dir (${dx}, ${dy}, ${dz})`).toBeLessThan(1e-3);
     compared++;

@@ -68,7 +68,15 @@ export function clutterScene(seed: number, options: { ceiling?: boolean; dynamic
   box(2.5, -2.75, 7, 2.5, 0.15, 0, 2);
   box(3.5, 2, 0.15, 2.5, 6, 0, 2);
   for (let i = 0; i < 24; i++) {
-    box(rng.uniform(-5.5, 5.5), rng.uniform(-4.5, 4.5), rng.uniform(0.2, 0.9), rng.uniform(0.3, 1.6), rng.uniform(0.2, 0.9), rng.uniform(-Math.PI, Math.PI), 4 + rng.int(4));
+    box(
+      rng.uniform(-5.5, 5.5),
+      rng.uniform(-4.5, 4.5),
+      rng.uniform(0.2, 0.9),
+      rng.uniform(0.3, 1.6),
+      rng.uniform(0.2, 0.9),
+      rng.uniform(-Math.PI, Math.PI),
+      4 + rng.int(4),
+    );
   }
   for (let i = 0; i < 12; i++) {
     const height = rng.uniform(0.3, 1.8);
@@ -92,18 +100,34 @@ export function clutterScene(seed: number, options: { ceiling?: boolean; dynamic
   return parseSceneSpec({
     version: 1,
     categories: CATEGORIES,
-    floor: { min: [-6, -5], max: [6, 5], material: { color: grey(0.6), pattern: { type: 'checker', scale: 1, color2: grey(0.35) }, category: 1 } },
-    ceiling: options.ceiling ? { height: 2.5, material: { color: grey(0.9), pattern: { type: 'checker', scale: 0.7, color2: grey(0.6) }, category: 3 } } : undefined,
+    floor: {
+      min: [-6, -5],
+      max: [6, 5],
+      material: { color: grey(0.6), pattern: { type: 'checker', scale: 1, color2: grey(0.35) }, category: 1 },
+    },
+    ceiling: options.ceiling
+      ? { height: 2.5, material: { color: grey(0.9), pattern: { type: 'checker', scale: 0.7, color2: grey(0.6) }, category: 3 } }
+      : undefined,
     primitives: prims,
     dynamic: options.dynamic
       ? [
           {
-            primitive: { shape: 'box', position: [1, 0.3, 1], size: [0.6, 0.6, 0.6], material: { color: [0.9, 0.1, 0.1], category: 4, instance: 900 } },
+            primitive: {
+              shape: 'box',
+              position: [1, 0.3, 1],
+              size: [0.6, 0.6, 0.6],
+              material: { color: [0.9, 0.1, 0.1], category: 4, instance: 900 },
+            },
             mass: 5,
             motion: { type: 'free' },
           },
           {
-            primitive: { shape: 'sphere', position: [-1, 0.25, 1], radius: 0.25, material: { color: [0.1, 0.9, 0.1], category: 4, instance: 901 } },
+            primitive: {
+              shape: 'sphere',
+              position: [-1, 0.25, 1],
+              radius: 0.25,
+              material: { color: [0.1, 0.9, 0.1], category: 4, instance: 901 },
+            },
             mass: 2,
             motion: { type: 'bounce', velocity: [0.5, 0] },
           },

@@ -27,10 +27,25 @@ describe('buildFootprintGrid', () => {
     // Floor [0, 4] × [0, 2] m, 1 m cells: origin (−0.5, −0.5), 5 × 3 cells up to (4.5, 2.5).
     // Box 0 spans x ∈ [0.8, 1.2], z ∈ [0.2, 0.4]: columns 1–1 (−0.5 + 1 = 0.5 ≤ x < 1.5), row 0.
     // Box 1 spans x ∈ [2.4, 3.6], z ∈ [1.4, 1.6]: columns 2–4, rows 1–2.
-    const grid = buildFootprintGrid(boxes([[1, 0.3, 0.2, 0.1], [3, 1.5, 0.6, 0.1]]), { min: [0, 0], max: [4, 2] }, 1);
+    const grid = buildFootprintGrid(
+      boxes([
+        [1, 0.3, 0.2, 0.1],
+        [3, 1.5, 0.6, 0.1],
+      ]),
+      { min: [0, 0], max: [4, 2] },
+      1,
+    );
     expect([grid.x0, grid.z0, grid.cols, grid.rows]).toEqual([-0.5, -0.5, 5, 3]);
     expect(cellList(grid, 0, 1)).toEqual([0]);
-    for (const [r, c] of [[1, 2], [1, 3], [1, 4], [2, 2], [2, 3], [2, 4]] as const) expect(cellList(grid, r, c)).toEqual([1]);
+    for (const [r, c] of [
+      [1, 2],
+      [1, 3],
+      [1, 4],
+      [2, 2],
+      [2, 3],
+      [2, 4],
+    ] as const)
+      expect(cellList(grid, r, c)).toEqual([1]);
     expect(grid.cellItems.length).toBe(7);
     expect(cellList(grid, 0, 0)).toEqual([]);
   });

@@ -4,7 +4,8 @@ import { drawDisc, drawPath, drawRobot, renderTopDown } from '../../src/render/t
 import { parseSceneSpec } from '../../src/sim/SceneSpec.js';
 import { CATEGORIES } from './fixtures.js';
 
-const pixel = (img: { width: number; rgb: Uint8Array }, col: number, row: number) => Array.from(img.rgb.subarray((row * img.width + col) * 3, (row * img.width + col) * 3 + 3));
+const pixel = (img: { width: number; rgb: Uint8Array }, col: number, row: number) =>
+  Array.from(img.rgb.subarray((row * img.width + col) * 3, (row * img.width + col) * 3 + 3));
 
 describe('renderTopDown', () => {
   const spec = parseSceneSpec({
@@ -35,7 +36,14 @@ describe('renderTopDown', () => {
     const map = renderTopDown(RenderScene.fromSpec(spec), spec.floor.min, spec.floor.max, 80);
     drawDisc(map, 0, 0, 0.1, [0, 255, 0]);
     expect(pixel(map, 40, 20)).toEqual([0, 255, 0]);
-    drawPath(map, [[-1.5, -0.5], [1.5, -0.5]], [255, 255, 0]);
+    drawPath(
+      map,
+      [
+        [-1.5, -0.5],
+        [1.5, -0.5],
+      ],
+      [255, 255, 0],
+    );
     expect(pixel(map, 50, 10)).toEqual([255, 255, 0]);
     drawRobot(map, { x: -1.5, z: 0.5, yaw: 0 }, 0.18, [0, 0, 200]);
     // The heading tick points along +x (yaw 0): white ahead of the disc centre.

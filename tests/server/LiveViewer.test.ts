@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Box, Discrete } from '../../src/core/spaces.js';
 import type { Env } from '../../src/core/Env.js';
-import { WorkerVectorEnv } from '../../src/core/WorkerVectorEnv.js';
+import { WorkerVectorEnv } from '../../envs/vector/WorkerVectorEnv.js';
+import { relayedEnv } from '../../src/stream/relayWorker.js';
 import { attachViewer, LiveViewer } from '../../src/server/LiveViewer.js';
-import { PROTOCOL_VERSION } from '../../src/server/protocol.js';
+import { PROTOCOL_VERSION } from '../../src/stream/protocol.js';
 import { FakeNavEnv } from './fixtures.js';
 import { TestClient } from './TestClient.js';
 
@@ -38,7 +39,12 @@ describe('LiveViewer', () => {
       client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
       await viewer.pump();
       viewer.observe(new FakeNavEnv());
-      expect(await client.next('hello', 1)).toMatchObject({ mode: 'live', source: 'runs/test', frameKinds: ['rgb', 'depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+      expect(await client.next('hello', 1)).toMatchObject({
+        mode: 'live',
+        source: 'runs/test',
+        frameKinds: ['rgb', 'depth'],
+        actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'],
+      });
     } finally {
       await viewer.close();
     }
@@ -62,14 +68,23 @@ describe('LiveViewer', () => {
 
   it('streams env 0 from its worker thread: a viewer joining mid-episode gets the scene and trail, then the steps and frames', async () => {
     const viewer = await LiveViewer.start({ port: 0, source: 'runs/test' });
-    const workers = await WorkerVectorEnv.create('PointNav-Easy-v0', { numEnvs: 2, numWorkers: 2, options: { cameraSize: 16 }, stream: { env: 0 } });
+    const workers = await WorkerVectorEnv.create('PointNav-Easy-v0', {
+      numEnvs: 2,
+      numWorkers: 2,
+      options: { cameraSize: 16 },
+      wrapper: relayedEnv(0),
+    });
     const venv = viewer.observeWorkers(workers);
     try {
       await venv.reset({ seed: 1 });
       // Turning in place: the episode runs on and nobody watches yet.
       for (let i = 0; i < 5; i++) await venv.step(Int32Array.of(2, 2));
       const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
-      expect(await client.next('hello')).toMatchObject({ mode: 'live', frameKinds: ['depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+      expect(await client.next('hello')).toMatchObject({
+        mode: 'live',
+        frameKinds: ['depth'],
+        actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'],
+      });
       client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
       await viewer.pump();
       for (let i = 0; i < 5; i++) await venv.step(Int32Array.of(2, 2));
@@ -88,7 +103,13 @@ describe('LiveViewer', () => {
   });
 
   it('refuses an env it cannot draw, and closes its server', async () => {
-    const plain = { observationSpace: new Box(0, 1, [1]), actionSpace: new Discrete(2), reset: () => ({ obs: 0, info: {} }), step: () => ({}), close: () => {} } as unknown as Env;
+    const plain = {
+      observationSpace: new Box(0, 1, [1]),
+      actionSpace: new Discrete(2),
+      reset: () => ({ obs: 0, info: {} }),
+      step: () => ({}),
+      close: () => {},
+    } as unknown as Env;
     await expect(attachViewer(plain, { port: 0, task: 'CartPole-v1' })).rejects.toThrow(/CartPole-v1 cannot be viewed/);
   });
 });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { streamerFor } from '../../src/server/EpisodeStreamer.js';
-import { MetricsLogTail } from '../../src/server/MetricsLog.js';
-import { PROTOCOL_VERSION } from '../../src/server/protocol.js';
-import { Recording, RecordingWriter } from '../../src/server/Recording.js';
+import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
+import { MetricsLogTail } from '../../src/runs/MetricsLog.js';
+import { PROTOCOL_VERSION } from '../../src/stream/protocol.js';
+import { Recording, RecordingWriter } from '../../src/runs/Recording.js';
 import { ReplaySession } from '../../src/server/ReplaySession.js';
 import { ViewerServer } from '../../src/server/ViewerServer.js';
 import { FakeNavEnv, scriptedActions } from './fixtures.js';
@@ -35,7 +35,12 @@ function recording(): Recording {
 
 async function start(metrics?: MetricsLogTail): Promise<{ client: TestClient; session: ReplaySession }> {
   const rec = recording();
-  const session = new ReplaySession({ source: 'test.rec', episodes: rec.episodes, actions: rec.header.actions, ...(metrics ? { metrics } : {}) });
+  const session = new ReplaySession({
+    source: 'test.rec',
+    episodes: rec.episodes,
+    actions: rec.header.actions,
+    ...(metrics ? { metrics } : {}),
+  });
   const server = await ViewerServer.start(session, { port: 0, staticDir: dir });
   servers.push(server);
   const client = await TestClient.open(`ws://127.0.0.1:${server.port}/ws`);
@@ -45,7 +50,13 @@ async function start(metrics?: MetricsLogTail): Promise<{ client: TestClient; se
 describe('ReplaySession', () => {
   it('plays every recorded step in order, with frames, and stops paused at the end', async () => {
     const { client } = await start();
-    expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: 'test.rec', episodes: 2, streams: ['episodes', 'frames'], frameKinds: ['rgb'] });
+    expect(await client.next('hello')).toMatchObject({
+      mode: 'replay',
+      source: 'test.rec',
+      episodes: 2,
+      streams: ['episodes', 'frames'],
+      frameKinds: ['rgb'],
+    });
     client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['rgb'] });
     expect((await client.next('scene')).episode).toBe(0);
     client.send({ type: 'playback', command: 'speed', speed: 64 });
@@ -55,7 +66,10 @@ describe('ReplaySession', () => {
       ...Array.from({ length: 26 }, (_, i) => `0:${i + 1}`),
       ...Array.from({ length: 4 }, (_, i) => `1:${i + 1}`),
     ]);
-    expect(client.of('episodeEnd').map((e) => [e.episode, e.steps])).toEqual([[0, 26], [1, 4]]);
+    expect(client.of('episodeEnd').map((e) => [e.episode, e.steps])).toEqual([
+      [0, 26],
+      [1, 4],
+    ]);
     expect(client.of('scene').map((s) => s.episode)).toEqual([0, 1]);
     // One RGB frame per step plus the start view of each episode; frame i shows step i.
     expect(client.frames).toHaveLength(27 + 5);

@@ -1,6 +1,6 @@
 /** A WebSocket test client that queues what it receives (batches unpacked) and waits for messages by predicate. */
 import WebSocket from 'ws';
-import { decodeFrame, type Frame, type ServerMessage } from '../../src/server/protocol.js';
+import { decodeFrame, type Frame, type ServerMessage } from '../../src/stream/protocol.js';
 
 export class TestClient {
   readonly messages: ServerMessage[] = [];
@@ -22,10 +22,12 @@ export class TestClient {
       }
       this.wake();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      resolve({ code, reason: reason.toString() });
-      this.wake();
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        resolve({ code, reason: reason.toString() });
+        this.wake();
+      }),
+    );
     ws.on('error', () => undefined);
   }
 

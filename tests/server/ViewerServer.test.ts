@@ -3,9 +3,9 @@ import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { streamerFor } from '../../src/server/EpisodeStreamer.js';
+import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
 import { LiveSession } from '../../src/server/LiveSession.js';
-import { FRAME_HEADER_BYTES, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/server/protocol.js';
+import { FRAME_HEADER_BYTES, MAX_CLIENT_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../src/stream/protocol.js';
 import { ViewerServer } from '../../src/server/ViewerServer.js';
 import { FakeNavEnv, scriptedActions } from './fixtures.js';
 import { TestClient } from './TestClient.js';
@@ -36,12 +36,21 @@ async function startLive(options: { size?: number; frameRate?: number; highWater
   const inner = new FakeNavEnv({ size: options.size ?? 8, maxSteps: 1_000_000 });
   const streamer = streamerFor(inner, { task: 'Fake-v0' });
   const session = new LiveSession(streamer, { mode: 'live', source: 'test-run', frameRate: options.frameRate ?? 1e6 });
-  const server = await ViewerServer.start(session, { port: 0, staticDir, ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}) });
+  const server = await ViewerServer.start(session, {
+    port: 0,
+    staticDir,
+    ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
+  });
   started.push(server);
   return { server, env: streamer.wrap(inner), url: `ws://127.0.0.1:${server.port}/ws` };
 }
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; type: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
       let body = '';
@@ -101,7 +110,9 @@ describe('ViewerServer HTTP', () => {
     expect((await get(server.port, '/', { host: `localhost:${server.port}` })).status).toBe(200);
     expect((await get(server.port, '/', { host: 'evil.example' })).status).toBe(403);
     // Not reachable on the machine's other addresses.
-    const external = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
     if (external) {
       const reached = await new Promise<boolean>((resolve) => {
         const req = request({ host: external.address, port: server.port, path: '/', timeout: 2000 }, () => resolve(true));
@@ -121,7 +132,15 @@ describe('ViewerServer WebSocket', () => {
   it('greets, subscribes and streams the live episode with camera frames', async () => {
     const { env, url } = await startLive();
     const c = await TestClient.open(url);
-    expect(await c.next('hello')).toEqual({ type: 'hello', version: PROTOCOL_VERSION, mode: 'live', source: 'test-run', streams: ['episodes', 'frames', 'metrics'], frameKinds: ['rgb', 'depth'], actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] });
+    expect(await c.next('hello')).toEqual({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      mode: 'live',
+      source: 'test-run',
+      streams: ['episodes', 'frames', 'metrics'],
+      frameKinds: ['rgb', 'depth'],
+      actions: ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'],
+    });
     c.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
     await new Promise((r) => setTimeout(r, 50));
     env.reset();
@@ -263,7 +282,10 @@ describe('ViewerServer WebSocket', () => {
     const stalled = await subscribed(url, ['rgb', 'depth']);
     await reader.next('hello');
     await new Promise((r) => setTimeout(r, 50));
-    const [serverSide] = [...(server as unknown as { clientSet: Set<{ id: number; bufferedAmount: number; dropped: number; frames: readonly string[] }> }).clientSet].filter((c) => c.frames.length === 2);
+    const [serverSide] = [
+      ...(server as unknown as { clientSet: Set<{ id: number; bufferedAmount: number; dropped: number; frames: readonly string[] }> })
+        .clientSet,
+    ].filter((c) => c.frames.length === 2);
     // Stop reading: the kernel buffers fill, then the server's queue for this socket.
     (stalled.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
     const frameBytes = 64 * 64 * 3 + 64 * 64 * 4 + 2 * FRAME_HEADER_BYTES;
@@ -294,10 +316,17 @@ describe('ViewerServer WebSocket', () => {
 
 describe('ViewerServer start', () => {
   it('names the port when it is taken, and says when the viewer is not built', async () => {
-    const first = await ViewerServer.start(new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'a' }), { port: 0, staticDir });
+    const first = await ViewerServer.start(new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'a' }), {
+      port: 0,
+      staticDir,
+    });
     started.push(first);
     const session = new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'b' });
-    await expect(ViewerServer.start(session, { port: first.port, staticDir })).rejects.toThrow(`--port ${first.port}: already in use on 127.0.0.1`);
-    await expect(ViewerServer.start(session, { port: 0, staticDir: join(root, 'missing') })).rejects.toThrow(/the viewer is not built .* run npm run build/);
+    await expect(ViewerServer.start(session, { port: first.port, staticDir })).rejects.toThrow(
+      `--port ${first.port}: already in use on 127.0.0.1`,
+    );
+    await expect(ViewerServer.start(session, { port: 0, staticDir: join(root, 'missing') })).rejects.toThrow(
+      /the viewer is not built .* run npm run build/,
+    );
   });
 });

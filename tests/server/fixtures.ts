@@ -13,16 +13,53 @@ export function testScene(seed = 1): SceneSpec {
     version: 1,
     generator: { name: 'test', seed },
     categories: ['void', 'floor', 'wall', 'obstacle', 'chair'],
-    floor: { min: [0, 0], max: [6, 6], material: { color: [0.5, 0.45, 0.4], pattern: { type: 'checker', scale: 0.5, color2: [0.3, 0.3, 0.3] }, category: 1 } },
+    floor: {
+      min: [0, 0],
+      max: [6, 6],
+      material: { color: [0.5, 0.45, 0.4], pattern: { type: 'checker', scale: 0.5, color2: [0.3, 0.3, 0.3] }, category: 1 },
+    },
     primitives: [
       { shape: 'box', position: [3, 0.5, -0.05], size: [6, 1, 0.1], material: wall },
       { shape: 'box', position: [3, 0.5, 6.05], size: [6, 1, 0.1], material: wall },
-      { shape: 'box', position: [-0.05, 0.5, 3], size: [0.1, 1, 6], material: { ...wall, pattern: { type: 'stripes', scale: 0.25, color2: [0.6, 0.2, 0.2] } } },
-      { shape: 'box', position: [6.05, 0.5, 3], size: [0.1, 1, 6], material: { ...wall, pattern: { type: 'noise', scale: 0.3, color2: [0.2, 0.4, 0.7] } } },
-      { shape: 'box', position: [3, 0.4, 3], size: [1, 0.8, 0.6], yaw: 0.4, material: { color: [0.9, 0.3, 0.2], category: 3, instance: 1 } },
-      { shape: 'cylinder', position: [1.5, 0.35, 4.5], radius: 0.3, height: 0.7, material: { color: [0.2, 0.7, 0.3], category: 4, instance: 2 } },
+      {
+        shape: 'box',
+        position: [-0.05, 0.5, 3],
+        size: [0.1, 1, 6],
+        material: { ...wall, pattern: { type: 'stripes', scale: 0.25, color2: [0.6, 0.2, 0.2] } },
+      },
+      {
+        shape: 'box',
+        position: [6.05, 0.5, 3],
+        size: [0.1, 1, 6],
+        material: { ...wall, pattern: { type: 'noise', scale: 0.3, color2: [0.2, 0.4, 0.7] } },
+      },
+      {
+        shape: 'box',
+        position: [3, 0.4, 3],
+        size: [1, 0.8, 0.6],
+        yaw: 0.4,
+        material: { color: [0.9, 0.3, 0.2], category: 3, instance: 1 },
+      },
+      {
+        shape: 'cylinder',
+        position: [1.5, 0.35, 4.5],
+        radius: 0.3,
+        height: 0.7,
+        material: { color: [0.2, 0.7, 0.3], category: 4, instance: 2 },
+      },
     ],
-    dynamic: [{ primitive: { shape: 'sphere', position: [4.5, 0.25, 1.5], radius: 0.25, material: { color: [0.9, 0.9, 0.1], category: 3, instance: 3 } }, mass: 1, motion: { type: 'bounce', velocity: [0.3, 0] } }],
+    dynamic: [
+      {
+        primitive: {
+          shape: 'sphere',
+          position: [4.5, 0.25, 1.5],
+          radius: 0.25,
+          material: { color: [0.9, 0.9, 0.1], category: 3, instance: 3 },
+        },
+        mass: 1,
+        motion: { type: 'bounce', velocity: [0.3, 0] },
+      },
+    ],
     lighting: { ambient: 0.4, direction: [0.3, 1, 0.2], intensity: 0.6 },
     start: { position: [1, 1], yaw: 0 },
     goals: [{ position: [5, 5] }],
@@ -50,7 +87,10 @@ export class FakeNavEnv implements Env<FakeObs, number> {
   readonly world = { pose: { x: 0, z: 0, yaw: 0 }, dynamicPoses: new Float32Array(4), collided: false };
   readonly geodesic = {
     distance: (x: number, z: number): number => Math.hypot(x - this.goal[0], z - this.goal[1]),
-    shortestPath: (x: number, z: number): Array<[number, number]> => [[x, z], [this.goal[0], this.goal[1]]],
+    shortestPath: (x: number, z: number): Array<[number, number]> => [
+      [x, z],
+      [this.goal[0], this.goal[1]],
+    ],
   };
   private readonly obs: FakeObs;
   private readonly goal: [number, number];

@@ -116,7 +116,10 @@ describe('GeodesicField', () => {
 
   it('several goals: the nearest one counts', () => {
     const grid = OccupancyGrid.fromScene(scene([0, 0], [10, 2], []));
-    const field = GeodesicField.compute(grid, [[1, 1], [9, 1]]);
+    const field = GeodesicField.compute(grid, [
+      [1, 1],
+      [9, 1],
+    ]);
     expect(field.distance(2, 1)).toBeCloseTo(1, 1);
     expect(field.distance(7, 1)).toBeCloseTo(2, 1);
     expect(field.descentDirection(7, 1)).toBeCloseTo(0, 1); // towards +x

@@ -42,7 +42,9 @@ describe('OccupancyGrid', () => {
     expect(grid.isFree(1 - 0.225, 0.025)).toBe(true); // 22.5 cm
     expect(grid.isFree(-2 + 0.625, 0.025)).toBe(false);
     expect(grid.isFree(-2 + 0.725, 0.025)).toBe(true);
-    const wide = OccupancyGrid.fromScene(scene([{ shape: 'box', position: [1.5, 0.5, 0], size: [1, 1, 1], material: GREY }]), { inflate: 0.4 });
+    const wide = OccupancyGrid.fromScene(scene([{ shape: 'box', position: [1.5, 0.5, 0], size: [1, 1, 1], material: GREY }]), {
+      inflate: 0.4,
+    });
     expect(wide.isFree(1 - 0.225, 0.025)).toBe(false);
     expect(wide.inflate).toBe(0.4);
   });

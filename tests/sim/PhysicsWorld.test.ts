@@ -8,7 +8,11 @@ import { Rng } from '../../src/core/Rng.js';
 const WALL = { color: [0.8, 0.8, 0.8] as [number, number, number], category: 2 };
 
 /** A 10 × 10 m floor centred on the origin with the given primitives and dynamic bodies. */
-function scene(primitives: SceneSpecInput['primitives'], dynamic: SceneSpecInput['dynamic'] = [], start: [number, number] = [0, 0]): SceneSpec {
+function scene(
+  primitives: SceneSpecInput['primitives'],
+  dynamic: SceneSpecInput['dynamic'] = [],
+  start: [number, number] = [0, 0],
+): SceneSpec {
   return parseSceneSpec({
     version: 1,
     categories: ['void', 'floor', 'wall', 'obstacle'],
@@ -21,7 +25,12 @@ function scene(primitives: SceneSpecInput['primitives'], dynamic: SceneSpecInput
 }
 
 /** A wall whose near face is the plane x = 2 m, spanning z ∈ [−3, 3]. */
-const wallAtX2 = { shape: 'box' as const, position: [2.1, 1, 0] as [number, number, number], size: [0.2, 2, 6] as [number, number, number], material: WALL };
+const wallAtX2 = {
+  shape: 'box' as const,
+  position: [2.1, 1, 0] as [number, number, number],
+  size: [0.2, 2, 6] as [number, number, number],
+  material: WALL,
+};
 
 describe('PhysicsWorld: discrete actions in free space', () => {
   it('MOVE_FORWARD moves 0.25 m along the heading; turns are exactly 10°; STOP holds still', () => {
@@ -170,7 +179,12 @@ describe('PhysicsWorld: collisions', () => {
 
 describe('PhysicsWorld: dynamic bodies', () => {
   const ball = (x: number, z: number, motion: NonNullable<SceneSpecInput['dynamic']>[number]['motion'], mass = 3) => ({
-    primitive: { shape: 'sphere' as const, position: [x, 0.2, z] as [number, number, number], radius: 0.2, material: { color: [1, 0, 0] as [number, number, number], category: 3 } },
+    primitive: {
+      shape: 'sphere' as const,
+      position: [x, 0.2, z] as [number, number, number],
+      radius: 0.2,
+      material: { color: [1, 0, 0] as [number, number, number], category: 3 },
+    },
     mass,
     motion,
   });
@@ -194,7 +208,14 @@ describe('PhysicsWorld: dynamic bodies', () => {
   });
 
   it('a patrolling body visits its waypoints and pushes a stopped robot out of its way', () => {
-    const patrol = { type: 'patrol' as const, waypoints: [[-2, 0], [2, 0]] as Array<[number, number]>, speed: 0.8 };
+    const patrol = {
+      type: 'patrol' as const,
+      waypoints: [
+        [-2, 0],
+        [2, 0],
+      ] as Array<[number, number]>,
+      speed: 0.8,
+    };
     const world = new PhysicsWorld(scene([], [ball(-2, 0, patrol)], [0, 0.1]));
     const rng = new Rng(0);
     let collided = false;
@@ -214,7 +235,12 @@ describe('PhysicsWorld: dynamic bodies', () => {
 
   it('the robot pushes a free box, which then slows down and stops', () => {
     const box = {
-      primitive: { shape: 'box' as const, position: [0.6, 0.2, 0] as [number, number, number], size: [0.4, 0.4, 0.4] as [number, number, number], material: { color: [0, 0, 1] as [number, number, number], category: 3 } },
+      primitive: {
+        shape: 'box' as const,
+        position: [0.6, 0.2, 0] as [number, number, number],
+        size: [0.4, 0.4, 0.4] as [number, number, number],
+        material: { color: [0, 0, 1] as [number, number, number], category: 3 },
+      },
       mass: 2,
       motion: { type: 'free' as const },
     };

@@ -2,7 +2,7 @@ import { Body, Sphere, Vec3, World } from 'cannon-es';
 import { describe, expect, it } from 'vitest';
 import { PlanarBroadphase } from '../../src/sim/PlanarBroadphase.js';
 
-function disc(x: number, z: number, r: number, type: number): Body {
+function disc(x: number, z: number, r: number, type: typeof Body.DYNAMIC | typeof Body.STATIC | typeof Body.KINEMATIC): Body {
   return new Body({ type, mass: type === Body.DYNAMIC ? 1 : 0, shape: new Sphere(r), position: new Vec3(x, 0, z) });
 }
 

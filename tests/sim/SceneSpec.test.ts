@@ -32,11 +32,11 @@ describe('loadSceneFile', () => {
     const spec = JSON.parse(JSON.stringify(generateScene('arena', { seed: 4 })));
     spec.primitives[2].size[1] = -1;
     const path = write('neg.json', JSON.stringify(spec));
-    expect(() => loadSceneFile(path)).toThrow(`${path}.primitives[2].size[1]`);
+    expect(() => loadSceneFile(path)).toThrow(`${path}: primitives[2].size[1]`);
     spec.primitives[2].size[1] = 1;
     spec.primitives[1].material.category = 99;
     const path2 = write('cat.json', JSON.stringify(spec));
-    expect(() => loadSceneFile(path2)).toThrow(`${path2}.primitives[1].material.category: 99 is not an index`);
+    expect(() => loadSceneFile(path2)).toThrow(`${path2}: primitives[1].material.category: 99 is not an index`);
   });
 
   it('parseSceneSpec fills defaults and rejects unknown fields', () => {

@@ -3,7 +3,7 @@
  * bright, far = dark, clipped to the frame's own maximum) and semantic (a fixed colour per category
  * id). Toggling a channel changes the subscription, so unwanted channels cost no bandwidth.
  */
-import { FRAME_KINDS, type Frame, type FrameKind } from '../../src/server/protocol.js';
+import { FRAME_KINDS, type Frame, type FrameKind } from '../../src/stream/protocol.js';
 
 export class CameraPanel {
   private readonly canvases = new Map<FrameKind, HTMLCanvasElement>();

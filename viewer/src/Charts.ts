@@ -4,7 +4,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { MetricPoint } from '../../src/server/protocol.js';
+import type { MetricPoint } from '../../src/stream/protocol.js';
 
 /** Curves shown first when present, in this order. */
 const PREFERRED = ['episodeReturn', 'meanReturn', 'return', 'success', 'successRate', 'spl', 'sps'];
@@ -72,7 +72,10 @@ export class Charts {
         height: 160,
         legend: { show: false },
         scales: { x: { time: false } },
-        axes: [{ stroke: '#aaa', grid: { stroke: '#333' } }, { stroke: '#aaa', grid: { stroke: '#333' }, size: 44 }],
+        axes: [
+          { stroke: '#aaa', grid: { stroke: '#333' } },
+          { stroke: '#aaa', grid: { stroke: '#333' }, size: 44 },
+        ],
         series: [{ label: 'env steps' }, { label: key, stroke: '#ffb020', width: 1.5, spanGaps: true }],
       },
       data,

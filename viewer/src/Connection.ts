@@ -11,7 +11,7 @@ import {
   type Frame,
   type FrameKind,
   type ServerMessage,
-} from '../../src/server/protocol.js';
+} from '../../src/stream/protocol.js';
 
 export interface ConnectionHandlers {
   message(message: ServerMessage): void;

@@ -2,7 +2,7 @@
  * Hud: the episode's numbers as text — mode, episode, step, action, reward, return, success, SPL,
  * distance to goal, collisions. Each value has a stable element id (`hud-step`, …) for tests.
  */
-import type { EpisodeEndMessage, StepMessage } from '../../src/server/protocol.js';
+import type { EpisodeEndMessage, StepMessage } from '../../src/stream/protocol.js';
 
 const FIELDS = [
   ['mode', 'Mode'],

@@ -3,7 +3,7 @@
  * shortest path from the start (dashed), the trail so far and the robot with its heading.
  * The static layer is drawn once per scene into an offscreen canvas.
  */
-import type { PoseXZ } from '../../src/server/protocol.js';
+import type { PoseXZ } from '../../src/stream/protocol.js';
 import type { SceneSpec } from '../../src/sim/SceneSpec.js';
 import { cssColor } from './materials.js';
 
@@ -28,7 +28,14 @@ export class Minimap {
     this.base.height = canvas.height;
   }
 
-  load(spec: SceneSpec, start: PoseXZ, goals: Array<[number, number]>, shortestPath: Array<[number, number]>, trail: number[], pose: PoseXZ = start): void {
+  load(
+    spec: SceneSpec,
+    start: PoseXZ,
+    goals: Array<[number, number]>,
+    shortestPath: Array<[number, number]>,
+    trail: number[],
+    pose: PoseXZ = start,
+  ): void {
     this.spec = spec;
     const [x0, z0] = spec.floor.min;
     const [x1, z1] = spec.floor.max;
@@ -61,7 +68,10 @@ export class Minimap {
       g.lineWidth = 1.5;
       g.setLineDash([4, 3]);
       g.beginPath();
-      shortestPath.forEach(([x, z], i) => (i === 0 ? g.moveTo(this.px(x), this.pz(z)) : g.lineTo(this.px(x), this.pz(z))));
+      shortestPath.forEach(([x, z], i) => {
+        if (i === 0) g.moveTo(this.px(x), this.pz(z));
+        else g.lineTo(this.px(x), this.pz(z));
+      });
       g.stroke();
       g.setLineDash([]);
     }

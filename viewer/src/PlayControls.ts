@@ -3,7 +3,7 @@
  * discrete action (held keys repeat at the keyboard's rate; the server's rate limit bounds it).
  * W/↑ MOVE_FORWARD, A/← TURN_LEFT, D/→ TURN_RIGHT, Space/S/↓ STOP, R a new episode.
  */
-import type { ClientMessageInput } from '../../src/server/protocol.js';
+import type { ClientMessageInput } from '../../src/stream/protocol.js';
 
 const KEYS: Record<string, number | 'reset'> = {
   w: 1,

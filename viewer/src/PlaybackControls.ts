@@ -3,7 +3,7 @@
  * Sends `playback` messages; shows the state the server reports (`playbackState`) and the steps
  * as they arrive. Keys: P pause/resume, "." one step.
  */
-import type { ClientMessageInput, PlaybackStateMessage } from '../../src/server/protocol.js';
+import type { ClientMessageInput, PlaybackStateMessage } from '../../src/stream/protocol.js';
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8, 16, 64];
 
@@ -36,7 +36,9 @@ export class PlaybackControls {
     this.toggle.addEventListener('click', () => this.send({ type: 'playback', command: this.paused ? 'resume' : 'pause' }));
     root.querySelector('#pb-step')!.addEventListener('click', () => this.send({ type: 'playback', command: 'step' }));
     this.speed.addEventListener('change', () => this.send({ type: 'playback', command: 'speed', speed: Number(this.speed.value) }));
-    this.episode.addEventListener('change', () => this.send({ type: 'playback', command: 'seek', episode: Number(this.episode.value), step: 0 }));
+    this.episode.addEventListener('change', () =>
+      this.send({ type: 'playback', command: 'seek', episode: Number(this.episode.value), step: 0 }),
+    );
     this.seek.addEventListener('input', () => (this.seeking = true));
     this.seek.addEventListener('change', () => {
       this.seeking = false;

@@ -9,7 +9,7 @@
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { PoseXZ } from '../../src/server/protocol.js';
+import type { PoseXZ } from '../../src/stream/protocol.js';
 import type { Primitive, SceneSpec } from '../../src/sim/SceneSpec.js';
 import { linearColor, MaterialCache, tileSize } from './materials.js';
 
@@ -116,7 +116,10 @@ export class SceneView {
       );
       marker.position.set(gx, 0.02, gz);
       // A tall thin beacon: goals stay visible behind walls from the orbit camera.
-      const beacon = new THREE.Mesh(new THREE.CylinderGeometry(0.05, 0.05, GOAL_BEACON_HEIGHT, 8), new THREE.MeshBasicMaterial({ color: 0x30e060 }));
+      const beacon = new THREE.Mesh(
+        new THREE.CylinderGeometry(0.05, 0.05, GOAL_BEACON_HEIGHT, 8),
+        new THREE.MeshBasicMaterial({ color: 0x30e060 }),
+      );
       beacon.position.set(gx, GOAL_BEACON_HEIGHT / 2, gz);
       this.world.add(marker, beacon);
     }
@@ -250,7 +253,12 @@ function worldUVs(geometry: THREE.BufferGeometry, tile: number): THREE.BufferGeo
   for (let i = 0; i < pos.count; i++) {
     const ax = Math.abs(normal.getX(i));
     const ay = Math.abs(normal.getY(i));
-    const [u, v] = ax >= ay && ax >= Math.abs(normal.getZ(i)) ? [pos.getZ(i), pos.getY(i)] : ay >= Math.abs(normal.getZ(i)) ? [pos.getX(i), pos.getZ(i)] : [pos.getX(i), pos.getY(i)];
+    const [u, v] =
+      ax >= ay && ax >= Math.abs(normal.getZ(i))
+        ? [pos.getZ(i), pos.getY(i)]
+        : ay >= Math.abs(normal.getZ(i))
+          ? [pos.getX(i), pos.getZ(i)]
+          : [pos.getX(i), pos.getY(i)];
     uv.setXY(i, u / tile, v / tile);
   }
   uv.needsUpdate = true;

@@ -7,7 +7,7 @@
  * browser end-to-end test and for debugging from the console.
  */
 import './style.css';
-import type { PoseXZ, ServerMessage } from '../../src/server/protocol.js';
+import type { PoseXZ, ServerMessage } from '../../src/stream/protocol.js';
 import { CameraPanel } from './CameraPanel.js';
 import { Charts } from './Charts.js';
 import { Connection } from './Connection.js';
@@ -40,7 +40,19 @@ declare global {
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const debug: DebugState = { connected: false, mode: '', scenes: 0, steps: 0, episode: -1, step: 0, start: null, pose: null, framesRendered: 0, cameraFrames: 0, errors: [] };
+const debug: DebugState = {
+  connected: false,
+  mode: '',
+  scenes: 0,
+  steps: 0,
+  episode: -1,
+  step: 0,
+  start: null,
+  pose: null,
+  framesRendered: 0,
+  cameraFrames: 0,
+  errors: [],
+};
 window.robonav = debug;
 
 const view = new SceneView($<HTMLCanvasElement>('scene'));
@@ -73,7 +85,8 @@ function onMessage(m: ServerMessage): void {
     case 'hello':
       debug.mode = m.mode;
       hud.setSource(m.mode, m.source, m.actions);
-      status.textContent = m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
+      status.textContent =
+        m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
       charts.reset();
       camera.offer(m.frameKinds);
       playback.show(m.mode === 'replay');
@@ -125,7 +138,10 @@ function onMessage(m: ServerMessage): void {
 // Pages the server offers beside the viewer (a run's report.html): show their links.
 void fetch('pages.json')
   .then((r) => (r.ok ? (r.json() as Promise<string[]>) : []))
-  .then((pages) => ($('report-link').hidden = !pages.includes('/report.html')), () => undefined);
+  .then(
+    (pages) => ($('report-link').hidden = !pages.includes('/report.html')),
+    () => undefined,
+  );
 
 const orbitButton = $<HTMLButtonElement>('cam-orbit');
 const followButton = $<HTMLButtonElement>('cam-follow');

@@ -98,7 +98,7 @@ function paintNoise(ctx: CanvasRenderingContext2D, c1: readonly number[], c2: re
   const lattice = 4;
   const values = new Float32Array(lattice * lattice);
   // A fixed hash: the viewer only needs a plausible texture, not the renderer's exact noise.
-  for (let i = 0; i < values.length; i++) values[i] = ((Math.sin(i * 12.9898 + 78.233) * 43758.5453) % 1 + 1) % 1;
+  for (let i = 0; i < values.length; i++) values[i] = (((Math.sin(i * 12.9898 + 78.233) * 43758.5453) % 1) + 1) % 1;
   const img = ctx.createImageData(TILE_PIXELS, TILE_PIXELS);
   const ca = linearColor(c1).convertLinearToSRGB();
   const cb = linearColor(c2).convertLinearToSRGB();
@@ -111,7 +111,7 @@ function paintNoise(ctx: CanvasRenderingContext2D, c1: readonly number[], c2: re
       const y0 = Math.floor(fy);
       const tx = smooth(fx - x0);
       const ty = smooth(fy - y0);
-      const v = (i: number, j: number): number => values[((j % lattice) * lattice + (i % lattice))]!;
+      const v = (i: number, j: number): number => values[(j % lattice) * lattice + (i % lattice)]!;
       const top = v(x0, y0) * (1 - tx) + v(x0 + 1, y0) * tx;
       const bottom = v(x0, y0 + 1) * (1 - tx) + v(x0 + 1, y0 + 1) * tx;
       const t = top * (1 - ty) + bottom * ty;

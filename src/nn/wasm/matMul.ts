@@ -5,7 +5,7 @@
  * (dW = xᵀ·dy, dx = dy·Wᵀ), so these wrappers transpose the operand explicitly (a copy that
  * costs O(n), against the O(n·m) product) and call the stock kernel untransposed.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, type KernelArgs, freeIntermediate, transposeLastTwo } from './wasmKernels.js';
 
 interface MatMulAttrs {

@@ -5,7 +5,7 @@
  * Ids outside [0, numSegments) are dropped, as in TensorFlow.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, type KernelArgs } from './wasmKernels.js';
+import type { BackendWasm, KernelArgs } from './wasmKernels.js';
 
 function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   const backend = args.backend as BackendWasm;

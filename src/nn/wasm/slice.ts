@@ -33,7 +33,13 @@ function typedView(backend: BackendWasm, info: tf.TensorInfo): Float32Array | In
 }
 
 /** Copy `src[start : start + extent]` (per axis) of a tensor of `shape` into the dense `dst`. */
-function copySlice<T extends Float32Array | Int32Array | Uint8Array>(src: T, dst: T, shape: number[], start: number[], extent: number[]): void {
+function copySlice<T extends Float32Array | Int32Array | Uint8Array>(
+  src: T,
+  dst: T,
+  shape: number[],
+  start: number[],
+  extent: number[],
+): void {
   const rank = shape.length;
   if (rank === 0) {
     dst[0] = src[0];

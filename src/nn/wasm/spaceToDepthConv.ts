@@ -12,7 +12,7 @@
  * 'valid' convolutions with one input channel, kernel sizes divisible by the strides, image
  * sizes divisible by the strides and no dilation. Everything else goes to the wrapped kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, type KernelArgs, freeIntermediate, runWasmKernel } from './wasmKernels.js';
 
 interface ConvAttrs {

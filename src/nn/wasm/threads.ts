@@ -54,7 +54,11 @@ export function registerThreadedWasm(threads: number): void {
       try {
         module = await factory({
           locateFile: (file: string) =>
-            file.endsWith('.worker.js') ? workerScript : file.endsWith('.wasm') ? path.join(dist, 'tfjs-backend-wasm-threaded-simd.wasm') : path.join(out, file),
+            file.endsWith('.worker.js')
+              ? workerScript
+              : file.endsWith('.wasm')
+                ? path.join(dist, 'tfjs-backend-wasm-threaded-simd.wasm')
+                : path.join(out, file),
           // Each pthread worker evaluates this script to build its copy of the module.
           mainScriptUrlOrBlob: glue,
         });

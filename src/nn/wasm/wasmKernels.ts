@@ -12,12 +12,7 @@ export type { BackendWasm };
 export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** Run the wasm kernel `name` synchronously on tensor infos; the result is owned by the caller. */
-export function runWasmKernel(
-  backend: BackendWasm,
-  name: string,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap,
-): tf.TensorInfo {
+export function runWasmKernel(backend: BackendWasm, name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap): tf.TensorInfo {
   const config = tf.getKernel(name, 'wasm');
   if (config === undefined) throw new Error(`wasm kernel ${name} is not registered`);
   return config.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;

@@ -120,7 +120,13 @@ export class SceneBuilder {
         return { shape: 'box', position: [x, size[1] / 2, z], size, yaw, material };
       }
       case 'cylinder':
-        return { shape: 'cylinder', position: [x, (s.height * scale) / 2, z], radius: s.radius * scale, height: s.height * scale, material };
+        return {
+          shape: 'cylinder',
+          position: [x, (s.height * scale) / 2, z],
+          radius: s.radius * scale,
+          height: s.height * scale,
+          material,
+        };
       case 'sphere':
         return { shape: 'sphere', position: [x, s.radius * scale, z], radius: s.radius * scale, material };
     }
@@ -193,7 +199,9 @@ export class SceneBuilder {
         if (this.tryPlace(proposal.primitive, proposal.place)) have = this.reachableObjects(category).length;
       }
       if (have < perCategory) {
-        throw new UsageError(`${this.name} (seed ${this.seed}): could not place ${perCategory} reachable "${category}" object(s); use a larger scene`);
+        throw new UsageError(
+          `${this.name} (seed ${this.seed}): could not place ${perCategory} reachable "${category}" object(s); use a larger scene`,
+        );
       }
     }
   }
@@ -213,7 +221,10 @@ export class SceneBuilder {
   private proposeOpenSpot(category: ObjectCategory): { primitive: Primitive; place: PlaceOptions } | null {
     const spot = this.randomReachablePoint();
     if (spot === null) return null;
-    return { primitive: this.makeObject(category, spot[0], spot[1], this.rng.int(4) * (Math.PI / 2), this.rng.uniform(0.9, 1.1)), place: {} };
+    return {
+      primitive: this.makeObject(category, spot[0], spot[1], this.rng.int(4) * (Math.PI / 2), this.rng.uniform(0.9, 1.1)),
+      place: {},
+    };
   }
 
   /** Instances of `category` with a reachable robot position within OBJECT_REACH of their surface. */

@@ -106,7 +106,13 @@ export function generateMaze(options: unknown): SceneSpec {
       const cz = (r + 0.5) * s;
       const back = s / 2 - t / 2 - depth - 0.03; // centre offset from the cell centre towards the closed end (m)
       // Local x along the back wall: yaw 0 for walls on z = const, π/2 for walls on x = const.
-      const [x, zc, yaw] = east ? [cx - back, cz, Math.PI / 2] : west ? [cx + back, cz, Math.PI / 2] : south ? [cx, cz - back, 0] : [cx, cz + back, 0];
+      const [x, zc, yaw] = east
+        ? [cx - back, cz, Math.PI / 2]
+        : west
+          ? [cx + back, cz, Math.PI / 2]
+          : south
+            ? [cx, cz - back, 0]
+            : [cx, cz + back, 0];
       return { primitive: b.makeObject(category, x, zc, yaw, scale), place: { anyWallGap: true } };
     });
     const goals = b.objectGoals(o.objects);

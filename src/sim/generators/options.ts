@@ -3,8 +3,7 @@
  * options): a bad option is one UsageError naming the generator and the option.
  */
 import { z } from 'zod';
-import { UsageError } from '../../core/errors.js';
-import { formatPath } from '../SceneSpec.js';
+import { formatZodError, UsageError } from '../../core/errors.js';
 
 export const baseOptionsSchema = z
   .object({
@@ -30,10 +29,6 @@ export const baseOptionsSchema = z
 
 export function parseGeneratorOptions<S extends z.ZodType>(generator: string, schema: S, options: unknown): z.output<S> {
   const result = schema.safeParse(options);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? formatPath(issue.path).slice(1) : '(options)';
-    throw new UsageError(`${generator} generator option ${where}: ${issue.message}`);
-  }
+  if (!result.success) throw new UsageError(formatZodError(result.error, `${generator} generator options`));
   return result.data;
 }

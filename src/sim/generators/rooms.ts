@@ -155,7 +155,12 @@ function furnish(b: SceneBuilder, r: Region, t: number, density: number): void {
 }
 
 /** One piece of furniture in room `r`: 60 % flush against a wall (long side along it), else free-standing. */
-export function proposeFurniture(b: SceneBuilder, r: Region, t: number, category: ObjectCategory): { primitive: Primitive; place: PlaceOptions } | null {
+export function proposeFurniture(
+  b: SceneBuilder,
+  r: Region,
+  t: number,
+  category: ObjectCategory,
+): { primitive: Primitive; place: PlaceOptions } | null {
   const rng = b.rng;
   const ix0 = r.x0 + t / 2;
   const iz0 = r.z0 + t / 2;

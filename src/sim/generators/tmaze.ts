@@ -49,7 +49,12 @@ export function generateTMaze(options: unknown): SceneSpec {
   b.addWall(L - e, reach + e, L + w + e, reach + e, t, h); // right arm end
 
   // Cue panels: 1 m long, flush with both stem walls beside the start, in the periphery of a forward camera.
-  const cue: Material = { color: [...TMAZE_CUE_COLORS[arm]], pattern: { type: 'solid' }, category: categoryId('cue'), instance: b.newInstance() };
+  const cue: Material = {
+    color: [...TMAZE_CUE_COLORS[arm]],
+    pattern: { type: 'solid' },
+    category: categoryId('cue'),
+    instance: b.newInstance(),
+  };
   const panel = 0.04;
   const cueHeight = Math.min(1.2, h);
   for (const side of [-1, 1]) {

@@ -24,7 +24,13 @@ describe('OneHotObservation', () => {
   });
 
   it('wraps a factory only where needed and refuses Box-only envs', () => {
-    const box: Env = { observationSpace: new Box(0, 1, [2]), actionSpace: new Discrete(2), reset: () => ({ obs: new Float32Array(2), info: {} }), step: () => ({ obs: new Float32Array(2), reward: 0, terminated: true, truncated: false, info: {} }), close: () => {} };
+    const box: Env = {
+      observationSpace: new Box(0, 1, [2]),
+      actionSpace: new Discrete(2),
+      reset: () => ({ obs: new Float32Array(2), info: {} }),
+      step: () => ({ obs: new Float32Array(2), reward: 0, terminated: true, truncated: false, info: {} }),
+      close: () => {},
+    };
     expect(OneHotObservation.wrapFactory(() => box)(0)).toBe(box);
     expect(OneHotObservation.wrapFactory(() => new Grid())(0)).toBeInstanceOf(OneHotObservation);
     expect(() => new OneHotObservation(box)).toThrow(/no Discrete part/);

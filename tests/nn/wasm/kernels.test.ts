@@ -81,7 +81,9 @@ const PATCH_MATRIX: ConvCase[] = STRIDES.flatMap((stride) =>
   PADS.map((pad) => ({ x: [32, 7, 6, 2], kernel: [3, 2] as [number, number], stride, pad, outChannels: 32 })),
 );
 // Batch 1, odd sizes.
-const SINGLE: ConvCase[] = [1, 2, 3, 4].flatMap((stride) => PADS.map((pad) => ({ x: [1, 7, 11, 2], kernel: [3, 4] as [number, number], stride, pad, outChannels: 3 })));
+const SINGLE: ConvCase[] = [1, 2, 3, 4].flatMap((stride) =>
+  PADS.map((pad) => ({ x: [1, 7, 11, 2], kernel: [3, 4] as [number, number], stride, pad, outChannels: 3 })),
+);
 // Plus the reference network's first layer (8×8 stride 4), on 4 channels and on depth (one
 // channel: the space-to-depth forward conv), and a decoder-like upsampling layer.
 const CONV_CASES: ConvCase[] = [
@@ -102,11 +104,15 @@ describe('conv2d gradients on wasm equal cpu', () => {
     const xData = randomArray(rng, c.x);
     const fShape = [...c.kernel, c.x[3], c.outChannels];
     const fData = randomArray(rng, fShape);
-    const yShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, c.stride, c.pad).shape;
+    const yShape = tf.conv2d(tf.zeros<tf.Rank>(c.x) as tf.Tensor4D, tf.zeros<tf.Rank>(fShape) as tf.Tensor4D, c.stride, c.pad).shape;
     const rData = randomArray(rng, yShape);
     await expectSameOnWasmAndCpu(() => {
       const r = tf.tensor(rData, yShape);
-      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).mul(r).sum();
+      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar =>
+        tf
+          .conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad)
+          .mul(r)
+          .sum();
       return tf.grads(loss)([tf.tensor(xData, c.x), tf.tensor(fData, fShape)]);
     });
   });
@@ -127,8 +133,20 @@ describe('conv2dTranspose gradients on wasm equal cpu', () => {
     await expectSameOnWasmAndCpu(() => {
       const r = tf.tensor(rData, out);
       const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar =>
-        tf.conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, out, c.stride, c.pad).mul(r).sum();
-      return [tf.conv2dTranspose(tf.tensor(xData, c.x) as tf.Tensor4D, tf.tensor(fData, fShape) as tf.Tensor4D, out, c.stride, c.pad), ...tf.grads(loss)([tf.tensor(xData, c.x), tf.tensor(fData, fShape)])];
+        tf
+          .conv2dTranspose(x as tf.Tensor4D, f as tf.Tensor4D, out, c.stride, c.pad)
+          .mul(r)
+          .sum();
+      return [
+        tf.conv2dTranspose(
+          tf.tensor<tf.Rank>(xData, c.x) as tf.Tensor4D,
+          tf.tensor<tf.Rank>(fData, fShape) as tf.Tensor4D,
+          out,
+          c.stride,
+          c.pad,
+        ),
+        ...tf.grads(loss)([tf.tensor(xData, c.x), tf.tensor(fData, fShape)]),
+      ];
     });
   });
 });
@@ -154,11 +172,15 @@ describe('conv2d gradients with explicit padding on wasm equal cpu', () => {
     const rng = new Rng(8);
     const xData = randomArray(rng, xShape);
     const fData = randomArray(rng, fShape);
-    const yShape = tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(fShape) as tf.Tensor4D, stride, pad).shape;
+    const yShape = tf.conv2d(tf.zeros<tf.Rank>(xShape) as tf.Tensor4D, tf.zeros<tf.Rank>(fShape) as tf.Tensor4D, stride, pad).shape;
     const rData = randomArray(rng, yShape);
     await expectSameOnWasmAndCpu(() => {
       const r = tf.tensor(rData, yShape);
-      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad).mul(r).sum();
+      const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar =>
+        tf
+          .conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad)
+          .mul(r)
+          .sum();
       return tf.grads(loss)([tf.tensor(xData, xShape), tf.tensor(fData, fShape)]);
     });
   });
@@ -195,7 +217,10 @@ describe('depthwiseConv2d gradients on wasm equal cpu', () => {
     const fData = randomArray(rng, fShape);
     await expectSameOnWasmAndCpu(() => {
       const loss = (x: tf.Tensor, f: tf.Tensor): tf.Scalar =>
-        tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad).square().sum();
+        tf
+          .depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.stride, c.pad)
+          .square()
+          .sum();
       return tf.grads(loss)([tf.tensor(xData, xShape), tf.tensor(fData, fShape)]);
     });
   });
@@ -263,7 +288,10 @@ describe('other kernels on wasm equal cpu', () => {
     const table = randomArray(new Rng(4), [6, 5]);
     await expectSameOnWasmAndCpu(() => {
       const indices = tf.tensor1d([0, 3, 3, 5, 0, 0], 'int32');
-      const r = tf.tensor2d(Array.from({ length: 30 }, (_, i) => i - 7), [6, 5]);
+      const r = tf.tensor2d(
+        Array.from({ length: 30 }, (_, i) => i - 7),
+        [6, 5],
+      );
       return [tf.grad((t: tf.Tensor) => tf.gather(t, indices).mul(r).sum())(tf.tensor(table, [6, 5]))];
     });
   });
@@ -279,7 +307,14 @@ describe('other kernels on wasm equal cpu', () => {
           const x = tf.tensor(a, [3, 7, 4]);
           const y = tf.tensor(b, [3, 4, 6]);
           out.push(tf.matMul(ta ? x.transpose([0, 2, 1]) : x, tb ? y.transpose([0, 2, 1]) : y, ta, tb));
-          out.push(tf.matMul(ta ? x.reshape([21, 4]).transpose() : x.reshape([21, 4]), tb ? y.reshape([12, 6]).slice([0, 0], [4, 6]).transpose() : y.reshape([12, 6]).slice([0, 0], [4, 6]), ta, tb));
+          out.push(
+            tf.matMul(
+              ta ? x.reshape([21, 4]).transpose() : x.reshape([21, 4]),
+              tb ? y.reshape([12, 6]).slice([0, 0], [4, 6]).transpose() : y.reshape([12, 6]).slice([0, 0], [4, 6]),
+              ta,
+              tb,
+            ),
+          );
         }
       }
       return out;
@@ -290,11 +325,31 @@ describe('other kernels on wasm equal cpu', () => {
     const data = randomArray(new Rng(6), [3, 4, 5, 2, 3]);
     const cases: [Shape, Shape, Shape][] = [
       [[360], [7], [100]],
-      [[12, 30], [2, 0], [5, 30]],
-      [[12, 30], [1, 3], [4, 10]],
-      [[3, 4, 5, 6], [1, 1, 0, 0], [2, 2, 5, 6]],
-      [[3, 4, 5, 6], [0, 1, 2, 3], [3, 3, 3, 3]],
-      [[3, 4, 5, 2, 3], [1, 0, 1, 0, 1], [2, 4, 3, 2, 2]],
+      [
+        [12, 30],
+        [2, 0],
+        [5, 30],
+      ],
+      [
+        [12, 30],
+        [1, 3],
+        [4, 10],
+      ],
+      [
+        [3, 4, 5, 6],
+        [1, 1, 0, 0],
+        [2, 2, 5, 6],
+      ],
+      [
+        [3, 4, 5, 6],
+        [0, 1, 2, 3],
+        [3, 3, 3, 3],
+      ],
+      [
+        [3, 4, 5, 2, 3],
+        [1, 0, 1, 0, 1],
+        [2, 4, 3, 2, 2],
+      ],
     ];
     for (const [shape, begin, size] of cases) {
       const wasm = await on('wasm', () => [tf.tensor(data, shape).slice(begin, size)]);

@@ -52,7 +52,10 @@ describe.each(GENERATOR_NAMES)('generateScene(%s)', (name: GeneratorName) => {
 
   it('keeps the layout when domain randomisation is switched on', () => {
     const plain = generateScene(name, { seed: 3 });
-    const styled = generateScene(name, { seed: 3, randomize: { wallColors: true, floorPatterns: true, lighting: true, objectColors: true } });
+    const styled = generateScene(name, {
+      seed: 3,
+      randomize: { wallColors: true, floorPatterns: true, lighting: true, objectColors: true },
+    });
     expect(styled.primitives.map((p) => p.position)).toEqual(plain.primitives.map((p) => p.position));
     expect(styled.start).toEqual(plain.start);
     expect(styled.lighting).not.toEqual(plain.lighting);

@@ -1,0 +1,136 @@
+/**
+ * Rollout storage for on-policy agents: everything of T steps × N envs in preallocated typed
+ * arrays, time-major (index t·N + n), as CleanRL's `obs`, `actions`, `logprobs`, `rewards`,
+ * `dones`, `values` tensors. Observations keep their dtype (uint8 frames stay 1 byte a value).
+ *
+ * CleanRL names: the flat buffer is the batch (`b_*`); `gather(indices)` copies a minibatch
+ * (`mb_*`) into arrays allocated once per minibatch size, ready to become tensors.
+ */
+import type { BatchedObservation } from '../../src/core/Env.js';
+import { allocateBatch, boxLeaves } from '../../src/core/batch.js';
+import type { Box, Space } from '../../src/core/spaces.js';
+
+/** A minibatch: rows of the flat buffer picked by `indices`, copied into contiguous arrays. */
+export interface Minibatch {
+  size: number;
+  obs: BatchedObservation;
+  actions: Float32Array;
+  logprobs: Float32Array;
+  values: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+}
+
+export class RolloutBuffer {
+  readonly size: number;
+  readonly leaves: ReadonlyArray<readonly [string | null, Box]>;
+  /** [T·N] observations s_t, shaped like a VectorEnv batch of T·N envs. */
+  readonly obs: BatchedObservation;
+  /** [T·N·actionSize] actions a_t (Discrete: the index as a float). */
+  readonly actions: Float32Array;
+  /** [T·N] log π_old(a_t | s_t). */
+  readonly logprobs: Float32Array;
+  readonly rewards: Float32Array;
+  /** [T·N] V_old(s_t). */
+  readonly values: Float32Array;
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  /** [T·N] 1 where s_t is the first observation of an episode (recurrent state reset before it). */
+  readonly starts: Uint8Array;
+  /** [T·N] V(final observation) where step t truncated. */
+  readonly finalValues: Float32Array;
+  readonly advantages: Float32Array;
+  readonly returns: Float32Array;
+  /** [N] V(s_T) after the rollout, for bootstrapping. */
+  readonly lastValues: Float32Array;
+  /** Recurrent state before step 0, one [N·H] array per state tensor (empty without a core). */
+  readonly initialState: Float32Array[];
+
+  constructor(
+    readonly numSteps: number,
+    readonly numEnvs: number,
+    readonly observationSpace: Space,
+    readonly actionSize: number,
+    stateSizes: readonly number[] = [],
+  ) {
+    const size = numSteps * numEnvs;
+    this.size = size;
+    this.leaves = boxLeaves(observationSpace);
+    this.obs = allocateBatch(observationSpace, size);
+    this.actions = new Float32Array(size * actionSize);
+    this.logprobs = new Float32Array(size);
+    this.rewards = new Float32Array(size);
+    this.values = new Float32Array(size);
+    this.terminated = new Uint8Array(size);
+    this.truncated = new Uint8Array(size);
+    this.starts = new Uint8Array(size);
+    this.finalValues = new Float32Array(size);
+    this.advantages = new Float32Array(size);
+    this.returns = new Float32Array(size);
+    this.lastValues = new Float32Array(numEnvs);
+    this.initialState = stateSizes.map((h) => new Float32Array(numEnvs * h));
+  }
+
+  /** Copy a VectorEnv's batched observation into step t. */
+  writeObs(t: number, batch: BatchedObservation): void {
+    for (const [key, box] of this.leaves) {
+      const dst = leaf(this.obs, key);
+      dst.set(leaf(batch, key).subarray(0, this.numEnvs * box.size), t * this.numEnvs * box.size);
+    }
+  }
+
+  /** Allocate minibatch arrays for `size` rows (once per minibatch size, reused by `gather`). */
+  allocateMinibatch(size: number): Minibatch {
+    return {
+      size,
+      obs: allocateBatch(this.observationSpace, size),
+      actions: new Float32Array(size * this.actionSize),
+      logprobs: new Float32Array(size),
+      values: new Float32Array(size),
+      advantages: new Float32Array(size),
+      returns: new Float32Array(size),
+    };
+  }
+
+  /**
+   * Rows of whole sequences for a subset of envs, time-major within the minibatch: entry t·E + j is
+   * buffer row t·N + envs[j] (recurrent minibatches replay every step of their envs).
+   */
+  envRows(envs: ArrayLike<number>, out: Int32Array): void {
+    const e = envs.length;
+    for (let t = 0; t < this.numSteps; t++) for (let j = 0; j < e; j++) out[t * e + j] = t * this.numEnvs + envs[j]!;
+  }
+
+  /** The whole buffer as one minibatch (no copy), in buffer order. */
+  asMinibatch(): Minibatch {
+    return {
+      size: this.size,
+      obs: this.obs,
+      actions: this.actions,
+      logprobs: this.logprobs,
+      values: this.values,
+      advantages: this.advantages,
+      returns: this.returns,
+    };
+  }
+
+  /** Copy rows `indices[0 .. mb.size)` into `mb`. */
+  gather(indices: ArrayLike<number>, mb: Minibatch): void {
+    const a = this.actionSize;
+    for (let j = 0; j < mb.size; j++) {
+      const i = indices[j]!;
+      for (const [key, box] of this.leaves) {
+        leaf(mb.obs, key).set(leaf(this.obs, key).subarray(i * box.size, (i + 1) * box.size), j * box.size);
+      }
+      for (let k = 0; k < a; k++) mb.actions[j * a + k] = this.actions[i * a + k]!;
+      mb.logprobs[j] = this.logprobs[i]!;
+      mb.values[j] = this.values[i]!;
+      mb.advantages[j] = this.advantages[i]!;
+      mb.returns[j] = this.returns[i]!;
+    }
+  }
+}
+
+function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
+  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
+}

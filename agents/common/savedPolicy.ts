@@ -1,0 +1,89 @@
+/**
+ * A saved policy: a folder any runner can load without the agent that trained it.
+ *
+ *   model.json, weights.bin   the policy as one TensorFlow.js layers model over raw observations
+ *                             (what `tf.loadLayersModel` opens in a browser)
+ *   policy.json               what a runner needs besides the model: spaces, input order, action
+ *                             distribution, Gaussian log-std, recurrent core
+ *
+ * A checkpoint holds one in `policy/` (see `src/runs/checkpoint.ts`).
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../src/core/atomicWrite.js';
+import { FileFormatError, formatZodError } from '../../src/core/errors.js';
+import type { SpaceJSON } from '../../src/core/spaces.js';
+import { loadModel, saveModel } from '../../src/nn/fileIO.js';
+import type { OnPolicyAgent } from './OnPolicyAgent.js';
+
+export const POLICY_VERSION = 1;
+export const POLICY_FILE = 'policy.json';
+
+const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
+
+export const PolicyInfoSchema = z.object({
+  version: z.literal(POLICY_VERSION),
+  /** The agent that trained it (ppo, a2c, reinforce). */
+  agent: z.string(),
+  observationSpace: SpaceJSONSchema,
+  actionSpace: SpaceJSONSchema,
+  /** Model inputs in order: observation keys (null for a single Box), then the core state. */
+  inputs: z.array(z.string().nullable()),
+  distribution: z.enum(['categorical', 'gaussian']),
+  /** The Gaussian's log-std (Box actions), else null. */
+  logStd: z.array(z.number()).nullable(),
+  core: z.object({ kind: z.enum(['gru', 'lstm']), size: z.number().int().positive(), numStates: z.number().int().positive() }).nullable(),
+  /** Env steps of training behind it. */
+  step: z.number().int().nonnegative(),
+  /** What the trainer recorded about the run (env id and options, so eval can rebuild the env). */
+  meta: z.record(z.string(), z.unknown()),
+});
+
+/** `policy.json`: how to run the saved model. */
+export type PolicyInfo = z.infer<typeof PolicyInfoSchema> & { observationSpace: SpaceJSON; actionSpace: SpaceJSON };
+
+/** The `policy.json` of an agent's current network. */
+export function policyInfo(agent: OnPolicyAgent, meta: Record<string, unknown> = {}): PolicyInfo {
+  const net = agent.network;
+  return {
+    version: POLICY_VERSION,
+    agent: agent.name,
+    observationSpace: net.observationSpace.toJSON(),
+    actionSpace: net.actionSpace.toJSON(),
+    inputs: [...net.inputs.map(([key]) => key), ...(net.core ? (net.core.numStates === 1 ? ['state_h'] : ['state_h', 'state_c']) : [])],
+    distribution: net.dist.kind,
+    logStd: net.logStd ? Array.from(net.logStd.dataSync()) : null,
+    core: net.core ? { kind: net.core.kind, size: net.core.size, numStates: net.core.numStates } : null,
+    step: agent.globalStep,
+    meta,
+  };
+}
+
+/** Write an agent's policy model and `policy.json` into `dir`. */
+export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: Record<string, unknown> = {}): Promise<void> {
+  await saveModel(agent.network.toLayersModel(), dir);
+  await writeFileAtomic(path.join(dir, POLICY_FILE), JSON.stringify(policyInfo(agent, meta), null, 1));
+}
+
+/** Load a policy folder. @throws FileFormatError naming the file when `policy.json` or the model is missing or malformed. */
+export async function loadPolicyDir(dir: string): Promise<{ model: tf.LayersModel; info: PolicyInfo }> {
+  const infoFile = path.join(dir, POLICY_FILE);
+  let text: string;
+  try {
+    text = await readFile(infoFile, 'utf8');
+  } catch (err) {
+    throw new FileFormatError(infoFile, `cannot read: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new FileFormatError(infoFile, `not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = PolicyInfoSchema.safeParse(json);
+  if (!parsed.success) throw new FileFormatError(infoFile, formatZodError(parsed.error));
+  const model = await loadModel(dir);
+  return { model, info: parsed.data as PolicyInfo };
+}

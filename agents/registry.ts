@@ -1,0 +1,76 @@
+/**
+ * Validation of training configs (`robonav train --config cfg.json`, checkpoints): one zod schema
+ * per agent, strict, so an unknown key or a bad value is a `UsageError` naming the key before any
+ * file is written. Every field is optional; missing ones take the agent's `DEFAULT_X`.
+ */
+import { z } from 'zod';
+import { formatZodError, UsageError } from '../src/core/errors.js';
+
+export const AGENTS = ['ppo', 'a2c', 'reinforce'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+const positiveInt = z.number().int().positive();
+const unit = z.number().min(0).max(1);
+
+const network = z
+  .object({
+    cnn: z.enum(['auto', 'nature', 'impala', 'small']),
+    mlpHidden: z.array(positiveInt),
+    activation: z.enum(['tanh', 'relu']),
+    vectorNorm: z.enum(['raw', 'bounds']),
+    fusionHidden: z.array(positiveInt),
+    core: z.enum(['none', 'gru', 'lstm']),
+    coreSize: positiveInt,
+    logStdInit: z.number().finite(),
+  })
+  .strict()
+  .partial();
+
+const common = {
+  seed: z.number().int().min(0),
+  numEnvs: positiveInt,
+  numSteps: positiveInt,
+  gamma: unit,
+  learningRate: z.number().positive().finite(),
+  annealLr: z.boolean(),
+  maxGradNorm: z.number().positive(),
+  entCoef: z.number().min(0).finite(),
+  vfCoef: z.number().min(0).finite(),
+  network,
+};
+
+export const CONFIG_SCHEMAS = {
+  ppo: z
+    .object({
+      ...common,
+      gaeLambda: unit,
+      numMinibatches: positiveInt,
+      updateEpochs: positiveInt,
+      normAdv: z.boolean(),
+      clipCoef: z.number().positive(),
+      clipVloss: z.boolean(),
+      targetKl: z.number().positive().nullable(),
+    })
+    .strict()
+    .partial(),
+  a2c: z
+    .object({ ...common, gaeLambda: unit, normAdv: z.boolean(), rmspropAlpha: unit, rmspropEps: z.number().positive() })
+    .strict()
+    .partial(),
+  reinforce: z
+    .object({ ...common, baseline: z.boolean(), normReturns: z.boolean() })
+    .strict()
+    .partial(),
+} as const;
+
+/** Parse a partial agent config; `source` names where it came from in the error. */
+export function parseAgentConfig(agent: AgentName, value: unknown, source: string): Record<string, unknown> {
+  const result = CONFIG_SCHEMAS[agent].safeParse(value);
+  if (result.success) return result.data as Record<string, unknown>;
+  // An unknown key is the common mistake: list the keys the agent does accept.
+  const accepted =
+    result.error.issues[0]?.code === 'unrecognized_keys'
+      ? ` (${agent} accepts ${Object.keys(CONFIG_SCHEMAS[agent].shape).join(', ')})`
+      : '';
+  throw new UsageError(`${formatZodError(result.error, source)}${accepted}`);
+}

@@ -1,0 +1,20 @@
+/**
+ * Policy: what evaluation, the viewer and the recorder run, whether it is a baseline (random,
+ * oracle) or a trained network. Deliberately small:
+ *
+ * - `reset()` before every episode (recurrent policies clear their memory here);
+ * - `act(obs, env)` returns one action for one observation. `obs` is the env's own observation
+ *   (valid until the next step: copy what you keep). `env` is there for privileged baselines such
+ *   as the oracle, which reads the geodesic field; learned policies ignore it. A policy may return
+ *   a Promise (a network on an async backend);
+ * - `dispose()` frees what the policy holds (tensors), if anything.
+ */
+import type { Action, Env, Observation } from './Env.js';
+
+export interface Policy {
+  /** Short name for tables and logs, e.g. "oracle" or "runs/ppo-pointnav". */
+  readonly name: string;
+  reset(): void;
+  act(obs: Observation, env: Env): Action | Promise<Action>;
+  dispose?(): void;
+}

@@ -1,0 +1,161 @@
+/**
+ * Checkpoints of a training run, and the trained policy beside them.
+ *
+ *   runs/NAME/checkpoint.json          pointer to the latest complete checkpoint (written last, atomically)
+ *   runs/NAME/checkpoints/000123/      one checkpoint per save (older ones removed after the pointer moves)
+ *     state.json                       agent, config, step, update, budget, RNG state, spaces, run metadata,
+ *                                      and the lengths of the arrays in state.bin
+ *     state.bin                        float32: every network weight, then every optimiser slot
+ *     policy/                          the saved policy (agents/common/savedPolicy.ts): model.json,
+ *                                      weights.bin, policy.json
+ *
+ * A crash at any point leaves `checkpoint.json` naming a complete directory: the new directory is
+ * fully written before the pointer is renamed over the old one. Resuming restores the network,
+ * optimiser moments and step count, the RNG (action sampling, shuffles) and the LR schedule, so the
+ * next update is the one the uninterrupted run would have made; env episodes in progress restart
+ * (envs are reset with a seed derived from the run seed and the update number).
+ */
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { FileFormatError } from '../core/errors.js';
+import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
+import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
+import { writeFileAtomic } from '../core/atomicWrite.js';
+
+export const CHECKPOINT_VERSION = 1;
+export const POINTER_FILE = 'checkpoint.json';
+
+/** What the caller records about the run (env id and options, so eval and resume can rebuild it). */
+export type RunMeta = Record<string, unknown>;
+
+interface StateJSON extends Omit<AgentState, 'weights' | 'optimizer'> {
+  version: number;
+  meta: RunMeta;
+  weightLengths: number[];
+  optimizerSteps: number;
+  slotLengths: number[];
+}
+
+/** Save `agent` under `runDir`; returns the checkpoint directory. */
+export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta: RunMeta = {}): Promise<string> {
+  const state = agent.getState();
+  const name = String(state.update).padStart(6, '0');
+  const dir = path.join(runDir, 'checkpoints', name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const { weights, optimizer, ...rest } = state;
+  const json: StateJSON = {
+    version: CHECKPOINT_VERSION,
+    ...rest,
+    meta,
+    weightLengths: weights.map((w) => w.length),
+    optimizerSteps: optimizer.steps,
+    slotLengths: optimizer.slots.map((s) => s.length),
+  };
+  await writeFileAtomic(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
+  await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify(json));
+  await savePolicy(path.join(dir, 'policy'), agent, meta);
+  await writeFileAtomic(
+    path.join(runDir, POINTER_FILE),
+    JSON.stringify({ version: CHECKPOINT_VERSION, dir: path.join('checkpoints', name), step: state.step, update: state.update }),
+  );
+  // Older checkpoints go only after the pointer has moved past them.
+  for (const entry of await readdir(path.join(runDir, 'checkpoints'))) {
+    if (entry !== name) await rm(path.join(runDir, 'checkpoints', entry), { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** The latest checkpoint directory of a run. @throws FileFormatError when there is none or it is unreadable. */
+export async function latestCheckpoint(runDir: string): Promise<string> {
+  const pointer = path.join(runDir, POINTER_FILE);
+  const json = await readJson(pointer);
+  if (typeof json.dir !== 'string') throw new FileFormatError(pointer, 'has no "dir"');
+  return path.join(runDir, json.dir);
+}
+
+/** Read the latest checkpoint of `runDir`. */
+export async function loadCheckpoint(runDir: string): Promise<{ state: AgentState; meta: RunMeta; dir: string }> {
+  const dir = await latestCheckpoint(runDir);
+  const stateFile = path.join(dir, 'state.json');
+  const json = (await readJson(stateFile)) as unknown as StateJSON;
+  if (json.version !== CHECKPOINT_VERSION)
+    throw new FileFormatError(stateFile, `checkpoint version ${String(json.version)}, expected ${CHECKPOINT_VERSION}`);
+  const binFile = path.join(dir, 'state.bin');
+  let bin: Buffer;
+  try {
+    bin = await readFile(binFile);
+  } catch (err) {
+    throw new FileFormatError(binFile, `cannot read: ${(err as Error).message}`);
+  }
+  const lengths = [...json.weightLengths, ...json.slotLengths];
+  const total = lengths.reduce((a, b) => a + b, 0);
+  if (bin.byteLength !== total * 4) throw new FileFormatError(binFile, `has ${bin.byteLength} bytes, state.json describes ${total * 4}`);
+  const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  const arrays: Float32Array[] = [];
+  let offset = 0;
+  for (const n of lengths) {
+    arrays.push(all.slice(offset, offset + n));
+    offset += n;
+  }
+  const { version: _v, meta, weightLengths, optimizerSteps, slotLengths: _s, ...rest } = json;
+  const state: AgentState = {
+    ...rest,
+    weights: arrays.slice(0, weightLengths.length),
+    optimizer: { steps: optimizerSteps, slots: arrays.slice(weightLengths.length) },
+  };
+  return { state, meta, dir };
+}
+
+/**
+ * The policy folder (model.json + policy.json) that `target` names: a run directory (its latest
+ * checkpoint's policy), a checkpoint directory, or a policy folder itself.
+ * @throws FileFormatError when it is none of them.
+ */
+export async function resolvePolicyDir(target: string): Promise<string> {
+  if (await exists(path.join(target, POINTER_FILE))) return path.join(await latestCheckpoint(target), 'policy');
+  if (await exists(path.join(target, 'policy', POLICY_FILE))) return path.join(target, 'policy');
+  if (await exists(path.join(target, POLICY_FILE))) return target;
+  throw new FileFormatError(target, `is not a run, checkpoint or policy directory (no ${POINTER_FILE} or ${POLICY_FILE})`);
+}
+
+/** Load the saved policy of a run, a checkpoint or a policy folder (see `resolvePolicyDir`). */
+export async function loadSavedPolicy(target: string): Promise<{ model: tf.LayersModel; info: PolicyInfo; dir: string }> {
+  const dir = await resolvePolicyDir(target);
+  return { ...(await loadPolicyDir(dir)), dir };
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new FileFormatError(file, `cannot read: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function concat(arrays: readonly Float32Array[]): Uint8Array {
+  const total = arrays.reduce((a, b) => a + b.length, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return new Uint8Array(out.buffer);
+}

@@ -1,0 +1,79 @@
+/** `robonav view` as a user runs it (the compiled CLI from dist/, built by the global setup). */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
+import { RecordingWriter } from '../../src/runs/Recording.js';
+import { runCli, serveCli } from '../helpers/cli.js';
+import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
+import { TestClient } from '../server/TestClient.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'robonav-view-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function recordInto(path: string, episodes: number): void {
+  const inner = new FakeNavEnv();
+  const streamer = streamerFor(inner);
+  const writer = new RecordingWriter({ source: 'cli' });
+  streamer.addSink(writer);
+  const env = streamer.wrap(inner);
+  for (let e = 0; e < episodes; e++) {
+    env.reset();
+    for (const a of scriptedActions()) env.step(a);
+  }
+  writer.save(path);
+}
+
+describe('robonav view', () => {
+  it('rejects bad arguments with exit code 2 and a line naming the problem', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['view', join(dir, 'missing.rec')], /missing\.rec: no such file or run directory/],
+      [['view', dir, '--port', '70000'], /--port: expected an integer in \[0, 65535\]/],
+      [['view', dir], /no recordings \(\*\.rec\) and no metrics\.jsonl/],
+      [['view'], /no runs under runs\/: give a run directory or a \.rec file/],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => runCli(args, {}, dir)));
+    for (const [k, [args, pattern]] of cases.entries()) {
+      const r = runs[k]!;
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stdout).toBe('');
+    }
+    const corrupt = join(dir, 'corrupt.rec');
+    writeFileSync(corrupt, 'RNAVREC\n\x01\x00\x00\x00garbage');
+    const r = await runCli(['view', corrupt]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`${corrupt}: corrupt or truncated`);
+    rmSync(corrupt);
+  });
+
+  it('serves a run directory: its recordings as one playlist and its curves; exits cleanly on SIGINT', async () => {
+    // Without a source, `view` takes the newest run under ./runs.
+    const run = join(dir, 'runs', 'run1');
+    mkdirSync(join(dir, 'runs', 'old'), { recursive: true });
+    utimesSync(join(dir, 'runs', 'old'), new Date(2000, 0, 1), new Date(2000, 0, 1));
+    mkdirSync(join(run, 'eval'), { recursive: true });
+    recordInto(join(run, 'eval', 'a.rec'), 2);
+    recordInto(join(run, 'b.rec'), 1);
+    writeFileSync(join(run, 'metrics.jsonl'), '{"step":10,"meanReturn":0.1}\n');
+    const { child, url: address } = serveCli(['view', '--port', '0'], dir);
+    const url = await address;
+    const client = await TestClient.open(`${url.replace('http', 'ws')}ws`);
+    expect(await client.next('hello')).toMatchObject({
+      mode: 'replay',
+      source: 'run1',
+      episodes: 3,
+      streams: ['episodes', 'metrics'],
+      frameKinds: [],
+    });
+    client.send({ type: 'subscribe', version: 1 });
+    expect((await client.next('metrics')).points).toEqual([{ step: 10, values: { meanReturn: 0.1 } }]);
+    await client.next('scene');
+    client.close();
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(readdirSync(run).sort()).toEqual(['b.rec', 'eval', 'metrics.jsonl']);
+  });
+});
