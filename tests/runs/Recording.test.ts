@@ -121,7 +121,7 @@ describe('Recording', () => {
     expectError(body([section(Buffer.from('{nope'))]), /header: not valid JSON/);
     expectError(body([section(Buffer.from('{"source":1}'))]), /header: source: /);
     expectError(body([header(1)]), /truncated before episode 0 meta/);
-    expectError(body([header(1), section(Buffer.from(JSON.stringify({ scene: { version: 1 } })))]), /episode 0 meta\.scene\./);
+    expectError(body([header(1), section(Buffer.from(JSON.stringify({ scene: { version: 1 } })))]), /episode 0 meta: scene\./);
     expectError(body([header(0), Buffer.from([1, 2, 3])]), /3 unexpected bytes/);
     expectError(body([Buffer.from(Uint32Array.of(1000).buffer)]), /header: 1000 bytes announced/);
     const missing = join(dir, 'missing.rec');
