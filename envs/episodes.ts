@@ -68,6 +68,36 @@ export interface EpisodeSampler {
   sampleEpisodeInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null;
 }
 
+/** Whether `env` can draw episodes of a split (every NavEnv can; a custom env may not). */
+export function isEpisodeSampler<E extends object>(env: E): env is E & EpisodeSampler {
+  return typeof (env as Partial<EpisodeSampler>).sampleEpisodeInScene === 'function';
+}
+
+/** Where an evaluation's fixed episodes come from: a file of `robonav episodes`, else the split's dataset. */
+export interface EpisodeSource {
+  /** An episode file; it must hold episodes of the env being evaluated. */
+  file?: string;
+  split: Split;
+  /** At most this many episodes (a file's first ones; the split's dataset draws exactly this many). */
+  count: number;
+}
+
+/**
+ * The fixed episodes of an evaluation, with a label saying where they came from: the first
+ * `count` of the file, or the split's dataset drawn by `env` with seed 0 (what `robonav episodes
+ * --seed 0` writes), so every evaluation of a split runs the very same episodes.
+ * @throws UsageError for a file of another env, or an env that cannot draw episodes.
+ */
+export function fixedEpisodes(envId: string, env: object, source: EpisodeSource): { episodes: EpisodeSpec[]; label: string } {
+  if (source.file !== undefined) {
+    const file = readEpisodeFile(source.file);
+    if (file.env !== envId) throw new UsageError(`--episodes-file ${source.file} holds ${file.env} episodes, not ${envId}`);
+    return { episodes: file.episodes.slice(0, source.count), label: `${file.split} (${source.file})` };
+  }
+  if (!isEpisodeSampler(env)) throw new UsageError(`${envId} cannot draw episodes; pass --episodes-file`);
+  return { episodes: generateEpisodes(env, source.split, source.count, 0), label: `${source.split} split` };
+}
+
 /**
  * `count` episodes of a split, one per scene: scene seeds run consecutively through the split's
  * range from an offset drawn from `seed`; a scene without a valid episode is skipped. Each scene's

@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { EPISODE_FILE_VERSION, generateEpisodes, type EpisodeSampler, type Split, SPLITS, writeEpisodeFile } from '../../envs/episodes.js';
+import { EPISODE_FILE_VERSION, generateEpisodes, isEpisodeSampler, type Split, SPLITS, writeEpisodeFile } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { choiceOption, integerOption, printJsonLine } from './options.js';
 
@@ -39,8 +39,8 @@ export function register(program: Command): void {
       if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out: ${out} is a directory`);
       const env = make(flags.env, { sensors: ['gps'] });
       try {
-        if (!('sampleEpisodeInScene' in env)) throw new UsageError(`${flags.env} cannot draw episodes`);
-        const episodes = generateEpisodes(env as unknown as EpisodeSampler, flags.split, flags.count, flags.seed);
+        if (!isEpisodeSampler(env)) throw new UsageError(`${flags.env} cannot draw episodes`);
+        const episodes = generateEpisodes(env, flags.split, flags.count, flags.seed);
         writeEpisodeFile(out, { version: EPISODE_FILE_VERSION, env: flags.env, split: flags.split, seed: flags.seed, episodes });
         const mean = episodes.reduce((s, e) => s + e.geodesicDistance, 0) / episodes.length;
         if (flags.json) printJsonLine({ episodes: episodes.length, out, meanGeodesicDistance: mean });

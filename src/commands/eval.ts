@@ -14,8 +14,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
-import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split, SPLITS } from '../../envs/episodes.js';
+import { fixedEpisodes, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { attachRecorder } from '../runs/Recording.js';
 import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
@@ -73,19 +72,11 @@ export function register(program: Command): void {
       const env = make(flags.env, envOptions);
       try {
         const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.stochastic === true });
-        let episodes: EpisodeSpec[];
-        let source: string;
-        if (flags.episodesFile) {
-          const file = readEpisodeFile(flags.episodesFile);
-          if (file.env !== flags.env)
-            throw new UsageError(`--episodes-file ${flags.episodesFile} holds ${file.env} episodes, not ${flags.env}`);
-          episodes = file.episodes.slice(0, flags.episodes ?? file.episodes.length);
-          source = `${flags.episodesFile} (${file.split})`;
-        } else {
-          if (!('sampleEpisodeInScene' in env)) throw new UsageError(`${flags.env} cannot draw episodes; pass --episodes-file`);
-          episodes = generateEpisodes(env as unknown as EpisodeSampler, flags.split, flags.episodes ?? 200, 0);
-          source = `${flags.split} split`;
-        }
+        const { episodes, label: source } = fixedEpisodes(flags.env, env, {
+          split: flags.split,
+          count: flags.episodes ?? (flags.episodesFile ? Number.POSITIVE_INFINITY : 200),
+          ...(flags.episodesFile ? { file: flags.episodesFile } : {}),
+        });
         const recorder = flags.record
           ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record })
           : null;

@@ -19,7 +19,7 @@ import { A2C, DEFAULT_A2C, type A2CConfig } from '../../agents/a2c.js';
 import { DEFAULT_PPO, PPO, type PPOConfig } from '../../agents/ppo.js';
 import { DEFAULT_REINFORCE, Reinforce, type ReinforceConfig } from '../../agents/reinforce.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
-import { generateEpisodes, type EpisodeSampler } from '../../envs/episodes.js';
+import { generateEpisodes, isEpisodeSampler } from '../../envs/episodes.js';
 import { envSpec, make } from '../../envs/registry.js';
 import type { VectorEnv } from '../core/Env.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
@@ -299,8 +299,8 @@ async function train(flags: TrainFlags): Promise<void> {
 
   // ── periodic evaluation on the val split, with the current weights ──
   const evalEnv = flags.evalEvery > 0 ? make(run.env, envOptions) : null;
-  const canEval = evalEnv !== null && 'sampleEpisodeInScene' in evalEnv;
-  const evalEpisodes = canEval ? generateEpisodes(evalEnv as unknown as EpisodeSampler, 'val', flags.evalEpisodes, 0) : [];
+  const canEval = evalEnv !== null && isEpisodeSampler(evalEnv);
+  const evalEpisodes = canEval ? generateEpisodes(evalEnv, 'val', flags.evalEpisodes, 0) : [];
   let lastEval: Record<string, number> | null = null;
   const runEval = async (step: number): Promise<void> => {
     if (!canEval) return;

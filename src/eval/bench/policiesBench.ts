@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compiledModule } from '../../core/compiledModule.js';
 import type { Policy } from '../../core/Policy.js';
-import { generateEpisodes, readEpisodeFile, type EpisodeSampler, type EpisodeSpec, type Split } from '../../../envs/episodes.js';
+import { fixedEpisodes, type EpisodeSpec, type Split } from '../../../envs/episodes.js';
 import { NavEnv } from '../../../envs/NavEnv.js';
 import { make } from '../../../envs/registry.js';
 import type { Env } from '../../core/Env.js';
@@ -214,15 +214,14 @@ function validateConfig(c: PoliciesBenchConfig): void {
 
 /** The split's fixed episodes (the dataset `robonav episodes --seed 0` writes), or those of the file. */
 function loadEpisodes(c: PoliciesBenchConfig): { episodes: EpisodeSpec[]; split: string } {
-  if (c.episodesFile) {
-    const file = readEpisodeFile(c.episodesFile);
-    if (file.env !== c.env) throw new UsageError(`--episodes-file ${c.episodesFile} holds ${file.env} episodes, not ${c.env}`);
-    return { episodes: file.episodes.slice(0, c.episodes), split: `${file.split} (${c.episodesFile})` };
-  }
   const env = make(c.env, c.envOptions);
   try {
-    if (!('sampleEpisodeInScene' in env)) throw new UsageError(`${c.env} cannot draw episodes; pass --episodes-file`);
-    return { episodes: generateEpisodes(env as unknown as EpisodeSampler, c.split, c.episodes, 0), split: c.split };
+    const { episodes, label } = fixedEpisodes(c.env, env, {
+      split: c.split,
+      count: c.episodes,
+      ...(c.episodesFile ? { file: c.episodesFile } : {}),
+    });
+    return { episodes, split: c.episodesFile ? label : c.split };
   } finally {
     env.close();
   }
