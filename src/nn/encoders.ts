@@ -2,7 +2,7 @@
  * Observation encoders: each maps one raw Box observation to a feature vector, normalising by the
  * Box bounds first so that the saved model runs on raw observations (uint8 pixels, depth in m).
  *
- * - `natureCnn`: the reference network of the foundation issue (Mnih et al. 2015 shape, narrower):
+ * - `natureCnn`: the reference network (Mnih et al. 2015 shape, narrower; `src/nn/referenceNet.ts`):
  *   conv 16 8×8/4 → conv 32 4×4/2 → conv 32 3×3/1 → dense 256, all ReLU. Needs images ≥ 36 px.
  * - `impalaCnn`: IMPALA's small ResNet (Espeholt et al. 2018): three stacks of conv 3×3 → max-pool
  *   3×3/2 → two residual blocks, channels 16, 32, 32, then dense 256.

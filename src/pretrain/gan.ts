@@ -12,7 +12,7 @@
  *     'auto': Nature CNN 16 8×8/4 → 32 4×4/2 → 32 3×3/1 → dense 256 for sides ≥ 36 px, else the
  *     small CNN), without batch norm, so `encoderModel()` can initialise a policy's encoder
  *     (`robonav train --encoder`). It is a weak critic: the 8×8/4 first conv is blind to patterns
- *     at its stride, and the generator learns checkerboards it cannot see (measured FID: README).
+ *     at its stride, and the generator learns checkerboards it cannot see (measured: docs/results.md).
  * Training: Adam(2e-4, β1 = 0.5) for both nets, one discriminator and one generator step per
  *   batch, one-sided label smoothing (real target 0.9, fake target 0; Salimans et al. 2016),
  *   non-saturating generator loss −log D(G(z)). Weights start N(0, 0.02) as in the paper.

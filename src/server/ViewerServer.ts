@@ -1,6 +1,6 @@
 /**
  * ViewerServer: one port for HTTP (the bundled viewer's files, nothing else) and WebSocket (`/ws`,
- * the protocol of ./protocol.ts). What is shown — a live env, a replay, a human-driven env — is a
+ * the protocol of src/stream/protocol.ts). What is shown — a live env, a replay, a human-driven env — is a
  * `ViewerSession`; the server only guards the door and moves bytes:
  *
  * - binds 127.0.0.1 unless a host is given; while bound to loopback it answers only requests whose

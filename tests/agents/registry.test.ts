@@ -7,7 +7,7 @@ import { AGENTS, parseAgentConfig, type AgentName } from '../../agents/registry.
 const CONFIG_DIR = path.join(import.meta.dirname, '..', '..', 'configs');
 
 describe('training configs', () => {
-  // configs/<agent>-<name>.json are the configs the README's training commands use.
+  // configs/<agent>-<name>.json are the configs of the documented training commands (docs/training.md).
   it.each(readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.json')))(
     'configs/%s is a valid config of the agent it is named after',
     (file) => {

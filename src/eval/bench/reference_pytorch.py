@@ -1,7 +1,7 @@
 """PyTorch twin of `robonav bench learner`: the reference network of src/nn/referenceNet.ts,
 timed the same way (median wall time after warm-up) on one CPU thread.
 
-Not a robonav dependency; only for the README comparison. Needs Debian's python3-torch:
+Not a robonav dependency; only for the comparison in docs/results.md. Needs Debian's python3-torch:
     apt-get install -y python3-torch
     python3 src/eval/bench/reference_pytorch.py --batch 256 --iters 20 --threads 1
 Prints one JSON line: {"backend": "pytorch", "batch", "forwardMs", "trainStepMs", ...}.

@@ -2,7 +2,7 @@
  * What `robonav report` reads from the run directories it is given:
  *
  * - learning curves: `metrics.jsonl` of the run, or of each `seed-N/` below it (`robonav train
- *   --seeds`), one JSON object per update as `src/runs/Logger.ts` writes it (`step`, `time` in Unix
+ *   --seeds`), one JSON object per update as `src/runs/MetricsWriter.ts` writes it (`step`, `time` in Unix
  *   seconds, `sps`, `episodeReturn`, `success`, evaluation figures…), parsed with the viewer's
  *   `parseMetricsLine`;
  * - benchmark tables: `policies.json` written by `robonav bench policies --out`;

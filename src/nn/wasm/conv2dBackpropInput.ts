@@ -16,7 +16,7 @@
  * crop the conv output is dx. (The stock `DepthToSpace` kernel would do the same move 90× slower
  * than `Transpose`.)
  *
- * Why: the previous method (dy · Wᵀ as one matrix product, then col2im) has only Cout terms per
+ * Why: the GEMM method (dy · Wᵀ as one matrix product, then col2im) has only Cout terms per
  * dot product, where XNNPACK runs at half speed, and its col2im pass of read-modify-write adds
  * cost as much again. This one computes some zero products at the image borders (the padding) but
  * runs at XNNPACK's full rate and moves each dx value once: −33 % on dy 256×6×6×32 with a

@@ -76,8 +76,8 @@ export function registerThreadedWasm(threads: number): void {
       };
       wasmBackend.setThreadsCount(threads);
       const backend = new wasmBackend.BackendWasm(module as unknown as ConstructorParameters<typeof wasmBackend.BackendWasm>[0]);
-      // The thread pool's workers now wait for work for the life of the process; unreferenced,
-      // they no longer keep Node from exiting when the program is done.
+      // From here on the thread pool's workers wait for work for the life of the process;
+      // unreferenced, they do not keep Node from exiting when the program is done.
       for (const worker of module.PThread.runningWorkers) worker.unref();
       return backend;
     },
