@@ -9,7 +9,7 @@
  * await viewer.close();
  * ```
  * or in one call: `const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 8080 })`.
- * Envs stepping in worker threads: create the WorkerVectorEnv with `stream: { env: 0 }` and step
+ * Envs stepping in worker threads: create the WorkerVectorEnv with `wrapper: relayedEnv(0)` and step
  * `viewer.observeWorkers(venv)` instead of `venv`.
  *
  * While no browser is connected the observed env costs one pose copy per step.
@@ -73,9 +73,9 @@ export class LiveViewer {
   }
 
   /**
-   * Watch the env a WorkerVectorEnv streams from its worker (created with `stream: { env }`):
+   * Watch the env a WorkerVectorEnv relays from its worker (created with `wrapper: relayedEnv(env)`):
    * returns the vector env to step in its place, which tells the worker what the viewers want.
-   * Throws UsageError for a vector env made without `stream`.
+   * Throws UsageError for a vector env made without that wrapper.
    */
   observeWorkers<V extends StreamingVectorEnv>(venv: V): V {
     const relay = new RelayedEpisodes(venv);
