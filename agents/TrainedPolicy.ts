@@ -18,6 +18,7 @@ import { Categorical, DiagGaussian } from '../src/nn/distributions.js';
 import { loadPolicyDir, type PolicyInfo } from './common/savedPolicy.js';
 import type { Policy } from '../src/core/Policy.js';
 
+/** How a trained policy acts: most likely or sampled actions, and whether it owns its model. */
 export interface TrainedPolicyOptions {
   /** Dispose the model with the policy (false when it shares layers with a network in training). @default true */
   ownsModel?: boolean;
@@ -27,6 +28,16 @@ export interface TrainedPolicyOptions {
   seed?: number;
 }
 
+/**
+ * A saved or in-memory actor-critic network as a `Policy`: one raw observation in, one action out,
+ * recurrent state carried across steps and cleared by `reset()`.
+ *
+ * @example
+ * ```ts
+ * const policy = await TrainedPolicy.load(await resolvePolicyDir('runs/ppo-1'));
+ * policy.checkEnv(env);
+ * ```
+ */
 export class TrainedPolicy implements Policy {
   readonly observationSpace: Space;
   readonly actionSpace: Space;

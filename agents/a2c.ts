@@ -14,6 +14,7 @@ import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/O
 import { RMSprop } from './common/optim.js';
 import { explainedVariance, normalize } from './common/stats.js';
 
+/** A2C's config: the common on-policy fields plus GAE λ, advantage normalisation and RMSprop's α and ε. */
 export interface A2CConfig extends OnPolicyConfig {
   /** GAE λ; 1 gives the classic n-step returns. */
   gaeLambda: number;
@@ -25,6 +26,7 @@ export interface A2CConfig extends OnPolicyConfig {
   rmspropEps: number;
 }
 
+/** A2C's defaults (Stable-Baselines3's): 8 envs × 5 steps, RMSprop 7e-4, n-step returns (λ = 1). */
 export const DEFAULT_A2C: A2CConfig = {
   seed: 1,
   numEnvs: 8,
@@ -42,6 +44,10 @@ export const DEFAULT_A2C: A2CConfig = {
   network: {},
 };
 
+/**
+ * Advantage actor-critic (Stable-Baselines3's A2C): one synchronous update per short rollout, with
+ * RMSprop. Built and trained like `PPO`: `new A2C(() => make(id), config).learn(steps)`.
+ */
 export class A2C extends OnPolicyAgent<A2CConfig> {
   readonly name = 'a2c';
   readonly optimizer: RMSprop;

@@ -19,6 +19,7 @@ import { Adam } from './common/optim.js';
 import type { Minibatch } from './common/RolloutBuffer.js';
 import { explainedVariance, normalize, splitEven } from './common/stats.js';
 
+/** PPO's config: the common on-policy fields plus GAE λ, minibatches, epochs, clipping and an optional KL stop. */
 export interface PPOConfig extends OnPolicyConfig {
   /** GAE λ. */
   gaeLambda: number;
@@ -36,6 +37,7 @@ export interface PPOConfig extends OnPolicyConfig {
   targetKl: number | null;
 }
 
+/** PPO's defaults (CleanRL's `ppo.py`): 8 envs × 128 steps, 4 epochs × 4 minibatches, clip 0.2, Adam 2.5e-4 annealed to 0. */
 export const DEFAULT_PPO: PPOConfig = {
   seed: 1,
   numEnvs: 8,
@@ -56,6 +58,21 @@ export const DEFAULT_PPO: PPOConfig = {
   network: {},
 };
 
+/**
+ * Proximal Policy Optimization (CleanRL's `ppo.py`; with a GRU or LSTM core, `ppo_atari_lstm.py`).
+ * Give it an env factory (it builds `numEnvs` envs in this thread) or a vector env, then call `learn`.
+ *
+ * @example
+ * ```ts
+ * await initBackend();
+ * const ppo = new PPO(() => make('PointNav-Easy-v0'), { numEnvs: 8, network: { core: 'gru' } });
+ * await ppo.learn(300_000, {
+ *   callbacks: [new ProgressBarCallback(), { onUpdate: (r) => (typeof r.success === 'number' && r.success > 0.95 ? 'stop' : undefined) }],
+ * });
+ * await saveCheckpoint('runs/ppo-1', ppo, { env: 'PointNav-Easy-v0' });
+ * await ppo.close();
+ * ```
+ */
 export class PPO extends OnPolicyAgent<PPOConfig> {
   readonly name = 'ppo';
   readonly optimizer: Adam;

@@ -7,6 +7,7 @@ import type { Action, Env } from '../src/core/Env.js';
 import { Rng } from '../src/core/Rng.js';
 import type { Policy } from '../src/core/Policy.js';
 
+/** The random baseline: uniform actions from its own stream seeded by `seed`, whatever the env does. */
 export class RandomPolicy implements Policy {
   readonly name = 'random';
   private readonly rng: Rng;

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { formatZodError, UsageError } from '../src/core/errors.js';
 
+/** The agents `robonav train --agent` knows, by name. */
 export const AGENTS = ['ppo', 'a2c', 'reinforce'] as const;
+/** One of `AGENTS`. */
 export type AgentName = (typeof AGENTS)[number];
 
 const positiveInt = z.number().int().positive();
@@ -39,6 +41,7 @@ const common = {
   network,
 };
 
+/** Each agent's config-file schema: strict (an unknown key is an error) and partial (missing keys take the defaults). */
 export const CONFIG_SCHEMAS = {
   ppo: z
     .object({

@@ -16,6 +16,7 @@ import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/O
 import { Adam } from './common/optim.js';
 import { explainedVariance, normalize } from './common/stats.js';
 
+/** REINFORCE's config: the common on-policy fields plus the optional value baseline and return normalisation. */
 export interface ReinforceConfig extends OnPolicyConfig {
   /** Learn V(s) and subtract it from the return (variance reduction); the loss gains c_v·L_v. */
   baseline: boolean;
@@ -23,6 +24,7 @@ export interface ReinforceConfig extends OnPolicyConfig {
   normReturns: boolean;
 }
 
+/** REINFORCE's defaults: 8 envs × 128 steps, Adam 1e-3, with a baseline and normalised returns. */
 export const DEFAULT_REINFORCE: ReinforceConfig = {
   seed: 1,
   numEnvs: 8,
@@ -38,6 +40,10 @@ export const DEFAULT_REINFORCE: ReinforceConfig = {
   network: {},
 };
 
+/**
+ * REINFORCE (Monte-Carlo policy gradient) with an optional learned baseline, over fixed-length
+ * rollouts. Built and trained like `PPO`: `new Reinforce(() => make(id), config).learn(steps)`.
+ */
 export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
   readonly name = 'reinforce';
   readonly optimizer: Adam;

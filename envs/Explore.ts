@@ -49,6 +49,7 @@ import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const positive = finite.refine((v) => v > 0, 'expected a number > 0');
 
+/** The zod schema of Explore's own options (rewards per area seen, view range and rays, coverage goal). */
 export const exploreOptionsSchema = z
   .object({
     /** Reward per m² of newly seen reachable floor. */
@@ -64,8 +65,10 @@ export const exploreOptionsSchema = z
   })
   .strict();
 
+/** Explore's options: NavEnv's plus its own (see `exploreOptionsSchema`). */
 export type ExploreOptions = NavOptions & z.input<typeof exploreOptionsSchema>;
 
+/** Exploration: cover as much reachable floor as possible; rewards newly seen area (m²). The file header has the full spec. */
 export class Explore extends NavEnv {
   readonly areaReward: number;
   readonly viewRange: number;

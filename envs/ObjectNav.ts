@@ -52,6 +52,7 @@ import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** The zod schema of ObjectNav's own options (success distance, goal categories, goal-distance filters). */
 export const objectNavOptionsSchema = z
   .object({
     /** A view point lies within this distance (m) of an instance's footprint, in sight of it. */
@@ -67,6 +68,7 @@ export const objectNavOptionsSchema = z
   })
   .strict();
 
+/** ObjectNav's options: NavEnv's plus its own (see `objectNavOptionsSchema`). */
 export type ObjectNavOptions = NavOptions & z.input<typeof objectNavOptionsSchema>;
 
 /** The view points of one category in one scene. */
@@ -81,6 +83,7 @@ interface Views {
 
 const START_TRIES = 40;
 
+/** ObjectGoal navigation: find any instance of a named category and call STOP in sight of it. The file header has the full spec. */
 export class ObjectNav extends NavEnv {
   readonly successDistance: number;
   readonly categories: readonly string[];

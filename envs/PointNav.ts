@@ -46,6 +46,7 @@ import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** The zod schema of PointNav's own options (success distance, start–goal distance filters). */
 export const pointNavOptionsSchema = z
   .object({
     /** STOP within this geodesic distance (m) of the goal is a success. */
@@ -57,12 +58,16 @@ export const pointNavOptionsSchema = z
   })
   .strict();
 
+/** PointNav's options: NavEnv's plus its own (see `pointNavOptionsSchema`). */
 export type PointNavOptions = NavOptions & z.input<typeof pointNavOptionsSchema>;
 
 /** Goal draws per scene, and start draws per goal, before a scene counts as having no valid episode. */
 const GOAL_TRIES = 8;
 const START_TRIES = 40;
 
+/**
+ * PointGoal navigation: reach a point given as distance and bearing and call STOP near it (0.2 m by default). The file header has the full spec.
+ */
 export class PointNav extends NavEnv {
   readonly successDistance: number;
   readonly minGoalDistance: number;

@@ -42,6 +42,7 @@ import { NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.j
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** The zod schema of TMaze's own options (success distance, wrong-arm reward). */
 export const tmazeOptionsSchema = z
   .object({
     /** Reaching within this distance (m) of an arm's end ends the episode. */
@@ -51,8 +52,10 @@ export const tmazeOptionsSchema = z
   })
   .strict();
 
+/** TMaze's options: NavEnv's plus its own (see `tmazeOptionsSchema`). */
 export type TMazeOptions = NavOptions & z.input<typeof tmazeOptionsSchema>;
 
+/** A memory task: a colour cue at the start says which arm of a T-maze holds the goal. The file header has the full spec. */
 export class TMaze extends NavEnv {
   readonly successDistance: number;
   readonly failureReward: number;

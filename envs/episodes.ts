@@ -13,9 +13,12 @@ import { writeFileAtomicSync } from '../src/core/atomicWrite.js';
 import { FileFormatError, formatZodError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
 
+/** Version of the episode file format; a file of another version is refused. */
 export const EPISODE_FILE_VERSION = 1;
 
+/** A dataset split; each draws its scenes from its own range of seeds (`SCENE_SPLITS`). */
 export type Split = 'train' | 'val' | 'test';
+/** Every split, in order. */
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
 
 /** [first scene seed, number of seeds] per split: disjoint ranges. */
@@ -27,6 +30,7 @@ export const SCENE_SPLITS: Readonly<Record<Split, readonly [number, number]>> = 
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
+/** The zod schema of one fixed episode. */
 export const EpisodeSchema = z
   .object({
     /** Seed of the generated scene. */
@@ -42,8 +46,10 @@ export const EpisodeSchema = z
   })
   .strict();
 
+/** One fixed episode: scene seed, start pose (m, rad), goal point (m) or category, and its shortest-path length (m). */
 export type EpisodeSpec = z.infer<typeof EpisodeSchema>;
 
+/** The zod schema of an episode file. */
 export const EpisodeFileSchema = z
   .object({
     version: z.literal(EPISODE_FILE_VERSION),
@@ -54,6 +60,7 @@ export const EpisodeFileSchema = z
   })
   .strict();
 
+/** An episode file: the env id, split and seed it was drawn with, and its episodes. */
 export type EpisodeFile = z.infer<typeof EpisodeFileSchema>;
 
 /** Validate one episode; a bad one is a UsageError naming the field. */

@@ -20,6 +20,7 @@ import { TMaze } from './TMaze.js';
 /** Options given to an env factory: the caller's options plus the registered episode limit. */
 export type EnvOptions = Record<string, unknown> & { maxEpisodeSteps: number };
 
+/** What `registerEnv` records for an id: a description, the episode limit and the factory. */
 export interface EnvRegistration {
   /** One line for `robonav envs`. */
   description: string;
@@ -60,7 +61,19 @@ export function envSpec(id: string): EnvRegistration {
   return spec;
 }
 
-/** Create a fresh env by id. */
+/**
+ * Create a fresh env by id; `options` go to the env (a NavEnv validates them and names a bad one)
+ * and may override the registered `maxEpisodeSteps`.
+ * @throws UsageError for an unknown id or a bad option.
+ *
+ * @example
+ * ```ts
+ * const env = make('PointNav-Easy-v0', { sensors: ['depth', 'pointgoal'], cameraSize: 32 });
+ * const { obs } = env.reset({ seed: 0 }); // { depth: 32×32 m, pointgoal: [distance m, bearing rad] }
+ * const { reward, terminated, truncated } = env.step(1); // MOVE_FORWARD, 0.25 m
+ * env.close();
+ * ```
+ */
 export function make(id: string, options: Record<string, unknown> = {}): Env {
   const spec = envSpec(id);
   const maxEpisodeSteps = options.maxEpisodeSteps ?? spec.maxEpisodeSteps;

@@ -21,6 +21,7 @@ export interface Minibatch {
   returns: Float32Array;
 }
 
+/** T steps × N envs of transitions in typed arrays allocated once, time-major (index t·N + n), with minibatch gathering. */
 export class RolloutBuffer {
   readonly size: number;
   readonly leaves: ReadonlyArray<readonly [string | null, Box]>;

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** An optimiser over a fixed list of variables whose whole state can be saved and restored (checkpoints). */
 export interface Optimizer {
   /** Learning rate, changed between updates by annealing. */
   learningRate: number;
@@ -63,6 +64,7 @@ abstract class SlotOptimizer implements Optimizer {
   }
 }
 
+/** Adam with PyTorch's update rule and bias correction computed in float64 from the step count. */
 export class Adam extends SlotOptimizer {
   constructor(
     variables: readonly tf.Variable[],
@@ -96,6 +98,7 @@ export class Adam extends SlotOptimizer {
   }
 }
 
+/** RMSprop with PyTorch's update rule (ε added outside the square root). */
 export class RMSprop extends SlotOptimizer {
   constructor(
     variables: readonly tf.Variable[],

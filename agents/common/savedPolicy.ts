@@ -18,11 +18,14 @@ import type { SpaceJSON } from '../../src/core/spaces.js';
 import { loadModel, saveModel } from '../../src/nn/fileIO.js';
 import type { OnPolicyAgent } from './OnPolicyAgent.js';
 
+/** Version of the `policy.json` format; a policy of another version is refused. */
 export const POLICY_VERSION = 1;
+/** The file in a policy folder that describes the model beside it. */
 export const POLICY_FILE = 'policy.json';
 
 const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
 
+/** The zod schema of `policy.json`: the agent, the spaces, the model inputs and the recurrent core, if any. */
 export const PolicyInfoSchema = z.object({
   version: z.literal(POLICY_VERSION),
   /** The agent that trained it (ppo, a2c, reinforce). */

@@ -17,6 +17,7 @@ import type {
 import { allocateBatch, copyObservation, writeToBatch } from '../../src/core/batch.js';
 import { Box, type Discrete, type Space } from '../../src/core/spaces.js';
 
+/** N envs stepped one after another in this thread, with same-step autoreset (the VectorEnv contract). */
 export class SyncVectorEnv implements VectorEnv {
   readonly numEnvs: number;
   readonly singleObservationSpace: Space;

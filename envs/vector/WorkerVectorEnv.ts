@@ -46,6 +46,7 @@ import {
   type WorkerMessage,
 } from './workerProtocol.js';
 
+/** How many envs and worker threads, the options and modules each worker makes its envs with, and an optional env wrapper. */
 export interface WorkerVectorEnvOptions {
   /** Number of envs. */
   numEnvs: number;
@@ -108,6 +109,10 @@ function untilDeath<T>(handle: WorkerHandle, wait: Promise<T>): Promise<T> {
   });
 }
 
+/**
+ * N registered envs stepped in worker threads, exchanging observations, actions and rewards through
+ * shared memory. Made by id with `WorkerVectorEnv.create(id, { numEnvs, numWorkers })`; close it to end the workers.
+ */
 export class WorkerVectorEnv implements VectorEnv {
   readonly numEnvs: number;
   readonly numWorkers: number;

@@ -11,20 +11,26 @@
  */
 import type { Box, Discrete, Space, SpaceValue } from './spaces.js';
 
+/** What an env observes: a number (Discrete), a typed array (Box) or an object of them (Dict), owned by the env. */
 export type Observation = SpaceValue;
+/** What an env is stepped with: an index for Discrete actions, an array of values for Box actions. */
 export type Action = number | Float32Array | number[];
+/** Extra facts of a reset or step (task metrics, `finalObs` in vector envs); JSON-able values by convention. */
 export type Info = Record<string, unknown>;
 
+/** The arguments of `reset`: a seed that reseeds the env, and task options (e.g. `{ episode }`, a fixed episode). */
 export interface ResetArgs {
   seed?: number;
   options?: Record<string, unknown>;
 }
 
+/** The first observation of an episode and its info. */
 export interface ResetResult<O extends Observation = Observation> {
   obs: O;
   info: Info;
 }
 
+/** One step: the next observation, the reward, whether the episode ended (terminated) or was cut off (truncated), the info. */
 export interface StepResult<O extends Observation = Observation> {
   obs: O;
   reward: number;
@@ -33,6 +39,10 @@ export interface StepResult<O extends Observation = Observation> {
   info: Info;
 }
 
+/**
+ * An environment with Gymnasium's semantics: spaces declared up front, `reset` and `step`, `close`.
+ * The header of src/core/Env.ts gives the contract in full; `checkEnv` checks an env against it.
+ */
 export interface Env<O extends Observation = Observation, A extends Action = Action> {
   readonly observationSpace: Space;
   readonly actionSpace: Box | Discrete;
@@ -51,11 +61,13 @@ export type EnvFactory<O extends Observation = Observation, A extends Action = A
  */
 export type BatchedObservation = Float32Array | Uint8Array | { [key: string]: Float32Array | Uint8Array };
 
+/** The batched first observations of N envs and their infos. */
 export interface VectorResetResult {
   obs: BatchedObservation;
   infos: Info[];
 }
 
+/** One step of N envs: batched observations, and per env the reward, end flags and info. */
 export interface VectorStepResult {
   obs: BatchedObservation;
   rewards: Float32Array;
@@ -69,6 +81,7 @@ export interface VectorStepResult {
   infos: Info[];
 }
 
+/** N envs stepped together with batched observations and actions and same-step autoreset; agents train on one. */
 export interface VectorEnv {
   readonly numEnvs: number;
   readonly singleObservationSpace: Space;

@@ -11,6 +11,7 @@
  */
 import type { Action, Env, Observation } from './Env.js';
 
+/** What evaluation, the viewer and the recorder run: `reset()` before each episode, `act(obs, env)` once per step. */
 export interface Policy {
   /** Short name for tables and logs, e.g. "oracle" or "runs/ppo-pointnav". */
   readonly name: string;

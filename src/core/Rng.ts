@@ -6,8 +6,11 @@
  * is reproducible from that seed. The state is four uint32 words and can be saved and restored
  * (checkpoints) with `getState` / `setState`.
  */
+
+/** The generator's whole state, four uint32 words, as `getState` returns it and `setState` takes it. */
 export type RngState = [number, number, number, number];
 
+/** A seeded random stream (xoshiro128**): uniform numbers, integers, standard normals and derived seeds; its state can be saved and restored. */
 export class Rng {
   private s0 = 0;
   private s1 = 0;

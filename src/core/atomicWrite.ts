@@ -12,6 +12,7 @@ function temporaryName(file: string): string {
   return `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
+/** Write `data` to `file` through a temporary file renamed over it: readers see the old file or the new one, never half. */
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   const tmp = temporaryName(file);
   try {
@@ -23,6 +24,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   }
 }
 
+/** The asynchronous `writeFileAtomicSync`. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = temporaryName(file);
   try {

@@ -16,6 +16,7 @@ import { EnvStateError, SpaceError } from './errors.js';
 import { Rng } from './Rng.js';
 import { Box, Dict, Discrete, Space } from './spaces.js';
 
+/** The seed and step counts of an env check. */
 export interface CheckEnvOptions {
   /** Seed for resets and the random actions. @default 0 */
   seed?: number;
@@ -25,6 +26,7 @@ export interface CheckEnvOptions {
   maxEpisodeSteps?: number;
 }
 
+/** Every problem `checkEnv` found in an env, one per line of the message and in `problems`. */
 export class EnvCheckError extends Error {
   readonly code = 'env-check' as const;
   constructor(readonly problems: string[]) {

@@ -8,15 +8,20 @@
  */
 import type { Rng } from './Rng.js';
 
+/** A Box's element type: float32 vectors and depth, uint8 images. */
 export type BoxDtype = 'float32' | 'uint8';
+/** An element of a Box: a typed array of its dtype, `size` values in row-major order. */
 export type BoxValue = Float32Array | Uint8Array;
+/** An element of any space: a number (Discrete), a typed array (Box) or an object of those (Dict). */
 export type SpaceValue = number | BoxValue | { [key: string]: SpaceValue };
 
+/** A space as plain JSON (`space.toJSON()`), as saved policies and checkpoints record it; `spaceFromJSON` reads it back. */
 export interface SpaceJSON {
   type: 'box' | 'discrete' | 'dict';
   [key: string]: unknown;
 }
 
+/** The base of Box, Discrete and Dict: membership with a reason, seeded sampling, a one-line description, JSON. */
 export abstract class Space<T extends SpaceValue = SpaceValue> {
   abstract readonly type: 'box' | 'discrete' | 'dict';
   /** Null when `x` belongs to the space, otherwise a short reason. */

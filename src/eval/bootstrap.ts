@@ -13,6 +13,7 @@
  */
 import { Rng } from '../core/Rng.js';
 
+/** Settings of a percentile bootstrap: resamples, interval coverage and seed. */
 export interface BootstrapConfig {
   /** Resampled datasets. @default 2000 */
   resamples: number;
@@ -22,6 +23,7 @@ export interface BootstrapConfig {
   seed: number;
 }
 
+/** The defaults: 2000 resamples, 95% intervals, seed 0. */
 export const DEFAULT_BOOTSTRAP: BootstrapConfig = { resamples: 2000, confidence: 0.95, seed: 0 };
 
 /** Mean of `values` (NaN for none). */

@@ -22,6 +22,7 @@ import { encodeBox, type CnnKind } from './encoders.js';
 import { createLogStd, distributionFor, policyHead, valueHead } from './heads.js';
 import { mlp, type Activation } from './mlp.js';
 
+/** The network's architecture: encoders per observation kind, fusion layer, optional recurrent core, log-std init. */
 export interface ActorCriticConfig {
   /** CNN over image (rank-3) observations. @default 'auto' (nature ≥ 36 px, else small) */
   cnn: CnnKind;
@@ -41,6 +42,7 @@ export interface ActorCriticConfig {
   logStdInit: number;
 }
 
+/** The default network: auto CNN, MLP 64-64 tanh over raw vectors, fusion 256, no core. */
 export const DEFAULT_ACTOR_CRITIC: ActorCriticConfig = {
   cnn: 'auto',
   mlpHidden: [64, 64],
@@ -52,6 +54,7 @@ export const DEFAULT_ACTOR_CRITIC: ActorCriticConfig = {
   logStdInit: 0,
 };
 
+/** What one forward pass returns: distribution parameters, values and the new recurrent state. */
 export interface ForwardResult {
   /** [B, K] distribution parameters (logits or means). */
   params: tf.Tensor2D;
@@ -61,6 +64,10 @@ export interface ForwardResult {
   state: tf.Tensor2D[];
 }
 
+/**
+ * The actor-critic network every agent trains, built from the observation and action spaces: an
+ * encoder per observation leaf, an optional GRU/LSTM core, a policy head and a value head.
+ */
 export class ActorCritic {
   /** The Box observation leaves in model-input order: [Dict key | null, space]. */
   readonly inputs: ReadonlyArray<readonly [string | null, Box]>;

@@ -26,7 +26,9 @@ import { UsageError } from '../core/errors.js';
 import { registerWasmKernels } from './wasm/index.js';
 import { MAX_WASM_THREADS, registerThreadedWasm } from './wasm/threads.js';
 
+/** The TensorFlow.js backends robonav can run on, in order of preference. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+/** One of `BACKEND_NAMES`. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** What `initBackend()` chose. */
@@ -41,6 +43,7 @@ export interface BackendInfo {
   threads: number;
 }
 
+/** Which backend to force and how many wasm threads; both default to environment variables. */
 export interface InitBackendOptions {
   /**
    * Force a backend instead of the first that loads.

@@ -13,8 +13,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/Rng.js';
 import { applyInit, GAIN } from './init.js';
 
+/** The recurrent cores a network can have. */
 export type CoreKind = 'gru' | 'lstm';
 
+/** A GRU or LSTM core of built-in tfjs layers (so it loads in a browser), stepped once or unrolled over a rollout. */
 export class RecurrentCore {
   /** Number of state tensors: 1 (GRU: h) or 2 (LSTM: h, c). */
   readonly numStates: number;

@@ -10,6 +10,7 @@ import type { Rng } from '../core/Rng.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** The action distribution of a Discrete space: log-probabilities, entropy and seeded sampling from logits. */
 export class Categorical {
   readonly kind = 'categorical' as const;
   /** Values per action in a flat action array. */
@@ -66,6 +67,7 @@ export class Categorical {
   }
 }
 
+/** The action distribution of a Box space: a diagonal Gaussian with state-independent log-std. */
 export class DiagGaussian {
   readonly kind = 'gaussian' as const;
   constructor(readonly actionSize: number) {}
@@ -96,4 +98,5 @@ export class DiagGaussian {
   }
 }
 
+/** Either action distribution; `distributionFor` picks the one for a space. */
 export type ActionDistribution = Categorical | DiagGaussian;

@@ -15,6 +15,7 @@ import type { Box } from '../core/spaces.js';
 import { applyInit, GAIN } from './init.js';
 import { mlp, type Activation } from './mlp.js';
 
+/** The image encoders: 'nature' (DQN's CNN), 'impala' (IMPALA's ResNet), 'small' (two 3×3 convs), or 'auto' by size. */
 export type CnnKind = 'auto' | 'nature' | 'impala' | 'small';
 
 /** Smallest image side (px) the Nature CNN accepts: 8×8/4 → 4×4/2 → 3×3/1 leaves ≥ 1×1. */
@@ -114,6 +115,7 @@ export function smallCnn(x: tf.SymbolicTensor, rng: Rng): tf.SymbolicTensor {
   return denseRelu(y, 128, rng);
 }
 
+/** How `encodeBox` encodes an observation: CNN kind, vector MLP sizes and activation, vector scaling. */
 export interface EncoderOptions {
   /** CNN for rank-3 (H×W×C) observations; 'auto' = nature when both sides ≥ 36 px, else small. @default 'auto' */
   cnn: CnnKind;

@@ -18,7 +18,9 @@ import * as tf from '@tensorflow/tfjs';
 import { FileFormatError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomicWrite.js';
 
+/** The model's topology and weight manifest, in a model folder. */
 export const MODEL_JSON = 'model.json';
+/** The model's weights, one binary file, in a model folder. */
 export const WEIGHTS_BIN = 'weights.bin';
 
 /** An IOHandler for `model.save(fileIO(dir))` and `tf.loadLayersModel(fileIO(dir))`. */

@@ -23,7 +23,9 @@ import { applyInit, GAIN } from '../nn/init.js';
 import { saveModel } from '../nn/fileIO.js';
 import { PRETRAIN_VERSION, writeManifest } from './pretrained.js';
 
+/** What a CNN encoder can be pretrained on: reconstructing its input, or predicting depth or semantics from RGB. */
 export const CNN_TASKS = ['autoencoder', 'depth', 'semantic'] as const;
+/** One of `CNN_TASKS`. */
 export type CnnTask = (typeof CNN_TASKS)[number];
 
 export interface CnnTrainOptions {
@@ -68,6 +70,7 @@ export interface CnnMetrics {
   frames: number;
 }
 
+/** The outcome of a CNN pretraining run: the last validation metrics, the history and the time taken (s). */
 export interface CnnRunResult {
   task: CnnTask;
   steps: number;

@@ -103,6 +103,7 @@ export interface Gaussian {
   cov: Float64Array;
 }
 
+/** The mean and covariance of `count` feature rows of `dim` values (float64). */
 export function fitGaussian(features: ArrayLike<number>, count: number, dim: number): Gaussian {
   if (count < 2) throw new RangeError(`fitGaussian: need at least 2 samples, got ${count}`);
   if (features.length !== count * dim) throw new RangeError(`fitGaussian: expected ${count}×${dim} values, got ${features.length}`);

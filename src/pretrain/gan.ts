@@ -31,6 +31,7 @@ import { loadModel, saveModel } from '../nn/fileIO.js';
 import { writeFileAtomicSync } from '../core/atomicWrite.js';
 import { PRETRAIN_VERSION, writeManifest } from './pretrained.js';
 
+/** The DCGAN's architecture and optimiser settings. */
 export interface GanConfig {
   /** Size of the noise vector z. @default 100 */
   latentDim: number;
@@ -50,6 +51,7 @@ export interface GanConfig {
   discriminatorWidth: number;
 }
 
+/** The DCGAN paper's settings: z of 100, Adam 2e-4 with β1 0.5, LeakyReLU 0.2, one-sided label smoothing 0.9. */
 export const DEFAULT_GAN: GanConfig = {
   latentDim: 100,
   generatorWidth: 128,
@@ -177,6 +179,7 @@ export function buildDiscriminator(imageShape: readonly [number, number, number]
   return tf.model({ inputs: x, outputs: logit, name: 'discriminator' });
 }
 
+/** A DCGAN over camera frames (generator and discriminator, trained together); with the 'encoder' trunk its discriminator can initialise a policy encoder. */
 export class Dcgan {
   readonly config: GanConfig;
   private readonly dOptimizer: tf.Optimizer;
@@ -342,6 +345,7 @@ export interface GanTrainOptions {
 
 export const DEFAULT_GAN_TRAIN: Omit<GanTrainOptions, 'steps'> = { batchSize: 32, evalEvery: 250, evalSamples: 256, seed: 0 };
 
+/** The outcome of a GAN run: Fréchet distances at each evaluation, the losses between them, and the time taken. */
 export interface GanRunResult {
   steps: number;
   /** Fréchet distance (fixed random-conv features) at each evaluation, in order. */

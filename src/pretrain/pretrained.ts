@@ -28,6 +28,7 @@ import { writeFileAtomicSync } from '../core/atomicWrite.js';
 export const PRETRAIN_MANIFEST = 'pretrain.json';
 export const PRETRAIN_VERSION = 1;
 
+/** A pretraining run's `pretrain.json`: the kind, the input field and shape, and what the run recorded. */
 export interface PretrainManifest {
   version: number;
   kind: 'cnn' | 'gan' | 'rnn';

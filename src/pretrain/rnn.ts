@@ -84,6 +84,7 @@ export interface RnnMetrics {
   windows: number;
 }
 
+/** The outcome of an RNN pretraining run: validation metrics, the history (with odometry RMSE) and the time taken (s). */
 export interface RnnRunResult {
   steps: number;
   core: CoreKind;
@@ -106,6 +107,7 @@ export function odometry(ax: number, az: number, ayaw: number, bx: number, bz: n
   out[offset + 2] = dyaw;
 }
 
+/** A recurrent core trained over frozen frame features to predict the next features and the odometry (m, rad). */
 export class RnnPretrainer {
   readonly core: RecurrentCore;
   /** [h, action] → [next features, Δx, Δy, Δθ] (normalised units). */

@@ -28,6 +28,7 @@ import {
 } from '../stream/protocol.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
+/** How a live session shows its env: mode, source name, frame rate and metrics history kept. */
 export interface LiveSessionOptions {
   mode: Extract<ViewerMode, 'live' | 'play'>;
   /** Run name or env id shown in the viewer. */
@@ -40,6 +41,7 @@ export interface LiveSessionOptions {
   batchInterval?: number;
 }
 
+/** Shows an env as it runs to every subscribed viewer: the sink of an episode stream and the session of a ViewerServer. */
 export class LiveSession implements ViewerSession, EpisodeSink {
   protected readonly clients = new Set<ViewerClient>();
   /** Clients waiting for the current scene (the source had none at hand when they (re)joined). */

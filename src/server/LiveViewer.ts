@@ -9,7 +9,7 @@
  * await viewer.close();
  * ```
  * or in one call: `const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 8080 })`.
- * Envs stepping in worker threads: create the WorkerVectorEnv with `stream: { env: 0 }` and step
+ * Envs stepping in worker threads: create the WorkerVectorEnv with `wrapper: relayedEnv(0)` and step
  * `viewer.observeWorkers(venv)` instead of `venv`.
  *
  * While no browser is connected the observed env costs one pose copy per step.
@@ -21,6 +21,7 @@ import { PROTOCOL_VERSION, type MetricPoint } from '../stream/protocol.js';
 import { RelayedEpisodes, type StreamingVectorEnv } from '../stream/RelayedEpisodes.js';
 import { ViewerServer, type ViewerClient, type ViewerServerOptions } from './ViewerServer.js';
 
+/** Where the viewer listens and what it shows: run name, env id in the HUD, camera frame rate. */
 export interface LiveViewerOptions extends ViewerServerOptions {
   /** Run name shown in the viewer. @default 'training' */
   source?: string;
@@ -30,6 +31,10 @@ export interface LiveViewerOptions extends ViewerServerOptions {
   frameRate?: number;
 }
 
+/**
+ * The viewer server for a loop of your own: observe an env (or the env a worker relays), publish
+ * training curves, and `pump()` between steps so browsers can connect.
+ */
 export class LiveViewer {
   private session: LiveSession | null = null;
   private pending: MetricPoint[] = [];
@@ -68,9 +73,9 @@ export class LiveViewer {
   }
 
   /**
-   * Watch the env a WorkerVectorEnv streams from its worker (created with `stream: { env }`):
+   * Watch the env a WorkerVectorEnv relays from its worker (created with `wrapper: relayedEnv(env)`):
    * returns the vector env to step in its place, which tells the worker what the viewers want.
-   * Throws UsageError for a vector env made without `stream`.
+   * Throws UsageError for a vector env made without that wrapper.
    */
   observeWorkers<V extends StreamingVectorEnv>(venv: V): V {
     const relay = new RelayedEpisodes(venv);
@@ -119,7 +124,23 @@ export class LiveViewer {
   }
 }
 
-/** Start a viewer and observe `env` in one call. */
+/**
+ * Start a viewer and observe `env` in one call: step the returned env in place of yours, and call
+ * `viewer.pump()` between steps or updates so that browsers can connect.
+ *
+ * @example
+ * ```ts
+ * const { env, viewer } = await attachViewer(make('PointNav-v0'), { port: 0, source: 'my-loop' });
+ * console.log(`watch at ${viewer.url}`);
+ * let { obs } = env.reset({ seed: 0 });
+ * for (let t = 0; t < 1000; t++) {
+ *   const step = env.step(policy(obs));
+ *   obs = step.terminated || step.truncated ? env.reset().obs : step.obs;
+ *   await viewer.pump();
+ * }
+ * await viewer.close();
+ * ```
+ */
 export async function attachViewer<E extends Env>(env: E, options: LiveViewerOptions = {}): Promise<{ env: E; viewer: LiveViewer }> {
   const viewer = await LiveViewer.start(options);
   try {

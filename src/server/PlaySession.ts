@@ -9,6 +9,7 @@ import { LiveSession } from './LiveSession.js';
 import type { ControlMessage } from '../stream/protocol.js';
 import type { ViewerClient } from './ViewerServer.js';
 
+/** A person drives the robot from the browser: each control message is one env step, watched by every viewer. */
 export class PlaySession extends LiveSession {
   private done = false;
 

@@ -46,6 +46,7 @@ interface Cursor {
   ended: boolean;
 }
 
+/** What a replay shows: recorded episodes, action names and optionally a run's metrics log to follow. */
 export interface ReplaySessionOptions {
   /** What is replayed (file or run), shown in the viewer. */
   source: string;
@@ -56,6 +57,7 @@ export interface ReplaySessionOptions {
   metrics?: MetricsLogTail;
 }
 
+/** Plays recorded episodes to each viewer with its own cursor (pause, seek, speed), losing no step. */
 export class ReplaySession implements ViewerSession {
   private readonly clients = new Set<ViewerClient>();
   private readonly history: MetricPoint[] = [];

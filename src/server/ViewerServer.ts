@@ -53,6 +53,7 @@ export interface ViewerSession {
   close(): void;
 }
 
+/** Where the server listens, which viewer files it serves and its per-client limits. */
 export interface ViewerServerOptions {
   /** TCP port; 0 picks a free one. @default 8080 */
   port?: number;
@@ -206,6 +207,7 @@ export class ViewerClient {
   }
 }
 
+/** One port for the built viewer over HTTP and the protocol over WebSocket, in front of one session. */
 export class ViewerServer {
   private readonly clientSet = new Set<ViewerClient>();
   private readonly files: Map<string, { body: Buffer; type: string }>;

@@ -19,6 +19,7 @@
 import { MinHeap } from './MinHeap.js';
 import type { OccupancyGrid } from './OccupancyGrid.js';
 
+/** The goal radius (m) and how far ahead (m) `descentDirection` looks. */
 export interface GeodesicFieldOptions {
   /**
    * Goal radius (m): every free cell within this distance of a goal and in sight of it counts as
@@ -29,6 +30,7 @@ export interface GeodesicFieldOptions {
   lookahead: number;
 }
 
+/** The defaults: point goals, 2 m of look-ahead. */
 export const DEFAULT_GEODESIC_FIELD: GeodesicFieldOptions = { radius: 0, lookahead: 2 };
 
 /** Upwind solution T of (T − a)² + (T − b)² = s² (with one usable neighbour, T = min + s). */
@@ -50,6 +52,7 @@ const GOAL_SNAP_RANGE = 1.5;
 const ACCEPTED = 2;
 const TRIAL = 1;
 
+/** Shortest-path distance (m) to a goal set over the free cells of an OccupancyGrid, by fast marching. */
 export class GeodesicField {
   /** Distance (m) per cell, Infinity where blocked or unreachable. Index as in the grid. */
   readonly values: Float64Array;

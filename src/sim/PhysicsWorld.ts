@@ -35,6 +35,7 @@ import type { DynamicBody, SceneSpec } from './SceneSpec.js';
 import { footprintBounds, footprintOf, type Footprint } from './footprint.js';
 import { PlanarBroadphase } from './PlanarBroadphase.js';
 
+/** The robot's size (m), step sizes (m, rad), top speeds (m/s, rad/s), control interval (s) and actuation noise. */
 export interface RobotConfig {
   /** Robot radius (m). @default 0.18 */
   radius: number;
@@ -58,6 +59,7 @@ export interface RobotConfig {
   mass: number;
 }
 
+/** The default robot: 0.18 m radius, 0.25 m forward steps, 10° turns, 1 m/s and π/2 rad/s top speeds, 0.25 s control interval. */
 export const DEFAULT_ROBOT: RobotConfig = {
   radius: 0.18,
   height: 0.6,
@@ -71,6 +73,7 @@ export const DEFAULT_ROBOT: RobotConfig = {
   mass: 20,
 };
 
+/** The four discrete actions of the navigation tasks, by index. */
 export const DiscreteAction = { STOP: 0, MOVE_FORWARD: 1, TURN_LEFT: 2, TURN_RIGHT: 3 } as const;
 export type DiscreteAction = (typeof DiscreteAction)[keyof typeof DiscreteAction];
 
@@ -91,6 +94,10 @@ const speeds = new Float64Array(2);
 /** The robot's commanded ground velocity [vx, vz] (m/s) in the current substep. */
 const command = new Float64Array(2);
 
+/**
+ * The cannon-es world of a SceneSpec with a differential-drive robot in it, stepped by velocity
+ * commands (m/s, rad/s) over a control interval; collisions are 2-D, on the floor plane.
+ */
 export class PhysicsWorld {
   readonly robot: RobotConfig;
   /** Robot pose after the last step: ground position (m) and heading (rad). */

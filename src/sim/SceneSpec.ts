@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatZodError, UsageError } from '../core/errors.js';
 
+/** Version of the SceneSpec format; a scene of another version is refused. */
 export const SCENE_SPEC_VERSION = 1;
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -24,6 +25,7 @@ const vec3 = z.tuple([finite, finite, finite]);
 /** Linear RGB in [0, 1]. */
 const color = z.tuple([unit, unit, unit]);
 
+/** The zod schema of a material's pattern: solid, checker, stripes or noise (sizes in m). */
 export const PatternSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('solid') }).strict(),
   /** Alternating squares of `color` and `color2`; `scale` = square side (m). */
@@ -34,6 +36,7 @@ export const PatternSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('noise'), scale: positive, color2: color }).strict(),
 ]);
 
+/** The zod schema of a material: colour, pattern, semantic category and instance. */
 export const MaterialSchema = z
   .object({
     color,
@@ -51,6 +54,7 @@ const primitiveCommon = {
   material: MaterialSchema,
 };
 
+/** The zod schema of a static primitive: a box, cylinder or sphere with its size and pose (m, rad) and material. */
 export const PrimitiveSchema = z.discriminatedUnion('shape', [
   z
     .object({
@@ -74,6 +78,7 @@ export const PrimitiveSchema = z.discriminatedUnion('shape', [
   z.object({ shape: z.literal('sphere'), ...primitiveCommon, radius: positive }).strict(),
 ]);
 
+/** The zod schema of how a dynamic body moves: when pushed, bouncing at a velocity, or patrolling waypoints (m/s). */
 export const MotionSchema = z.discriminatedUnion('type', [
   /** Moves only when pushed. */
   z.object({ type: z.literal('free') }).strict(),
@@ -83,6 +88,7 @@ export const MotionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('patrol'), waypoints: z.array(vec2).min(2), speed: positive }).strict(),
 ]);
 
+/** The zod schema of a dynamic body: its primitive, mass (kg) and motion. */
 export const DynamicBodySchema = z
   .object({
     /** The body's shape, size, start position and material. */
@@ -93,6 +99,7 @@ export const DynamicBodySchema = z
   })
   .strict();
 
+/** The zod schema of the lighting: ambient level, light direction and intensity. */
 export const LightingSchema = z
   .object({
     /** Ambient intensity in [0, 1]. */
@@ -105,6 +112,7 @@ export const LightingSchema = z
   })
   .strict();
 
+/** The zod schema of a ground pose: position [x, z] (m) and heading (rad). */
 export const PoseSchema = z
   .object({
     /** Ground position [x, z] (m). */
@@ -114,6 +122,7 @@ export const PoseSchema = z
   })
   .strict();
 
+/** The zod schema of a goal: a ground position (m), with the object category and instance for ObjectNav. */
 export const GoalSchema = z
   .object({
     /** Ground position [x, z] of the goal (m): the point for PointNav, the object centre for ObjectNav. */
@@ -124,6 +133,7 @@ export const GoalSchema = z
   })
   .strict();
 
+/** The zod schema of a whole scene; `parseSceneSpec` validates with it. */
 export const SceneSpecSchema = z
   .object({
     version: z.literal(SCENE_SPEC_VERSION),
@@ -148,18 +158,32 @@ export const SceneSpecSchema = z
   })
   .strict();
 
+/**
+ * A scene as data: floor, walls and furniture as primitives with materials, dynamic bodies, lighting,
+ * start and goals (m, rad). Physics, the ray caster and the viewer are all built from it.
+ */
 export type SceneSpec = z.infer<typeof SceneSpecSchema>;
 /** What a generator or a hand-written file may omit (defaults filled in by `parseSceneSpec`). */
 export type SceneSpecInput = z.input<typeof SceneSpecSchema>;
+/** A static box, cylinder or sphere of a scene. */
 export type Primitive = z.infer<typeof PrimitiveSchema>;
+/** A primitive's look and semantics: colour, pattern, category and instance. */
 export type Material = z.infer<typeof MaterialSchema>;
+/** A material's pattern. */
 export type Pattern = z.infer<typeof PatternSchema>;
+/** A body that moves or can be pushed. */
 export type DynamicBody = z.infer<typeof DynamicBodySchema>;
+/** How a dynamic body moves. */
 export type Motion = z.infer<typeof MotionSchema>;
+/** A scene's lighting. */
 export type Lighting = z.infer<typeof LightingSchema>;
+/** A ground pose: position [x, z] (m) and heading (rad). */
 export type Pose = z.infer<typeof PoseSchema>;
+/** A goal of a scene. */
 export type Goal = z.infer<typeof GoalSchema>;
+/** A point or vector [x, z] on the ground plane (m). */
 export type Vec2 = [number, number];
+/** A point or vector [x, y, z] (m), y up; or a linear RGB colour in [0, 1]. */
 export type Vec3 = [number, number, number];
 
 /**

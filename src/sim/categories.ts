@@ -5,6 +5,7 @@
  */
 import type { Vec3 } from './SceneSpec.js';
 
+/** Every semantic category, by id: the value a semantic camera writes for a pixel. */
 export const CATEGORIES = [
   'void',
   'floor',
@@ -23,11 +24,13 @@ export const CATEGORIES = [
   'ball',
 ] as const;
 
+/** One of `CATEGORIES`. */
 export type CategoryName = (typeof CATEGORIES)[number];
 
 /** The ObjectNav goal categories: furniture with a distinct shape and colour each. */
 export const OBJECT_CATEGORIES = ['chair', 'table', 'sofa', 'bed', 'plant', 'tv', 'cabinet', 'lamp', 'ball'] as const;
 
+/** One of `OBJECT_CATEGORIES`. */
 export type ObjectCategory = (typeof OBJECT_CATEGORIES)[number];
 
 /** Category id of a name; throws a RangeError listing the known names for an unknown one. */

@@ -29,6 +29,10 @@ export interface StreamingVectorEnv extends VectorEnv {
   readonly wrapperChannel: WorkerEnvChannel | null;
 }
 
+/**
+ * The main-thread end of the episodes an env in a worker thread relays (a WorkerVectorEnv made with
+ * `wrapper: relayedEnv(i)`): a source of episode messages, like an EpisodeStreamer in this thread.
+ */
 export class RelayedEpisodes implements EpisodeSource {
   readonly frameKinds: FrameKind[];
   readonly actionNames: string[];

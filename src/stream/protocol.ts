@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { SceneSpec } from '../sim/SceneSpec.js';
 import { formatZodError } from '../core/errors.js';
 
+/** Version of the viewer protocol; a client that subscribes with another version gets an error. */
 export const PROTOCOL_VERSION = 1;
 
 /** Inbound (client → server) messages larger than this are refused by the socket (bytes). */
@@ -23,10 +24,12 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
 /** The agent's camera channels that can be streamed as binary frames. */
 export const FRAME_KINDS = ['rgb', 'depth', 'semantic'] as const;
+/** One of `FRAME_KINDS`. */
 export type FrameKind = (typeof FRAME_KINDS)[number];
 
 /** What a server can offer: episodes (scene/step/episodeEnd), camera frames, training curves. */
 export const STREAMS = ['episodes', 'frames', 'metrics'] as const;
+/** One of `STREAMS`. */
 export type StreamName = (typeof STREAMS)[number];
 
 /** Names of the default discrete actions (DiscreteAction in src/sim/PhysicsWorld.ts), by index. */
@@ -86,11 +89,16 @@ export const PlaybackSchema = z.discriminatedUnion('command', [
   playback('seek', { episode: count, step: count }),
 ]);
 
+/** The zod schema of every client message: subscribe, control (play mode) and playback (replays). */
 export const ClientMessageSchema = z.discriminatedUnion('type', [SubscribeSchema, ControlSchema, PlaybackSchema]);
 
+/** A client asks for the streams and camera channels it wants. */
 export type SubscribeMessage = z.infer<typeof SubscribeSchema>;
+/** Play mode: a client steps the env with a discrete action, or starts a new episode. */
 export type ControlMessage = z.infer<typeof ControlSchema>;
+/** Replays: pause, resume, one step, speed (× real time) or seek. */
 export type PlaybackMessage = z.infer<typeof PlaybackSchema>;
+/** Any message a client sends, validated. */
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 /** What a client writes (defaults may be omitted). */
 export type ClientMessageInput = z.input<typeof ClientMessageSchema>;
@@ -106,6 +114,7 @@ export type ErrorCode =
   | 'rate-limit' // too many messages: the connection is closed
   | 'bad-request'; // the command was understood but cannot be done (seek past the end, …)
 
+/** The validated message, or the error code and text to answer with. */
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; error: string };
 
 /** Validate one text message from a client. Never throws. */
@@ -128,6 +137,7 @@ export function parseClientMessage(text: string): ParseResult {
 // Server → client
 // ---------------------------------------------------------------------------------------------
 
+/** What a server shows: a live env, a replay, or an env a person drives. */
 export type ViewerMode = 'live' | 'replay' | 'play';
 
 /** Robot pose on the ground plane: x, z (m), yaw (rad). */
@@ -137,6 +147,7 @@ export interface PoseXZ {
   yaw: number;
 }
 
+/** The server's first message: protocol version, mode, source, and what it can stream. */
 export interface HelloMessage {
   type: 'hello';
   version: number;
@@ -152,6 +163,7 @@ export interface HelloMessage {
   episodes?: number;
 }
 
+/** An episode's start: its scene, task, start pose, goals and shortest path. */
 export interface SceneMessage {
   type: 'scene';
   /** Episode counter of this stream (0-based). */
@@ -173,6 +185,7 @@ export interface SceneMessage {
   pose?: PoseXZ;
 }
 
+/** One env step: the robot and dynamic-body poses (m, rad), action, reward, return and metrics so far. */
 export interface StepMessage {
   type: 'step';
   episode: number;
@@ -192,6 +205,7 @@ export interface StepMessage {
   metrics: Record<string, number>;
 }
 
+/** An episode's end: its steps, return, how it ended and its final metrics. */
 export interface EpisodeEndMessage {
   type: 'episodeEnd';
   episode: number;
@@ -209,6 +223,7 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
+/** Training-curve points. */
 export interface MetricsMessage {
   type: 'metrics';
   points: MetricPoint[];
@@ -236,12 +251,14 @@ export interface BatchMessage {
   messages: Array<SceneMessage | StepMessage | EpisodeEndMessage>;
 }
 
+/** The answer to a client message that was refused, with a literal code. */
 export interface ErrorMessage {
   type: 'error';
   code: ErrorCode;
   message: string;
 }
 
+/** Any JSON message a server sends. */
 export type ServerMessage =
   | HelloMessage
   | SceneMessage
@@ -280,10 +297,13 @@ export function decodeServerMessage(text: string): ServerMessage {
 
 export const FRAME_MAGIC = 0x52464e52; // 'RNFR' read as a little-endian u32
 export const FRAME_FORMAT_VERSION = 1;
+/** Size of the header of a binary camera frame (bytes), before the pixels. */
 export const FRAME_HEADER_BYTES = 24;
 
+/** A camera frame's element type: uint8 (RGB, semantic) or float32 (depth, m). */
 export type FrameDtype = 'uint8' | 'float32';
 
+/** What a binary frame says about its pixels: channel kind, dtype, size, and the episode and step it belongs to. */
 export interface FrameHeader {
   kind: FrameKind;
   dtype: FrameDtype;
@@ -294,6 +314,7 @@ export interface FrameHeader {
   step: number;
 }
 
+/** A decoded binary camera frame: its header and its HWC pixels. */
 export interface Frame extends FrameHeader {
   data: Uint8Array | Float32Array;
 }

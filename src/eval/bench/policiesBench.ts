@@ -40,6 +40,7 @@ export const BUILTIN_POLICIES: readonly string[] = ['random', 'oracle'];
 /** Version of `policies.json` and `replays.json`. */
 export const POLICIES_BENCH_VERSION = 1;
 
+/** What `robonav bench policies` runs: env and options, split or episode file, episode count, seeds, policies, threads. */
 export interface PoliciesBenchConfig {
   /** Registered env id. @default 'PointNav-v0' */
   env: string;
@@ -63,6 +64,7 @@ export interface PoliciesBenchConfig {
   replays: number;
 }
 
+/** The defaults: 200 test episodes of PointNav-v0, seed 0, 2000 bootstrap resamples, 3 replays. */
 export const DEFAULT_POLICIES_BENCH: Omit<PoliciesBenchConfig, 'policies' | 'threads'> = {
   env: 'PointNav-v0',
   envOptions: {},
@@ -98,6 +100,7 @@ export interface ReplayEpisode {
   paths: ReplayPath[];
 }
 
+/** A benchmark result: one row of means and 95% intervals per policy, the episodes run, and replay paths. */
 export interface PoliciesBenchResult {
   env: string;
   split: string;

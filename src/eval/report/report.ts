@@ -8,6 +8,7 @@ import { renderReport } from './html.js';
 import { loadBenchTable, loadReplays, loadRun, type BenchTable, type ReplayView, type RunLogs } from './runs.js';
 import { writeFileAtomicSync } from '../../core/atomicWrite.js';
 
+/** What `robonav report` puts in a page: run directories, the output directory, a title and how many replays. */
 export interface ReportConfig {
   /** Run directories (each with metrics.jsonl or seed-N/metrics.jsonl). */
   runs: string[];
@@ -19,6 +20,7 @@ export interface ReportConfig {
   replays: number;
 }
 
+/** The defaults: title 'robonav report', at most 6 replays. */
 export const DEFAULT_REPORT: Pick<ReportConfig, 'title' | 'replays'> = { title: 'robonav report', replays: 6 };
 
 export interface ReportContents {

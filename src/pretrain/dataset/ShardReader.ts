@@ -51,6 +51,7 @@ export interface FrameBatch {
   data: Record<string, FieldArray>;
 }
 
+/** How batches are drawn: size, fields, seed, shuffling, and which episodes. */
 export interface BatchOptions {
   batchSize: number;
   /** Fields to gather. @default every field */
@@ -71,11 +72,16 @@ export interface BatchOptions {
   keepRemainder?: boolean;
 }
 
+/** How windows of consecutive frames of one episode are drawn (for recurrent pretraining). */
 export interface WindowOptions extends Omit<BatchOptions, 'skipLast'> {
   /** Consecutive frames of one episode per item. */
   length: number;
 }
 
+/**
+ * A dataset folder written by `ShardWriter`, validated and read back as shuffled batches of frames
+ * or windows of consecutive frames, holding only a few shards in memory.
+ */
 export class ShardReader {
   readonly dir: string;
   readonly index: DatasetIndex;

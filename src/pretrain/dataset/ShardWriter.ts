@@ -30,6 +30,7 @@ import {
   type ShardHeader,
 } from './format.js';
 
+/** The per-frame fields and how many frames go in a shard. */
 export interface ShardWriterOptions {
   /** The per-frame fields, in the order their sections are laid out. */
   fields: FieldSpec[];
@@ -39,6 +40,7 @@ export interface ShardWriterOptions {
 
 export const DEFAULT_FRAMES_PER_SHARD = 512;
 
+/** Writes a frame dataset one frame at a time into shards; the folder appears whole at `finish()` or not at all. */
 export class ShardWriter {
   readonly dir: string;
   readonly fields: readonly FieldSpec[];

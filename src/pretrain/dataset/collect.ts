@@ -70,6 +70,7 @@ export class RandomMovePolicy implements Policy {
   }
 }
 
+/** What `collect` records: the env, the policy acting in it, how many frames, with what seed, into which folder. */
 export interface CollectOptions {
   /** A fresh env (`make(id, options)`); collect closes it. */
   env: Env;

@@ -146,6 +146,7 @@ export const EpisodeEntrySchema = z
     metrics: z.record(z.string(), z.number()),
   })
   .strict();
+/** One recorded episode in a dataset's index: its id, scene seed, frame count, return and final metrics. */
 export type EpisodeEntry = z.infer<typeof EpisodeEntrySchema>;
 
 export const DatasetIndexSchema = z
@@ -160,4 +161,5 @@ export const DatasetIndexSchema = z
     meta: z.record(z.string(), z.unknown()),
   })
   .strict();
+/** A dataset's `index.json`: format and version, frame count, fields, shards and episodes. */
 export type DatasetIndex = z.infer<typeof DatasetIndexSchema>;

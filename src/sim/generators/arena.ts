@@ -8,6 +8,7 @@ import { SceneBuilder } from './SceneBuilder.js';
 import { proposeFurniture } from './rooms.js';
 import { baseOptionsSchema, parseGeneratorOptions } from './options.js';
 
+/** The options of the arena generator: floor size (m), obstacle count and sizes, start–goal distances. */
 export const ArenaOptionsSchema = baseOptionsSchema.extend({
   /** Floor extent along x (m). */
   width: z.number().min(2).max(50).default(5),
@@ -21,8 +22,10 @@ export const ArenaOptionsSchema = baseOptionsSchema.extend({
   minGoalDistance: z.number().min(0).default(1),
   maxGoalDistance: z.number().min(0).default(Infinity),
 });
+/** What `generateArena` takes (see `ArenaOptionsSchema`). */
 export type ArenaOptions = z.input<typeof ArenaOptionsSchema>;
 
+/** A walled rectangular arena with scattered obstacles, a start and a goal, from a seed. */
 export function generateArena(options: unknown): SceneSpec {
   const o = parseGeneratorOptions('arena', ArenaOptionsSchema, options);
   const t = o.wallThickness;

@@ -28,6 +28,7 @@ export type { ObjectPlacementOptions } from './SceneBuilder.js';
 export { DEFAULT_RANDOMIZATION, type DomainRandomization } from './style.js';
 export { TMAZE_CUE_COLORS } from './tmaze.js';
 
+/** Every scene generator, by name. */
 export const GENERATORS = {
   rooms: generateRooms,
   maze: generateMaze,
@@ -35,10 +36,13 @@ export const GENERATORS = {
   tmaze: generateTMaze,
 } as const;
 
+/** The name of a scene generator. */
 export type GeneratorName = keyof typeof GENERATORS;
 
+/** Every generator name: rooms, maze, arena, tmaze. */
 export const GENERATOR_NAMES = Object.keys(GENERATORS) as GeneratorName[];
 
+/** What every generator takes: the seed, randomisation, object placement, moving obstacles, robot radius (m), and its own sizes. */
 export interface GenerateOptions {
   /** Scene seed (integer). */
   seed: number;
@@ -54,6 +58,10 @@ export interface GenerateOptions {
   [k: string]: unknown;
 }
 
+/**
+ * A scene from the generator `name` and a seed; the same name, seed and options always give the same scene.
+ * @throws UsageError for an unknown generator or a bad option.
+ */
 export function generateScene(name: GeneratorName, options: GenerateOptions): SceneSpec {
   const generate = (GENERATORS as Record<string, (o: unknown) => SceneSpec>)[name];
   if (generate === undefined) throw new UsageError(`unknown scene generator "${String(name)}"; known: ${GENERATOR_NAMES.join(', ')}`);

@@ -9,6 +9,7 @@ import { objectHalfExtents } from '../categories.js';
 import { SceneBuilder } from './SceneBuilder.js';
 import { baseOptionsSchema, parseGeneratorOptions } from './options.js';
 
+/** The options of the maze generator: rows and columns of cells, cell size and walls (m), start–goal distances. */
 export const MazeOptionsSchema = baseOptionsSchema.extend({
   /** Cells along z. */
   rows: z.number().int().min(2).max(40).default(7),
@@ -22,8 +23,10 @@ export const MazeOptionsSchema = baseOptionsSchema.extend({
   minGoalDistance: z.number().min(0).optional(),
   maxGoalDistance: z.number().min(0).default(Infinity),
 });
+/** What `generateMaze` takes (see `MazeOptionsSchema`). */
 export type MazeOptions = z.input<typeof MazeOptionsSchema>;
 
+/** A perfect maze of square cells with a start and a goal, from a seed. */
 export function generateMaze(options: unknown): SceneSpec {
   const o = parseGeneratorOptions('maze', MazeOptionsSchema, options);
   const { rows, cols, cellSize: s, wallThickness: t, wallHeight: h } = o;

@@ -12,6 +12,7 @@ import { OBJECT_CATEGORIES, objectHalfExtents, type ObjectCategory } from '../ca
 import { SceneBuilder, type PlaceOptions } from './SceneBuilder.js';
 import { baseOptionsSchema, parseGeneratorOptions } from './options.js';
 
+/** The options of the rooms generator: floor size, room and doorway sizes (m), furniture, start–goal distances. */
 export const RoomsOptionsSchema = baseOptionsSchema.extend({
   /** Floor extent along x (m). */
   width: z.number().min(4).max(50).default(10),
@@ -29,6 +30,7 @@ export const RoomsOptionsSchema = baseOptionsSchema.extend({
   minGoalDistance: z.number().min(0).default(3),
   maxGoalDistance: z.number().min(0).default(Infinity),
 });
+/** What `generateRooms` takes (see `RoomsOptionsSchema`). */
 export type RoomsOptions = z.input<typeof RoomsOptionsSchema>;
 
 /** Depth (m) kept free of furniture on both sides of a doorway, so the robot can line up with it. */
@@ -48,6 +50,7 @@ interface Door {
   to: number;
 }
 
+/** An apartment: the floor split into rooms joined by doorways, furnished, with a start and a goal, from a seed. */
 export function generateRooms(options: unknown): SceneSpec {
   const o = parseGeneratorOptions('rooms', RoomsOptionsSchema, options);
   const t = o.wallThickness;

@@ -7,6 +7,7 @@ import type { Rng } from '../../core/Rng.js';
 import type { Lighting, Material, Pattern, Vec3 } from '../SceneSpec.js';
 import { categoryId, OBJECT_STYLES, type ObjectCategory } from '../categories.js';
 
+/** Domain-randomisation switches of the generators: wall, floor and object colours, lighting. */
 export interface DomainRandomization {
   /** Random wall colours and patterns (solid, stripes, noise). */
   wallColors: boolean;
@@ -18,6 +19,7 @@ export interface DomainRandomization {
   objectColors: boolean;
 }
 
+/** Every randomisation off. */
 export const DEFAULT_RANDOMIZATION: DomainRandomization = {
   wallColors: false,
   floorPatterns: false,

@@ -17,6 +17,7 @@ import { baseOptionsSchema, parseGeneratorOptions } from './options.js';
 /** Cue colours (linear RGB): which arm holds the goal. */
 export const TMAZE_CUE_COLORS: Readonly<Record<'left' | 'right', Vec3>> = { left: [0.9, 0.1, 0.1], right: [0.1, 0.25, 0.95] };
 
+/** The options of the T-maze generator: goal arm, stem and arm lengths and corridor width (m). */
 export const TMazeOptionsSchema = baseOptionsSchema.extend({
   /** Which arm holds the goal; chosen by the seed when absent. */
   arm: z.enum(['left', 'right']).optional(),
@@ -29,8 +30,10 @@ export const TMazeOptionsSchema = baseOptionsSchema.extend({
   wallThickness: z.number().min(0.02).max(0.3).default(0.1),
   wallHeight: z.number().min(0.5).max(5).default(1.5),
 });
+/** What `generateTMaze` takes (see `TMazeOptionsSchema`). */
 export type TMazeOptions = z.input<typeof TMazeOptionsSchema>;
 
+/** A T-maze with a coloured cue at the start saying which arm holds the goal, from a seed. */
 export function generateTMaze(options: unknown): SceneSpec {
   const o = parseGeneratorOptions('tmaze', TMazeOptionsSchema, options);
   const { stemLength: L, armLength: A, corridorWidth: w, wallThickness: t, wallHeight: h } = o;

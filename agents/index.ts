@@ -1,0 +1,31 @@
+/**
+ * robonav/agents: the parts the on-policy agents share, for an algorithm of your own on
+ * `OnPolicyAgent` or a tool that reads what training saves.
+ */
+
+// Rollout storage and advantage estimation (GAE with truncation bootstrapping).
+export { RolloutBuffer, type Minibatch } from './common/RolloutBuffer.js';
+export { computeGae, type GaeInput } from './common/gae.js';
+
+// Optimisers with PyTorch's update rules and serialisable state (exact resumes), and global-norm clipping.
+export { Adam, clipByGlobalNorm, RMSprop, type Optimizer } from './common/optim.js';
+
+// Batch statistics the agents log and normalise with.
+export { explainedVariance, normalize } from './common/stats.js';
+
+// Calling a list of training callbacks after an update, as `learn()` does.
+export { runUpdateCallbacks } from './common/callbacks.js';
+
+// The saved policy: a folder with the layers model over raw observations and policy.json describing it.
+export {
+  loadPolicyDir,
+  POLICY_FILE,
+  POLICY_VERSION,
+  policyInfo,
+  PolicyInfoSchema,
+  savePolicy,
+  type PolicyInfo,
+} from './common/savedPolicy.js';
+
+// Agents by name, with the strict schema of each one's config file (`robonav train --config`).
+export { AGENTS, CONFIG_SCHEMAS, parseAgentConfig, type AgentName } from './registry.js';

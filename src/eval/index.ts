@@ -1,0 +1,24 @@
+/**
+ * robonav/eval: evaluation's parts and the benchmarks and report built on it — one episode at a time,
+ * summaries, bootstrap intervals, the policies benchmark and the HTML report.
+ */
+
+// Evaluation one episode at a time, its summary, and the figures it reports.
+export { EVAL_METRIC_LABELS, EVAL_METRICS, runEpisode, summarize, type EvalMetric } from './evaluate.js';
+
+// Percentile-bootstrap confidence intervals of means.
+export { bootstrapMeanCI, DEFAULT_BOOTSTRAP, type BootstrapConfig } from './bootstrap.js';
+
+// The policies benchmark: every policy on the same fixed episodes, as tables.
+export {
+  DEFAULT_POLICIES_BENCH,
+  formatMarkdown,
+  runPoliciesBench,
+  writeBenchOutputs,
+  type PoliciesBenchConfig,
+  type PoliciesBenchResult,
+  type PolicyRow,
+} from './bench/policiesBench.js';
+
+// The HTML report of runs: curves, the benchmark table and replay maps in one file.
+export { DEFAULT_REPORT, writeReport, type ReportConfig } from './report/report.js';

@@ -1,0 +1,14 @@
+/**
+ * robonav/runs: the files of a run directory beyond checkpoints and the metrics writer — `.rec`
+ * episode recordings, the metrics log read back, and where a run keeps its policy.
+ */
+
+// `.rec` recordings: the writer `attachRecorder` returns, and reading a file back episode by episode.
+export { RECORDING_VERSION, RecordedEpisode, Recording, RecordingWriter, type RecordingHeader } from './Recording.js';
+
+// The metrics log read back, whole or as it grows.
+export { METRICS_FILE } from './MetricsWriter.js';
+export { MetricsLogTail, parseMetricsLine } from './MetricsLog.js';
+
+// Checkpoint locations: the latest checkpoint of a run and the policy folder a run, checkpoint or folder path names.
+export { CHECKPOINT_VERSION, latestCheckpoint, POINTER_FILE, resolvePolicyDir } from './checkpoint.js';

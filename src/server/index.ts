@@ -1,0 +1,12 @@
+/**
+ * robonav/server: the HTTP + WebSocket viewer server and its sessions, to serve replays or a
+ * session of your own from code (`robonav view` and `robonav play` are built on these).
+ */
+
+// The server: static viewer files over HTTP, the protocol over WebSocket, one session behind it.
+export { ViewerClient, ViewerServer, type ViewerServerOptions, type ViewerSession } from './ViewerServer.js';
+
+// The sessions it can show: a live env, an env driven from the browser, recordings replayed.
+export { LiveSession, type LiveSessionOptions } from './LiveSession.js';
+export { PlaySession } from './PlaySession.js';
+export { ReplaySession, type ReplaySessionOptions } from './ReplaySession.js';
