@@ -269,6 +269,8 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   }
 
   private startEpisode(episode: EpisodeSpec): void {
+    // Not started until everything below succeeds: a failed reset leaves no episode to step.
+    this.started = false;
     this.loadScene(episode.sceneSeed);
     this.episodesInScene++;
     this.episode = episode;
@@ -281,7 +283,6 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.metrics.begin(pose.x, pose.z, this.distanceToGoal);
     this.t = 0;
     this.collidedLast = false;
-    this.started = false;
     this.done = false;
     this.beginTask(episode);
     this.observe();
