@@ -44,7 +44,8 @@ import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type TaskStep } from './NavEnv.js';
+import { type NavOptions, splitOptions } from './NavOptions.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const positive = finite.refine((v) => v > 0, 'expected a number > 0');
@@ -92,7 +93,7 @@ export class Explore extends NavEnv {
     this.areaReward = task.areaReward;
     this.viewRange = task.viewRange;
     this.rays = task.rays;
-    this.viewFov = task.viewFov ?? this.cameraConfig.hfov;
+    this.viewFov = task.viewFov ?? this.sensors.cameraConfig.hfov;
     this.coverageGoal = task.coverageGoal;
   }
 
@@ -120,7 +121,7 @@ export class Explore extends NavEnv {
       this.visibility = OccupancyGrid.fromScene(this.scene, {
         cellSize: this.grid.cellSize,
         inflate: 0,
-        robotHeight: this.cameraConfig.mountHeight,
+        robotHeight: this.sensors.cameraConfig.mountHeight,
       });
       this.seen = new Uint8Array(this.grid.cols * this.grid.rows);
     }

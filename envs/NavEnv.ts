@@ -1,9 +1,10 @@
 /**
- * NavEnv: the base of every robonav task. It owns the scene (generated from a seed, or given by an
- * episode of a dataset), the cannon-es physics world, the occupancy grid, the geodesic distance
- * field of the episode's goal set, the sensors, the episode metrics and the Env bookkeeping; a task
- * (PointNav, ObjectNav, Explore, TMaze) adds how episodes are drawn, its goal observation, and its
- * reward and success rule.
+ * NavEnv: the base of every robonav task. It runs the task loop: it owns the scene (generated from
+ * a seed, or given by an episode of a dataset), the cannon-es physics world, the occupancy grid, the
+ * geodesic distance field of the episode's goal set, the episode metrics and the Env bookkeeping,
+ * and reads its sensors (SensorSuite.ts) after every reset and step; its options are validated by
+ * NavOptions.ts. A task (PointNav, ObjectNav, Explore, TMaze) adds how episodes are drawn, its goal
+ * observation, and its reward and success rule.
  *
  * Sensors (observation keys, in this order when requested):
  *
@@ -28,100 +29,23 @@
  * `reset({ options: { episode } })` runs a fixed dataset episode (see episodes.ts).
  */
 import { randomInt } from 'node:crypto';
-import { z } from 'zod';
 import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
-import { EnvStateError, formatZodError, SpaceError, UsageError } from '../src/core/errors.js';
+import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
-import { Box, Dict, Discrete } from '../src/core/spaces.js';
-import { allocateFrame, Camera, type CameraConfig, type CameraFrame, DEFAULT_CAMERA } from '../src/render/Camera.js';
-import { blankValue, isBlankFrame } from '../src/render/blank.js';
-import { Lidar, type LidarConfig } from '../src/render/Lidar.js';
+import { Box, type Dict, Discrete } from '../src/core/spaces.js';
 import { RenderScene } from '../src/render/RenderScene.js';
 import { GeodesicField } from '../src/sim/GeodesicField.js';
 import { generateScene, type GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
-import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig, wrapAngle } from '../src/sim/PhysicsWorld.js';
+import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig } from '../src/sim/PhysicsWorld.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import { type EpisodeSpec, parseEpisode, SCENE_SPLITS, type Split } from './episodes.js';
 import { EpisodeMetrics, type NavMetrics } from './metrics.js';
+import { type NavConfig, navOptionsSchema, parseOptions } from './NavOptions.js';
+import { SensorSuite } from './SensorSuite.js';
 
-export const SENSORS = ['rgb', 'depth', 'semantic', 'pointgoal', 'objectgoal', 'gps', 'compass', 'collision', 'lidar'] as const;
-export type SensorName = (typeof SENSORS)[number];
-const CAMERA_SENSORS: readonly SensorName[] = ['rgb', 'depth', 'semantic'];
-
-const finite = z.number().refine(Number.isFinite, 'expected a finite number');
-const positive = finite.refine((v) => v > 0, 'expected a number > 0');
-const cameraSchema = z
-  .object({
-    width: z.number().int().min(1),
-    height: z.number().int().min(1),
-    hfov: finite,
-    mountHeight: finite,
-    pitch: finite,
-    near: finite,
-    far: finite,
-    depthNoise: finite,
-    rgbNoise: finite,
-    fog: z.boolean(),
-    fogDensity: finite,
-  })
-  .partial()
-  .strict();
-
-/** Options every task accepts (validated with zod at `make`; a bad one is a UsageError naming it). */
-export const navOptionsSchema = z
-  .object({
-    /** Truncate after this many steps (set by the registry). */
-    maxEpisodeSteps: z.number().int().min(1),
-    /** Observation keys, see the table above. */
-    sensors: z.array(z.enum(SENSORS)).min(1),
-    /** Camera settings (rgb/depth/semantic follow `sensors`). */
-    camera: cameraSchema.default({}),
-    /** Shorthand for camera width = height (pixels), or [width, height]. */
-    cameraSize: z.union([z.number().int().min(1), z.tuple([z.number().int().min(1), z.number().int().min(1)])]).optional(),
-    lidar: z
-      .object({ beams: z.number().int(), arc: finite, mountHeight: finite, maxRange: finite, noise: finite })
-      .partial()
-      .strict()
-      .default({}),
-    robot: z
-      .object({
-        radius: positive,
-        height: positive,
-        forwardStep: positive,
-        turnStep: positive,
-        maxLinear: positive,
-        maxAngular: positive,
-        controlInterval: positive,
-        substeps: z.number().int().min(1),
-        actuationNoise: finite.refine((v) => v >= 0, 'expected a number ≥ 0'),
-      })
-      .partial()
-      .strict()
-      .default({}),
-    /** Velocity actions instead of the four discrete ones. */
-    continuous: z.boolean().default(false),
-    /** Which scene seeds to draw from: train / val / test are disjoint ranges (see episodes.ts). */
-    split: z.enum(['train', 'val', 'test']).default('train'),
-    /** Episodes run in one scene before the next is generated (scene generation is the slow part of reset). */
-    episodesPerScene: z.number().int().min(1).default(4),
-    /** Extra generator options (sizes, randomisation, dynamic obstacles). */
-    scene: z.record(z.string(), z.unknown()).default({}),
-    /** Reward per step (the slack that makes shorter episodes better). */
-    slackReward: finite.default(-0.01),
-    /** Reward on success. */
-    successReward: finite.default(2.5),
-    /** Subtracted on every step that touches something. */
-    collisionPenalty: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(0),
-    /** End the episode as soon as the task succeeds, without STOP (always so with continuous actions). */
-    endOnSuccess: z.boolean().default(false),
-    /** Range (m) that bounds the pointgoal distance and gps observations. */
-    range: finite.refine((v) => v > 0, 'expected a number > 0').default(20),
-  })
-  .strict();
-
-export type NavOptions = z.input<typeof navOptionsSchema>;
-export type NavConfig = z.output<typeof navOptionsSchema>;
+// NavEnv's options, beside the class they configure.
+export { type NavOptions, SENSORS, type SensorName } from './NavOptions.js';
 
 /** A task's fixed choices, given by the subclass. */
 export interface TaskDefinition {
@@ -160,6 +84,8 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   readonly config: NavConfig;
   readonly robot: RobotConfig;
   readonly task: TaskDefinition;
+  /** Camera, lidar and the other sensors; their buffers are the observation reset and step return. */
+  readonly sensors: SensorSuite;
 
   // ---- state visible to privileged users (oracle, viewer, recorder) ----
   /** The current scene. */
@@ -178,10 +104,6 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   protected readonly rng = new Rng(0);
   protected readonly noiseRng = new Rng(0);
   protected readonly metrics = new EpisodeMetrics();
-  protected readonly obs: Record<string, Float32Array | Uint8Array> = {};
-  private readonly camera: Camera | null;
-  private readonly frame: CameraFrame | null;
-  private readonly lidar: Lidar | null;
   private loaded: LoadedScene | null = null;
   private lastField: { grid: OccupancyGrid; goals: Array<[number, number]>; field: GeodesicField } | null = null;
   private episodesInScene = 0;
@@ -197,71 +119,8 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.config = parseOptions(task.id, navOptionsSchema, options);
     const c = this.config;
     this.robot = { ...DEFAULT_ROBOT, ...c.robot };
-
-    const usesCamera = c.sensors.some((s) => CAMERA_SENSORS.includes(s));
-    const size =
-      c.cameraSize === undefined
-        ? {}
-        : typeof c.cameraSize === 'number'
-          ? { width: c.cameraSize, height: c.cameraSize }
-          : { width: c.cameraSize[0], height: c.cameraSize[1] };
-    const cameraConfig: Partial<CameraConfig> = {
-      ...c.camera,
-      ...size,
-      rgb: c.sensors.includes('rgb'),
-      depth: c.sensors.includes('depth'),
-      semantic: c.sensors.includes('semantic'),
-    };
-    this.camera = usesCamera ? new Camera(cameraConfig) : null;
-    this.frame = this.camera ? allocateFrame(this.camera.config) : null;
-    this.lidar = c.sensors.includes('lidar') ? new Lidar(c.lidar as Partial<LidarConfig>) : null;
-
-    const cam = this.camera?.config ?? DEFAULT_CAMERA;
-    const spaces: Record<string, Box> = {};
-    for (const sensor of SENSORS) {
-      if (!c.sensors.includes(sensor)) continue;
-      switch (sensor) {
-        case 'rgb':
-          spaces.rgb = new Box(0, 255, [cam.height, cam.width, 3], 'uint8');
-          this.obs.rgb = this.frame!.rgb!;
-          break;
-        case 'depth':
-          spaces.depth = new Box(0, cam.far, [cam.height, cam.width, 1]);
-          this.obs.depth = this.frame!.depth!;
-          break;
-        case 'semantic':
-          spaces.semantic = new Box(0, 255, [cam.height, cam.width, 1], 'uint8');
-          this.obs.semantic = this.frame!.semantic!;
-          break;
-        case 'pointgoal':
-          spaces.pointgoal = new Box([0, -Math.PI], [c.range, Math.PI], [2]);
-          break;
-        case 'objectgoal': {
-          const extra = task.extraSpaces?.objectgoal;
-          if (!extra) throw new UsageError(`${task.id}: sensor "objectgoal" needs an ObjectNav task`);
-          spaces.objectgoal = extra;
-          break;
-        }
-        case 'gps':
-          spaces.gps = new Box(-c.range, c.range, [2]);
-          break;
-        case 'compass':
-          spaces.compass = new Box(-Math.PI, Math.PI, [1]);
-          break;
-        case 'collision':
-          spaces.collision = new Box(0, 1, [1]);
-          break;
-        case 'lidar': {
-          const l = this.lidar!.config;
-          spaces.lidar = new Box(0, l.maxRange, [l.beams]);
-          break;
-        }
-      }
-      if (!(sensor in this.obs))
-        this.obs[sensor] =
-          spaces[sensor]!.dtype === 'uint8' ? new Uint8Array(spaces[sensor]!.size) : new Float32Array(spaces[sensor]!.size);
-    }
-    this.observationSpace = new Dict(spaces);
+    this.sensors = new SensorSuite(task.id, c, task.extraSpaces);
+    this.observationSpace = this.sensors.observationSpace;
     this.actionSpace = c.continuous
       ? new Box([-this.robot.maxLinear, -this.robot.maxAngular], [this.robot.maxLinear, this.robot.maxAngular], [2])
       : new Discrete(4);
@@ -317,7 +176,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     else if (!this.seeded) this.reseed(randomInt(0, 2 ** 31));
     const episode = fixed ?? this.sampleEpisode();
     this.startEpisode(episode);
-    return { obs: this.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
+    return { obs: this.sensors.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
   }
 
   step(action: Action): StepResult<Record<string, Float32Array | Uint8Array>> {
@@ -349,7 +208,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.observe();
     const info: Info = { distanceToGoal: this.distanceToGoal, collided: this.collidedLast };
     if (this.done) Object.assign(info, this.finalMetrics(outcome.success), this.taskMetrics());
-    return { obs: this.obs, reward, terminated: outcome.terminated, truncated, info };
+    return { obs: this.sensors.obs, reward, terminated: outcome.terminated, truncated, info };
   }
 
   close(): void {
@@ -396,7 +255,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     const reachable = new Int32Array(sizes[best] ?? 0);
     let n = 0;
     for (let i = 0; i < labels.length; i++) if (labels[i] === best) reachable[n++] = i;
-    const renderScene = this.camera || this.lidar ? RenderScene.fromSpec(spec) : null;
+    const renderScene = this.sensors.castsRays ? RenderScene.fromSpec(spec) : null;
     this.loaded = { seed, spec, world, grid, reachable, renderScene };
     this.scene = spec;
     this.world = world;
@@ -410,6 +269,8 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   }
 
   private startEpisode(episode: EpisodeSpec): void {
+    // Not started until everything below succeeds: a failed reset leaves no episode to step.
+    this.started = false;
     this.loadScene(episode.sceneSeed);
     this.episodesInScene++;
     this.episode = episode;
@@ -422,11 +283,12 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.metrics.begin(pose.x, pose.z, this.distanceToGoal);
     this.t = 0;
     this.collidedLast = false;
-    this.started = true;
     this.done = false;
     this.beginTask(episode);
     this.observe();
-    this.checkCameraSeesSomething();
+    // A camera that sees nothing is a configuration error: the episode does not start.
+    this.sensors.checkCameraSeesSomething(this.task.id, this.renderScene, this.world.pose);
+    this.started = true;
   }
 
   /**
@@ -460,101 +322,21 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
 
   // ---- observations -----------------------------------------------------------------------
 
-  /** The camera's settings (the default camera's when the task has none): tasks reason about what it can see. */
-  get cameraConfig(): CameraConfig {
-    return this.camera?.config ?? DEFAULT_CAMERA;
-  }
-
   /** Step count of the running episode. */
   get steps(): number {
     return this.t;
   }
 
   private observe(): void {
-    const pose = this.world.pose;
-    const pose0 = this.episode.start;
-    if (this.camera) {
-      this.renderScene!.setDynamicPoses(this.world.dynamicPoses);
-      this.camera.render(this.renderScene!, pose, this.frame!, this.noiseRng);
-    }
-    if (this.lidar) {
-      if (!this.camera) this.renderScene!.setDynamicPoses(this.world.dynamicPoses);
-      this.lidar.scan(this.renderScene!, pose, this.obs.lidar as Float32Array, this.noiseRng);
-    }
-    const range = this.config.range;
-    const pg = this.obs.pointgoal as Float32Array | undefined;
-    if (pg) {
-      const [gx, gz] = this.pointGoal();
-      pg[0] = Math.min(range, Math.hypot(gx - pose.x, gz - pose.z));
-      pg[1] = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
-    }
-    const gps = this.obs.gps as Float32Array | undefined;
-    if (gps) {
-      // Start frame: forward = (cos y0, −sin y0), left = (−sin y0, −cos y0) in world (x, z).
-      const dx = pose.x - pose0.position[0];
-      const dz = pose.z - pose0.position[1];
-      const c = Math.cos(pose0.yaw);
-      const s = Math.sin(pose0.yaw);
-      gps[0] = clamp(dx * c - dz * s, -range, range);
-      gps[1] = clamp(-dx * s - dz * c, -range, range);
-    }
-    const compass = this.obs.compass as Float32Array | undefined;
-    if (compass) compass[0] = wrapAngle(pose.yaw - pose0.yaw);
-    const collision = this.obs.collision as Float32Array | undefined;
-    if (collision) collision[0] = this.collidedLast ? 1 : 0;
+    // Asked for only when a sensor reports it: ObjectNav looks for the nearest instance.
+    const goal = this.sensors.readsPointGoal ? this.pointGoal() : null;
+    this.sensors.observe(this.renderScene, this.world, this.episode.start, goal, this.collidedLast, this.noiseRng);
   }
 
   /** The point the pointgoal sensor reports: the episode's goal point, else its first goal point (ObjectNav: the nearest). */
   protected pointGoal(): [number, number] {
     return this.episode.goal ?? this.goalPoints(this.episode)[0]!;
   }
-
-  /**
-   * A camera that sees one value everywhere is misconfigured (mounted above the ceiling, clipped
-   * away by near/far, pitched into the floor). A wall filling the view is legitimate, so look in
-   * three more directions before failing.
-   */
-  private checkCameraSeesSomething(): void {
-    if (!this.camera || !isBlankFrame(this.frame!)) return;
-    const probe = allocateFrame(this.camera.config);
-    const pose = this.world.pose;
-    for (let k = 1; k < 4; k++) {
-      this.camera.render(this.renderScene!, { x: pose.x, z: pose.z, yaw: pose.yaw + (k * Math.PI) / 2 }, probe);
-      if (!isBlankFrame(probe)) return;
-    }
-    this.started = false;
-    throw new UsageError(
-      `${this.task.id}: every camera pixel reads ${blankValue(this.frame!)} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
-    );
-  }
-}
-
-/**
- * Split a task's options (registry defaults overridden by the caller's) into the task's own,
- * validated with its schema, and the rest, for NavEnv.
- */
-export function splitOptions<S extends z.ZodObject>(
-  id: string,
-  schema: S,
-  defaults: Record<string, unknown>,
-  options: Record<string, unknown>,
-): { task: z.output<S>; base: Record<string, unknown> } {
-  const merged = { ...defaults, ...options };
-  const own = Object.keys(schema.shape);
-  const task = parseOptions(id, schema, Object.fromEntries(Object.entries(merged).filter(([k]) => own.includes(k))));
-  const base = Object.fromEntries(Object.entries(merged).filter(([k]) => !own.includes(k)));
-  return { task, base };
-}
-
-/** Validate options with a zod schema; the first problem becomes one UsageError naming the option. */
-export function parseOptions<S extends z.ZodType>(id: string, schema: S, options: unknown): z.output<S> {
-  const result = schema.safeParse(options);
-  if (!result.success) throw new UsageError(formatZodError(result.error, `${id} options`));
-  return result.data;
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }
 
 function sameGoals(a: Array<[number, number]>, b: Array<[number, number]>): boolean {

@@ -48,7 +48,8 @@ import type { GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type TaskStep } from './NavEnv.js';
+import { type NavOptions, splitOptions } from './NavOptions.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
@@ -146,7 +147,7 @@ export class ObjectNav extends NavEnv {
 
   protected override beginTask(episode: EpisodeSpec): void {
     this.current = this.viewsOf(episode.category!);
-    const onehot = this.obs.objectgoal as Float32Array | undefined;
+    const onehot = this.sensors.obs.objectgoal as Float32Array | undefined;
     if (onehot) {
       onehot.fill(0);
       onehot[(OBJECT_CATEGORIES as readonly string[]).indexOf(episode.category!)] = 1;
@@ -193,7 +194,7 @@ export class ObjectNav extends NavEnv {
       this.visibility = OccupancyGrid.fromScene(this.scene, {
         cellSize: this.grid.cellSize,
         inflate: 0,
-        robotHeight: this.cameraConfig.mountHeight,
+        robotHeight: this.sensors.cameraConfig.mountHeight,
       });
     }
     let views = this.views.get(category);

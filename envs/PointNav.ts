@@ -42,7 +42,8 @@ import { z } from 'zod';
 import type { Rng } from '../src/core/Rng.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
 import type { EpisodeSpec } from './episodes.js';
-import { cellCenter, NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
+import { cellCenter, NavEnv, type TaskStep } from './NavEnv.js';
+import { type NavOptions, splitOptions } from './NavOptions.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 

@@ -38,7 +38,8 @@
  */
 import { z } from 'zod';
 import type { EpisodeSpec } from './episodes.js';
-import { NavEnv, type NavOptions, splitOptions, type TaskStep } from './NavEnv.js';
+import { NavEnv, type TaskStep } from './NavEnv.js';
+import { type NavOptions, splitOptions } from './NavOptions.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 

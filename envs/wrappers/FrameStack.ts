@@ -9,7 +9,8 @@
  * The returned arrays are owned by the wrapper and overwritten on the next reset/step.
  */
 import type { Action, Env, Observation, ResetArgs, ResetResult, StepResult } from '../../src/core/Env.js';
-import { Box, Dict, type Discrete, type Space } from '../../src/core/spaces.js';
+import { Box, Dict, type Space } from '../../src/core/spaces.js';
+import { Wrapper } from './Wrapper.js';
 
 interface Stacked {
   key: string | null;
@@ -20,20 +21,18 @@ interface Stacked {
   out: Float32Array | Uint8Array;
 }
 
-export class FrameStack implements Env {
-  readonly observationSpace: Space;
-  readonly actionSpace: Box | Discrete;
-  private readonly stacked: Stacked[];
+export class FrameStack extends Wrapper {
+  override readonly observationSpace: Space;
+  private readonly stacked: Stacked[] = [];
 
   constructor(
-    readonly env: Env,
+    env: Env,
     readonly k: number,
     keys?: readonly string[],
   ) {
+    super(env);
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`FrameStack: k must be a positive integer, got ${k}`);
     const space = env.observationSpace;
-    this.actionSpace = env.actionSpace;
-    this.stacked = [];
     if (space instanceof Box) {
       this.observationSpace = this.stackBox(null, space);
     } else if (space instanceof Dict) {
@@ -71,20 +70,16 @@ export class FrameStack implements Env {
     return new Box(tile(box.low), tile(box.high), shape, box.dtype);
   }
 
-  reset(args?: ResetArgs): ResetResult {
+  override reset(args?: ResetArgs): ResetResult {
     const { obs, info } = this.env.reset(args);
     for (const s of this.stacked) for (let f = 0; f < this.k; f++) this.push(s, part(obs, s.key));
     return { obs: this.output(obs), info };
   }
 
-  step(action: Action): StepResult {
+  override step(action: Action): StepResult {
     const result = this.env.step(action);
     for (const s of this.stacked) this.push(s, part(result.obs, s.key));
     return { ...result, obs: this.output(result.obs) };
-  }
-
-  close(): void {
-    this.env.close();
   }
 
   /** Shift every position's k·inner block left by one frame and write the newest frame last. */

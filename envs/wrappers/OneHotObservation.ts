@@ -6,16 +6,16 @@
  */
 import type { Action, Env, EnvFactory, Observation, ResetArgs, ResetResult, StepResult } from '../../src/core/Env.js';
 import { Box, Dict, Discrete, type Space } from '../../src/core/spaces.js';
+import { Wrapper } from './Wrapper.js';
 
-export class OneHotObservation implements Env {
-  readonly observationSpace: Space;
-  readonly actionSpace: Box | Discrete;
+export class OneHotObservation extends Wrapper {
+  override readonly observationSpace: Space;
 
-  constructor(readonly env: Env) {
+  constructor(env: Env) {
+    super(env);
     if (!OneHotObservation.needed(env.observationSpace))
       throw new TypeError(`OneHotObservation: ${env.observationSpace.toString()} has no Discrete part`);
     this.observationSpace = convertSpace(env.observationSpace);
-    this.actionSpace = env.actionSpace;
   }
 
   /** True when `space` is or contains a Discrete space. */
@@ -33,18 +33,14 @@ export class OneHotObservation implements Env {
     };
   }
 
-  reset(args?: ResetArgs): ResetResult {
+  override reset(args?: ResetArgs): ResetResult {
     const { obs, info } = this.env.reset(args);
     return { obs: convertValue(this.env.observationSpace, obs), info };
   }
 
-  step(action: Action): StepResult {
+  override step(action: Action): StepResult {
     const result = this.env.step(action);
     return { ...result, obs: convertValue(this.env.observationSpace, result.obs) };
-  }
-
-  close(): void {
-    this.env.close();
   }
 }
 

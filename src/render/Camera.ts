@@ -14,7 +14,10 @@
  */
 import { Rng } from '../core/Rng.js';
 import { UsageError } from '../core/errors.js';
-import { HitKind, PatternCode, PrimitiveKind, Ray, type RenderScene } from './RenderScene.js';
+import { HitKind, Ray } from './rayQuery.js';
+import type { RenderScene } from './RenderScene.js';
+import { PrimitiveKind } from './SceneGeometry.js';
+import { PatternCode } from './Shading.js';
 import { srgbByte } from './srgb.js';
 
 export interface CameraConfig {
@@ -200,16 +203,17 @@ export class Camera {
     // Row index of slope b (rows run from +tanY at the top to −tanY at the bottom).
     const rowScale = -h / (2 * this.tanY);
     const rowOffset = h / 2 - 0.5;
-    const kindArr = scene.kind;
-    const yMinArr = scene.yMin;
-    const yMaxArr = scene.yMax;
+    const geometry = scene.geometry;
+    const kindArr = geometry.kind;
+    const yMinArr = geometry.yMin;
+    const yMaxArr = geometry.yMax;
     const candPrim = scene.candPrim;
     const candT0 = scene.candT0;
     const candT1 = scene.candT1;
-    const cxArr = scene.cx;
-    const cyArr = scene.cy;
-    const czArr = scene.cz;
-    const radiusArr = scene.halfX;
+    const cxArr = geometry.cx;
+    const cyArr = geometry.cy;
+    const czArr = geometry.cz;
+    const radiusArr = geometry.halfX;
     ray[Ray.OX] = ox;
     ray[Ray.OY] = oy;
     ray[Ray.OZ] = oz;
@@ -347,13 +351,14 @@ export class Camera {
     const semantic = this.semanticOut;
     if (semantic !== null) {
       const instance = this.instanceOut!;
-      const category = scene.matCategory;
-      const instanceOf = scene.matInstance;
+      const shading = scene.shading;
+      const category = shading.matCategory;
+      const instanceOf = shading.matInstance;
       const candPrim = scene.candPrim;
-      const floorM = scene.floorMaterial;
-      const ceilingM = scene.ceilingMaterial;
+      const floorM = shading.floorMaterial;
+      const ceilingM = shading.ceilingMaterial;
       for (let i = 0, px = j; i < h; i++, px += w) {
-        // RenderScene.materialOf, inlined.
+        // Shading.materialOf, inlined.
         const kind = kinds[i]!;
         if (kind === HitKind.NONE) {
           semantic[px] = 0;
@@ -382,7 +387,7 @@ export class Camera {
   /**
    * Colours of column j without fog or noise, the common case, kept in one tight loop: floor,
    * ceiling and side-face pixels (nearly all of them) pick one of two precomputed sRGB colours by the
-   * pattern at the hit; anything else goes through RenderScene.packedColor / shadePixel.
+   * pattern at the hit; anything else goes through Shading.packedColor / shadePixel.
    */
   private writeColumnColor(scene: RenderScene, j: number): void {
     const w = this.config.width;
@@ -398,18 +403,20 @@ export class Camera {
     const oz = ray[Ray.OZ]!;
     const dx = ray[Ray.DX]!;
     const dz = ray[Ray.DZ]!;
+    const shading = scene.shading;
+    const yMinArr = scene.geometry.yMin;
     // The floor material, hoisted.
-    const fm = scene.floorMaterial;
-    const fPattern = scene.matPattern[fm]!;
-    const fInv = scene.matInvScale[fm]!;
-    const f1 = scene.upPacked1[fm]!;
-    const f2 = scene.upPacked2[fm]!;
+    const fm = shading.floorMaterial;
+    const fPattern = shading.matPattern[fm]!;
+    const fInv = shading.matInvScale[fm]!;
+    const f1 = shading.upPacked1[fm]!;
+    const f2 = shading.upPacked2[fm]!;
     // The ceiling material (lit from below), hoisted.
-    const cm = scene.ceilingMaterial;
-    const cPattern = scene.matPattern[cm]!;
-    const cInv = scene.matInvScale[cm]!;
-    const c1 = scene.downPacked1[cm]!;
-    const c2 = scene.downPacked2[cm]!;
+    const cm = shading.ceilingMaterial;
+    const cPattern = shading.matPattern[cm]!;
+    const cInv = shading.matInvScale[cm]!;
+    const c1 = shading.downPacked1[cm]!;
+    const c2 = shading.downPacked2[cm]!;
     // The side face of the last candidate seen in this column.
     let sideCand = -1;
     let sPattern = 0;
@@ -437,14 +444,14 @@ export class Camera {
         const cand = cands[i]!;
         if (cand !== sideCand) {
           sideCand = cand;
-          scene.ensureSide(cand);
+          shading.ensureSide(cand);
           const p = scene.candPrim[cand]!;
-          sPattern = scene.matPattern[p]!;
-          sInv = scene.matInvScale[p]!;
-          sU = scene.candU[cand]!;
-          sYMin = scene.yMin[p]!;
-          s1 = scene.candPacked1[cand]!;
-          s2 = scene.candPacked2[cand]!;
+          sPattern = shading.matPattern[p]!;
+          sInv = shading.matInvScale[p]!;
+          sU = shading.candU[cand]!;
+          sYMin = yMinArr[p]!;
+          s1 = shading.candPacked1[cand]!;
+          s2 = shading.candPacked2[cand]!;
         }
         if (sPattern === PatternCode.solid) packed = s1;
         else if (sPattern !== PatternCode.noise) {
@@ -456,15 +463,15 @@ export class Camera {
       if (packed < 0) {
         ray[Ray.B] = rowUp[i]!;
         ray[Ray.T] = zbuf[i]!;
-        packed = scene.packedColor(kind, cands[i]!);
+        packed = shading.packedColor(kind, cands[i]!);
       }
       if (packed >= 0) {
         rgb[o] = packed >> 16;
         rgb[o + 1] = (packed >> 8) & 255;
         rgb[o + 2] = packed & 255;
       } else {
-        scene.shadePixel(kind, cands[i]!);
-        const color = scene.color;
+        shading.shadePixel(kind, cands[i]!);
+        const color = shading.color;
         rgb[o] = srgbByte(color[0]!);
         rgb[o + 1] = srgbByte(color[1]!);
         rgb[o + 2] = srgbByte(color[2]!);
@@ -505,9 +512,10 @@ export class Camera {
           depth[px] = d < c.near ? c.near : d > c.far ? c.far : d;
         }
         if (semantic !== null) {
-          const m = scene.materialOf(kind, scene.hitCand);
-          semantic[px] = m < 0 ? 0 : scene.matCategory[m]!;
-          this.instanceOut![px] = m < 0 ? 0 : scene.matInstance[m]!;
+          const shading = scene.shading;
+          const m = shading.materialOf(kind, scene.hitCand);
+          semantic[px] = m < 0 ? 0 : shading.matCategory[m]!;
+          this.instanceOut![px] = m < 0 ? 0 : shading.matInstance[m]!;
         }
         if (this.rgbOut !== null) {
           ray[Ray.T] = scene.hitT;
@@ -522,21 +530,22 @@ export class Camera {
     const c = this.config;
     const rgb = this.rgbOut!;
     const o = px * 3;
+    const shading = scene.shading;
     // Without fog most hits have a ready-made colour (flat faces, two-colour patterns).
-    const packed = c.fog ? -1 : scene.packedColor(kind, cand);
+    const packed = c.fog ? -1 : shading.packedColor(kind, cand);
     if (packed >= 0) {
       rgb[o] = packed >> 16;
       rgb[o + 1] = (packed >> 8) & 255;
       rgb[o + 2] = packed & 255;
     } else {
-      scene.shadePixel(kind, cand);
-      const color = scene.color;
+      shading.shadePixel(kind, cand);
+      const color = shading.color;
       let r = color[0]!;
       let g = color[1]!;
       let bl = color[2]!;
       if (c.fog && kind !== HitKind.NONE) {
         const keep = Math.exp(-c.fogDensity * scene.ray[Ray.T]!);
-        const sky = scene.sky;
+        const sky = shading.sky;
         r = sky[0]! + (r - sky[0]!) * keep;
         g = sky[1]! + (g - sky[1]!) * keep;
         bl = sky[2]! + (bl - sky[2]!) * keep;
@@ -562,7 +571,8 @@ export class Camera {
   private fillRowLimits(scene: RenderScene): void {
     const c = this.config;
     const oy = c.mountHeight;
-    const top = scene.topY[0]! < scene.ceilingHeight ? scene.topY[0]! : scene.ceilingHeight;
+    const { topY, ceilingHeight } = scene.geometry;
+    const top = topY[0]! < ceilingHeight ? topY[0]! : ceilingHeight;
     const depthOnly = !c.rgb && !c.semantic;
     for (let i = 0; i < c.height; i++) {
       const b = this.rowUp[i]!;

@@ -6,7 +6,8 @@
  */
 import { Rng } from '../core/Rng.js';
 import { UsageError } from '../core/errors.js';
-import { Ray, type RenderScene } from './RenderScene.js';
+import { Ray } from './rayQuery.js';
+import type { RenderScene } from './RenderScene.js';
 
 export interface LidarConfig {
   /** Number of beams. */

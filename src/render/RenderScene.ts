@@ -1,10 +1,9 @@
 /**
- * RenderScene: a SceneSpec flattened once into typed arrays for the CPU ray caster.
- *
- * Geometry. Every primitive is a vertical prism or a sphere: a yawed box is a prism over a rotated
- * rectangle, a cylinder a prism over a disc, both bounded in y by [yMin, yMax]. The floor is the
- * plane y = 0 and the optional ceiling the plane y = ceilingHeight (both unbounded, like the
- * physics floor plane).
+ * RenderScene: the CPU ray caster over a SceneSpec flattened once into typed arrays. It puts
+ * together the scene's geometry (`SceneGeometry`), its materials and light (`Shading`) and an
+ * acceleration grid, and answers ray queries: which primitives a horizontal ray passes over
+ * (`gather`), and what a ray hits first among them, the floor and the ceiling (`resolve`).
+ * Camera, Lidar and the top-down map are its users.
  *
  * Acceleration. Robonav scenes are 2.5-D — everything stands on the floor and the camera never
  * rolls — so the structure is a 2-D uniform grid over the floor (CSR lists of static primitives per
@@ -17,53 +16,16 @@
  * gather tests them directly, so `setDynamicPoses` only rewrites a few numbers. The README's
  * "Camera and lidar speed" section compares this with a BVH.
  *
- * Ray parametrisation. A ray is o + t·(hx, b, hz): (hx, hz) the horizontal part, b the vertical
- * slope. Cameras use a direction whose component along the optical axis is 1, so t is depth along
- * the optical axis; lidar uses unit directions, so t is range.
- *
- * Nothing here allocates after construction: hits are reported through the `hit*` fields.
+ * Queries read their inputs from the `ray` registers (see `rayQuery.ts` for the slots and the ray
+ * parametrisation). Nothing here allocates after construction: hits are reported through the
+ * `hit*` fields.
  */
 import { UsageError } from '../core/errors.js';
-import type { Material, Primitive, SceneSpec } from '../sim/SceneSpec.js';
+import type { SceneSpec } from '../sim/SceneSpec.js';
 import { buildFootprintGrid } from './footprintGrid.js';
-import { packSrgb } from './srgb.js';
-import { NOISE_IO, valueNoise } from './valueNoise.js';
-
-/** Primitive shapes, as stored in `kind`. */
-export const PrimitiveKind = { BOX: 0, CYLINDER: 1, SPHERE: 2 } as const;
-
-/** What the last `resolve` hit, as stored in `hitKind`. */
-export const HitKind = { NONE: 0, FLOOR: 1, CEILING: 2, SIDE: 3, TOP: 4, BOTTOM: 5, SPHERE: 6 } as const;
-
-/**
- * Slots of `RenderScene.ray`, the inputs of gather / resolve / shadePixel. They travel through a
- * typed array rather than arguments because V8 boxes double arguments of calls it does not
- * inline, which would allocate per ray.
- */
-export const Ray = {
-  /** Origin (m). */
-  OX: 0,
-  OY: 1,
-  OZ: 2,
-  /** Horizontal direction (per unit t). */
-  DX: 3,
-  DZ: 4,
-  /** Span of vertical slopes (per unit t) the gather must serve. */
-  B_LO: 5,
-  B_HI: 6,
-  /** Walk limit (t units). */
-  LIMIT: 7,
-  /** Slope of the ray being resolved / shaded. */
-  B: 8,
-  /** Ray parameter of the hit being shaded. */
-  T: 9,
-} as const;
-
-/** Slots of `RenderScene.light`. */
-export const Light = { X: 0, Y: 1, Z: 2, R: 3, G: 4, B: 5, AMBIENT: 6 } as const;
-
-/** Material patterns, as stored in `matPattern`. */
-export const PatternCode = { solid: 0, checker: 1, stripes: 2, noise: 3 } as const;
+import { HitKind, RAY_SLOTS, Ray } from './rayQuery.js';
+import { PrimitiveKind, SceneGeometry } from './SceneGeometry.js';
+import { type GatherState, Shading } from './Shading.js';
 
 export interface RenderSceneOptions {
   /** Side of a grid cell (m). @default 1 */
@@ -72,89 +34,17 @@ export interface RenderSceneOptions {
 
 export const DEFAULT_RENDER_SCENE_OPTIONS: RenderSceneOptions = { cellSize: 1 };
 
-/** Largest category id a Uint8Array semantic frame can carry. */
-const MAX_CATEGORY = 255;
-/** Largest instance id a Uint16Array instance frame can carry. */
-const MAX_INSTANCE = 65535;
 /** The mailbox stamp restarts before it can overflow an Int32. */
 const MAX_STAMP = 0x3fffffff;
 
 /** Below this |direction component| a slab is treated as parallel to the ray. */
 const PARALLEL_EPS = 1e-12;
 
-export class RenderScene {
-  /** Static primitives occupy indices [0, staticCount); dynamic ones follow in SceneSpec.dynamic order. */
-  readonly staticCount: number;
-  readonly dynamicCount: number;
-  readonly count: number;
-
-  // ── Geometry, one entry per primitive ────────────────────────────────────────────────────────
-  readonly kind: Uint8Array;
-  /** Centre (m). */
-  readonly cx: Float64Array;
-  readonly cy: Float64Array;
-  readonly cz: Float64Array;
-  /** cos / sin of the yaw (rad); local x axis in the world is (cos, 0, −sin), local z is (sin, 0, cos). */
-  readonly cosYaw: Float64Array;
-  readonly sinYaw: Float64Array;
-  /** Half extents (m): box local x / z; cylinder and sphere radius in halfX. */
-  readonly halfX: Float64Array;
-  readonly halfY: Float64Array;
-  readonly halfZ: Float64Array;
-  /** Vertical extent (m). */
-  readonly yMin: Float64Array;
-  readonly yMax: Float64Array;
-
-  // ── Materials: index p for primitive p, `count` for the floor, `count + 1` for the ceiling ───
-  readonly floorMaterial: number;
-  readonly ceilingMaterial: number;
-  /** Linear RGB in [0, 1] of the base colour and the pattern's second colour. */
-  readonly matR: Float64Array;
-  readonly matG: Float64Array;
-  readonly matB: Float64Array;
-  readonly mat2R: Float64Array;
-  readonly mat2G: Float64Array;
-  readonly mat2B: Float64Array;
-  readonly matPattern: Uint8Array;
-  /** 1 / pattern scale (1/m). */
-  readonly matInvScale: Float64Array;
-  readonly matCategory: Uint8Array;
-  readonly matInstance: Uint16Array;
-
-  // ── Planes, sky, light ──────────────────────────────────────────────────────────────────────
-  readonly hasCeiling: boolean;
-  /** m; Infinity without a ceiling. */
-  readonly ceilingHeight: number;
-  /*
-   * Colours and light live in typed arrays, not number fields: a field that once held an integer
-   * (ambient 1, a colour 0) is stored tagged, and mixing it with float math in the shading code
-   * makes V8 allocate a HeapNumber per pixel.
-   */
-  /** Linear RGB of rays that hit nothing. */
-  readonly sky = new Float64Array(3);
-  /** Unit vector towards the directional light, then its intensity × colour (RGB), then ambient. */
-  readonly light = new Float64Array(7);
-  /** Ambient + directional light per channel on faces looking up (floor, tops) and down (ceiling, bottoms). */
-  readonly upLight = new Float64Array(3);
-  readonly downLight = new Float64Array(3);
-  /**
-   * Final sRGB (0xRRGGBB) of each material's first / second colour on faces looking up (floor,
-   * tops) and down (ceiling, bottoms): their light is the same everywhere, so it is done once here.
-   */
-  readonly upPacked1: Int32Array;
-  readonly upPacked2: Int32Array;
-  readonly downPacked1: Int32Array;
-  readonly downPacked2: Int32Array;
-  /** sRGB of the sky, 0xRRGGBB. */
-  readonly skyPacked: number;
-  /** Highest top of any static primitive (m). */
-  readonly staticTop: number;
-  /**
-   * topY[0]: highest top of any primitive (m), dynamic ones at their current pose: rays above it
-   * and rising can only meet the ceiling. (A typed array: it changes with setDynamicPose, and a
-   * number field that changes allocates.)
-   */
-  readonly topY = new Float64Array(1);
+export class RenderScene implements GatherState {
+  /** The primitives' shapes and poses, the floor and ceiling planes. */
+  readonly geometry: SceneGeometry;
+  /** Materials, light and sky: the colour of a hit. */
+  readonly shading: Shading;
 
   // ── Grid over the static primitives' footprints ─────────────────────────────────────────────
   readonly cellSize: number;
@@ -180,25 +70,15 @@ export class RenderScene {
   /** Box: 0 when the entry face is normal to local x, 1 for local z. */
   readonly candAxis: Uint8Array;
   /**
-   * Side-face shading of a candidate, valid while candShadeMark equals the gather's mark: the
-   * across-face pattern coordinate (m), the light per channel, and the final sRGB (0xRRGGBB) of
-   * the material's two colours under that light.
+   * gatherMark[0] numbers the gathers; `stamp[p]` holds it once primitive p has been tested in this
+   * gather (a primitive spans several cells), and Shading keys its side-face cache on it.
    */
-  readonly candU: Float64Array;
-  readonly candPacked1: Int32Array;
-  readonly candPacked2: Int32Array;
-  private readonly candLightR: Float64Array;
-  private readonly candLightG: Float64Array;
-  private readonly candLightB: Float64Array;
-  private readonly candShadeMark: Int32Array;
+  readonly gatherMark = new Int32Array(1);
   private readonly stamp: Int32Array;
-  private mark = 0;
   private tStop = 0;
 
   /** Ray registers (see `Ray`). */
-  readonly ray = new Float64Array(10);
-  /** Linear RGB written by shadePixel. */
-  readonly color = new Float64Array(3);
+  readonly ray = new Float64Array(RAY_SLOTS);
 
   // ── The last resolve ────────────────────────────────────────────────────────────────────────
   /** Ray parameter of the hit; Infinity when nothing was hit. */
@@ -211,110 +91,22 @@ export class RenderScene {
   hitCand = -1;
 
   private constructor(spec: SceneSpec, options: RenderSceneOptions) {
-    const prims: Primitive[] = [...spec.primitives, ...spec.dynamic.map((d) => d.primitive)];
-    const n = prims.length;
-    this.staticCount = spec.primitives.length;
-    this.dynamicCount = spec.dynamic.length;
-    this.count = n;
-
-    this.kind = new Uint8Array(n);
-    this.cx = new Float64Array(n);
-    this.cy = new Float64Array(n);
-    this.cz = new Float64Array(n);
-    this.cosYaw = new Float64Array(n);
-    this.sinYaw = new Float64Array(n);
-    this.halfX = new Float64Array(n);
-    this.halfY = new Float64Array(n);
-    this.halfZ = new Float64Array(n);
-    this.yMin = new Float64Array(n);
-    this.yMax = new Float64Array(n);
-
-    const nm = n + 2;
-    this.floorMaterial = n;
-    this.ceilingMaterial = n + 1;
-    this.matR = new Float64Array(nm);
-    this.matG = new Float64Array(nm);
-    this.matB = new Float64Array(nm);
-    this.mat2R = new Float64Array(nm);
-    this.mat2G = new Float64Array(nm);
-    this.mat2B = new Float64Array(nm);
-    this.matPattern = new Uint8Array(nm);
-    this.matInvScale = new Float64Array(nm);
-    this.matCategory = new Uint8Array(nm);
-    this.matInstance = new Uint16Array(nm);
-
-    prims.forEach((p, i) => {
-      const where = i < this.staticCount ? `primitives[${i}]` : `dynamic[${i - this.staticCount}].primitive`;
-      this.setMaterial(i, p.material, where);
-      this.cx[i] = p.position[0];
-      this.cy[i] = p.position[1];
-      this.cz[i] = p.position[2];
-      this.cosYaw[i] = 1;
-      if (p.shape === 'box') {
-        this.kind[i] = PrimitiveKind.BOX;
-        this.halfX[i] = p.size[0] / 2;
-        this.halfY[i] = p.size[1] / 2;
-        this.halfZ[i] = p.size[2] / 2;
-        this.cosYaw[i] = Math.cos(p.yaw);
-        this.sinYaw[i] = Math.sin(p.yaw);
-      } else if (p.shape === 'cylinder') {
-        this.kind[i] = PrimitiveKind.CYLINDER;
-        this.halfX[i] = this.halfZ[i] = p.radius;
-        this.halfY[i] = p.height / 2;
-      } else {
-        this.kind[i] = PrimitiveKind.SPHERE;
-        this.halfX[i] = this.halfY[i] = this.halfZ[i] = p.radius;
-      }
-      this.yMin[i] = this.cy[i]! - this.halfY[i]!;
-      this.yMax[i] = this.cy[i]! + this.halfY[i]!;
-    });
-    this.setMaterial(n, spec.floor.material, 'floor');
-    this.hasCeiling = spec.ceiling !== undefined;
-    this.ceilingHeight = spec.ceiling ? spec.ceiling.height : Infinity;
-    if (spec.ceiling) this.setMaterial(n + 1, spec.ceiling.material, 'ceiling');
-
-    this.sky.set(spec.sky);
-    const { direction, ambient, intensity, color } = spec.lighting;
-    const len = Math.hypot(direction[0], direction[1], direction[2]);
-    const light = this.light;
-    light[Light.X] = direction[0] / len;
-    light[Light.Y] = direction[1] / len;
-    light[Light.Z] = direction[2] / len;
-    light[Light.R] = intensity * color[0];
-    light[Light.G] = intensity * color[1];
-    light[Light.B] = intensity * color[2];
-    light[Light.AMBIENT] = ambient;
-    const up = Math.max(0, light[Light.Y]!);
-    const down = Math.max(0, -light[Light.Y]!);
-    for (let ch = 0; ch < 3; ch++) {
-      this.upLight[ch] = ambient + up * light[Light.R + ch]!;
-      this.downLight[ch] = ambient + down * light[Light.R + ch]!;
-    }
-
-    this.upPacked1 = new Int32Array(nm);
-    this.upPacked2 = new Int32Array(nm);
-    this.downPacked1 = new Int32Array(nm);
-    this.downPacked2 = new Int32Array(nm);
-    for (let m = 0; m < nm; m++) {
-      const up = this.upLight;
-      const dn = this.downLight;
-      this.upPacked1[m] = packSrgb(this.matR[m]! * up[0]!, this.matG[m]! * up[1]!, this.matB[m]! * up[2]!);
-      this.upPacked2[m] = packSrgb(this.mat2R[m]! * up[0]!, this.mat2G[m]! * up[1]!, this.mat2B[m]! * up[2]!);
-      this.downPacked1[m] = packSrgb(this.matR[m]! * dn[0]!, this.matG[m]! * dn[1]!, this.matB[m]! * dn[2]!);
-      this.downPacked2[m] = packSrgb(this.mat2R[m]! * dn[0]!, this.mat2G[m]! * dn[1]!, this.mat2B[m]! * dn[2]!);
-    }
-    this.skyPacked = packSrgb(spec.sky[0], spec.sky[1], spec.sky[2]);
-
-    let top = 0;
-    for (let i = 0; i < this.staticCount; i++) top = Math.max(top, this.yMax[i]!);
-    this.staticTop = top;
-    this.topY[0] = top;
-    for (let i = this.staticCount; i < n; i++) this.topY[0] = Math.max(this.topY[0]!, this.yMax[i]!);
+    const geometry = new SceneGeometry(spec);
+    this.geometry = geometry;
+    const n = geometry.count;
+    this.candPrim = new Int32Array(n);
+    this.candT0 = new Float64Array(n);
+    this.candT1 = new Float64Array(n);
+    this.candNx = new Float64Array(n);
+    this.candNz = new Float64Array(n);
+    this.candAxis = new Uint8Array(n);
+    this.stamp = new Int32Array(n);
+    this.shading = new Shading(spec, geometry, this);
 
     if (!(options.cellSize > 0) || !Number.isFinite(options.cellSize)) {
       throw new UsageError(`RenderScene cellSize: expected a finite number > 0 (m), got ${options.cellSize}`);
     }
-    const grid = buildFootprintGrid(this, spec.floor, options.cellSize);
+    const grid = buildFootprintGrid(geometry, spec.floor, options.cellSize);
     this.cellSize = options.cellSize;
     this.cols = grid.cols;
     this.rows = grid.rows;
@@ -324,21 +116,6 @@ export class RenderScene {
     this.gridZ1 = grid.z0 + grid.rows * options.cellSize;
     this.cellStart = grid.cellStart;
     this.cellItems = grid.cellItems;
-
-    this.candPrim = new Int32Array(n);
-    this.candT0 = new Float64Array(n);
-    this.candT1 = new Float64Array(n);
-    this.candNx = new Float64Array(n);
-    this.candNz = new Float64Array(n);
-    this.candAxis = new Uint8Array(n);
-    this.candU = new Float64Array(n);
-    this.candLightR = new Float64Array(n);
-    this.candLightG = new Float64Array(n);
-    this.candLightB = new Float64Array(n);
-    this.candShadeMark = new Int32Array(n);
-    this.candPacked1 = new Int32Array(n);
-    this.candPacked2 = new Int32Array(n);
-    this.stamp = new Int32Array(n);
   }
 
   /** Flatten a (validated) SceneSpec. Category ids must fit a byte and instance ids 16 bits. */
@@ -348,51 +125,12 @@ export class RenderScene {
 
   /** Move dynamic body `index` (into SceneSpec.dynamic): centre (m) and yaw (rad). */
   setDynamicPose(index: number, x: number, y: number, z: number, yaw: number): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.dynamicCount) {
-      throw new RangeError(`RenderScene.setDynamicPose: index ${index} is not in [0, ${this.dynamicCount})`);
-    }
-    const p = this.staticCount + index;
-    this.cx[p] = x;
-    this.cy[p] = y;
-    this.cz[p] = z;
-    this.yMin[p] = y - this.halfY[p]!;
-    this.yMax[p] = y + this.halfY[p]!;
-    if (this.kind[p] === PrimitiveKind.BOX) {
-      this.cosYaw[p] = Math.cos(yaw);
-      this.sinYaw[p] = Math.sin(yaw);
-    }
-    let top = this.staticTop;
-    for (let i = this.staticCount; i < this.count; i++) if (this.yMax[i]! > top) top = this.yMax[i]!;
-    this.topY[0] = top;
+    this.geometry.setDynamicPose(index, x, y, z, yaw);
   }
 
-  /**
-   * Move every dynamic body at once from [x, y, z, yaw] quadruples (m, rad) in SceneSpec.dynamic
-   * order, e.g. PhysicsWorld.dynamicPoses: one call per step, numbers read from the array.
-   */
+  /** Move every dynamic body at once from [x, y, z, yaw] quadruples (m, rad), e.g. PhysicsWorld.dynamicPoses. */
   setDynamicPoses(poses: Float32Array | Float64Array): void {
-    if (poses.length !== 4 * this.dynamicCount) {
-      throw new RangeError(
-        `RenderScene.setDynamicPoses: expected ${4 * this.dynamicCount} numbers ([x, y, z, yaw] per dynamic body), got ${poses.length}`,
-      );
-    }
-    let top = this.staticTop;
-    for (let i = 0; i < this.dynamicCount; i++) {
-      const p = this.staticCount + i;
-      const y = poses[4 * i + 1]!;
-      this.cx[p] = poses[4 * i]!;
-      this.cy[p] = y;
-      this.cz[p] = poses[4 * i + 2]!;
-      this.yMin[p] = y - this.halfY[p]!;
-      this.yMax[p] = y + this.halfY[p]!;
-      if (this.yMax[p]! > top) top = this.yMax[p]!;
-      if (this.kind[p] === PrimitiveKind.BOX) {
-        const yaw = poses[4 * i + 3]!;
-        this.cosYaw[p] = Math.cos(yaw);
-        this.sinYaw[p] = Math.sin(yaw);
-      }
-    }
-    this.topY[0] = top;
+    this.geometry.setDynamicPoses(poses);
   }
 
   /**
@@ -403,6 +141,7 @@ export class RenderScene {
    * Returns the number of candidates.
    */
   gather(): number {
+    const g = this.geometry;
     const ray = this.ray;
     const ox = ray[Ray.OX]!;
     const oz = ray[Ray.OZ]!;
@@ -411,16 +150,17 @@ export class RenderScene {
     const tLimit = ray[Ray.LIMIT]!;
     this.candCount = 0;
     this.tStop = tLimit;
-    if (++this.mark > MAX_STAMP) {
+    let mark = this.gatherMark[0]! + 1;
+    if (mark > MAX_STAMP) {
       this.stamp.fill(0);
-      this.candShadeMark.fill(0);
-      this.mark = 1;
+      this.shading.forgetSides();
+      mark = 1;
     }
-    const mark = this.mark;
+    this.gatherMark[0] = mark;
     const stamp = this.stamp;
 
     // Dynamic bodies first: one that blocks the column shortens the grid walk.
-    for (let p = this.staticCount; p < this.count; p++) this.testFootprint(p);
+    for (let p = g.staticCount; p < g.count; p++) this.testFootprint(p);
 
     // Clip the ray to the grid rectangle. Here, in the DDA set-up and in testFootprint's box slabs
     // the x and z axes are written out twice on purpose: a shared per-axis helper returning through
@@ -524,26 +264,27 @@ export class RenderScene {
 
   /** Footprint test of primitive p against the gathered horizontal ray; inserts a candidate on a crossing. */
   private testFootprint(p: number): void {
+    const g = this.geometry;
     const ray = this.ray;
     const dx = ray[Ray.DX]!;
     const dz = ray[Ray.DZ]!;
-    const rx = ray[Ray.OX]! - this.cx[p]!;
-    const rz = ray[Ray.OZ]! - this.cz[p]!;
+    const rx = ray[Ray.OX]! - g.cx[p]!;
+    const rz = ray[Ray.OZ]! - g.cz[p]!;
     let t0: number;
     let t1: number;
     let nx: number;
     let nz: number;
     let axis = 0;
-    if (this.kind[p] === PrimitiveKind.BOX) {
+    if (g.kind[p] === PrimitiveKind.BOX) {
       // Slabs in the box's local frame.
-      const c = this.cosYaw[p]!;
-      const s = this.sinYaw[p]!;
+      const c = g.cosYaw[p]!;
+      const s = g.sinYaw[p]!;
       const lox = rx * c - rz * s;
       const loz = rx * s + rz * c;
       const ldx = dx * c - dz * s;
       const ldz = dx * s + dz * c;
-      const hx = this.halfX[p]!;
-      const hz = this.halfZ[p]!;
+      const hx = g.halfX[p]!;
+      const hz = g.halfZ[p]!;
       let sx = 0;
       let sz = 0;
       let txa: number;
@@ -595,7 +336,7 @@ export class RenderScene {
       if (t0 > t1) return;
     } else {
       const a = dx * dx + dz * dz;
-      const r = this.halfX[p]!;
+      const r = g.halfX[p]!;
       const cc = rx * rx + rz * rz - r * r;
       if (a < PARALLEL_EPS * PARALLEL_EPS) {
         if (cc > 0) return;
@@ -638,15 +379,15 @@ export class RenderScene {
 
     // A prism whose side spans the heights of all rays at entry (clipped by floor and ceiling,
     // which stop the rays outside that span earlier) hides everything behind it.
-    if (this.kind[p] !== PrimitiveKind.SPHERE) {
+    if (g.kind[p] !== PrimitiveKind.SPHERE) {
       const oy = ray[Ray.OY]!;
       let lo = oy + ray[Ray.B_LO]! * t0;
       let hi = oy + ray[Ray.B_HI]! * t0;
-      if (oy > 0 && oy < this.ceilingHeight) {
+      if (oy > 0 && oy < g.ceilingHeight) {
         if (lo < 0) lo = 0;
-        if (hi > this.ceilingHeight) hi = this.ceilingHeight;
+        if (hi > g.ceilingHeight) hi = g.ceilingHeight;
       }
-      if (this.yMin[p]! <= lo && hi <= this.yMax[p]!) this.tStop = t0;
+      if (g.yMin[p]! <= lo && hi <= g.yMax[p]!) this.tStop = t0;
     }
   }
 
@@ -656,6 +397,7 @@ export class RenderScene {
    * returns hitKind.
    */
   resolve(): number {
+    const g = this.geometry;
     const ray = this.ray;
     const ox = ray[Ray.OX]!;
     const oy = ray[Ray.OY]!;
@@ -673,9 +415,9 @@ export class RenderScene {
       const t0 = T0[k]!;
       if (t0 >= tBest) break;
       const p = this.candPrim[k]!;
-      if (this.kind[p] !== PrimitiveKind.SPHERE) {
+      if (g.kind[p] !== PrimitiveKind.SPHERE) {
         const y0 = oy + b * t0;
-        const yMax = this.yMax[p]!;
+        const yMax = g.yMax[p]!;
         if (y0 > yMax) {
           // Above the prism at entry: it can only come down onto the top face.
           if (b < 0) {
@@ -687,7 +429,7 @@ export class RenderScene {
             }
           }
         } else {
-          const yMin = this.yMin[p]!;
+          const yMin = g.yMin[p]!;
           if (y0 >= yMin) {
             tBest = t0;
             kind = HitKind.SIDE;
@@ -702,10 +444,10 @@ export class RenderScene {
           }
         }
       } else {
-        const rx = ox - this.cx[p]!;
-        const ry = oy - this.cy[p]!;
-        const rz = oz - this.cz[p]!;
-        const r = this.halfX[p]!;
+        const rx = ox - g.cx[p]!;
+        const ry = oy - g.cy[p]!;
+        const rz = oz - g.cz[p]!;
+        const r = g.halfX[p]!;
         const a = dx * dx + b * b + dz * dz;
         const bb = rx * dx + ry * b + rz * dz;
         const cc = rx * rx + ry * ry + rz * rz - r * r;
@@ -734,6 +476,7 @@ export class RenderScene {
    * hitT / hitKind (Infinity / NONE when it meets neither). Both planes are seen from either side.
    */
   planeHit(): void {
+    const g = this.geometry;
     const oy = this.ray[Ray.OY]!;
     const b = this.ray[Ray.B]!;
     let t = Infinity;
@@ -744,8 +487,8 @@ export class RenderScene {
         t = tf;
         kind = HitKind.FLOOR;
       }
-      if (this.hasCeiling) {
-        const tc = (this.ceilingHeight - oy) / b;
+      if (g.hasCeiling) {
+        const tc = (g.ceilingHeight - oy) / b;
         if (tc >= 0 && tc < t) {
           t = tc;
           kind = HitKind.CEILING;
@@ -779,221 +522,5 @@ export class RenderScene {
     ray[Ray.B_LO] = bLo;
     ray[Ray.B_HI] = bHi;
     ray[Ray.LIMIT] = limit;
-  }
-
-  /** Material index of a hit (see the material arrays), or −1 for nothing hit. */
-  materialOf(kind: number, cand: number): number {
-    if (kind === HitKind.NONE) return -1;
-    if (kind === HitKind.FLOOR) return this.floorMaterial;
-    if (kind === HitKind.CEILING) return this.ceilingMaterial;
-    return this.candPrim[cand]!;
-  }
-
-  /**
-   * Linear RGB in [0, 1] (into `color`) of the hit (kind, cand) at ray parameter T of the ray
-   * o + t·(dx, B, dz) (from `ray`) against the last gather's candidates: Lambert from the
-   * directional light plus ambient, the material pattern evaluated on the hit face in the
-   * primitive's local frame, sky for no hit. Side faces are flat along a gather's ray, so their
-   * lighting and across-face coordinate are computed once per candidate and gather.
-   */
-  shadePixel(kind: number, cand: number): void {
-    const out = this.color;
-    if (kind === HitKind.NONE) {
-      out[0] = this.sky[0]!;
-      out[1] = this.sky[1]!;
-      out[2] = this.sky[2]!;
-      return;
-    }
-    const light = this.light;
-    const ray = this.ray;
-    const ox = ray[Ray.OX]!;
-    const oy = ray[Ray.OY]!;
-    const oz = ray[Ray.OZ]!;
-    const dx = ray[Ray.DX]!;
-    const dz = ray[Ray.DZ]!;
-    const b = ray[Ray.B]!;
-    const t = ray[Ray.T]!;
-    let m: number;
-    let u: number;
-    let v: number;
-    let lr: number;
-    let lg: number;
-    let lb: number;
-    if (kind === HitKind.SIDE) {
-      const p = this.candPrim[cand]!;
-      m = p;
-      this.ensureSide(cand);
-      u = this.candU[cand]!;
-      v = oy + t * b - this.yMin[p]!;
-      lr = this.candLightR[cand]!;
-      lg = this.candLightG[cand]!;
-      lb = this.candLightB[cand]!;
-    } else if (kind === HitKind.FLOOR || kind === HitKind.CEILING) {
-      const floor = kind === HitKind.FLOOR;
-      m = floor ? this.floorMaterial : this.ceilingMaterial;
-      u = ox + t * dx;
-      v = oz + t * dz;
-      const faceLight = floor ? this.upLight : this.downLight;
-      lr = faceLight[0]!;
-      lg = faceLight[1]!;
-      lb = faceLight[2]!;
-    } else {
-      const p = this.candPrim[cand]!;
-      m = p;
-      const rx = ox + t * dx - this.cx[p]!;
-      const rz = oz + t * dz - this.cz[p]!;
-      const c = this.cosYaw[p]!;
-      const s = this.sinYaw[p]!;
-      const lx = rx * c - rz * s;
-      const lz = rx * s + rz * c;
-      if (kind === HitKind.SPHERE) {
-        const inv = 1 / this.halfX[p]!;
-        const ry = oy + t * b - this.cy[p]!;
-        let lambert = (rx * light[Light.X]! + ry * light[Light.Y]! + rz * light[Light.Z]!) * inv;
-        if (lambert < 0) lambert = 0;
-        const ambient = light[Light.AMBIENT]!;
-        lr = ambient + lambert * light[Light.R]!;
-        lg = ambient + lambert * light[Light.G]!;
-        lb = ambient + lambert * light[Light.B]!;
-        u = lx + lz;
-        v = ry + this.halfY[p]!;
-      } else {
-        const top = kind === HitKind.TOP;
-        const faceLight = top ? this.upLight : this.downLight;
-        lr = faceLight[0]!;
-        lg = faceLight[1]!;
-        lb = faceLight[2]!;
-        u = lx;
-        v = lz;
-      }
-    }
-    let r = this.matR[m]!;
-    let g = this.matG[m]!;
-    let bl = this.matB[m]!;
-    const pattern = this.matPattern[m]!;
-    if (pattern !== PatternCode.solid) {
-      // How much of the second colour shows: 0 or 1 for checker and stripes, smooth for noise.
-      const inv = this.matInvScale[m]!;
-      let w: number;
-      if (pattern === PatternCode.checker) w = (Math.floor(u * inv) + Math.floor(v * inv)) & 1;
-      else if (pattern === PatternCode.stripes) w = Math.floor(v * inv) & 1;
-      else {
-        NOISE_IO[0] = u * inv;
-        NOISE_IO[1] = v * inv;
-        valueNoise();
-        w = NOISE_IO[2]!;
-      }
-      r += (this.mat2R[m]! - r) * w;
-      g += (this.mat2G[m]! - g) * w;
-      bl += (this.mat2B[m]! - bl) * w;
-    }
-    out[0] = r * lr;
-    out[1] = g * lg;
-    out[2] = bl * lb;
-  }
-
-  /**
-   * The final sRGB (0xRRGGBB) of the hit (kind, cand) at ray parameter T of the ray in `ray`, or
-   * −1 when it needs the full `shadePixel` (spheres, whose light varies per pixel, and noise
-   * patterns, which blend colours). Flat faces are lit uniformly and solid, checker and stripe
-   * patterns pick one of two colours, so this is a pattern test and a table lookup.
-   */
-  packedColor(kind: number, cand: number): number {
-    if (kind === HitKind.NONE) return this.skyPacked;
-    if (kind === HitKind.SPHERE) return -1;
-    const ray = this.ray;
-    const t = ray[Ray.T]!;
-    let m: number;
-    let u: number;
-    let v: number;
-    if (kind === HitKind.FLOOR || kind === HitKind.CEILING) {
-      m = kind === HitKind.FLOOR ? this.floorMaterial : this.ceilingMaterial;
-      u = ray[Ray.OX]! + t * ray[Ray.DX]!;
-      v = ray[Ray.OZ]! + t * ray[Ray.DZ]!;
-    } else {
-      m = this.candPrim[cand]!;
-      if (kind === HitKind.SIDE) {
-        this.ensureSide(cand);
-        u = this.candU[cand]!;
-        v = ray[Ray.OY]! + t * ray[Ray.B]! - this.yMin[m]!;
-      } else {
-        const rx = ray[Ray.OX]! + t * ray[Ray.DX]! - this.cx[m]!;
-        const rz = ray[Ray.OZ]! + t * ray[Ray.DZ]! - this.cz[m]!;
-        const c = this.cosYaw[m]!;
-        const s = this.sinYaw[m]!;
-        u = rx * c - rz * s;
-        v = rx * s + rz * c;
-      }
-    }
-    const pattern = this.matPattern[m]!;
-    let second = 0;
-    if (pattern === PatternCode.checker) {
-      const inv = this.matInvScale[m]!;
-      second = (Math.floor(u * inv) + Math.floor(v * inv)) & 1;
-    } else if (pattern === PatternCode.stripes) {
-      second = Math.floor(v * this.matInvScale[m]!) & 1;
-    } else if (pattern === PatternCode.noise) {
-      return -1;
-    }
-    if (kind === HitKind.SIDE) return second === 0 ? this.candPacked1[cand]! : this.candPacked2[cand]!;
-    if (kind === HitKind.FLOOR || kind === HitKind.TOP) return second === 0 ? this.upPacked1[m]! : this.upPacked2[m]!;
-    return second === 0 ? this.downPacked1[m]! : this.downPacked2[m]!;
-  }
-
-  /** Make candU / candPacked1 / candPacked2 (and the side light) of candidate `cand` current for this gather. */
-  ensureSide(cand: number): void {
-    if (this.candShadeMark[cand] !== this.mark) this.prepareSide(cand);
-  }
-
-  /** Lighting and across-face pattern coordinate (m) of a candidate's side face along this gather's ray. */
-  private prepareSide(cand: number): void {
-    const ray = this.ray;
-    const ox = ray[Ray.OX]!;
-    const oz = ray[Ray.OZ]!;
-    const dx = ray[Ray.DX]!;
-    const dz = ray[Ray.DZ]!;
-    const p = this.candPrim[cand]!;
-    const t0 = this.candT0[cand]!;
-    const nx = this.candNx[cand]!;
-    const nz = this.candNz[cand]!;
-    const light = this.light;
-    let lambert = nx * light[Light.X]! + nz * light[Light.Z]!;
-    if (lambert < 0) lambert = 0;
-    const ambient = light[Light.AMBIENT]!;
-    const lr = ambient + lambert * light[Light.R]!;
-    const lg = ambient + lambert * light[Light.G]!;
-    const lb = ambient + lambert * light[Light.B]!;
-    this.candLightR[cand] = lr;
-    this.candLightG[cand] = lg;
-    this.candLightB[cand] = lb;
-    this.candPacked1[cand] = packSrgb(this.matR[p]! * lr, this.matG[p]! * lg, this.matB[p]! * lb);
-    this.candPacked2[cand] = packSrgb(this.mat2R[p]! * lr, this.mat2G[p]! * lg, this.mat2B[p]! * lb);
-    const rx = ox + t0 * dx - this.cx[p]!;
-    const rz = oz + t0 * dz - this.cz[p]!;
-    const c = this.cosYaw[p]!;
-    const s = this.sinYaw[p]!;
-    const lx = rx * c - rz * s;
-    const lz = rx * s + rz * c;
-    if (this.kind[p] === PrimitiveKind.BOX) this.candU[cand] = this.candAxis[cand] === 0 ? lz : lx;
-    else this.candU[cand] = this.halfX[p]! * Math.atan2(lz, lx);
-    this.candShadeMark[cand] = this.mark;
-  }
-
-  private setMaterial(i: number, m: Material, where: string): void {
-    if (m.category > MAX_CATEGORY) throw new UsageError(`scene.${where}.material.category: ${m.category} exceeds ${MAX_CATEGORY}`);
-    if (m.instance > MAX_INSTANCE) throw new UsageError(`scene.${where}.material.instance: ${m.instance} exceeds ${MAX_INSTANCE}`);
-    this.matR[i] = m.color[0];
-    this.matG[i] = m.color[1];
-    this.matB[i] = m.color[2];
-    this.matCategory[i] = m.category;
-    this.matInstance[i] = m.instance;
-    const pattern = m.pattern;
-    this.matPattern[i] = PatternCode[pattern.type];
-    if (pattern.type !== 'solid') {
-      this.mat2R[i] = pattern.color2[0];
-      this.mat2G[i] = pattern.color2[1];
-      this.mat2B[i] = pattern.color2[2];
-      this.matInvScale[i] = 1 / pattern.scale;
-    }
   }
 }

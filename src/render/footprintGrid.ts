@@ -4,7 +4,7 @@
  * RenderScene's gather walks it with a 2-D DDA.
  */
 
-/** The static primitives' footprints, as RenderScene stores them (indices [0, staticCount)). */
+/** The static primitives' footprints, as SceneGeometry stores them (indices [0, staticCount)). */
 export interface FootprintSource {
   readonly staticCount: number;
   /** Centre (m). */

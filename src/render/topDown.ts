@@ -4,7 +4,8 @@
  * Map pixel (row, col) covers world x = x0 + (col + 0.5) / scale, z = z0 + (row + 0.5) / scale
  * (+x to the right, +z down, as in the occupancy grid). Not on the training path.
  */
-import { Ray, type RenderScene } from './RenderScene.js';
+import { Ray } from './rayQuery.js';
+import type { RenderScene } from './RenderScene.js';
 
 export interface TopDownImage {
   width: number;
@@ -23,8 +24,10 @@ export function renderTopDown(scene: RenderScene, min: [number, number], max: [n
   const width = Math.max(1, Math.round((max[0] - min[0]) * scale));
   const height = Math.max(1, Math.round((max[1] - min[1]) * scale));
   const rgb = new Uint8Array(width * height * 3);
-  const top = Math.min(scene.topY[0]! + 1, scene.hasCeiling ? scene.ceilingHeight - 1e-6 : Infinity);
+  const { topY, hasCeiling, ceilingHeight } = scene.geometry;
+  const top = Math.min(topY[0]! + 1, hasCeiling ? ceilingHeight - 1e-6 : Infinity);
   const ray = scene.ray;
+  const shading = scene.shading;
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
       const x = min[0] + (col + 0.5) / scale;
@@ -35,9 +38,9 @@ export function renderTopDown(scene: RenderScene, min: [number, number], max: [n
       scene.gather();
       const kind = scene.resolve();
       ray[Ray.T] = scene.hitT;
-      scene.shadePixel(kind, scene.hitCand);
+      shading.shadePixel(kind, scene.hitCand);
       const o = (row * width + col) * 3;
-      for (let c = 0; c < 3; c++) rgb[o + c] = Math.round(255 * Math.min(1, Math.max(0, scene.color[c]!)) ** (1 / 2.2));
+      for (let c = 0; c < 3; c++) rgb[o + c] = Math.round(255 * Math.min(1, Math.max(0, shading.color[c]!)) ** (1 / 2.2));
     }
   }
   return { width, height, rgb, x0: min[0], z0: min[1], scale };

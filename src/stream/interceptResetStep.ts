@@ -1,7 +1,9 @@
 /**
  * The object itself, seen through a Proxy whose `reset` and `step` are replaced. Everything else
  * (properties, other methods bound to the object, `instanceof`) reaches the object unchanged, so an
- * env or vector env wrapped for streaming works for every user exactly as before.
+ * env or vector env wrapped for streaming still serves every user of the object: the oracle policy
+ * and the benchmarks find a NavEnv with its scene, world and geodesic field. An env `Wrapper`
+ * (envs/wrappers/) would hide those members behind `unwrapped`, and a vector env is no Env to wrap.
  */
 export function interceptResetStep<T extends { reset: unknown; step: unknown }>(target: T, reset: T['reset'], step: T['step']): T {
   return new Proxy(target, {

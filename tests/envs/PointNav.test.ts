@@ -14,9 +14,7 @@ function pointNav(options: Record<string, unknown> = {}): PointNav {
 /** Everything a step could change: pose, step count, distance, observation values. */
 function state(env: NavEnv): string {
   const { x, z, yaw } = env.world.pose;
-  const obs = Object.fromEntries(
-    Object.entries((env as unknown as { obs: Record<string, Float32Array> }).obs).map(([k, v]) => [k, Array.from(v)]),
-  );
+  const obs = Object.fromEntries(Object.entries(env.sensors.obs).map(([k, v]) => [k, Array.from(v)]));
   return JSON.stringify({ x, z, yaw, steps: env.steps, d: env.distanceToGoal, obs });
 }
 

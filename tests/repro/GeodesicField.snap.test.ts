@@ -1,8 +1,9 @@
 /**
- * Regression: a robot pressed a few centimetres into the inflated border of a thin wall was matched
- * to a cell on the far side of the wall (the lowest value + hop within the snap range), so
- * `descentDirection` pointed it into the wall and it stayed there. Reported by the envs helper on
- * a door-frame corner of PointNav-v0's test scene 1018890.
+ * Regression: a robot pressed a few centimetres into the inflated border of a thin wall must be
+ * matched to a free cell on its own side of the wall. Matching it to the cell with the lowest value
+ * + hop within the snap range can pick a cell on the far side, so that `descentDirection` points
+ * the robot into the wall and it stays there (as at a door-frame corner of PointNav-v0's test
+ * scene 1018890).
  *
  * Worked by hand: a 2 cm wall along z = 1 from x = 0 to 9 m with a 5 cm inflation blocks the cells
  * whose centres lie within 5 cm of it, z ∈ (0.94, 1.06): the rows centred at 0.975 and 1.025. A

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/core/Rng.js';
+import { Box } from '../../src/core/spaces.js';
+import { RenderScene } from '../../src/render/RenderScene.js';
+import { navOptionsSchema, parseOptions } from '../../envs/NavOptions.js';
+import { SensorSuite } from '../../envs/SensorSuite.js';
+import { squareRoom } from '../render/fixtures.js';
+
+function suite(options: Record<string, unknown>, extraSpaces?: Record<string, Box>): SensorSuite {
+  return new SensorSuite('Test-v0', parseOptions('Test-v0', navOptionsSchema, { maxEpisodeSteps: 10, ...options }), extraSpaces);
+}
+
+/** A world as the sensors read it: the robot's pose and no dynamic bodies. */
+function world(x: number, z: number, yaw: number) {
+  return { pose: { x, z, yaw }, dynamicPoses: new Float32Array(0) };
+}
+
+describe('SensorSuite', () => {
+  it('builds the observation Dict in SENSORS order whatever order the options list them in', () => {
+    const s = suite({ sensors: ['lidar', 'compass', 'rgb', 'pointgoal', 'depth'], cameraSize: [32, 24], lidar: { beams: 16 } });
+    expect(Object.keys(s.observationSpace.spaces)).toEqual(['rgb', 'depth', 'pointgoal', 'compass', 'lidar']);
+    expect((s.observationSpace.spaces.rgb as Box).shape).toEqual([24, 32, 3]);
+    expect((s.observationSpace.spaces.depth as Box).shape).toEqual([24, 32, 1]);
+    expect((s.observationSpace.spaces.lidar as Box).shape).toEqual([16]);
+    expect(s.obs.rgb).toBeInstanceOf(Uint8Array);
+    expect(s.obs.rgb).toHaveLength(24 * 32 * 3);
+    expect([s.castsRays, s.readsPointGoal]).toEqual([true, true]);
+    const blind = suite({ sensors: ['gps'] });
+    expect([blind.castsRays, blind.readsPointGoal]).toEqual([false, false]);
+    expect(blind.cameraConfig.width).toBe(64);
+  });
+
+  it('takes objectgoal from the task, and refuses it without one', () => {
+    const onehot = new Box(0, 1, [3]);
+    expect(suite({ sensors: ['objectgoal'] }, { objectgoal: onehot }).observationSpace.spaces.objectgoal).toBe(onehot);
+    expect(() => suite({ sensors: ['objectgoal'] })).toThrow(/Test-v0: sensor "objectgoal" needs an ObjectNav task/);
+  });
+
+  it('reads the goal and odometry from poses', () => {
+    const s = suite({ sensors: ['pointgoal', 'gps', 'compass', 'collision'], range: 3 });
+    // Started at the origin facing −z (yaw π/2: forward (0, −1), left (−1, 0)); now at (1, −2) facing +x.
+    const start = { position: [0, 0] as [number, number], yaw: Math.PI / 2 };
+    s.observe(null, world(1, -2, 0), start, [1, -4], true, new Rng(0));
+    // The goal 2 m along −z is on the left of a robot facing +x: bearing +π/2.
+    expect(s.obs.pointgoal![0]).toBeCloseTo(2, 6);
+    expect(s.obs.pointgoal![1]).toBeCloseTo(Math.PI / 2, 6);
+    // 2 m forward and 1 m to the right of the start.
+    expect(s.obs.gps![0]).toBeCloseTo(2, 6);
+    expect(s.obs.gps![1]).toBeCloseTo(-1, 6);
+    // Turned right by a quarter turn.
+    expect(s.obs.compass![0]).toBeCloseTo(-Math.PI / 2, 6);
+    expect(s.obs.collision![0]).toBe(1);
+    // Distances beyond `range` (3 m) read as the range.
+    s.observe(null, world(1, -2, 0), start, [1, 6], false, new Rng(0));
+    expect(s.obs.pointgoal![0]).toBe(3);
+    expect(s.obs.collision![0]).toBe(0);
+  });
+
+  it('renders the camera into the observation buffers and refuses a camera that sees nothing', () => {
+    const scene = RenderScene.fromSpec(squareRoom(3));
+    const start = { position: [0, 0] as [number, number], yaw: 0 };
+    const s = suite({ sensors: ['depth'], cameraSize: 8, camera: { hfov: Math.PI / 3 } });
+    s.observe(scene, world(0, 0, 0), start, null, false, new Rng(0));
+    // Level rays in the middle rows reach the wall x = 3 ahead.
+    expect(s.obs.depth![3 * 8 + 4]).toBeCloseTo(3, 4);
+    expect(() => s.checkCameraSeesSomething('Test-v0', scene, { x: 0, z: 0, yaw: 0 })).not.toThrow();
+    // Mounted 50 m up with the far plane at 10 m, every pixel reads 10 m in every direction.
+    const high = suite({ sensors: ['depth'], cameraSize: 8, camera: { mountHeight: 50 } });
+    high.observe(scene, world(0, 0, 0), start, null, false, new Rng(0));
+    expect(() => high.checkCameraSeesSomething('Test-v0', scene, { x: 0, z: 0, yaw: 0 })).toThrow(
+      /Test-v0: every camera pixel reads depth 10 m at episode start, in all four directions/,
+    );
+  });
+});
