@@ -44,9 +44,6 @@ import { EpisodeMetrics, type NavMetrics } from './metrics.js';
 import { type NavConfig, navOptionsSchema, parseOptions } from './NavOptions.js';
 import { SensorSuite } from './SensorSuite.js';
 
-// NavEnv's options, beside the class they configure.
-export { type NavOptions, SENSORS, type SensorName } from './NavOptions.js';
-
 /** A task's fixed choices, given by the subclass. */
 export interface TaskDefinition {
   /** The registry id, for error messages. */
@@ -78,6 +75,11 @@ interface LoadedScene {
   renderScene: RenderScene | null;
 }
 
+/**
+ * The base of every robonav task: scene, physics, sensors and the episode loop (Gymnasium
+ * semantics). A task subclass supplies its `TaskDefinition` (id, scene generator, goal) and
+ * `TaskStep` (reward, termination, metrics); see PointNav.ts for the smallest one.
+ */
 export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8Array>, Action> {
   readonly observationSpace: Dict;
   readonly actionSpace: Box | Discrete;

@@ -8,6 +8,7 @@ import { formatZodError, UsageError } from '../src/core/errors.js';
 
 /** Observation keys, in the order they appear in the observation Dict (NavEnv.ts lists their spaces). */
 export const SENSORS = ['rgb', 'depth', 'semantic', 'pointgoal', 'objectgoal', 'gps', 'compass', 'collision', 'lidar'] as const;
+/** One observation key of a NavEnv (`'rgb'`, `'depth'`, `'pointgoal'`, …). */
 export type SensorName = (typeof SENSORS)[number];
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -81,7 +82,9 @@ export const navOptionsSchema = z
   })
   .strict();
 
+/** NavEnv's options as a user passes them to `make(id, options)` (every field optional, defaults filled in). */
 export type NavOptions = z.input<typeof navOptionsSchema>;
+/** NavEnv's options after validation: every field present. */
 export type NavConfig = z.output<typeof navOptionsSchema>;
 
 /**

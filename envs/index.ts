@@ -8,7 +8,8 @@
 export { EpisodeMetrics, pathEfficiency, polylineLength, softSpl, spl, type NavMetrics } from './metrics.js';
 
 // Task options: each task's zod schema, and the helpers a new NavEnv subclass validates its own options and places points with.
-export { cellCenter, navOptionsSchema, parseOptions, splitOptions, type NavConfig } from './NavEnv.js';
+export { cellCenter } from './NavEnv.js';
+export { navOptionsSchema, parseOptions, splitOptions, type NavConfig } from './NavOptions.js';
 export { pointNavOptionsSchema } from './PointNav.js';
 export { objectNavOptionsSchema } from './ObjectNav.js';
 export { exploreOptionsSchema } from './Explore.js';

@@ -50,12 +50,14 @@ export { checkEnv, EnvCheckError, type CheckEnvOptions } from './core/checkEnv.j
 export { SyncVectorEnv } from '../envs/vector/SyncVectorEnv.js';
 export { WorkerVectorEnv, type WorkerVectorEnvOptions } from '../envs/vector/WorkerVectorEnv.js';
 
-// Wrappers: one observation transformation each, around any env.
+// Wrappers: the Gymnasium-style base for your own, and the provided ones (one observation transformation each).
+export { Wrapper } from '../envs/wrappers/Wrapper.js';
 export { FrameStack } from '../envs/wrappers/FrameStack.js';
 export { OneHotObservation } from '../envs/wrappers/OneHotObservation.js';
 
 // The navigation tasks, to construct with options of your own or to subclass; a new task extends NavEnv.
-export { NavEnv, SENSORS, type NavOptions, type SensorName, type TaskDefinition, type TaskStep } from '../envs/NavEnv.js';
+export { NavEnv, type TaskDefinition, type TaskStep } from '../envs/NavEnv.js';
+export { SENSORS, type NavOptions, type SensorName } from '../envs/NavOptions.js';
 export { PointNav, type PointNavOptions } from '../envs/PointNav.js';
 export { ObjectNav, type ObjectNavOptions } from '../envs/ObjectNav.js';
 export { Explore, type ExploreOptions } from '../envs/Explore.js';

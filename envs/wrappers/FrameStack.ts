@@ -21,6 +21,7 @@ interface Stacked {
   out: Float32Array | Uint8Array;
 }
 
+/** Stacks the last k observations on the last axis (images: channels; vectors: values), oldest first. */
 export class FrameStack extends Wrapper {
   override readonly observationSpace: Space;
   private readonly stacked: Stacked[] = [];

@@ -8,6 +8,7 @@ import type { Action, Env, EnvFactory, Observation, ResetArgs, ResetResult, Step
 import { Box, Dict, Discrete, type Space } from '../../src/core/spaces.js';
 import { Wrapper } from './Wrapper.js';
 
+/** Discrete observations (alone or inside a Dict) as one-hot float32 vectors, so networks and vector envs can batch them. */
 export class OneHotObservation extends Wrapper {
   override readonly observationSpace: Space;
 

@@ -21,6 +21,7 @@
 import type { Action, Env, ResetArgs, ResetResult, StepResult } from '../../src/core/Env.js';
 import type { Box, Discrete, Space } from '../../src/core/spaces.js';
 
+/** Forwards everything to the env it wraps; a subclass overrides the part it transforms. */
 export class Wrapper implements Env {
   /** The wrapped env. */
   readonly env: Env;

@@ -9,6 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { Ray } from './rayQuery.js';
 import type { RenderScene } from './RenderScene.js';
 
+/** The lidar's beams, arc (rad), mount height (m), range (m) and noise (m). */
 export interface LidarConfig {
   /** Number of beams. */
   beams: number;
@@ -22,8 +23,10 @@ export interface LidarConfig {
   noise: number;
 }
 
+/** 64 beams over a full turn, 0.3 m above the floor, 10 m range, no noise. */
 export const DEFAULT_LIDAR: LidarConfig = { beams: 64, arc: 2 * Math.PI, mountHeight: 0.3, maxRange: 10, noise: 0 };
 
+/** A planar lidar: one ray per beam through the same RenderScene as the camera, ranges in m into a Float32Array. */
 export class Lidar {
   readonly config: LidarConfig;
   /** Per beam: forward and left components of its unit direction in the robot frame. */

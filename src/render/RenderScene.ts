@@ -27,6 +27,7 @@ import { HitKind, RAY_SLOTS, Ray } from './rayQuery.js';
 import { PrimitiveKind, SceneGeometry } from './SceneGeometry.js';
 import { type GatherState, Shading } from './Shading.js';
 
+/** How the scene is indexed for ray casting. */
 export interface RenderSceneOptions {
   /** Side of a grid cell (m). @default 1 */
   cellSize: number;
@@ -40,6 +41,10 @@ const MAX_STAMP = 0x3fffffff;
 /** Below this |direction component| a slab is treated as parallel to the ray. */
 const PARALLEL_EPS = 1e-12;
 
+/**
+ * A SceneSpec flattened for ray casting: typed-array geometry, shading tables and a 2-D grid over
+ * the floor. Cameras and lidars query it through the ray registers; `raycast` answers one ray.
+ */
 export class RenderScene implements GatherState {
   /** The primitives' shapes and poses, the floor and ceiling planes. */
   readonly geometry: SceneGeometry;

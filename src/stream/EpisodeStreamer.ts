@@ -119,11 +119,13 @@ export function isViewableEnv(env: unknown): env is ViewableEnv {
   return typeof env === 'object' && env !== null && 'scene' in env && 'world' in env;
 }
 
+/** What the streamer says about the env it watches. */
 export interface EpisodeStreamerOptions {
   /** Env id or task name shown by the viewer. */
   task?: string;
 }
 
+/** Watches one env and turns its episodes into protocol messages for its sinks (see the file header). */
 export class EpisodeStreamer implements EpisodeSource {
   private readonly sinks: EpisodeSink[] = [];
   private readonly frameSources: Map<FrameKind, FrameSource>;
