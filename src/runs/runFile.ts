@@ -4,7 +4,7 @@
  * back by `--resume` and by `robonav eval` (the env options a policy was trained with).
  *
  *   {"version": 1, "env": "PointNav-Easy-v0", "envOptions": {}, "agent": "ppo",
- *    "config": {"seed": 1}, "steps": 32768, "pretrained": {…}}
+ *    "config": {"seed": 1}, "steps": 40960, "pretrained": {…}}
  *
  * One zod schema is the source of the type and of the checks, so a run file that is missing,
  * corrupt or of another shape is a `FileFormatError` naming the file, never a crash later.
