@@ -91,3 +91,68 @@ export class ProgressBarCallback implements TrainingCallback {
     this.bar = null;
   }
 }
+
+/** Where `StopOnSignal` listens (`process`, or an emitter standing in for it in tests). */
+export interface SignalSource {
+  on(signal: 'SIGINT', listener: () => void): unknown;
+  removeListener(signal: 'SIGINT', listener: () => void): unknown;
+}
+
+export interface StopOnSignalOptions {
+  /** Written to standard error at the first Ctrl-C. @default 'stopping after this update (Ctrl-C again to abort)' */
+  notice?: string;
+  /** @default process */
+  source?: SignalSource;
+  /** Ends the process at the second Ctrl-C, with exit code 130 (128 + SIGINT). @default process.exit */
+  abort?: (code: number) => void;
+}
+
+/**
+ * Ctrl-C (SIGINT) as a clean stop: the first one ends training after the current update (so the
+ * callbacks after it still checkpoint and evaluate at the end), the second aborts at once with
+ * exit code 130. It listens from the start of training to its end; `dispose()` also removes the
+ * listener, for a `learn()` that threw.
+ */
+export class StopOnSignal implements TrainingCallback {
+  /** Whether a Ctrl-C stopped (or will stop) training. */
+  stopped = false;
+  private listening = false;
+  private readonly source: SignalSource;
+
+  constructor(private readonly options: StopOnSignalOptions = {}) {
+    this.source = options.source ?? process;
+  }
+
+  onTrainingStart(): void {
+    if (this.listening) return;
+    this.source.on('SIGINT', this.onSignal);
+    this.listening = true;
+  }
+
+  async onUpdate(): Promise<CallbackResult> {
+    // A rollout of in-process envs awaits only settled promises, so a signal would wait for the
+    // next file write: one turn of the event loop per update lets a Ctrl-C land here.
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.stopped ? 'stop' : undefined;
+  }
+
+  onTrainingEnd(): void {
+    this.dispose();
+  }
+
+  /** Stop listening (idempotent). */
+  dispose(): void {
+    if (!this.listening) return;
+    this.source.removeListener('SIGINT', this.onSignal);
+    this.listening = false;
+  }
+
+  private readonly onSignal = (): void => {
+    if (this.stopped) {
+      (this.options.abort ?? process.exit)(130);
+      return;
+    }
+    this.stopped = true;
+    process.stderr.write(`\n${this.options.notice ?? 'stopping after this update (Ctrl-C again to abort)'}\n`);
+  };
+}

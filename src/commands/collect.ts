@@ -1,7 +1,11 @@
 /**
- * `robonav collect --env ID --policy random --steps N --out data/NAME`: record camera frames, poses,
- * actions and episode boundaries into binary shards (see `src/train/dataset/`), for
+ * `robonav collect --env ID [--policy random-move] --steps N --out data/NAME`: record camera frames,
+ * poses, actions and episode boundaries into binary shards (see `src/pretrain/dataset/`), for
  * `robonav pretrain`. Deterministic in `--seed`; `--split` picks the env's scene-seed range.
+ *
+ * The default policy, `random-move`, turns and moves at random but never calls STOP, so episodes
+ * run to the env's step limit: the long sequences `robonav pretrain rnn` trains on. (`random`
+ * calls STOP a quarter of the time and ends most episodes within a few steps.)
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -48,7 +52,11 @@ export function register(program: Command): void {
     )
     .requiredOption('--steps <n>', 'frames to record', integerOption(1))
     .requiredOption('--out <dir>', 'dataset folder to create (must not exist)')
-    .option('--policy <name>', 'who acts: random | random-move (no STOP) | oracle | runs/NAME', 'random')
+    .option(
+      '--policy <name>',
+      'who acts: random-move (random turns and moves, never STOP: full-length episodes) | random (STOP a quarter of the time: short episodes) | oracle | runs/NAME',
+      'random-move',
+    )
     .option('--seed <n>', 'seed of the env and the policy', integerOption(0), 0)
     .option('--split <split>', 'scene-seed range the env draws from', choiceOption(['train', 'val', 'test'] as const), 'train')
     .option('--sensors <list>', `observation keys (default: the env's own plus ${FRAME_KEYS.join(', ')})`, listOption)

@@ -1,8 +1,12 @@
 /**
- * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 [--env-options JSON] --split test --episodes 200 [--seed S] [--stochastic] [--json]`:
+ * `robonav eval --policy oracle|random|runs/NAME --env PointNav-v0 [--env-options JSON] --split test --episodes 200 [--seed S] [--deterministic] [--json]`:
  * run a policy on the fixed episodes of a split (or of a file from `robonav episodes`) and print
  * the means and 95% confidence intervals of success, SPL, soft-SPL, return, collisions, path
  * length and steps. With --json the last line is one JSON object of those means plus `ci95`.
+ *
+ * A trained policy samples its actions (seeded by --seed), as Habitat evaluates and as it acted
+ * in training; --deterministic takes the most likely action instead. The output says which
+ * (`"actions": "sampled" | "most likely"`).
  *
  * The episodes of a split are the dataset `robonav episodes --split S --count N --seed 0` would
  * write, so every evaluation of a split runs the same episodes; --seed seeds the policy and the
@@ -14,12 +18,15 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { fixedEpisodes, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
+import { FileFormatError, UsageError } from '../core/errors.js';
 import { attachRecorder } from '../runs/Recording.js';
+import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
-import { loadPolicy } from '../eval/policies.js';
-import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine, runEnvOptions } from './options.js';
+import { actionChoice, loadPolicy } from '../eval/policies.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
 interface EvalFlags {
   policy: string;
@@ -30,7 +37,7 @@ interface EvalFlags {
   episodesFile?: string;
   sensors?: string[];
   seed: number;
-  stochastic?: boolean;
+  deterministic?: boolean;
   json?: boolean;
   record?: number;
   recordOut?: string;
@@ -55,23 +62,27 @@ export function register(program: Command): void {
     .option('--sensors <list>', 'override the env sensors, e.g. pointgoal (skips the camera for baselines)', listOption)
     .option('--seed <n>', 'seed of the policy and of the env noise (episode i is reset with seed + i)', integerOption(0), 0)
     .option(
-      '--stochastic',
-      'a trained policy samples its actions (seeded by --seed) instead of taking the most likely one, as Habitat evaluates',
+      '--deterministic',
+      'a trained policy takes the most likely action instead of sampling one (sampling is seeded by --seed, as Habitat evaluates)',
     )
-    .option('--json', 'print one JSON line: {"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}')
+    .option(
+      '--json',
+      'print one JSON line: {"actions" (trained policies),"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}',
+    )
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
     .action(async (flags: EvalFlags) => {
       // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
-      const isRun = statSync(flags.policy, { throwIfNoEntry: false })?.isDirectory() === true;
       const envOptions = {
-        ...(flags.envOptions ?? (isRun ? runEnvOptions(flags.policy) : {})),
+        ...(flags.envOptions ?? trainedEnvOptions(flags.policy)),
         ...(flags.sensors ? { sensors: flags.sensors } : {}),
       };
       if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
       const env = make(flags.env, envOptions);
       try {
-        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.stochastic === true });
+        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.deterministic !== true });
+        // How actions are chosen matters only to a trained policy: random and oracle have one way each.
+        const actions = policy instanceof TrainedPolicy ? actionChoice(flags.deterministic === true) : null;
         const { episodes, label: source } = fixedEpisodes(flags.env, env, {
           split: flags.split,
           count: flags.episodes ?? (flags.episodesFile ? Number.POSITIVE_INFINITY : 200),
@@ -96,11 +107,11 @@ export function register(program: Command): void {
           process.stderr.write(`recorded ${recorder.writer.episodeCount} episodes to ${out} (robonav view ${out})\n`);
         }
         if (flags.json) {
-          printJsonLine(summary);
+          printJsonLine(actions ? { actions, ...summary } : summary);
           return;
         }
         const lines = [
-          `${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy} · seed ${flags.seed}`,
+          `${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy}${actions ? ` · ${actions} actions` : ''} · seed ${flags.seed}`,
           `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`,
         ];
         for (const key of EVAL_METRICS) {
@@ -112,6 +123,21 @@ export function register(program: Command): void {
         env.close();
       }
     });
+}
+
+/**
+ * The env options a run directory was trained with (its run.json), so its policy sees the
+ * observations it learned on; `{}` for anything else (a built-in policy, a checkpoint or policy
+ * folder). A run.json it cannot use is a bad --policy (exit 2).
+ */
+function trainedEnvOptions(policy: string): Record<string, unknown> {
+  if (!hasRunFile(policy)) return {};
+  try {
+    return readRunFile(policy).envOptions ?? {};
+  } catch (err) {
+    if (err instanceof FileFormatError) throw new UsageError(`--policy ${policy}: ${err.message}`);
+    throw err;
+  }
 }
 
 function defaultRecordingPath(flags: EvalFlags): string {

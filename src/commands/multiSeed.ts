@@ -7,11 +7,11 @@
  * the learner), so parallel seeds would only slow each other down and skew their wall-clock curves.
  * Every seed directory is checked before the first run starts, so a clash writes nothing.
  */
-import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { loadRun } from '../eval/report/runs.js';
+import { hasRunFile } from '../runs/runFile.js';
 
 /** The flags of `robonav train` that the multi-seed driver reads or sets. */
 export interface SeedFlags {
@@ -52,7 +52,7 @@ export async function trainSeeds<F extends SeedFlags>(flags: F, trainOne: (flags
   for (const seed of seeds) {
     if (seen.has(seed)) throw new UsageError(`--seeds: seed ${seed} is listed twice`);
     seen.add(seed);
-    if (existsSync(join(seedDir(out, seed), 'run.json')))
+    if (hasRunFile(seedDir(out, seed)))
       throw new UsageError(`--out ${out}: ${seedDir(out, seed)} already holds a run; choose another --out`);
   }
   for (const [k, seed] of seeds.entries()) {

@@ -2,8 +2,6 @@
  * Option parsers shared by the subcommands. Each throws `InvalidArgumentError`, which commander
  * reports as one line naming the option; the CLI then exits with code 2 before anything runs.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { make } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
@@ -78,14 +76,6 @@ export function checkEnvOptions(id: string, options: Record<string, unknown>): v
     throw err;
   }
   env.close();
-}
-
-/** The env options a training run directory was trained with (`envOptions` of its run.json); `{}` if none. */
-export function runEnvOptions(dir: string): Record<string, unknown> {
-  const file = path.join(dir, 'run.json');
-  if (!existsSync(file)) return {};
-  const run = JSON.parse(readFileSync(file, 'utf8')) as { envOptions?: Record<string, unknown> };
-  return run.envOptions ?? {};
 }
 
 /** Print the figures of a `--json` run: one JSON object as the last line of standard output. */

@@ -14,6 +14,17 @@ import { RandomPolicy } from '../../agents/random.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { resolvePolicyDir } from '../runs/checkpoint.js';
 
+/**
+ * How a trained policy chose its actions, as evaluation output names it: sampled from its
+ * distribution (seeded; how Habitat evaluates, and what the policy was trained to do) or the
+ * most likely one.
+ */
+export type ActionChoice = 'sampled' | 'most likely';
+
+export function actionChoice(deterministic: boolean): ActionChoice {
+  return deterministic ? 'most likely' : 'sampled';
+}
+
 /** What a policy loader gets besides the name. */
 export interface PolicyContext {
   env: Env;

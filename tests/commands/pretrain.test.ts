@@ -27,13 +27,12 @@ async function robonav(...args: string[]): Promise<CliRun & { json: Record<strin
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'robonav-pretrain-cli-'));
   data = join(root, 'data');
-  // Episodes of ≤ 6 steps, 4 per scene: 40 frames span at least 2 scenes (train and held-out).
+  // The default policy (random-move: no STOP) runs every episode to its 5-step limit; 4 episodes
+  // per scene, so 40 frames span at least 2 scenes (train and held-out).
   const r = await robonav(
     'collect',
     '--env',
     'PointNav-Easy-v0',
-    '--policy',
-    'random-move',
     '--steps',
     '40',
     '--max-episode-steps',
@@ -54,7 +53,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('robonav collect', () => {
-  it('records rgb, depth and semantic frames with the env own sensors', () => {
+  it('records rgb, depth and semantic frames with the env own sensors, acting with random-move by default', () => {
     const index = JSON.parse(readFileSync(join(data, 'index.json'), 'utf8'));
     expect(index.fields.slice(0, 3)).toEqual([
       { name: 'rgb', dtype: 'uint8', shape: [16, 16, 3] },

@@ -58,7 +58,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const common = ['--env', 'TMaze-v0', '--num-envs', '2', '--eval-every', '0', '--json'];
+const common = ['--env', 'TMaze-v0', '--num-envs', '2', '--eval-every', '0', '--test-episodes', '0', '--json'];
 
 describe('robonav train --encoder', () => {
   it('starts from the pretrained encoder and keeps it frozen through training and a resume', async () => {
@@ -84,7 +84,7 @@ describe('robonav train --encoder', () => {
     let saved = await savedWeights(out);
     for (const w of pretrained) expect(contains(saved, w)).toBe(true);
 
-    const resumed = await robonav(['train', '--resume', out, '--steps', '256', '--eval-every', '0', '--json']);
+    const resumed = await robonav(['train', '--resume', out, '--steps', '256', '--eval-every', '0', '--test-episodes', '0', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 256, updates: 4 });
     saved = await savedWeights(out);

@@ -40,16 +40,16 @@ describe('robonav train', () => {
     const out = path.join(tmp, 'run');
     const cfg = path.join(tmp, 'small.json');
     writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
-    const common = ['--env', 'PointNav-Easy-v0', '--eval-every', '0', '--json'];
+    const common = ['--env', 'PointNav-Easy-v0', '--eval-every', '0', '--test-episodes', '0', '--json'];
     const first = await robonav(['train', ...common, '--steps', '32', '--num-envs', '2', '--config', cfg, '--out', out]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout.trim().split('\n').at(-1)!)).toMatchObject({ out, step: 32, updates: 1 });
     const again = await robonav(['train', ...common, '--out', out]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds a run/);
-    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--json']);
+    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--test-episodes', '0', '--json']);
     expect(resumed.code).toBe(0);
-    expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2 });
+    expect(JSON.parse(resumed.stdout.trim().split('\n').at(-1)!)).toMatchObject({ step: 64, updates: 2, test: null });
     const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -63,12 +63,13 @@ describe('robonav train', () => {
     expect(wrongEnv.stderr).toMatch(/trained on/);
   });
 
-  it('Ctrl-C with the envs in the main thread stops after the update, checkpoints it and exits 0', async () => {
+  it('Ctrl-C with the envs in the main thread stops after the update, checkpoints it, skips the test evaluation and exits 0', async () => {
     const out = path.join(tmp, 'interrupted');
     const cfg = path.join(tmp, 'tiny.json');
     writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
     // A budget far beyond the test and no checkpoint or evaluation on the way: nothing but the
-    // training loop itself gives the signal a chance to land.
+    // training loop itself gives the signal a chance to land. The test evaluation keeps its
+    // default (100 episodes): a stopped run skips it.
     const args = [
       'train',
       '--env',
@@ -92,8 +93,10 @@ describe('robonav train', () => {
     ];
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli.js'), ...args], {
       env: { ...process.env, ROBONAV_BACKEND: 'wasm' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const metrics = path.join(out, 'metrics.jsonl');
     while (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 2)
@@ -102,7 +105,9 @@ describe('robonav train', () => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const code = await exited;
     clearTimeout(timer);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/stopping after this update/);
+    expect(stderr).toMatch(/interrupted, so no test evaluation \(robonav eval --policy .* --split test --episodes 100\)/);
     const lastStep = readFileSync(metrics, 'utf8')
       .trim()
       .split('\n')
@@ -130,6 +135,8 @@ describe('robonav train', () => {
       '--config',
       cfg,
       '--eval-every',
+      '0',
+      '--test-episodes',
       '0',
       '--json',
       '--out',
@@ -173,7 +180,8 @@ describe('robonav train', () => {
       '1',
       '--eval-episodes',
       '1',
-      '--eval-stochastic',
+      '--test-episodes',
+      '0',
       '--json',
     ]);
     expect(resumed.code).toBe(0);
@@ -184,6 +192,49 @@ describe('robonav train', () => {
       .map((l) => JSON.parse(l))
       .filter((m) => m.type === 'eval');
     expect(evals).toMatchObject([{ step: 64, split: 'val', episodes: 1, actions: 'sampled' }]);
+  });
+
+  it('ends with the final policy on fixed test episodes, the figures robonav eval gives, sampled unless --deterministic', async () => {
+    const out = path.join(tmp, 'tested');
+    const cfg = path.join(tmp, 'pointgoal.json');
+    writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1 }));
+    const envArgs = ['--env', 'PointNav-Easy-v0', '--env-options', '{"sensors":["pointgoal"]}'];
+    const common = [...envArgs, '--num-envs', '2', '--config', cfg, '--eval-every', '1', '--eval-episodes', '2', '--test-episodes', '3'];
+    const trained = await robonav(['train', ...common, '--steps', '32', '--out', out, '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const summary = JSON.parse(trained.stdout.trim().split('\n').at(-1)!);
+    expect(summary.test).toMatchObject({ actions: 'sampled', episodes: 3 });
+    expect(summary.eval).toEqual(expect.objectContaining({ success: expect.any(Number), spl: expect.any(Number) }));
+    // The val evaluations sample too, and say so in metrics.jsonl.
+    const evals = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((m) => m.type === 'eval');
+    expect(evals.map((e) => [e.step, e.split, e.actions])).toEqual([[32, 'val', 'sampled']]);
+    const evaluated = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--split', 'test', '--episodes', '3', '--json']);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!)).toEqual(summary.test);
+
+    const resumed = await robonav([
+      'train',
+      '--resume',
+      out,
+      '--steps',
+      '48',
+      '--eval-every',
+      '0',
+      '--test-episodes',
+      '2',
+      '--deterministic',
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(
+      /robonav train: test \(2 episodes, most likely actions\): success \d\.\d\d \[\d\.\d\d, \d\.\d\d\], SPL \d\.\d\d \[\d\.\d\d, \d\.\d\d\]\n/,
+    );
+    const greedy = await robonav(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '2', '--deterministic']);
+    expect(greedy.code, greedy.stderr).toBe(0);
+    expect(greedy.stdout).toMatch(/· 2 episodes · policy .* · most likely actions · seed 0/);
   });
 
   it.each([

@@ -39,6 +39,8 @@ const env = (sensors: string[]): string[] => [
   '2',
   '--eval-every',
   '0',
+  '--test-episodes',
+  '0',
 ];
 
 beforeAll(async () => {
@@ -134,7 +136,7 @@ describe('robonav train --core', () => {
     // value; a fresh initialisation would differ by ~0.1.
     for (const d of await distances(out)) expect(d).toBeLessThan(1e-3);
 
-    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--json']);
+    const resumed = await robonav(['train', '--resume', out, '--steps', '64', '--eval-every', '0', '--test-episodes', '0', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(lastJson(resumed)).toMatchObject({ step: 64, updates: 2 });
   });

@@ -1,0 +1,105 @@
+/**
+ * Building a planned training run: TensorFlow.js, the live viewer (--view), the vector env, the
+ * agent (from its pretrained modules or its checkpoint) and the evaluation env, and only then the
+ * run directory. Each resource puts its clean-up on the stack as soon as it exists, so a failure
+ * anywhere (an encoder that does not fit the policy, an env the viewer cannot draw) releases what
+ * was built and leaves nothing written.
+ */
+import { mkdirSync } from 'node:fs';
+import { A2C } from '../../../agents/a2c.js';
+import type { NetworkInit, OnPolicyAgent } from '../../../agents/common/OnPolicyAgent.js';
+import { PPO } from '../../../agents/ppo.js';
+import { Reinforce } from '../../../agents/reinforce.js';
+import { make } from '../../../envs/registry.js';
+import { SyncVectorEnv } from '../../../envs/vector/SyncVectorEnv.js';
+import { WorkerVectorEnv } from '../../../envs/vector/WorkerVectorEnv.js';
+import type { Env, VectorEnv } from '../../core/Env.js';
+import { type BackendName, initBackend } from '../../nn/backend.js';
+import { MetricsWriter } from '../../runs/MetricsWriter.js';
+import { type RunFile, writeRunFile } from '../../runs/runFile.js';
+import { LiveViewer } from '../../server/LiveViewer.js';
+import { relayedEnv } from '../../stream/relayWorker.js';
+import { CleanupStack } from './CleanupStack.js';
+import { copyPretrained, freezeEncoderLayers, readPretrainedModules } from './pretrainedStart.js';
+import type { RunPlan } from './resolveRun.js';
+
+/** What a built run trains with; everything in it is released by the clean-up stack it was built on. */
+export interface BuiltRun {
+  agent: OnPolicyAgent;
+  backend: BackendName;
+  viewer: LiveViewer | null;
+  /** The env the evaluations (val and test) step, or null when the plan has none. */
+  evalEnv: Env | null;
+  /** The run's metrics.jsonl. */
+  metrics: MetricsWriter;
+}
+
+export async function setUp(plan: RunPlan, cleanup: CleanupStack): Promise<BuiltRun> {
+  const { backend } = await initBackend();
+  const viewer = plan.viewPort === null ? null : await LiveViewer.start({ port: plan.viewPort, source: plan.out, task: plan.run.env });
+  if (viewer) {
+    cleanup.defer(() => viewer.close());
+    process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
+  }
+  const envs = await makeVectorEnv(plan, viewer);
+  let agent: OnPolicyAgent | null = null;
+  // Once built, the agent owns the envs: closing it closes them.
+  cleanup.defer(() => (agent === null ? envs.close() : agent.close()));
+  const built = await buildAgent(plan, envs);
+  agent = built.agent;
+  if (plan.start.kind === 'resume') agent.setState(plan.start.state);
+  const evalEnv = plan.validation !== null || plan.testEpisodes > 0 ? make(plan.run.env, plan.run.envOptions ?? {}) : null;
+  if (evalEnv) cleanup.defer(() => evalEnv.close());
+
+  // Everything is built: the run directory is written last.
+  mkdirSync(plan.out, { recursive: true });
+  writeRunFile(plan.out, built.run);
+  return { agent, backend, viewer, evalEnv, metrics: new MetricsWriter(plan.out) };
+}
+
+async function makeVectorEnv(plan: RunPlan, viewer: LiveViewer | null): Promise<VectorEnv> {
+  const { env, envOptions = {} } = plan.run;
+  if (plan.workers === 0) {
+    return new SyncVectorEnv((i) => (i === 0 && viewer ? viewer.observe(make(env, envOptions)) : make(env, envOptions)), plan.numEnvs);
+  }
+  // With --view, env 0's worker streams its episodes back (only while a browser watches).
+  const venv = await WorkerVectorEnv.create(env, {
+    numEnvs: plan.numEnvs,
+    numWorkers: plan.workers,
+    options: envOptions,
+    ...(viewer ? { wrapper: relayedEnv(0, { task: env }) } : {}),
+  });
+  return viewer ? viewer.observeWorkers(venv) : venv;
+}
+
+/**
+ * The agent on `envs`, and the run file to write. A fresh run with pretrained modules copies them
+ * into the new network (the weights are held only while it is built) and records what it froze
+ * and copied; any other run freezes the encoder layers its run file lists (none for a plain run).
+ */
+async function buildAgent(plan: RunPlan, envs: VectorEnv): Promise<{ agent: OnPolicyAgent; run: RunFile }> {
+  const { run } = plan;
+  const start = run.pretrained;
+  if (plan.start.kind === 'resume' || start === undefined) {
+    return { agent: createAgent(run, envs, (network) => freezeEncoderLayers(network, start?.frozenLayers ?? [])), run };
+  }
+  return CleanupStack.run(async (modulesCleanup) => {
+    const modules = await readPretrainedModules(start, modulesCleanup);
+    let pretrained = start;
+    const agent = createAgent(run, envs, (network) => {
+      pretrained = copyPretrained(network, modules, start);
+    });
+    return { agent, run: { ...run, pretrained } };
+  });
+}
+
+function createAgent(run: RunFile, envs: VectorEnv, init: NetworkInit): OnPolicyAgent {
+  switch (run.agent) {
+    case 'ppo':
+      return new PPO(envs, run.config, init);
+    case 'a2c':
+      return new A2C(envs, run.config, init);
+    case 'reinforce':
+      return new Reinforce(envs, run.config, init);
+  }
+}
