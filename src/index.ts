@@ -102,6 +102,8 @@ export {
 // Training callbacks: what `learn()` calls at the start, after every update and at the end (progress, metrics, early stop).
 export {
   ProgressBarCallback,
+  StopOnSignal,
+  type StopOnSignalOptions,
   type CallbackResult,
   type MetricRecord,
   type MetricValue,
@@ -114,10 +116,11 @@ export {
 export { RandomPolicy } from '../agents/random.js';
 export { DEFAULT_ORACLE, OraclePolicy, type OracleConfig } from '../agents/oracle.js';
 export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolicy.js';
-export { loadPolicy, policyLoaders, type PolicyContext, type PolicyLoader } from './eval/policies.js';
+export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type PolicyLoader } from './eval/policies.js';
 
 // Evaluation: a policy on fixed episodes, with 95% intervals; the episode datasets that make evaluations comparable.
 export { evaluate, type EpisodeResult, type EvaluateOptions, type EvaluationSummary } from './eval/evaluate.js';
+export { EvalCallback, evaluateAgent, type EvalCallbackOptions, type EvalResult, type EvaluateAgentOptions } from './eval/EvalCallback.js';
 export {
   fixedEpisodes,
   generateEpisodes,
@@ -136,8 +139,11 @@ export {
 // Runs: checkpoints to resume from, the saved policy in them, and the metrics log a training run writes.
 export { loadCheckpoint, loadSavedPolicy, saveCheckpoint, type RunMeta } from './runs/checkpoint.js';
 export { MetricsWriter } from './runs/MetricsWriter.js';
+export { CheckpointCallback, type CheckpointCallbackOptions } from './runs/CheckpointCallback.js';
+export { readRunFile, writeRunFile, type PretrainedStart, type RunFile } from './runs/runFile.js';
 
 // The viewer from a loop of your own: stream an env (in this thread or a worker's) to the browser live, or record its episodes to replay later.
 export { attachViewer, LiveViewer, type LiveViewerOptions } from './server/LiveViewer.js';
+export { ViewerCallback } from './server/ViewerCallback.js';
 export { relayedEnv } from './stream/relayWorker.js';
 export { attachRecorder, type RecordingWriterOptions } from './runs/Recording.js';

@@ -41,6 +41,7 @@ export interface OnPolicyConfig {
   network: Partial<ActorCriticConfig>;
 }
 
+/** Episode statistics reported with each update. */
 export interface EpisodeStats {
   /** Episodes finished since the last update. */
   episodes: number;
@@ -50,6 +51,7 @@ export interface EpisodeStats {
   success: number;
 }
 
+/** Options of `learn()`. */
 export interface LearnOptions {
   /** Called at the start, after each update and at the end (metrics, checkpoints, evaluation, early stop); see callbacks.ts. */
   callbacks?: TrainingCallback[];
@@ -78,6 +80,16 @@ const STATS_WINDOW = 100;
  */
 export type NetworkInit = (network: ActorCritic) => void;
 
+/**
+ * The base of PPO, A2C and REINFORCE (SB3's `OnPolicyAlgorithm`): it owns the vector env, the
+ * network and the rollout buffer, collects rollouts and runs `learn()`; a subclass supplies
+ * `computeTargets()` and `train()`.
+ *
+ * @example
+ * const ppo = new PPO(() => make('PointNav-Easy-v0'), { numEnvs: 8 });
+ * await ppo.learn(100_000, { callbacks: [new ProgressBarCallback(), new StopOnSignal()] });
+ * await ppo.close();
+ */
 export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   abstract readonly name: string;
   readonly config: C;

@@ -98,6 +98,7 @@ export interface SignalSource {
   removeListener(signal: 'SIGINT', listener: () => void): unknown;
 }
 
+/** The signal source and messages of `StopOnSignal` (a test passes a fake process). */
 export interface StopOnSignalOptions {
   /** Written to standard error at the first Ctrl-C. @default 'stopping after this update (Ctrl-C again to abort)' */
   notice?: string;

@@ -21,6 +21,7 @@ import { attachRecorder } from '../runs/Recording.js';
 import { type EvaluationSummary, evaluate } from './evaluate.js';
 import { type ActionChoice, actionChoice } from './policies.js';
 
+/** The env, episodes, schedule and outputs of an `EvalCallback`. */
 export interface EvalCallbackOptions {
   /** The env's registered id (recordings name it as their task). */
   envId: string;
@@ -53,12 +54,14 @@ export type EvalRecord = {
   return: number;
 };
 
+/** One evaluation of the weights at a training step. */
 export interface EvalResult {
   /** Env steps of training when the weights were evaluated. */
   step: number;
   summary: EvaluationSummary;
 }
 
+/** How `evaluateAgent` acts and seeds its episodes. */
 export interface EvaluateAgentOptions {
   /** @default false */
   deterministic?: boolean;
@@ -89,6 +92,10 @@ export async function evaluateAgent(
   }
 }
 
+/**
+ * Evaluates the agent's current weights on fixed episodes every N updates and at the end of
+ * `learn()`, writes each result as an `"type": "eval"` metrics record and keeps the latest in `last`.
+ */
 export class EvalCallback implements TrainingCallback {
   /** The latest evaluation, or null before the first. */
   last: EvalResult | null = null;

@@ -14,6 +14,7 @@ import { bootstrapMeanCI, mean } from './bootstrap.js';
 
 /** The figures an evaluation reports per episode and as means. */
 export const EVAL_METRICS = ['success', 'spl', 'softSpl', 'return', 'collisions', 'pathLength', 'steps'] as const;
+/** One of the figures an evaluation reports. */
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 
 /** Column headings of the metrics in tables (terminal, Markdown, HTML report). */
@@ -27,14 +28,17 @@ export const EVAL_METRIC_LABELS: Record<EvalMetric, string> = {
   steps: 'steps',
 };
 
+/** One episode's figures: the evaluation metrics and the final distance to the goal (m). */
 export type EpisodeResult = Record<EvalMetric, number> & { distanceToGoal: number };
 
+/** The mean of every metric over the episodes, with 95% percentile-bootstrap intervals. */
 export interface EvaluationSummary extends Record<EvalMetric, number> {
   episodes: number;
   /** [low, high] of the 95% confidence interval of each mean. */
   ci95: Record<EvalMetric, [number, number]>;
 }
 
+/** How `evaluate` seeds its episodes and reports progress. */
 export interface EvaluateOptions {
   /** Episode i is reset with seed + i. @default 0 */
   seed?: number;

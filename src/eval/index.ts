@@ -5,6 +5,9 @@
 
 // Evaluation one episode at a time, its summary, and the figures it reports.
 export { EVAL_METRIC_LABELS, EVAL_METRICS, runEpisode, summarize, type EvalMetric } from './evaluate.js';
+// Whether an evaluation samples actions or takes the most likely one; the record an evaluation callback writes.
+export { actionChoice } from './policies.js';
+export type { EvalRecord } from './EvalCallback.js';
 
 // Percentile-bootstrap confidence intervals of means.
 export { bootstrapMeanCI, DEFAULT_BOOTSTRAP, type BootstrapConfig } from './bootstrap.js';

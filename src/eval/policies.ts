@@ -21,6 +21,7 @@ import { resolvePolicyDir } from '../runs/checkpoint.js';
  */
 export type ActionChoice = 'sampled' | 'most likely';
 
+/** How an evaluation picks actions, as its output names it. */
 export function actionChoice(deterministic: boolean): ActionChoice {
   return deterministic ? 'most likely' : 'sampled';
 }

@@ -9,6 +9,7 @@ import type { TrainingCallback, UpdateRecord } from '../../agents/common/callbac
 import type { OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
 import { type RunMeta, saveCheckpoint } from './checkpoint.js';
 
+/** Where and how often `CheckpointCallback` saves. */
 export interface CheckpointCallbackOptions {
   /** Save every N updates; 0 saves only at the end. @default 10 */
   every?: number;
@@ -16,6 +17,7 @@ export interface CheckpointCallbackOptions {
   meta?: RunMeta;
 }
 
+/** Saves a checkpoint of the agent into a run directory every N updates and once more at the end of `learn()`. */
 export class CheckpointCallback implements TrainingCallback {
   /** The directory of the last checkpoint written, or null before the first. */
   lastCheckpoint: string | null = null;

@@ -34,6 +34,7 @@ export function parseMetricsLine(line: string, index: number): MetricPoint | nul
   return Object.keys(values).length === 0 ? null : { step, values };
 }
 
+/** Follows a growing metrics.jsonl: each `read()` returns the points of the lines appended since the last one. */
 export class MetricsLogTail {
   private offset = 0;
   private lines = 0;

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MetricRecord, TrainingCallback, UpdateRecord } from '../../agents/common/callbacks.js';
 
+/** The file name of a run's metrics log. */
 export const METRICS_FILE = 'metrics.jsonl';
 
+/** Appends metrics records to `<dir>/metrics.jsonl`; as a callback, every update's record. */
 export class MetricsWriter implements TrainingCallback {
   /** The file written: `<dir>/metrics.jsonl`. */
   readonly file: string;

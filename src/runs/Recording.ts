@@ -36,6 +36,7 @@ import {
   type StepMessage,
 } from '../stream/protocol.js';
 
+/** The format version of `.rec` files this robonav writes and reads. */
 export const RECORDING_VERSION = 1;
 const MAGIC = Buffer.from('RNAVREC\n', 'latin1');
 const PREFIX_BYTES = 12;
@@ -82,10 +83,12 @@ const MetaSchema = z
   })
   .strict();
 
+/** The header of a `.rec` file: what was recorded (source, task, date), the action names, the camera channels kept and the episode count. */
 export type RecordingHeader = z.infer<typeof HeaderSchema>;
 type EpisodeMeta = z.infer<typeof MetaSchema>;
 type FrameInfo = z.infer<typeof FrameInfoSchema>;
 
+/** What a recording says about itself and how much it keeps. */
 export interface RecordingWriterOptions {
   /** What was recorded (run name, env id), shown by the viewer. */
   source: string;

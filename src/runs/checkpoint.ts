@@ -23,7 +23,9 @@ import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgen
 import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
 import { writeFileAtomic } from '../core/atomicWrite.js';
 
+/** The format version of checkpoints (state.json, checkpoint.json) this robonav writes and reads. */
 export const CHECKPOINT_VERSION = 1;
+/** The file in a run directory that names its latest complete checkpoint. */
 export const POINTER_FILE = 'checkpoint.json';
 
 /** What the caller records about the run (env id and options, so eval and resume can rebuild it). */

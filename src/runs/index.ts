@@ -12,3 +12,5 @@ export { MetricsLogTail, parseMetricsLine } from './MetricsLog.js';
 
 // Checkpoint locations: the latest checkpoint of a run and the policy folder a run, checkpoint or folder path names.
 export { CHECKPOINT_VERSION, latestCheckpoint, POINTER_FILE, resolvePolicyDir } from './checkpoint.js';
+// run.json: its schema (what a run was trained with), and where it sits.
+export { hasRunFile, PretrainedStartSchema, RUN_FILE, RUN_FILE_VERSION, RunFileSchema, runFilePath } from './runFile.js';

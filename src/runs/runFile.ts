@@ -16,7 +16,9 @@ import { type AgentName, CONFIG_SCHEMAS } from '../../agents/registry.js';
 import { writeFileAtomicSync } from '../core/atomicWrite.js';
 import { FileFormatError, formatZodError } from '../core/errors.js';
 
+/** The file name of a run's description in its directory. */
 export const RUN_FILE = 'run.json';
+/** The format version of run.json this robonav writes and reads. */
 export const RUN_FILE_VERSION = 1;
 
 /** What a run's policy started from, besides its seeded initialisation. */
@@ -38,6 +40,7 @@ export const PretrainedStartSchema = z.object({
    */
   coreInputWeights: z.boolean().optional(),
 });
+/** What a run's policy started from besides its seeded initialisation (`--encoder`, `--core`). */
 export type PretrainedStart = z.infer<typeof PretrainedStartSchema>;
 
 /** The run file of one agent: its `config` is checked against that agent's schema. */
@@ -58,7 +61,9 @@ function runFileOf<A extends AgentName>(agent: A) {
   });
 }
 
+/** The strict schema of run.json, one branch per agent so that each carries its own config schema. */
 export const RunFileSchema = z.discriminatedUnion('agent', [runFileOf('ppo'), runFileOf('a2c'), runFileOf('reinforce')]);
+/** run.json: env, env options, agent, its validated config, step budget and pretrained start. */
 export type RunFile = z.infer<typeof RunFileSchema>;
 
 /** `<dir>/run.json`. */

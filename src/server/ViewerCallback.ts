@@ -12,6 +12,7 @@ import type { LiveViewer } from './LiveViewer.js';
 /** The curves the viewer draws by default. */
 export const VIEWER_CURVES: readonly string[] = ['episodeReturn', 'success', 'episodeLength', 'sps'];
 
+/** Publishes each update's training curves to a `LiveViewer` and lets its clients connect between updates. */
 export class ViewerCallback implements TrainingCallback {
   /** `curves`: the keys of each update record to publish (numbers only; nulls are skipped). */
   constructor(

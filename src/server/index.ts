@@ -10,3 +10,5 @@ export { ViewerClient, ViewerServer, type ViewerServerOptions, type ViewerSessio
 export { LiveSession, type LiveSessionOptions } from './LiveSession.js';
 export { PlaySession } from './PlaySession.js';
 export { ReplaySession, type ReplaySessionOptions } from './ReplaySession.js';
+// The training curves a ViewerCallback publishes.
+export { VIEWER_CURVES } from './ViewerCallback.js';
