@@ -1,11 +1,12 @@
 /**
- * A trained network as a `Policy`: loads what `robonav train` saved (a run directory, a checkpoint
- * or a policy directory) and acts on one raw observation at a time, carrying the recurrent state
- * across steps and clearing it on `reset()`. Deterministic by default (argmax / the Gaussian mean,
- * clipped to the action bounds), as evaluation reports; `stochastic` samples from a seeded Rng.
+ * A trained network as a `Policy`: loads a saved policy folder (`common/savedPolicy.ts`) and acts
+ * on one raw observation at a time, carrying the recurrent state across steps and clearing it on
+ * `reset()`. It takes the most likely action (argmax / the Gaussian mean, clipped to the action
+ * bounds) unless `stochastic` asks it to sample from a seeded Rng, which is what robonav's
+ * evaluations do by default, as Habitat evaluates.
  *
- * `trainedPolicyLoader` lets `robonav eval --policy runs/NAME` find it (see `policyLoaders` in
- * src/eval/evaluate.ts): any existing path is taken as a saved policy.
+ * A run or checkpoint directory names its policy folder through `resolvePolicyDir`
+ * (src/runs/checkpoint.ts); `loadPolicy` (src/eval/policies.ts) takes any of the three.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Action, Env, Observation } from '../src/core/Env.js';

@@ -13,8 +13,8 @@
  * with `resolve`). The gather collects the primitives whose footprint the horizontal ray crosses,
  * sorted by entry distance, and stops at the first prism that blocks every ray of the column. The
  * grid is built by `footprintGrid.ts`. Dynamic primitives (a handful) are not in the grid: each
- * gather tests them directly, so `setDynamicPoses` only rewrites a few numbers. The README's
- * "Camera and lidar speed" section compares this with a BVH.
+ * gather tests them directly, so `setDynamicPoses` only rewrites a few numbers. A BVH over the same
+ * footprints gives identical frames but is slower (docs/results.md, simulator speed).
  *
  * Queries read their inputs from the `ray` registers (see `rayQuery.ts` for the slots and the ray
  * parametrisation). Nothing here allocates after construction: hits are reported through the

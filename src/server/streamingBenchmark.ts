@@ -172,7 +172,7 @@ export async function streamingBenchmark(envId: string, steps: number, rounds: n
     await modes.bare(Math.min(200, steps), new Rng(0));
     await modes.streamed(Math.min(200, steps), new Rng(0));
     for (let r = 0; r < rounds; r++) {
-      // Alternate which goes first: on a loaded machine the later of two back-to-back runs is often slower.
+      // Alternate which goes first: of two back-to-back runs the later is often slower when other processes share the cores.
       if (r % 2 === 0) {
         times.bare.push(await modes.bare(steps, new Rng(r)));
         times.attached.push(await modes.streamed(steps, new Rng(r)));

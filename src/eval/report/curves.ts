@@ -12,7 +12,7 @@ import type { RunLogs } from './runs.js';
 /** The curves a report draws, each found under the first key of its list that a run logs. */
 export const CURVE_METRICS = [
   // Training return (mean of the last episodes) is the usual RL curve; success and SPL come from the
-  // periodic val evaluations when the run has them (deterministic policy, held-out scenes).
+  // periodic val evaluations when the run has them (held-out scenes, the actions as the run's evaluations chose them).
   { id: 'return', title: 'Episode return', keys: ['episodeReturn', 'eval/return', 'return'] },
   { id: 'success', title: 'Success rate', keys: ['eval/success', 'success'] },
   { id: 'spl', title: 'SPL', keys: ['eval/spl', 'spl'] },
