@@ -7,10 +7,11 @@
  *
  * File format (JSON, version 1): { version, env, split, seed, episodes: [...] }. Writes are atomic.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../src/core/atomicWrite.js';
-import { FileFormatError, formatZodError, UsageError } from '../src/core/errors.js';
+import { formatZodError, UsageError } from '../src/core/errors.js';
+import { readJsonFile } from '../src/core/jsonFile.js';
 import { Rng } from '../src/core/Rng.js';
 
 /** Version of the episode file format; a file of another version is refused. */
@@ -133,19 +134,7 @@ export function writeEpisodeFile(path: string, file: EpisodeFile): void {
 
 /** Read and validate a dataset; a missing file is a UsageError, a malformed one a FileFormatError naming the field. */
 export function readEpisodeFile(path: string): EpisodeFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read episode file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new FileFormatError(path, `not JSON (${(err as Error).message})`);
-  }
-  const result = EpisodeFileSchema.safeParse(json);
-  if (!result.success) throw new FileFormatError(path, formatZodError(result.error));
-  return result.data;
+  // A path the user named that is not there is a bad argument; a file that is there but wrong is a bad file.
+  if (!existsSync(path)) throw new UsageError(`episode file ${path} does not exist`);
+  return readJsonFile(path, EpisodeFileSchema);
 }

@@ -9,11 +9,10 @@
  * A checkpoint holds one in `policy/` (see `src/runs/checkpoint.ts`).
  */
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../src/core/atomicWrite.js';
-import { FileFormatError, formatZodError } from '../../src/core/errors.js';
+import { readJsonFile } from '../../src/core/jsonFile.js';
 import type { SpaceJSON } from '../../src/core/spaces.js';
 import { loadModel, saveModel } from '../../src/nn/fileIO.js';
 import type { OnPolicyAgent } from './OnPolicyAgent.js';
@@ -72,21 +71,7 @@ export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: Record
 
 /** Load a policy folder. @throws FileFormatError naming the file when `policy.json` or the model is missing or malformed. */
 export async function loadPolicyDir(dir: string): Promise<{ model: tf.LayersModel; info: PolicyInfo }> {
-  const infoFile = path.join(dir, POLICY_FILE);
-  let text: string;
-  try {
-    text = await readFile(infoFile, 'utf8');
-  } catch (err) {
-    throw new FileFormatError(infoFile, `cannot read: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new FileFormatError(infoFile, `not valid JSON: ${(err as Error).message}`);
-  }
-  const parsed = PolicyInfoSchema.safeParse(json);
-  if (!parsed.success) throw new FileFormatError(infoFile, formatZodError(parsed.error));
+  const info = readJsonFile(path.join(dir, POLICY_FILE), PolicyInfoSchema) as PolicyInfo;
   const model = await loadModel(dir);
-  return { model, info: parsed.data as PolicyInfo };
+  return { model, info };
 }

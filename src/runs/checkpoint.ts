@@ -18,7 +18,9 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { FileFormatError } from '../core/errors.js';
+import { readJsonFile } from '../core/jsonFile.js';
 import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
 import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
 import { writeFileAtomic } from '../core/atomicWrite.js';
@@ -31,13 +33,30 @@ export const POINTER_FILE = 'checkpoint.json';
 /** What the caller records about the run (env id and options, so eval and resume can rebuild it). */
 export type RunMeta = Record<string, unknown>;
 
-interface StateJSON extends Omit<AgentState, 'weights' | 'optimizer'> {
-  version: number;
-  meta: RunMeta;
-  weightLengths: number[];
-  optimizerSteps: number;
-  slotLengths: number[];
-}
+const count = z.number().int().nonnegative();
+const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
+
+/** `checkpoint.json`: the latest complete checkpoint of a run. */
+const PointerSchema = z.object({ version: z.literal(CHECKPOINT_VERSION), dir: z.string().min(1), step: count, update: count });
+
+/** `state.json`: everything of the agent but its arrays, and the lengths of the arrays in `state.bin`. */
+const StateSchema = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  agent: z.string().min(1),
+  /** The full config the agent ran with (for reference: a resume takes its config from run.json). */
+  config: z.record(z.string(), z.unknown()),
+  step: count,
+  update: count,
+  totalSteps: count,
+  rng: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  observationSpace: SpaceJSONSchema,
+  actionSpace: SpaceJSONSchema,
+  meta: z.record(z.string(), z.unknown()),
+  weightLengths: z.array(count),
+  optimizerSteps: count,
+  slotLengths: z.array(count),
+});
+type StateJSON = z.infer<typeof StateSchema>;
 
 /** Save `agent` under `runDir`; returns the checkpoint directory. */
 export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta: RunMeta = {}): Promise<string> {
@@ -50,6 +69,7 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
   const json: StateJSON = {
     version: CHECKPOINT_VERSION,
     ...rest,
+    config: { ...rest.config },
     meta,
     weightLengths: weights.map((w) => w.length),
     optimizerSteps: optimizer.steps,
@@ -71,19 +91,14 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
 
 /** The latest checkpoint directory of a run. @throws FileFormatError when there is none or it is unreadable. */
 export async function latestCheckpoint(runDir: string): Promise<string> {
-  const pointer = path.join(runDir, POINTER_FILE);
-  const json = await readJson(pointer);
-  if (typeof json.dir !== 'string') throw new FileFormatError(pointer, 'has no "dir"');
-  return path.join(runDir, json.dir);
+  return path.join(runDir, readJsonFile(path.join(runDir, POINTER_FILE), PointerSchema).dir);
 }
 
 /** Read the latest checkpoint of `runDir`. */
 export async function loadCheckpoint(runDir: string): Promise<{ state: AgentState; meta: RunMeta; dir: string }> {
   const dir = await latestCheckpoint(runDir);
   const stateFile = path.join(dir, 'state.json');
-  const json = (await readJson(stateFile)) as unknown as StateJSON;
-  if (json.version !== CHECKPOINT_VERSION)
-    throw new FileFormatError(stateFile, `checkpoint version ${String(json.version)}, expected ${CHECKPOINT_VERSION}`);
+  const json = readJsonFile(stateFile, StateSchema);
   const binFile = path.join(dir, 'state.bin');
   let bin: Buffer;
   try {
@@ -101,9 +116,11 @@ export async function loadCheckpoint(runDir: string): Promise<{ state: AgentStat
     arrays.push(all.slice(offset, offset + n));
     offset += n;
   }
-  const { version: _v, meta, weightLengths, optimizerSteps, slotLengths: _s, ...rest } = json;
+  const { version: _v, meta, weightLengths, optimizerSteps, slotLengths: _s, config, ...rest } = json;
   const state: AgentState = {
     ...rest,
+    // Validated as a record only: restoring never reads it (the agent is built from run.json's config).
+    config: config as unknown as AgentState['config'],
     weights: arrays.slice(0, weightLengths.length),
     optimizer: { steps: optimizerSteps, slots: arrays.slice(weightLengths.length) },
   };
@@ -126,20 +143,6 @@ export async function resolvePolicyDir(target: string): Promise<string> {
 export async function loadSavedPolicy(target: string): Promise<{ model: tf.LayersModel; info: PolicyInfo; dir: string }> {
   const dir = await resolvePolicyDir(target);
   return { ...(await loadPolicyDir(dir)), dir };
-}
-
-async function readJson(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new FileFormatError(file, `cannot read: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch (err) {
-    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`);
-  }
 }
 
 async function exists(file: string): Promise<boolean> {

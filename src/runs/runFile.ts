@@ -9,12 +9,12 @@
  * One zod schema is the source of the type and of the checks, so a run file that is missing,
  * corrupt or of another shape is a `FileFormatError` naming the file, never a crash later.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { type AgentName, CONFIG_SCHEMAS } from '../../agents/registry.js';
 import { writeFileAtomicSync } from '../core/atomicWrite.js';
-import { FileFormatError, formatZodError } from '../core/errors.js';
+import { readJsonFile } from '../core/jsonFile.js';
 
 /** The file name of a run's description in its directory. */
 export const RUN_FILE = 'run.json';
@@ -78,23 +78,7 @@ export function hasRunFile(dir: string): boolean {
 
 /** Read and check `<dir>/run.json`. @throws FileFormatError naming the file when it is missing, not JSON or not a run file. */
 export function readRunFile(dir: string): RunFile {
-  const file = runFilePath(dir);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new FileFormatError(file, missing ? 'missing (not a run directory)' : `cannot read: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`);
-  }
-  const result = RunFileSchema.safeParse(json);
-  if (!result.success) throw new FileFormatError(file, formatZodError(result.error));
-  return result.data;
+  return readJsonFile(runFilePath(dir), RunFileSchema, 'missing (not a run directory)');
 }
 
 /** Write `<dir>/run.json` atomically (the directory must exist). */

@@ -58,7 +58,7 @@ describe('episode datasets', () => {
     expect(() => readEpisodeFile(bad)).toThrow(FileFormatError);
     expect(() => readEpisodeFile(bad)).toThrow(/bad\.json: episodes\[0\]\.start\.position\[1\]/);
     writeFileSync(bad, '{"version": 1,');
-    expect(() => readEpisodeFile(bad)).toThrow(/not JSON/);
+    expect(() => readEpisodeFile(bad)).toThrow(/not valid JSON/);
     expect(() => readEpisodeFile(join(dir, 'missing.json'))).toThrow(UsageError);
     expect(() => generateEpisodes(env, 'test', 0, 0)).toThrow(/positive integer/);
   });

@@ -117,17 +117,25 @@ describe('checkpoints', () => {
 
   it('a corrupt or missing checkpoint is an error naming the file', async () => {
     const dir = tmp();
-    await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint\.json: cannot read/);
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint\.json: missing/);
     const agent = new A2C(() => new FixedChain(4), { numEnvs: 1, numSteps: 4 });
     await agent.learn(4);
     const ckpt = await saveCheckpoint(dir, agent);
+    writeFileSync(path.join(ckpt, 'state.json.bak'), readFileSync(path.join(ckpt, 'state.json')));
     writeFileSync(path.join(ckpt, 'state.bin'), new Uint8Array(12));
     await expect(loadCheckpoint(dir)).rejects.toThrow(FileFormatError);
     await expect(loadCheckpoint(dir)).rejects.toThrow(/state\.bin: has 12 bytes/);
     writeFileSync(path.join(ckpt, 'state.json'), '{');
     await expect(loadCheckpoint(dir)).rejects.toThrow(/state\.json: not valid JSON/);
+    // A field missing from a state.json that parses: named, not a TypeError further on.
+    const state = JSON.parse(readFileSync(path.join(ckpt, 'state.json.bak'), 'utf8')) as Record<string, unknown>;
+    delete state.slotLengths;
+    writeFileSync(path.join(ckpt, 'state.json'), JSON.stringify(state));
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/state\.json: slotLengths: /);
+    writeFileSync(path.join(dir, 'checkpoint.json'), '{"version":1,"step":4,"update":1}');
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/checkpoint\.json: dir: /);
     await expect(resolvePolicyDir(tmp())).rejects.toThrow(/not a run, checkpoint or policy directory/);
-    await expect(TrainedPolicy.load(tmp())).rejects.toThrow(/policy\.json: cannot read/);
+    await expect(TrainedPolicy.load(tmp())).rejects.toThrow(/policy\.json: missing/);
     await agent.close();
   });
 
