@@ -188,7 +188,7 @@ describe('resolveRun: --resume', () => {
     [
       'a run without a checkpoint',
       () => ({ resume: runWith('no-checkpoint', JSON.stringify({ version: 1, env: ENV, agent: 'ppo', config: {}, steps: 8 })) }),
-      /^--resume .*no-checkpoint: .*checkpoint\.json: cannot read/,
+      /^--resume .*no-checkpoint: .*checkpoint\.json: missing/,
     ],
   ])('rejects %s with a UsageError naming the flag', async (_, flags, message) => {
     const plan = resolveRun(flags());
