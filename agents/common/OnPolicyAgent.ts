@@ -73,6 +73,9 @@ export interface AgentState {
 
 const STATS_WINDOW = 100;
 
+/** Bytes in the MB of the memory figures (2^20, as /proc and `top` count). */
+const MB = 1024 * 1024;
+
 /**
  * Runs on the freshly built network before the agent's optimiser collects its trainable variables:
  * the place to load pretrained weights and freeze layers (`applyPretrainedEncoder`), since freezing
@@ -192,6 +195,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
         learningRate: this.optimizer.learningRate,
         ...nullIfNaN(stats),
         ...losses,
+        ...memoryFigures(),
       };
       if ((await runUpdateCallbacks(callbacks, last, this)) === 'stop') break;
     }
@@ -446,6 +450,16 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.network.dispose();
     await this.envs.close();
   }
+}
+
+/**
+ * The process's memory after an update, cheap enough for every record, so that `metrics.jsonl`
+ * shows a leak: resident set size and V8 heap in use (MB, to 0.1) and the live tf.js tensors.
+ */
+function memoryFigures(): { rss: number; heapUsed: number; numTensors: number } {
+  const { rss, heapUsed } = process.memoryUsage();
+  const toMB = (bytes: number): number => Math.round((bytes / MB) * 10) / 10;
+  return { rss: toMB(rss), heapUsed: toMB(heapUsed), numTensors: tf.memory().numTensors };
 }
 
 function nullIfNaN(stats: EpisodeStats): Record<string, number | null> {

@@ -9,6 +9,11 @@
  * `modules`, which every worker imports first. An exception inside a worker's env rejects the
  * call with the original error name and message.
  *
+ * A watchdog bounds each reset, step and close: a worker that has not answered after
+ * `stepTimeoutMs` (an env stuck in an endless loop, a deadlock) rejects the call with an Error
+ * naming the worker, the command and its envs, instead of hanging its caller forever. The vector
+ * env is then unusable; `close()` still ends the workers.
+ *
  * `wrapper: { env, module }` wraps one env inside its worker with the `wrapWorkerEnv` export of a
  * module (see `WorkerEnvWrapper`); the wrapper's channel to the main thread is `wrapperChannel`.
  * The viewer streams an env that steps in a worker this way (src/stream/relayWorker.ts).
@@ -60,13 +65,30 @@ export interface WorkerVectorEnvOptions {
   messageBytes?: number;
   /** Wrap one env inside its worker (e.g. the viewer's episode relay). @default none */
   wrapper?: WorkerEnvWrapper;
+  /**
+   * How long one reset, step or close may take in the workers before the call rejects and the
+   * vector env is given up (ms; 0 = no limit). Generous, because one PointNav reset builds a
+   * geodesic field over the whole scene. @default 60000
+   */
+  stepTimeoutMs?: number;
 }
+
+/** The default `stepTimeoutMs`: a minute, far beyond any healthy reset or step. */
+export const DEFAULT_STEP_TIMEOUT_MS = 60_000;
+
+/** Node's timers take at most 2^31 − 1 ms; a longer delay would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+const COMMAND_NAMES: Record<number, string> = { [Command.RESET]: 'reset', [Command.STEP]: 'step', [Command.CLOSE]: 'close' };
 
 interface WorkerHandle {
   worker: Worker;
+  /** The worker's envs: global indices start … start + count − 1. */
+  start: number;
+  count: number;
   /** Why the worker died (error or exit), once it has; every later wait rejects with it. */
   death: Error | null;
-  /** Rejects the wait in progress, if any, when the worker dies. */
+  /** Rejects the wait in progress, if any, when the worker dies or the watchdog gives up. */
   abortWait: ((err: Error) => void) | null;
   /** Replies that came by postMessage (too large for the shared area), in order. */
   posted: Uint8Array[];
@@ -97,9 +119,10 @@ function rebuildError(e: SerializedError): Error {
 }
 
 /**
- * `wait`, or a rejection if the worker dies first. Not `Promise.race([wait, death])`: every race
- * leaves a reaction on the long-lived death promise that is only freed when it settles, which it
- * never does in a healthy run — ≈ 270 bytes per step and worker, 300 MB/h of heap in a PPO run.
+ * `wait`, or a rejection if the worker dies (or the watchdog gives up on it) first. Not
+ * `Promise.race([wait, death])`: every race leaves a reaction on the long-lived death promise that
+ * is only freed when it settles, which it never does in a healthy run — ≈ 270 bytes per step and
+ * worker, 300 MB/h of heap in a PPO run.
  */
 function untilDeath<T>(handle: WorkerHandle, wait: Promise<T>): Promise<T> {
   if (handle.death) return Promise.reject(handle.death);
@@ -125,6 +148,19 @@ export class WorkerVectorEnv implements VectorEnv {
   private readonly messages: Uint8Array[];
   private readonly buffers: WorkerBuffers;
   private readonly actionSize: number;
+  private readonly id: string;
+  private readonly stepTimeoutMs: number;
+  /**
+   * One timer for the vector env's whole life, re-armed with `refresh()` as each command starts
+   * (a new timer per step would allocate one per step); when it fires while a command runs, that
+   * command has run for `stepTimeoutMs`. Null without a limit.
+   */
+  private readonly watchdog: NodeJS.Timeout | null;
+  /** The command in progress (while `busy`) and the SEQ each worker answers it with. */
+  private command = 0;
+  private readonly seqs: Int32Array;
+  /** Why the vector env was given up (a worker did not answer in time); every later call rejects with it. */
+  private failure: Error | null = null;
   private busy = false;
   private closed = false;
 
@@ -140,6 +176,11 @@ export class WorkerVectorEnv implements VectorEnv {
     const messageBytes = options.messageBytes ?? 262_144;
     if (!Number.isInteger(messageBytes) || messageBytes < 1024)
       throw new RangeError(`WorkerVectorEnv: messageBytes must be an integer ≥ 1024, got ${messageBytes}`);
+    const stepTimeoutMs = options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    if (!Number.isInteger(stepTimeoutMs) || stepTimeoutMs < 0 || stepTimeoutMs > MAX_TIMEOUT_MS)
+      throw new RangeError(
+        `WorkerVectorEnv: stepTimeoutMs must be an integer in [0, ${MAX_TIMEOUT_MS}] (0 = no limit), got ${stepTimeoutMs}`,
+      );
     const wrapper = options.wrapper;
     if (wrapper && (!Number.isInteger(wrapper.env) || wrapper.env < 0 || wrapper.env >= numEnvs)) {
       throw new RangeError(`WorkerVectorEnv: wrapper.env must be an env index in [0, ${numEnvs - 1}], got ${wrapper.env}`);
@@ -167,7 +208,7 @@ export class WorkerVectorEnv implements VectorEnv {
         transferList.push(channel.port2);
       }
       const worker = new Worker(script, { workerData: init, transferList });
-      const handle: WorkerHandle = { worker, death: null, abortWait: null, posted: [], postedWaiters: [] };
+      const handle: WorkerHandle = { worker, start, count: end - start, death: null, abortWait: null, posted: [], postedWaiters: [] };
       ready.push(
         new Promise((resolveReady, rejectReady) => {
           const die = (err: Error): void => {
@@ -213,10 +254,11 @@ export class WorkerVectorEnv implements VectorEnv {
           : `WorkerVectorEnv: "${id}" action space must be Box or Discrete`,
       );
     }
-    return new WorkerVectorEnv(numEnvs, observationSpace, actionSpace, handles, ctrl, messages, wrapperChannel);
+    return new WorkerVectorEnv(id, numEnvs, observationSpace, actionSpace, handles, ctrl, messages, wrapperChannel, stepTimeoutMs);
   }
 
   private constructor(
+    id: string,
     numEnvs: number,
     observationSpace: Space,
     actionSpace: Box | Discrete,
@@ -224,7 +266,9 @@ export class WorkerVectorEnv implements VectorEnv {
     ctrl: Int32Array,
     messages: Uint8Array[],
     wrapperChannel: WorkerEnvChannel | null,
+    stepTimeoutMs: number,
   ) {
+    this.id = id;
     this.numEnvs = numEnvs;
     this.wrapperChannel = wrapperChannel;
     this.numWorkers = handles.length;
@@ -234,6 +278,10 @@ export class WorkerVectorEnv implements VectorEnv {
     this.ctrl = ctrl;
     this.messages = messages;
     this.actionSize = actionSpace instanceof Box ? actionSpace.size : 1;
+    this.stepTimeoutMs = stepTimeoutMs;
+    this.seqs = new Int32Array(handles.length);
+    // Unref'd: the watchdog alone must not keep a process alive.
+    this.watchdog = stepTimeoutMs > 0 ? setTimeout(() => this.giveUpOnLateWorkers(), stepTimeoutMs).unref() : null;
     const sharedBytes = (n: number): SharedArrayBuffer => new SharedArrayBuffer(n);
     this.buffers = {
       type: 'buffers',
@@ -286,9 +334,10 @@ export class WorkerVectorEnv implements VectorEnv {
       try {
         await this.run(Command.CLOSE, null, true);
       } catch {
-        // A worker that already died cannot close its envs; terminating below is all that is left.
+        // A worker that died or stopped answering cannot close its envs; terminating below is all that is left.
       }
     }
+    if (this.watchdog) clearTimeout(this.watchdog);
     await Promise.all(this.handles.map((h) => h.worker.terminate()));
     this.wrapperChannel?.port.close();
   }
@@ -296,27 +345,50 @@ export class WorkerVectorEnv implements VectorEnv {
   /** Send one command to every worker and gather their replies (per-env infos, in env order). */
   private async run(command: number, payload: Buffer | null, closing = false): Promise<Info[]> {
     if (this.closed && !closing) throw new EnvStateError('WorkerVectorEnv: used after close()');
+    if (this.failure) throw this.failure;
     if (this.busy) throw new EnvStateError('WorkerVectorEnv: a reset/step is still running; await it before the next call');
     this.busy = true;
+    this.command = command;
+    this.watchdog?.refresh();
     try {
-      const seqs = this.handles.map((_, w) => {
+      for (let w = 0; w < this.handles.length; w++) {
         const base = w * CTRL_STRIDE;
         if (payload) {
           this.messages[w]!.set(payload);
           Atomics.store(this.ctrl, base + CTRL_LEN, payload.length);
         }
         Atomics.store(this.ctrl, base + CTRL_CMD, command);
-        const seq = Atomics.add(this.ctrl, base + CTRL_SEQ, 1) + 1;
+        this.seqs[w] = Atomics.add(this.ctrl, base + CTRL_SEQ, 1) + 1;
         Atomics.notify(this.ctrl, base + CTRL_SEQ);
-        return seq;
-      });
-      const replies = await Promise.all(this.handles.map((_, w) => this.collect(w, seqs[w]!)));
+      }
+      const replies = await Promise.all(this.handles.map((_, w) => this.collect(w, this.seqs[w]!)));
       const failed = replies.find((r) => r.status === Status.ERROR);
       if (failed) throw rebuildError(failed.value as SerializedError);
       return replies.flatMap((r) => (r.value as Info[] | null) ?? []);
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * The watchdog fired: if a command is running, it has run for `stepTimeoutMs`. Every worker
+   * that has not answered it yet is named in the error the call rejects with; the vector env is
+   * given up, since a stuck worker cannot take another command.
+   */
+  private giveUpOnLateWorkers(): void {
+    if (!this.busy) return;
+    const late = this.handles.filter((_, w) => Atomics.load(this.ctrl, w * CTRL_STRIDE + CTRL_DONE) !== this.seqs[w]);
+    // Every worker answered: the call is about to return (a large reply is still on its way).
+    if (late.length === 0) return;
+    const where = late.map((h) => {
+      const envs = h.count === 1 ? `env ${h.start}` : `envs ${h.start}–${h.start + h.count - 1}`;
+      return `worker ${this.handles.indexOf(h)} (${envs} of ${this.id})`;
+    });
+    this.failure = new Error(
+      `WorkerVectorEnv: ${COMMAND_NAMES[this.command]} did not finish within ${this.stepTimeoutMs} ms (stepTimeoutMs) in ${where.join(', ')}; ` +
+        'this vector env cannot be used any more',
+    );
+    for (const h of late) h.abortWait?.(this.failure);
   }
 
   private async collect(w: number, seq: number): Promise<{ status: number; value: unknown }> {

@@ -1,11 +1,14 @@
 /**
- * `robonav bench <what>`: speed benchmarks. Each subcommand times one part of robonav and, with
- * `--json`, prints its figures as one JSON line (the last line of stdout) with the backend and
- * the machine beside them, so a figure is never quoted without its context.
+ * `robonav bench <what>`: benchmarks. Each subcommand times one part of robonav (or, `soak`, watches
+ * the memory of a long training run) and, with `--json`, prints its figures as one JSON line (the
+ * last line of stdout) with the backend and the machine beside them, so a figure is never quoted
+ * without its context.
  *
  * Subcommands are registered from `SUBCOMMANDS`; add one as a `(bench: Command) => void` there.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { compiledModule } from '../core/compiledModule.js';
@@ -15,8 +18,18 @@ import { DEFAULT_SIM_BENCH, runSimBench, SIM_SENSOR_SETS, type SimBenchResult, t
 import { SPLITS, type Split } from '../../envs/episodes.js';
 import { DEFAULT_ALL_BENCH, formatAllMarkdown, runAllBench, writeAllBench } from '../eval/bench/allBench.js';
 import { benchJson, DEFAULT_POLICIES_BENCH, formatTerminal, runPoliciesBench, writeBenchOutputs } from '../eval/bench/policiesBench.js';
+import {
+  DEFAULT_SOAK_BENCH,
+  defaultWarmupMinutes,
+  formatSoak,
+  runSoakBench,
+  SOAK_TOLERANCE_MB,
+  writeSoakOutputs,
+} from '../eval/bench/soakBench.js';
+import { envSpec } from '../../envs/registry.js';
+import { UsageError } from '../core/errors.js';
 import { describeMachine } from './info.js';
-import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, numberOption, printJsonLine } from './options.js';
 
 interface LearnerOptions {
   backend?: BackendName;
@@ -241,9 +254,67 @@ function registerSim(bench: Command): void {
     });
 }
 
-const SUBCOMMANDS: ((bench: Command) => void)[] = [registerLearner, registerSim, registerPolicies, registerAll];
+interface SoakFlags {
+  minutes: number;
+  warmup?: number;
+  env: string;
+  workers: number;
+  out?: string;
+  json?: boolean;
+}
+
+function registerSoak(bench: Command): void {
+  bench
+    .command('soak')
+    .description(
+      `Train (robonav train --view 0 in a child process) for --minutes with a viewer client watching; sample its RSS every 10 s and its heap and tf.js tensors per update; PASS when RSS stays within ±${SOAK_TOLERANCE_MB} MB after warm-up and the tensors do not change. Linux only.`,
+    )
+    .option('--minutes <n>', 'how long to train', numberOption(1), DEFAULT_SOAK_BENCH.minutes)
+    .option('--warmup <minutes>', 'minutes before the memory must stay flat (default: 5, or a quarter of a shorter run)', numberOption(0))
+    .option('--env <id>', 'registered env id', DEFAULT_SOAK_BENCH.env)
+    .option(
+      '--workers <n>',
+      'env worker threads of the run (0 = envs in the training thread)',
+      integerOption(0),
+      DEFAULT_SOAK_BENCH.workers,
+    )
+    .option('--out <dir>', 'keep the run in <dir>/run and write soak.json, soak-rss.csv and soak-updates.csv there')
+    .option(
+      '--json',
+      'print one JSON line: {"env","workers","minutes","warmupMinutes","steps","watcher","rss","heapUsed","numTensors","pass","reasons",…}',
+    )
+    .action(async (o: SoakFlags) => {
+      const warmupMinutes = o.warmup ?? defaultWarmupMinutes(o.minutes);
+      if (warmupMinutes >= o.minutes) throw new UsageError(`--warmup ${warmupMinutes} must be shorter than --minutes ${o.minutes}`);
+      try {
+        envSpec(o.env);
+      } catch (err) {
+        throw new UsageError(`--env: ${(err as Error).message}`);
+      }
+      if (o.out && existsSync(join(o.out, 'run'))) throw new UsageError(`--out ${o.out}: ${join(o.out, 'run')} already exists`);
+      if (!existsSync('/proc/self/status')) throw new Error('bench soak reads the RSS from /proc: Linux only');
+      const cli = fileURLToPath(compiledModule(new URL('../cli.js', import.meta.url)));
+      const run = await runSoakBench(
+        { minutes: o.minutes, warmupMinutes, env: o.env, workers: o.workers, out: o.out ?? null },
+        cli,
+        (line) => {
+          if (!o.json) process.stderr.write(`${line}\n`);
+        },
+      );
+      const written = o.out ? writeSoakOutputs(o.out, run) : [];
+      if (o.json) printJsonLine({ ...run.result, ...describeMachine() });
+      else {
+        process.stdout.write(formatSoak(run.result));
+        if (written.length > 0) process.stdout.write(`wrote ${written.join(', ')}\n`);
+      }
+      // A failed soak exits 1, so that a script running it notices.
+      if (!run.result.pass) throw new Error(`bench soak: FAIL: ${run.result.reasons.join('; ')}`);
+    });
+}
+
+const SUBCOMMANDS: ((bench: Command) => void)[] = [registerLearner, registerSim, registerPolicies, registerAll, registerSoak];
 
 export function register(program: Command): void {
-  const bench = program.command('bench').description('Speed benchmarks; --json prints the figures as one JSON line.');
+  const bench = program.command('bench').description('Speed benchmarks and the memory soak; --json prints the figures as one JSON line.');
   for (const add of SUBCOMMANDS) add(bench);
 }

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PPO } from '../../../agents/ppo.js';
 import { initBackend } from '../../../src/nn/backend.js';
@@ -72,6 +73,30 @@ describe('OnPolicyAgent rollouts', () => {
     const a = await run(5);
     expect(await run(5)).toEqual(a);
     expect(await run(6)).not.toEqual(a);
+  });
+
+  it('reports the memory with every update: RSS and heap in use in MB, and the live tensors', async () => {
+    const ppo = new PPO((i) => new CueBandit(2, i), { numEnvs: 2, numSteps: 4 });
+    const seen: Array<{ record: Record<string, unknown>; rss: number; heapUsed: number; numTensors: number }> = [];
+    await ppo.learn(16, {
+      callbacks: [
+        {
+          onUpdate: (record) => {
+            const now = process.memoryUsage();
+            seen.push({ record, rss: now.rss / 2 ** 20, heapUsed: now.heapUsed / 2 ** 20, numTensors: tf.memory().numTensors });
+          },
+        },
+      ],
+    });
+    await ppo.close();
+    expect(seen).toHaveLength(2);
+    for (const { record, rss, heapUsed, numTensors } of seen) {
+      // Within 50 MB of the figures read just after: MB, not bytes or kB.
+      expect(record.rss).toBeCloseTo(rss, -2);
+      expect(record.heapUsed).toBeCloseTo(heapUsed, -2);
+      expect(record.numTensors).toBe(numTensors);
+      expect(record.numTensors).toBeGreaterThan(0);
+    }
   });
 
   it('rejects a bad step budget', async () => {

@@ -22,7 +22,8 @@ import { ROOT } from '../../helpers/cli.js';
  * in the workers.
  * Episodes last 1–5 steps drawn from the env's seeded stream; obs = { pos: [t, episode], img: 4 bytes };
  * reward = action · 0.5 + a seeded float; `explodeAt` throws a plain Error at that step, `exitAt`
- * ends the thread running the env (as a crash would).
+ * ends the thread running the env (as a crash would), and `hangAt: { seed, step }` blocks the
+ * thread of the env last reset with that seed for good at that step (as an endless loop would).
  */
 const TOY_SOURCE = `
 export function defineToy({ Box, Dict, Discrete, Rng, SpaceError, EnvStateError }) {
@@ -38,9 +39,13 @@ export function defineToy({ Box, Dict, Discrete, Rng, SpaceError, EnvStateError 
     this.length = 0;
     this.done = true;
     this.total = 0;
+    this.seed = null;
   }
   reset(args = {}) {
-    if (args.seed !== undefined) this.rng.reseed(args.seed);
+    if (args.seed !== undefined) {
+      this.rng.reseed(args.seed);
+      this.seed = args.seed;
+    }
     this.episode++;
     this.t = 0;
     this.length = 1 + this.rng.int(5);
@@ -60,6 +65,8 @@ export function defineToy({ Box, Dict, Discrete, Rng, SpaceError, EnvStateError 
     this.total++;
     if (this.options.explodeAt === this.total) throw new Error('exploded at step ' + this.total);
     if (this.options.exitAt === this.total) process.exit(3);
+    const hang = this.options.hangAt;
+    if (hang && hang.seed === this.seed && hang.step === this.total) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
     this.t++;
     this.write();
     const truncated = this.t >= this.length;
@@ -224,6 +231,29 @@ describe('WorkerVectorEnv', () => {
     }
   });
 
+  it('gives up after stepTimeoutMs on a worker whose env never returns: the step rejects naming it, later calls too, and close() ends the workers', async () => {
+    // Reset with seed 10, env 1 (worker 0, with env 0) gets seed 11 and blocks at its 2nd step.
+    const venv = await WorkerVectorEnv.create('Toy-v0', {
+      numEnvs: 4,
+      numWorkers: 2,
+      modules: [toyModule],
+      options: { hangAt: { seed: 11, step: 2 } },
+      stepTimeoutMs: 200,
+    });
+    const actions = new Int32Array([0, 1, 2, 0]);
+    try {
+      await venv.reset({ seed: 10 });
+      await venv.step(actions);
+      const message = /^WorkerVectorEnv: step did not finish within 200 ms \(stepTimeoutMs\) in worker 0 \(envs 0–1 of Toy-v0\); /;
+      await expect(venv.step(actions)).rejects.toThrow(message);
+      await expect(venv.step(actions)).rejects.toThrow(message);
+      await expect(venv.reset()).rejects.toThrow(message);
+    } finally {
+      await venv.close();
+    }
+    await expect(venv.step(actions)).rejects.toThrow(/after close/);
+  });
+
   it('keeps the heap flat over many steps (waiting on a worker leaves nothing behind)', async () => {
     // Racing each wait against a never-settling "worker died" promise leaked ≈ 270 bytes per step
     // and worker (≈ 11 MB here); measured after full collections.
@@ -267,6 +297,9 @@ describe('WorkerVectorEnv', () => {
     await expect(WorkerVectorEnv.create('Nope-v0', { numEnvs: 1 })).rejects.toThrow(UsageError);
     await expect(WorkerVectorEnv.create('Nope-v0', { numEnvs: 1 })).rejects.toThrow(/unknown env "Nope-v0"; known envs: .*/);
     await expect(WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, numWorkers: 3 })).rejects.toThrow(/numWorkers/);
+    await expect(WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, stepTimeoutMs: -1 })).rejects.toThrow(
+      /stepTimeoutMs must be an integer in \[0, 2147483647\] \(0 = no limit\), got -1/,
+    );
     await expect(WorkerVectorEnv.create('Toy-v0', { numEnvs: 2, wrapper: { env: 2, module: 'file:///x.js' } })).rejects.toThrow(
       /wrapper\.env must be an env index in \[0, 1\], got 2/,
     );
