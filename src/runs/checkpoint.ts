@@ -39,8 +39,13 @@ export type RunMeta = Record<string, unknown>;
 const count = z.number().int().nonnegative();
 const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
 
-/** `checkpoint.json`: the latest complete checkpoint of a run. */
-const PointerSchema = z.object({ version: z.literal(CHECKPOINT_VERSION), dir: z.string().min(1), step: count, update: count });
+/** `checkpoint.json`: the latest complete checkpoint of a run, a folder of its `checkpoints/`. */
+const PointerSchema = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  dir: z.string().regex(/^checkpoints[/\\]\d{6,}(-\d+)?$/, 'expected checkpoints/ and a checkpoint name, e.g. checkpoints/000123'),
+  step: count,
+  update: count,
+});
 
 /** `state.json`: everything of the agent but its arrays, and the lengths of the arrays in `state.bin`. */
 const StateSchema = z.object({
@@ -145,7 +150,11 @@ async function testPause(): Promise<void> {
 
 /** The latest checkpoint directory of a run. @throws FileFormatError when there is none or it is unreadable. */
 export async function latestCheckpoint(runDir: string): Promise<string> {
-  return path.join(runDir, readJsonFile(path.join(runDir, POINTER_FILE), PointerSchema).dir);
+  const pointer = path.join(runDir, POINTER_FILE);
+  const { dir } = readJsonFile(pointer, PointerSchema);
+  // A damaged pointer is reported as such, not as a state.json missing from some other folder.
+  if (!(await isDirectory(path.join(runDir, dir)))) throw new FileFormatError(pointer, `names ${dir}, which is not a folder`);
+  return path.join(runDir, dir);
 }
 
 /** Read the latest checkpoint of `runDir`. */
@@ -203,6 +212,14 @@ async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isDirectory();
   } catch {
     return false;
   }
