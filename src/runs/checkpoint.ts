@@ -2,28 +2,31 @@
  * Checkpoints of a training run, and the trained policy beside them.
  *
  *   runs/NAME/checkpoint.json          pointer to the latest complete checkpoint (written last, atomically)
- *   runs/NAME/checkpoints/000123/      one checkpoint per save (older ones removed after the pointer moves)
+ *   runs/NAME/checkpoints/000123/      one checkpoint per save (older ones removed after the pointer moves;
+ *                                      `000123-2`, … when the same update is saved again)
  *     state.json                       agent, config, step, update, budget, RNG state, spaces, run metadata,
  *                                      and the lengths of the arrays in state.bin
  *     state.bin                        float32: every network weight, then every optimiser slot
  *     policy/                          the saved policy (agents/common/savedPolicy.ts): model.json,
  *                                      weights.bin, policy.json
  *
- * A crash at any point leaves `checkpoint.json` naming a complete directory: the new directory is
- * fully written before the pointer is renamed over the old one. Resuming restores the network,
- * optimiser moments and step count, the RNG (action sampling, shuffles) and the LR schedule, so the
- * next update is the one the uninterrupted run would have made; env episodes in progress restart
- * (envs are reset with a seed derived from the run seed and the update number).
+ * A crash or a power cut at any point leaves `checkpoint.json` naming a complete checkpoint (see
+ * `saveCheckpoint`). Resuming restores the network, optimiser moments and step count, the RNG
+ * (action sampling, shuffles) and the LR schedule, so the next update is the one the uninterrupted
+ * run would have made; env episodes in progress restart (envs are reset with a seed derived from
+ * the run seed and the update number).
  */
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { FileFormatError } from '../core/errors.js';
 import { readJsonFile } from '../core/jsonFile.js';
 import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
 import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
-import { writeFileAtomic } from '../core/atomicWrite.js';
+import { syncDir, writeFileAtomic, writeFileSynced } from '../core/atomicWrite.js';
 
 /** The format version of checkpoints (state.json, checkpoint.json) this robonav writes and reads. */
 export const CHECKPOINT_VERSION = 1;
@@ -36,8 +39,13 @@ export type RunMeta = Record<string, unknown>;
 const count = z.number().int().nonnegative();
 const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
 
-/** `checkpoint.json`: the latest complete checkpoint of a run. */
-const PointerSchema = z.object({ version: z.literal(CHECKPOINT_VERSION), dir: z.string().min(1), step: count, update: count });
+/** `checkpoint.json`: the latest complete checkpoint of a run, a folder of its `checkpoints/`. */
+const PointerSchema = z.object({
+  version: z.literal(CHECKPOINT_VERSION),
+  dir: z.string().regex(/^checkpoints[/\\]\d{6,}(-\d+)?$/, 'expected checkpoints/ and a checkpoint name, e.g. checkpoints/000123'),
+  step: count,
+  update: count,
+});
 
 /** `state.json`: everything of the agent but its arrays, and the lengths of the arrays in `state.bin`. */
 const StateSchema = z.object({
@@ -58,13 +66,51 @@ const StateSchema = z.object({
 });
 type StateJSON = z.infer<typeof StateSchema>;
 
-/** Save `agent` under `runDir`; returns the checkpoint directory. */
+/**
+ * Save `agent` under `runDir`; returns the checkpoint directory. Each step is on the disk before
+ * the next begins:
+ *
+ *   1. every file goes into a new temporary folder, `checkpoints/.000123.tmp-<pid>-<random>`, and is
+ *      flushed, then the folder itself;
+ *   2. the folder is renamed to `checkpoints/000123` and `checkpoints/` is flushed. When that name
+ *      is taken (the same update saved again: a finished run resumed), it becomes `000123-2`, …,
+ *      so that the copy the pointer names stays whole until this one is complete;
+ *   3. `checkpoint.json` is replaced atomically (temporary file flushed, renamed, run folder flushed);
+ *   4. only then are the other entries of `checkpoints/` removed: older checkpoints, and the
+ *      temporary folders of saves a crash interrupted.
+ */
 export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta: RunMeta = {}): Promise<string> {
   const state = agent.getState();
-  const name = String(state.update).padStart(6, '0');
-  const dir = path.join(runDir, 'checkpoints', name);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  const checkpoints = path.join(runDir, 'checkpoints');
+  // A new checkpoints/ must be on the disk before a pointer into it is.
+  if ((await mkdir(checkpoints, { recursive: true })) !== undefined) await syncDir(runDir);
+  const base = String(state.update).padStart(6, '0');
+  const tmp = path.join(checkpoints, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp);
+  try {
+    await writeCheckpointFiles(tmp, agent, state, meta);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const name = freeName(await readdir(checkpoints), base);
+  const dir = path.join(checkpoints, name);
+  await rename(tmp, dir);
+  await syncDir(checkpoints);
+  await testPause();
+  await writeFileAtomic(
+    path.join(runDir, POINTER_FILE),
+    JSON.stringify({ version: CHECKPOINT_VERSION, dir: path.join('checkpoints', name), step: state.step, update: state.update }),
+  );
+  await testPause();
+  for (const entry of await readdir(checkpoints)) {
+    if (entry !== name) await rm(path.join(checkpoints, entry), { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** Write a checkpoint's files into the folder `dir` and flush them and the folder. */
+async function writeCheckpointFiles(dir: string, agent: OnPolicyAgent, state: AgentState, meta: RunMeta): Promise<void> {
   const { weights, optimizer, ...rest } = state;
   const json: StateJSON = {
     version: CHECKPOINT_VERSION,
@@ -75,23 +121,40 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
     optimizerSteps: optimizer.steps,
     slotLengths: optimizer.slots.map((s) => s.length),
   };
-  await writeFileAtomic(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
-  await writeFileAtomic(path.join(dir, 'state.json'), JSON.stringify(json));
+  await writeFileSynced(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
+  await testPause();
+  await writeFileSynced(path.join(dir, 'state.json'), JSON.stringify(json));
+  await testPause();
+  // Its files are written atomically, which flushes them and policy/.
   await savePolicy(path.join(dir, 'policy'), agent, meta);
-  await writeFileAtomic(
-    path.join(runDir, POINTER_FILE),
-    JSON.stringify({ version: CHECKPOINT_VERSION, dir: path.join('checkpoints', name), step: state.step, update: state.update }),
-  );
-  // Older checkpoints go only after the pointer has moved past them.
-  for (const entry of await readdir(path.join(runDir, 'checkpoints'))) {
-    if (entry !== name) await rm(path.join(runDir, 'checkpoints', entry), { recursive: true, force: true });
-  }
-  return dir;
+  await testPause();
+  await syncDir(dir);
+}
+
+/** `base`, or `base-2`, `base-3`, … whichever is not in `taken`. */
+function freeName(taken: readonly string[], base: string): string {
+  if (!taken.includes(base)) return base;
+  for (let i = 2; ; i++) if (!taken.includes(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/**
+ * A test hook: `ROBONAV_TEST_CHECKPOINT_PAUSE_MS` makes every save wait that long between its
+ * steps, so that the kill test (tests/runs/crash.test.ts) often stops a process inside a save.
+ * Unset, no save waits.
+ */
+const TEST_PAUSE_MS = Number(process.env.ROBONAV_TEST_CHECKPOINT_PAUSE_MS ?? 0);
+
+async function testPause(): Promise<void> {
+  if (TEST_PAUSE_MS > 0) await sleep(TEST_PAUSE_MS);
 }
 
 /** The latest checkpoint directory of a run. @throws FileFormatError when there is none or it is unreadable. */
 export async function latestCheckpoint(runDir: string): Promise<string> {
-  return path.join(runDir, readJsonFile(path.join(runDir, POINTER_FILE), PointerSchema).dir);
+  const pointer = path.join(runDir, POINTER_FILE);
+  const { dir } = readJsonFile(pointer, PointerSchema);
+  // A damaged pointer is reported as such, not as a state.json missing from some other folder.
+  if (!(await isDirectory(path.join(runDir, dir)))) throw new FileFormatError(pointer, `names ${dir}, which is not a folder`);
+  return path.join(runDir, dir);
 }
 
 /** Read the latest checkpoint of `runDir`. */
@@ -149,6 +212,14 @@ async function exists(file: string): Promise<boolean> {
   try {
     await stat(file);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isDirectory();
   } catch {
     return false;
   }

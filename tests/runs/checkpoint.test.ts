@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { A2C } from '../../agents/a2c.js';
 import { PPO } from '../../agents/ppo.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { initBackend } from '../../src/nn/backend.js';
-import { loadCheckpoint, resolvePolicyDir, saveCheckpoint } from '../../src/runs/checkpoint.js';
+import { loadCheckpoint, loadSavedPolicy, resolvePolicyDir, saveCheckpoint } from '../../src/runs/checkpoint.js';
 import { loadPolicy } from '../../src/eval/policies.js';
 import { FileFormatError } from '../../src/core/errors.js';
 import { FixedChain, TargetReach } from '../agents/fakeEnvs.js';
@@ -59,6 +59,32 @@ describe('checkpoints', () => {
       update: 2,
     });
     expect(existsSync(path.join(dir, 'checkpoints', '000002', 'policy', 'model.json'))).toBe(true);
+    await agent.close();
+  });
+
+  // A finished run resumed saves its last update again: until the new copy is complete, the one
+  // the pointer names must stay whole, whatever stops the save half-way.
+  it('saving the same update again keeps a loadable checkpoint, even when the second save fails half-way', async () => {
+    const dir = tmp();
+    const agent = new A2C(() => new FixedChain(4), { numEnvs: 1, numSteps: 4 });
+    await agent.learn(8);
+    await saveCheckpoint(dir, agent);
+    await saveCheckpoint(dir, agent);
+    expect(readdirSync(path.join(dir, 'checkpoints'))).toHaveLength(1);
+    expect((await loadCheckpoint(dir)).state).toMatchObject({ step: 8, update: 2 });
+
+    const weights = agent.network.getWeights();
+    vi.spyOn(agent.network, 'toLayersModel').mockImplementation(() => {
+      throw new Error('no space left on device');
+    });
+    await expect(saveCheckpoint(dir, agent)).rejects.toThrow(/no space left/);
+    const { state } = await loadCheckpoint(dir);
+    expect(state).toMatchObject({ step: 8, update: 2 });
+    expect(state.weights).toEqual(weights);
+    const policy = await loadSavedPolicy(dir);
+    expect(policy.info.step).toBe(8);
+    policy.model.dispose();
+    vi.restoreAllMocks();
     await agent.close();
   });
 
