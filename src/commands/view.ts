@@ -47,6 +47,8 @@ export function register(program: Command): void {
 
 /** A run's `robonav report` page (runs/NAME/report.html or runs/NAME/report/report.html), served at /report.html. */
 function reportPage(source: string): Record<string, string> {
+  // A single .rec file has no run around it to report on (and no paths under it to look at).
+  if (!statSync(source).isDirectory()) return {};
   const file = [join(source, 'report.html'), join(source, 'report', 'report.html')].find(
     (f) => statSync(f, { throwIfNoEntry: false })?.isFile() === true,
   );

@@ -1,4 +1,5 @@
 /** `robonav view` as a user runs it (the compiled CLI from dist/, built by the global setup). */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,14 @@ function recordInto(path: string, episodes: number): void {
   writer.save(path);
 }
 
+/** Interrupt a serving child and wait until it is gone. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
 describe('robonav view', () => {
   it('rejects bad arguments with exit code 2 and a line naming the problem', async () => {
     const cases: Array<[string[], RegExp]> = [
@@ -46,6 +55,22 @@ describe('robonav view', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${corrupt}: corrupt or truncated`);
     rmSync(corrupt);
+  });
+
+  it('serves a single .rec file: a client gets its episodes', async () => {
+    const file = join(dir, 'single', 'x.rec');
+    mkdirSync(join(dir, 'single'), { recursive: true });
+    recordInto(file, 2);
+    const { child, url: address } = serveCli(['view', file, '--port', '0']);
+    try {
+      const client = await TestClient.open(`${(await address).replace('http', 'ws')}ws`);
+      expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: file, episodes: 2 });
+      client.send({ type: 'subscribe', version: 1 });
+      expect((await client.next('scene')).episode).toBe(0);
+      client.close();
+    } finally {
+      await stop(child);
+    }
   });
 
   it('serves a run directory: its recordings as one playlist and its curves; exits cleanly on SIGINT', async () => {
