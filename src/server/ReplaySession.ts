@@ -55,6 +55,8 @@ export interface ReplaySessionOptions {
   actions?: string[];
   /** A run's metrics log to follow. */
   metrics?: MetricsLogTail;
+  /** Where a problem with the metrics log is reported, one line at a time. @default standard error */
+  log?: (line: string) => void;
 }
 
 /** Plays recorded episodes to each viewer with its own cursor (pause, seek, speed), losing no step. */
@@ -64,6 +66,8 @@ export class ReplaySession implements ViewerSession {
   private readonly timer: NodeJS.Timeout;
   private readonly metricsTimer: NodeJS.Timeout | null = null;
   private lastTick = performance.now();
+  /** The metrics log's last read failed (reported once; curves resume when it reads again). */
+  private metricsFailing = false;
 
   constructor(private readonly options: ReplaySessionOptions) {
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -148,10 +152,25 @@ export class ReplaySession implements ViewerSession {
     this.clients.clear();
   }
 
+  /** New lines of the metrics log to every viewer that wants curves. Runs from a timer, so it must never throw. */
   private pollMetrics(): void {
-    const points = this.options.metrics!.poll();
+    const log = this.options.metrics!;
+    let points: MetricPoint[];
+    try {
+      points = log.poll();
+    } catch (err) {
+      // A log that is replaced, truncated or unreadable must not stop the replays: say so once, keep trying.
+      if (!this.metricsFailing) {
+        const say = this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+        say(`robonav: cannot read ${log.path} (${err instanceof Error ? err.message : String(err)}); curves resume when it is readable`);
+      }
+      this.metricsFailing = true;
+      return;
+    }
+    this.metricsFailing = false;
     if (points.length === 0) return;
-    this.history.push(...points);
+    // One push per point: spreading a long log into push() would pass its length as arguments and overflow the stack.
+    for (const point of points) this.history.push(point);
     const text = encodeServerMessage({ type: 'metrics', points });
     for (const client of this.clients) if (client.metrics) client.send(text, false);
   }

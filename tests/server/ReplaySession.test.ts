@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -33,13 +33,14 @@ function recording(): Recording {
   return Recording.fromBytes(writer.toBytes());
 }
 
-async function start(metrics?: MetricsLogTail): Promise<{ client: TestClient; session: ReplaySession }> {
+async function start(metrics?: MetricsLogTail, log?: (line: string) => void): Promise<{ client: TestClient; session: ReplaySession }> {
   const rec = recording();
   const session = new ReplaySession({
     source: 'test.rec',
     episodes: rec.episodes,
     actions: rec.header.actions,
     ...(metrics ? { metrics } : {}),
+    ...(log ? { log } : {}),
   });
   const server = await ViewerServer.start(session, { port: 0, staticDir: dir });
   servers.push(server);
@@ -116,5 +117,43 @@ describe('ReplaySession', () => {
     ]);
     appendFileSync(log, '00,"meanReturn":1}\n');
     expect((await client.next('metrics', 1)).points).toEqual([{ step: 300, values: { meanReturn: 1 } }]);
+  });
+
+  it('follows a metrics log of 300,000 lines', async () => {
+    const log = join(dir, 'long.jsonl');
+    const lines = 300_000;
+    writeFileSync(log, Array.from({ length: lines }, (_, i) => `{"step":${i},"r":${i % 7}}\n`).join(''));
+    const { client } = await start(new MetricsLogTail(log));
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    const received = (): number => client.of('metrics').reduce((n, m) => n + m.points.length, 0);
+    await client.until(() => received() === lines, 'every line as a point', 20_000);
+    expect(client.of('metrics').at(-1)!.points.at(-1)).toEqual({ step: lines - 1, values: { r: (lines - 1) % 7 } });
+  });
+
+  it('keeps serving when the metrics log becomes unreadable, says so once, and reads the log that replaces it from its start', async () => {
+    const log = join(dir, 'racing.jsonl');
+    writeFileSync(log, '{"step":1,"a":1}\n{"step":2,"a":2}\n');
+    const said: string[] = [];
+    const { client } = await start(new MetricsLogTail(log), (line) => said.push(line));
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    expect((await client.next('metrics')).points.map((p) => p.step)).toEqual([1, 2]);
+
+    // A directory where the log was: every poll fails until a file is back.
+    rmSync(log);
+    mkdirSync(log);
+    await client.until(() => said.length > 0, 'the failure to be reported');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^robonav: cannot read ${log} \\(.*\\); curves resume when it is readable$`));
+    client.send({ type: 'playback', command: 'seek', episode: 1, step: 2 });
+    expect((await client.next('scene', 1)).episode).toBe(1);
+
+    // Another file renamed into place, longer than the old one: read from its start, not from the old offset.
+    rmSync(log, { recursive: true });
+    const next = join(dir, 'racing.next');
+    writeFileSync(next, [10, 11, 12, 13].map((s) => `{"step":${s},"a":${s}}\n`).join(''));
+    renameSync(next, log);
+    expect((await client.next('metrics', 1)).points.map((p) => p.step)).toEqual([10, 11, 12, 13]);
+    expect(said).toHaveLength(1);
   });
 });
