@@ -31,6 +31,23 @@ describe('LiveViewer', () => {
     }
   });
 
+  it('takes 300,000 curve points in one call, before and after an env is observed, and keeps the newest 10,000', async () => {
+    const viewer = await LiveViewer.start({ port: 0 });
+    try {
+      const points = (from: number) => Array.from({ length: 300_000 }, (_, i) => ({ step: from + i, values: { r: 1 } }));
+      viewer.publishMetrics(points(0));
+      viewer.observe(new FakeNavEnv());
+      viewer.publishMetrics(points(300_000));
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      const history = (await client.next('metrics')).points;
+      expect(history).toHaveLength(10_000);
+      expect(history.at(-1)!.step).toBe(599_999);
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('gives a viewer that connected before the env was observed the hello of the env it will see', async () => {
     const viewer = await LiveViewer.start({ port: 0, source: 'runs/test' });
     try {
