@@ -10,8 +10,9 @@
  *   (`/../x`, `/%2e%2e/x`, …) is a 404 by construction, nothing is resolved on disk per request;
  * - at most `maxClients` WebSocket connections at once; peers that stop answering pings are dropped;
  * - inbound messages are capped at 64 KiB (`maxPayload`: the socket closes with 1009), each one is
- *   validated; a bad one gets an `error` reply, and a connection that keeps sending bad messages or
- *   floods (token bucket) is closed with 1008 — other clients never notice;
+ *   validated; a bad one gets an `error` reply, and a connection that floods or keeps sending bad
+ *   messages (a token bucket for each, so an occasional mistake is forgiven) is closed with 1008 —
+ *   other clients never notice;
  * - outbound: a client whose socket buffer exceeds `highWaterMark` is skipped for droppable
  *   messages (steps, frames) and marked stale; its session resynchronises it once it drains, so a
  *   client that never reads costs a bounded buffer, not unbounded memory.
@@ -23,6 +24,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UsageError } from '../core/errors.js';
+import { TokenBucket } from './TokenBucket.js';
 import {
   encodeServerMessage,
   MAX_CLIENT_MESSAGE_BYTES,
@@ -67,8 +69,10 @@ export interface ViewerServerOptions {
   messageRate?: number;
   /** Inbound burst allowance (messages). @default 100 */
   messageBurst?: number;
-  /** Invalid messages tolerated per connection before it is closed with 1008. @default 20 */
+  /** Invalid messages a connection may send in a burst before it is closed with 1008. @default 20 */
   maxInvalidMessages?: number;
+  /** Invalid messages per second forgiven on average: the burst allowance refills at this rate. @default 0.1 */
+  invalidMessageRate?: number;
   /** Simultaneous WebSocket connections; more are refused (HTTP 503) so that sockets cannot exhaust memory. @default 32 */
   maxClients?: number;
   /** Ping period (ms); a client that has not answered the previous ping is dropped (a vanished peer). @default 30000 */
@@ -88,6 +92,7 @@ const DEFAULTS = {
   messageRate: 50,
   messageBurst: 100,
   maxInvalidMessages: 20,
+  invalidMessageRate: 0.1,
   maxClients: 32,
   heartbeatMs: 30_000,
 };
@@ -130,17 +135,16 @@ export class ViewerClient {
   onDrained: (() => void) | null = null;
   /** Answered the last heartbeat ping. */
   alive = true;
-  private tokens: number;
-  private lastRefill = performance.now();
-  invalid = 0;
+  private readonly messages: TokenBucket;
+  private readonly mistakes: TokenBucket;
 
   constructor(
     readonly socket: WebSocket,
     private readonly highWaterMark: number,
-    private readonly rate: number,
-    private readonly burst: number,
+    limits: { messageRate: number; messageBurst: number; invalidMessageRate: number; maxInvalidMessages: number },
   ) {
-    this.tokens = burst;
+    this.messages = new TokenBucket(limits.messageBurst, limits.messageRate);
+    this.mistakes = new TokenBucket(limits.maxInvalidMessages, limits.invalidMessageRate);
   }
 
   /** Bytes queued on this socket and not yet sent. */
@@ -196,14 +200,14 @@ export class ViewerClient {
     this.send({ type: 'error', code, message }, false);
   }
 
-  /** Token bucket: false when this message exceeds the allowed rate. */
+  /** Count an inbound message: false when it exceeds the allowed rate. */
   takeToken(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.messages.take();
+  }
+
+  /** Count an invalid message: false when there have been too many of late. */
+  forgiven(): boolean {
+    return this.mistakes.take();
   }
 }
 
@@ -379,7 +383,7 @@ export class ViewerServer {
 
   private handleConnection(socket: WebSocket): void {
     const o = this.options;
-    const client = new ViewerClient(socket, o.highWaterMark, o.messageRate, o.messageBurst);
+    const client = new ViewerClient(socket, o.highWaterMark, o);
     this.clientSet.add(client);
     // ws closes the socket itself after a protocol error (1009 for an oversized message).
     socket.on('error', () => undefined);
@@ -447,9 +451,8 @@ export class ViewerServer {
   }
 
   private reject(client: ViewerClient, code: ErrorCode, message: string): void {
-    client.invalid += 1;
     client.error(code, message);
-    if (client.invalid > this.options.maxInvalidMessages) client.socket.close(CLOSE_POLICY, 'too many invalid messages');
+    if (!client.forgiven()) client.socket.close(CLOSE_POLICY, 'too many invalid messages');
   }
 }
 

@@ -243,6 +243,24 @@ describe('ViewerServer WebSocket', () => {
     expect(server.clientCount).toBe(2);
   });
 
+  it('forgives a long-lived client its occasional bad message, and still closes one that keeps sending them', async () => {
+    const inner = new FakeNavEnv();
+    const session = new LiveSession(streamerFor(inner), { mode: 'live', source: 'lenient' });
+    // Three mistakes in a row at most, one forgiven every 50 ms.
+    const server = await ViewerServer.start(session, { port: 0, staticDir, maxInvalidMessages: 3, invalidMessageRate: 20 });
+    started.push(server);
+    const c = await subscribed(`ws://127.0.0.1:${server.port}/ws`);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) c.send('garbage');
+      await c.until(() => c.of('error').length === 3 * (round + 1), `the errors of round ${round}`);
+      // Long enough for the allowance to refill completely.
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(c.open).toBe(true);
+    for (let i = 0; i < 50; i++) c.send('garbage');
+    expect(await c.closed).toEqual({ code: 1008, reason: 'too many invalid messages' });
+  });
+
   it('refuses connections beyond maxClients with 503, and takes new ones when a slot frees', async () => {
     const inner = new FakeNavEnv();
     const session = new LiveSession(streamerFor(inner), { mode: 'live', source: 'cap' });
