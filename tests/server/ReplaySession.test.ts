@@ -156,4 +156,48 @@ describe('ReplaySession', () => {
     expect((await client.next('metrics', 1)).points.map((p) => p.step)).toEqual([10, 11, 12, 13]);
     expect(said).toHaveLength(1);
   });
+
+  it('coalesces the seeks of a client that stops reading: its buffer stays bounded, and it gets its last position when it reads again', async () => {
+    // One long episode with 64×64 RGB frames: a seek near its end is a scene with a long trail and a 12 KiB frame.
+    const inner = new FakeNavEnv({ size: 64, maxSteps: 1_000_000 });
+    const streamer = streamerFor(inner, { task: 'Fake-v0' });
+    const writer = new RecordingWriter({ source: 'test', frames: ['rgb'] });
+    streamer.addSink(writer);
+    const env = streamer.wrap(inner);
+    env.reset();
+    const steps = 1000;
+    for (let i = 0; i < steps - 1; i++) env.step(i % 9 === 0 ? 2 : 1);
+    env.step(0);
+    const [episode] = Recording.fromBytes(writer.toBytes()).episodes;
+    const session = new ReplaySession({ source: 'long.rec', episodes: [episode!] });
+    const highWaterMark = 64 * 1024;
+    const server = await ViewerServer.start(session, { port: 0, staticDir: dir, highWaterMark, messageRate: 1e6, messageBurst: 1e6 });
+    servers.push(server);
+    const client = await TestClient.open(`ws://127.0.0.1:${server.port}/ws`);
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['rgb'] });
+    client.send({ type: 'playback', command: 'pause' });
+    await client.until(() => client.of('playbackState').some((s) => s.paused), 'paused');
+    const [serverSide] = (server as unknown as { clientSet: Set<{ bufferedAmount: number; state: { step: number } }> }).clientSet;
+
+    // Stop reading and seek 400 times: ≈ 50 KiB each, far more than the kernel's socket buffers hold.
+    (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const seeks = 400;
+    const target = (i: number): number => (i === seeks - 1 ? steps : 500 + (i % 400));
+    for (let i = 0; i < seeks; i++) client.send({ type: 'playback', command: 'seek', episode: 0, step: target(i) });
+    let maxBuffered = 0;
+    while (serverSide!.state.step !== steps) {
+      maxBuffered = Math.max(maxBuffered, serverSide!.bufferedAmount);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    maxBuffered = Math.max(maxBuffered, serverSide!.bufferedAmount);
+    const showBytes = JSON.stringify(episode!.scene(steps)).length + 64 * 64 * 3 + 4096;
+    expect(maxBuffered).toBeLessThan(highWaterMark + 2 * showBytes);
+
+    (client.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await client.until(() => client.of('playbackState').at(-1)?.step === steps, 'the last position', 10_000);
+    const last = client.of('scene').at(-1)!;
+    expect(last.trail).toHaveLength(2 * (steps + 1));
+    expect(client.of('step').at(-1)!.step).toBe(steps);
+    expect(client.of('scene').length).toBeLessThan(seeks / 2);
+  });
 });
