@@ -1,6 +1,6 @@
 /** `robonav view` as a user runs it (the compiled CLI from dist/, built by the global setup). */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,7 @@ describe('robonav view', () => {
       [['view', dir, '--port', '70000'], /--port: expected an integer in \[0, 65535\]/],
       [['view', dir], /no recordings \(\*\.rec\) and no metrics\.jsonl/],
       [['view'], /no runs under runs\/: give a run directory or a \.rec file/],
+      [['view', dir, '--load-limit', '0'], /--load-limit.*expected a number/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(args, {}, dir)));
     for (const [k, [args, pattern]] of cases.entries()) {
@@ -71,6 +72,36 @@ describe('robonav view', () => {
     } finally {
       await stop(child);
     }
+  });
+
+  it('loads the newest recordings of a run that fit in --load-limit, says so, and refuses a single file beyond it', async () => {
+    const run = join(dir, 'capped');
+    mkdirSync(run, { recursive: true });
+    const files = ['old.rec', 'mid.rec', 'new.rec'].map((name, i) => {
+      const path = join(run, name);
+      recordInto(path, i + 1);
+      utimesSync(path, new Date(2020, 0, i + 1), new Date(2020, 0, i + 1));
+      return { path, size: statSync(path).size };
+    });
+    // Room for the newest two (2 + 3 episodes), not for the oldest as well.
+    const limit = (files[1]!.size + files[2]!.size + 16) / (1024 * 1024);
+    const { child, url: address } = serveCli(['view', run, '--port', '0', '--load-limit', String(limit)]);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const client = await TestClient.open(`${(await address).replace('http', 'ws')}ws`);
+      expect(await client.next('hello')).toMatchObject({ source: 'capped', episodes: 5 });
+      expect(stderr).toMatch(
+        /^robonav view: loading the newest 2 of 3 recordings \(.* MiB\): at most 100 files and .* MiB \(--load-limit\)\n$/,
+      );
+      client.close();
+    } finally {
+      await stop(child);
+    }
+    const r = await runCli(['view', files[2]!.path, '--load-limit', String(files[2]!.size / (2 * 1024 * 1024))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/new\.rec: .* MiB, more than the .* MiB --load-limit\n$/);
+    expect(r.stdout).toBe('');
   });
 
   it('serves a run directory: its recordings as one playlist and its curves; exits cleanly on SIGINT', async () => {
