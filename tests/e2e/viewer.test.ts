@@ -97,6 +97,12 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     const page = await openViewer(url);
     await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.framesRendered > 0, null, { timeout: 15_000 });
     await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
+    // From step 5 at a quarter of the speed: a busy machine must not reach the episode's end (the HUD
+    // then reads "26 (done)") between two looks at the step counter.
+    await page.selectOption('#pb-speed', '0.25');
+    await page.locator('#pb-seek').fill('5');
+    await page.waitForFunction(() => Number(document.getElementById('hud-step')!.textContent) >= 5, null, { timeout: 15_000 });
+    if ((await page.textContent('#pb-toggle')) === 'Play') await page.click('#pb-toggle');
     const first = Number(await page.textContent('#hud-step'));
     await page.waitForFunction((n) => Number(document.getElementById('hud-step')!.textContent) > n, first, { timeout: 15_000 });
     const later = Number(await page.textContent('#hud-step'));
