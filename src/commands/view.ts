@@ -1,5 +1,5 @@
 /**
- * `robonav view [runs/NAME | file.rec] [--port 8080] [--host 127.0.0.1] [--load-limit 256]`: serve the browser viewer.
+ * `robonav view [runs/NAME | file.rec] [--port 8080] [--host 127.0.0.1] [--token T] [--load-limit 256]`: serve the browser viewer.
  *
  * - a `.rec` file: replay its episodes (pause, step, speed, seek in the browser);
  * - a run directory: its recordings (every `.rec` under it, oldest first; the newest 100 that fit in
@@ -14,6 +14,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { MetricsLogTail } from '../runs/MetricsLog.js';
 import { Recording, type RecordedEpisode } from '../runs/Recording.js';
+import { checkedToken } from '../server/access.js';
 import { ReplaySession } from '../server/ReplaySession.js';
 import { ViewerServer } from '../server/ViewerServer.js';
 import { integerOption, numberOption } from './options.js';
@@ -30,20 +31,22 @@ export function register(program: Command): void {
     .argument('[source]', 'a replay file (.rec) or a run directory (default: the newest run under runs/)')
     .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
     .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')
+    .option('--token <token>', TOKEN_HELP)
     .option(
       '--load-limit <MiB>',
       "recordings read into memory at most (size on disk); a run's newest are taken",
       numberOption(0.001),
       DEFAULT_LOAD_LIMIT_MIB,
     )
-    .action(async (given: string | undefined, opts: { port: number; host: string; loadLimit: number }) => {
+    .action(async (given: string | undefined, opts: { port: number; host: string; token?: string; loadLimit: number }) => {
       if (opts.port > 65535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${opts.port}`);
+      if (opts.token !== undefined) checkedToken(opts.token);
       const source = given ?? newestRun('runs');
       const limits = { maxBytes: opts.loadLimit * 1024 * 1024, warn: (line: string) => process.stderr.write(`${line}\n`) };
       const session = new ReplaySession(loadSource(source, limits));
       let server: ViewerServer;
       try {
-        server = await ViewerServer.start(session, { port: opts.port, host: opts.host, pages: reportPage(source) });
+        server = await ViewerServer.start(session, { port: opts.port, host: opts.host, token: opts.token, pages: reportPage(source) });
       } catch (err) {
         session.close();
         throw err;
@@ -153,11 +156,16 @@ function newestRun(dir: string): string {
   return entries.map((path) => ({ path, mtime: statSync(path).mtimeMs })).sort((a, b) => b.mtime - a.mtime)[0]!.path;
 }
 
+/** `--token`'s help, shared by the commands that serve the viewer. */
+export const TOKEN_HELP =
+  'access token for the viewer (at least 32 characters of A-Z a-z 0-9 . _ ~ -); made at random when --host is not loopback';
+
 /** Say so on standard error when the viewer is reachable from other machines. */
 export function warnIfExposed(server: ViewerServer): void {
   if (server.exposed)
     process.stderr.write(
-      `robonav: warning: listening on ${server.host}: the viewer is reachable from the network, without authentication\n`,
+      `robonav: warning: listening on ${server.host}: the viewer is reachable from the network, for whoever has its token ` +
+        '(in the address below; plain HTTP, so anyone watching the network can read it)\n',
     );
 }
 

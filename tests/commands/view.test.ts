@@ -42,6 +42,8 @@ describe('robonav view', () => {
       [['view', dir], /no recordings \(\*\.rec\) and no metrics\.jsonl/],
       [['view'], /no runs under runs\/: give a run directory or a \.rec file/],
       [['view', dir, '--load-limit', '0'], /--load-limit.*expected a number/],
+      [['view', dir, '--token', 'too-short'], /^robonav: --token: expected at least 32 characters, got 9/],
+      [['play', '--token', 'not a token at all, it has spaces'], /^robonav: --token: only the characters/],
     ];
     const runs = await Promise.all(cases.map(([args]) => runCli(args, {}, dir)));
     for (const [k, [args, pattern]] of cases.entries()) {
@@ -68,6 +70,30 @@ describe('robonav view', () => {
       expect(await client.next('hello')).toMatchObject({ mode: 'replay', source: file, episodes: 2 });
       client.send({ type: 'subscribe', version: 1 });
       expect((await client.next('scene')).episode).toBe(0);
+      client.close();
+    } finally {
+      await stop(child);
+    }
+  });
+
+  it('bound beyond loopback, prints its address with a token and lets in only the clients that carry it', async () => {
+    const file = join(dir, 'single', 'exposed.rec');
+    mkdirSync(join(dir, 'single'), { recursive: true });
+    recordInto(file, 1);
+    const { child, url: address } = serveCli(['view', file, '--port', '0', '--host', '0.0.0.0']);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      const url = new URL(await address);
+      const token = url.searchParams.get('token');
+      expect(token).toMatch(/^[\w-]{32}$/);
+      expect(stderr).toMatch(
+        /^robonav: warning: listening on 0\.0\.0\.0: the viewer is reachable from the network, for whoever has its token/,
+      );
+      const ws = `ws://${url.host}/ws`;
+      await expect(TestClient.open(ws)).rejects.toThrow(/handshake refused: 401/);
+      const client = await TestClient.open(`${ws}?token=${token}`);
+      expect(await client.next('hello')).toMatchObject({ mode: 'replay', episodes: 1 });
       client.close();
     } finally {
       await stop(child);

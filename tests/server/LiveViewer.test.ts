@@ -119,6 +119,20 @@ describe('LiveViewer', () => {
     }
   });
 
+  it('takes an access token: its url carries it, and clients without it are refused', async () => {
+    const token = 'k'.repeat(40);
+    const { viewer } = await attachViewer(new FakeNavEnv(), { port: 0, token });
+    try {
+      expect(viewer.url).toBe(`http://127.0.0.1:${viewer.port}/?token=${token}`);
+      const ws = `ws://127.0.0.1:${viewer.port}/ws`;
+      await expect(TestClient.open(ws)).rejects.toThrow(/handshake refused: 401/);
+      const client = await TestClient.open(`${ws}?token=${token}`);
+      expect((await client.next('hello')).mode).toBe('live');
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('refuses an env it cannot draw, and closes its server', async () => {
     const plain = {
       observationSpace: new Box(0, 1, [1]),
