@@ -21,7 +21,11 @@ export function register(program: Command): void {
     .option('--env <id>', 'environment id (robonav envs lists them)', 'ObjectNav-v0')
     .option('--seed <n>', 'seed of the first episode', integerOption(0), 0)
     .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
-    .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'interface to listen on; anything but loopback exposes the viewer to the network, behind an access token',
+      '127.0.0.1',
+    )
     .option('--token <token>', TOKEN_HELP)
     .action(async (opts: { env: string; seed: number; port: number; host: string; token?: string }) => {
       if (opts.port > 65535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${opts.port}`);

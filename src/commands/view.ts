@@ -30,7 +30,11 @@ export function register(program: Command): void {
     .description('Watch recorded episodes and training curves in the browser (three.js viewer).')
     .argument('[source]', 'a replay file (.rec) or a run directory (default: the newest run under runs/)')
     .option('--port <n>', 'HTTP + WebSocket port (0 = any free port)', integerOption(0), 8080)
-    .option('--host <address>', 'interface to listen on; anything but loopback exposes the viewer to the network', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'interface to listen on; anything but loopback exposes the viewer to the network, behind an access token',
+      '127.0.0.1',
+    )
     .option('--token <token>', TOKEN_HELP)
     .option(
       '--load-limit <MiB>',
@@ -158,7 +162,7 @@ function newestRun(dir: string): string {
 
 /** `--token`'s help, shared by the commands that serve the viewer. */
 export const TOKEN_HELP =
-  'access token for the viewer (at least 32 characters of A-Z a-z 0-9 . _ ~ -); made at random when --host is not loopback';
+  'access token every request must carry (at least 32 characters of A-Z a-z 0-9 . _ ~ -); default: a random one when --host is not loopback, none on loopback';
 
 /** Say so on standard error when the viewer is reachable from other machines. */
 export function warnIfExposed(server: ViewerServer): void {
