@@ -114,6 +114,7 @@ export class ReplaySession implements ViewerSession {
 
   onPlayback(client: ViewerClient, message: PlaybackMessage): void {
     const cursor = client.state as Cursor;
+    // Backlogged: the command only moves the cursor; the tick sends the client its position once it drains.
     if (client.backlogged) cursor.behind = true;
     switch (message.command) {
       case 'pause':

@@ -3,14 +3,16 @@
  *
  * - loopback (127.0.0.0/8, ::1, localhost): only this machine can connect, so no token is needed
  *   (unless one is given); what remains is a web page in the user's own browser. A DNS-rebinding
- *   page reaches the port under its own name, so requests must name a loopback host (`Host`), and
- *   WebSockets must come from a page of this very server (`Origin`, when a browser sends one).
+ *   page reaches the port under its own name, so requests must name a loopback host (`Host`).
  * - any other address: anyone on the network, and any page they browse, could connect, so every
  *   HTTP request and WebSocket upgrade must carry the server's access token, as Jupyter does: the
  *   printed address holds it (`/?token=…`); the page answered to it sets an HttpOnly, SameSite=Strict
  *   cookie so that its scripts, styles and later reloads need no token in their URLs; the viewer
  *   puts it in its WebSocket's URL; other clients may send `Authorization: Bearer …`. Tokens are
  *   compared in constant time, as SHA-256 digests of equal length.
+ *
+ * Either way, a WebSocket opened by a web page must come from a page of this very server (its
+ * `Origin` names the host and port the request names): no other site's page may drive `play`.
  *
  * Tokens are at least 32 characters of A–Z a–z 0–9 . _ ~ -, characters that go into a URL and a
  * cookie unchanged; a generated one is 24 random bytes (192 bits) in base64url.
