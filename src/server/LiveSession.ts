@@ -112,7 +112,8 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   /** Add training-curve points and send them to the viewers that want curves. */
   publishMetrics(points: MetricPoint[]): void {
     if (points.length === 0) return;
-    this.history.push(...points);
+    // One push per point: spreading a long array into push() passes its length as arguments and overflows the stack.
+    for (const point of points) this.history.push(point);
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
     const text = encodeServerMessage({ type: 'metrics', points });
     for (const client of this.clients) if (client.metrics) client.send(text, false);

@@ -115,7 +115,8 @@ export class LiveViewer {
   /** Training curves: `step` = env steps so far, `values` = scalars (mean return, success, losses…). */
   publishMetrics(points: MetricPoint[]): void {
     const finite = points.map((p) => ({ step: p.step, values: finiteValues(p.values) }));
-    if (this.session === null) this.pending.push(...finite);
+    // concat, not push(...finite): a long array spread into push() overflows the stack.
+    if (this.session === null) this.pending = this.pending.concat(finite);
     else this.session.publishMetrics(finite);
   }
 

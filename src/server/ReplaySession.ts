@@ -4,7 +4,10 @@
  * the training curves.
  *
  * Replays are reliable: a backlogged client is not skipped over, its playback waits until the
- * socket drains (no step is lost, memory stays bounded by one tick's worth of messages).
+ * socket drains (no step is lost, memory stays bounded by one tick's worth of messages). What a
+ * backlogged client asks for (seek, step, pause…) moves its cursor but sends nothing; once it
+ * drains it gets its position (scene, trail, step, frames, state) once — so a burst of seeks costs
+ * one scene, not one per seek, as live viewers are resynced rather than sent what they missed.
  */
 import type { MetricsLogTail } from '../runs/MetricsLog.js';
 import {
@@ -44,6 +47,8 @@ interface Cursor {
   gap: number;
   /** The current episode's end was sent. */
   ended: boolean;
+  /** The client asked for something while backlogged: nothing is sent until it is resynced at its position. */
+  behind: boolean;
 }
 
 /** What a replay shows: recorded episodes, action names and optionally a run's metrics log to follow. */
@@ -55,6 +60,8 @@ export interface ReplaySessionOptions {
   actions?: string[];
   /** A run's metrics log to follow. */
   metrics?: MetricsLogTail;
+  /** Where a problem with the metrics log is reported, one line at a time. @default standard error */
+  log?: (line: string) => void;
 }
 
 /** Plays recorded episodes to each viewer with its own cursor (pause, seek, speed), losing no step. */
@@ -64,6 +71,8 @@ export class ReplaySession implements ViewerSession {
   private readonly timer: NodeJS.Timeout;
   private readonly metricsTimer: NodeJS.Timeout | null = null;
   private lastTick = performance.now();
+  /** The metrics log's last read failed (reported once; curves resume when it reads again). */
+  private metricsFailing = false;
 
   constructor(private readonly options: ReplaySessionOptions) {
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -97,7 +106,7 @@ export class ReplaySession implements ViewerSession {
     this.clients.add(client);
     if (!first) return;
     if (client.metrics && this.history.length > 0) client.send({ type: 'metrics', points: this.history }, false);
-    const cursor: Cursor = { episode: 0, step: 0, paused: false, speed: 1, budget: 0, gap: 0, ended: false };
+    const cursor: Cursor = { episode: 0, step: 0, paused: false, speed: 1, budget: 0, gap: 0, ended: false, behind: false };
     client.state = cursor;
     if (this.episodeCount === 0) return;
     this.show(client, cursor, 0, 0);
@@ -105,6 +114,8 @@ export class ReplaySession implements ViewerSession {
 
   onPlayback(client: ViewerClient, message: PlaybackMessage): void {
     const cursor = client.state as Cursor;
+    // Backlogged: the command only moves the cursor; the tick sends the client its position once it drains.
+    if (client.backlogged) cursor.behind = true;
     switch (message.command) {
       case 'pause':
         cursor.paused = true;
@@ -148,10 +159,25 @@ export class ReplaySession implements ViewerSession {
     this.clients.clear();
   }
 
+  /** New lines of the metrics log to every viewer that wants curves. Runs from a timer, so it must never throw. */
   private pollMetrics(): void {
-    const points = this.options.metrics!.poll();
+    const log = this.options.metrics!;
+    let points: MetricPoint[];
+    try {
+      points = log.poll();
+    } catch (err) {
+      // A log that is replaced, truncated or unreadable must not stop the replays: say so once, keep trying.
+      if (!this.metricsFailing) {
+        const say = this.options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+        say(`robonav: cannot read ${log.path} (${err instanceof Error ? err.message : String(err)}); curves resume when it is readable`);
+      }
+      this.metricsFailing = true;
+      return;
+    }
+    this.metricsFailing = false;
     if (points.length === 0) return;
-    this.history.push(...points);
+    // One push per point: spreading a long log into push() would pass its length as arguments and overflow the stack.
+    for (const point of points) this.history.push(point);
     const text = encodeServerMessage({ type: 'metrics', points });
     for (const client of this.clients) if (client.metrics) client.send(text, false);
   }
@@ -162,7 +188,12 @@ export class ReplaySession implements ViewerSession {
     this.lastTick = now;
     for (const client of this.clients) {
       const cursor = client.state as Cursor | undefined;
-      if (cursor === undefined || cursor.paused || this.episodeCount === 0 || client.backlogged) continue;
+      if (cursor === undefined || client.backlogged) continue;
+      if (cursor.behind) {
+        this.resync(client, cursor);
+        continue;
+      }
+      if (cursor.paused || this.episodeCount === 0) continue;
       if (cursor.gap > 0) {
         cursor.gap -= dt * cursor.speed;
         continue;
@@ -180,13 +211,13 @@ export class ReplaySession implements ViewerSession {
     const episode = this.options.episodes[cursor.episode]!;
     if (cursor.step < episode.steps) {
       cursor.step += 1;
-      this.send(client, cursor.episode, episode.step(cursor.step));
+      this.send(client, cursor, episode.step(cursor.step));
       this.sendFrames(client, cursor, episode);
       return;
     }
     if (!cursor.ended) {
       cursor.ended = true;
-      this.send(client, cursor.episode, episode.end());
+      this.send(client, cursor, episode.end());
       cursor.gap = EPISODE_GAP;
       if (cursor.episode === this.episodeCount - 1) cursor.paused = true;
       this.sendState(client, cursor);
@@ -206,10 +237,19 @@ export class ReplaySession implements ViewerSession {
     cursor.ended = false;
     cursor.gap = 0;
     cursor.budget = 0;
-    this.send(client, e, episode.scene(step));
-    if (step > 0) this.send(client, e, episode.step(step));
+    // Behind: only the position changes; the client is shown it once it drains.
+    if (cursor.behind) return;
+    this.send(client, cursor, episode.scene(step));
+    if (step > 0) this.send(client, cursor, episode.step(step));
     this.sendFrames(client, cursor, episode);
     this.sendState(client, cursor);
+  }
+
+  /** A client that was behind has drained: send it where its cursor is now. */
+  private resync(client: ViewerClient, cursor: Cursor): void {
+    cursor.behind = false;
+    if (this.episodeCount === 0) this.sendState(client, cursor);
+    else this.show(client, cursor, cursor.episode, cursor.step);
   }
 
   private atEnd(cursor: Cursor): boolean {
@@ -217,12 +257,15 @@ export class ReplaySession implements ViewerSession {
     return episode === undefined || (cursor.episode === this.episodeCount - 1 && cursor.ended);
   }
 
-  private send(client: ViewerClient, episodeIndex: number, message: ServerMessage): void {
+  /** A message of the cursor's episode, unless the client is behind. */
+  private send(client: ViewerClient, cursor: Cursor, message: ServerMessage): void {
+    if (cursor.behind) return;
     // Episodes from several files form one playlist: number them by their place in it.
-    client.send({ ...message, episode: episodeIndex } as ServerMessage, false);
+    client.send({ ...message, episode: cursor.episode } as ServerMessage, false);
   }
 
   private sendFrames(client: ViewerClient, cursor: Cursor, episode: RecordedEpisode): void {
+    if (cursor.behind) return;
     for (const kind of client.frames as FrameKind[]) {
       const frame = episode.frame(kind, cursor.step);
       if (frame === null) continue;
@@ -231,6 +274,7 @@ export class ReplaySession implements ViewerSession {
   }
 
   private sendState(client: ViewerClient, cursor: Cursor): void {
+    if (cursor.behind) return;
     const episode = this.options.episodes[cursor.episode];
     client.send(
       {

@@ -3,15 +3,19 @@
  * the protocol of src/stream/protocol.ts). What is shown — a live env, a replay, a human-driven env — is a
  * `ViewerSession`; the server only guards the door and moves bytes:
  *
- * - binds 127.0.0.1 unless a host is given; while bound to loopback it answers only requests whose
- *   Host is a loopback name (a DNS-rebinding page cannot reach it) and WebSockets whose Origin, if
- *   any, is this server;
+ * - binds 127.0.0.1 unless a host is given. Bound to loopback it answers only requests whose Host
+ *   is a loopback name (a DNS-rebinding page cannot reach it); bound to any other address it needs
+ *   an access token on every request and WebSocket upgrade, given in the printed URL (`access.ts`).
+ *   WebSockets opened by a web page must come from a page of this server (Origin = Host);
+ * - pages may not be framed by other sites (CSP frame-ancestors, X-Frame-Options) and send no
+ *   Referer, which would carry the token;
  * - HTTP serves a fixed map of the files under `dist/viewer/`, read at start: a path not in the map
  *   (`/../x`, `/%2e%2e/x`, …) is a 404 by construction, nothing is resolved on disk per request;
  * - at most `maxClients` WebSocket connections at once; peers that stop answering pings are dropped;
  * - inbound messages are capped at 64 KiB (`maxPayload`: the socket closes with 1009), each one is
- *   validated; a bad one gets an `error` reply, and a connection that keeps sending bad messages or
- *   floods (token bucket) is closed with 1008 — other clients never notice;
+ *   validated; a bad one gets an `error` reply, and a connection that floods or keeps sending bad
+ *   messages (a token bucket for each, so an occasional mistake is forgiven) is closed with 1008 —
+ *   other clients never notice;
  * - outbound: a client whose socket buffer exceeds `highWaterMark` is skipped for droppable
  *   messages (steps, frames) and marked stale; its session resynchronises it once it drains, so a
  *   client that never reads costs a bounded buffer, not unbounded memory.
@@ -23,6 +27,8 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UsageError } from '../core/errors.js';
+import { AccessToken, checkedToken, isLoopbackHost, newToken, type TokenVerdict } from './access.js';
+import { TokenBucket } from './TokenBucket.js';
 import {
   encodeServerMessage,
   MAX_CLIENT_MESSAGE_BYTES,
@@ -59,6 +65,12 @@ export interface ViewerServerOptions {
   port?: number;
   /** Interface to bind. @default '127.0.0.1' */
   host?: string;
+  /**
+   * Access token every request must carry (`?token=`, the cookie the page sets, or
+   * `Authorization: Bearer`): at least 32 characters of A-Z a-z 0-9 . _ ~ -. Bound beyond loopback
+   * a random one is made when none is given; on loopback none is needed unless given.
+   */
+  token?: string;
   /** Directory of the built viewer. @default dist/viewer next to this module */
   staticDir?: string;
   /** Outbound bytes queued per client above which droppable messages are skipped. @default 1 MiB */
@@ -67,8 +79,10 @@ export interface ViewerServerOptions {
   messageRate?: number;
   /** Inbound burst allowance (messages). @default 100 */
   messageBurst?: number;
-  /** Invalid messages tolerated per connection before it is closed with 1008. @default 20 */
+  /** Invalid messages a connection may send in a burst before it is closed with 1008. @default 20 */
   maxInvalidMessages?: number;
+  /** Invalid messages per second forgiven on average: the burst allowance refills at this rate. @default 0.1 */
+  invalidMessageRate?: number;
   /** Simultaneous WebSocket connections; more are refused (HTTP 503) so that sockets cannot exhaust memory. @default 32 */
   maxClients?: number;
   /** Ping period (ms); a client that has not answered the previous ping is dropped (a vanished peer). @default 30000 */
@@ -88,9 +102,22 @@ const DEFAULTS = {
   messageRate: 50,
   messageBurst: 100,
   maxInvalidMessages: 20,
+  invalidMessageRate: 0.1,
   maxClients: 32,
   heartbeatMs: 30_000,
 };
+
+/**
+ * On every response: no other site may frame the pages (clickjacking the play controls), no Referer
+ * leaves them (it would carry the token), and scripts, styles and sockets come from this server.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
 
 /** WebSocket close code for a policy violation (RFC 6455 §7.4.1). */
 export const CLOSE_POLICY = 1008;
@@ -104,8 +131,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.json': 'application/json; charset=utf-8',
 };
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function defaultStaticDir(): string {
   // dist/src/server/ViewerServer.js → dist/viewer/
@@ -130,17 +155,16 @@ export class ViewerClient {
   onDrained: (() => void) | null = null;
   /** Answered the last heartbeat ping. */
   alive = true;
-  private tokens: number;
-  private lastRefill = performance.now();
-  invalid = 0;
+  private readonly messages: TokenBucket;
+  private readonly mistakes: TokenBucket;
 
   constructor(
     readonly socket: WebSocket,
     private readonly highWaterMark: number,
-    private readonly rate: number,
-    private readonly burst: number,
+    limits: { messageRate: number; messageBurst: number; invalidMessageRate: number; maxInvalidMessages: number },
   ) {
-    this.tokens = burst;
+    this.messages = new TokenBucket(limits.messageBurst, limits.messageRate);
+    this.mistakes = new TokenBucket(limits.maxInvalidMessages, limits.invalidMessageRate);
   }
 
   /** Bytes queued on this socket and not yet sent. */
@@ -196,14 +220,14 @@ export class ViewerClient {
     this.send({ type: 'error', code, message }, false);
   }
 
-  /** Token bucket: false when this message exceeds the allowed rate. */
+  /** Count an inbound message: false when it exceeds the allowed rate. */
   takeToken(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
-    this.lastRefill = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.messages.take();
+  }
+
+  /** Count an invalid message: false when there have been too many of late. */
+  forgiven(): boolean {
+    return this.mistakes.take();
   }
 }
 
@@ -214,7 +238,8 @@ export class ViewerServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly options: typeof DEFAULTS;
-  private loopbackOnly = true;
+  private readonly loopbackOnly: boolean;
+  private readonly token: AccessToken | null;
   private readonly heartbeat: NodeJS.Timeout;
   private boundPort = 0;
   private closed = false;
@@ -224,6 +249,10 @@ export class ViewerServer {
     options: ViewerServerOptions,
   ) {
     this.options = { ...DEFAULTS, ...stripUndefined(options) } as typeof DEFAULTS;
+    this.loopbackOnly = isLoopbackHost(this.options.host);
+    // Beyond loopback anyone on the network could connect: a token it is, the user's or a random one.
+    const token = options.token !== undefined ? checkedToken(options.token) : this.loopbackOnly ? null : newToken();
+    this.token = token === null ? null : new AccessToken(token);
     this.files = loadStaticFiles(options.staticDir ?? defaultStaticDir());
     addPages(this.files, options.pages ?? {});
     this.http = createServer((req, res) => this.handleHttp(req, res));
@@ -231,8 +260,14 @@ export class ViewerServer {
       server: this.http,
       path: '/ws',
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
-      verifyClient: ({ req }: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+      verifyClient: (
+        { req }: { req: IncomingMessage },
+        done: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void,
+      ) => {
+        const verdict = this.token?.verify(req).verdict ?? 'ok';
         if (!this.hostAllowed(req) || !this.originAllowed(req)) done(false, 403, 'Forbidden');
+        else if (verdict === 'missing') done(false, 401, 'Unauthorized', { 'www-authenticate': 'Bearer realm="robonav"' });
+        else if (verdict === 'wrong') done(false, 403, 'Forbidden');
         else if (this.clientSet.size >= this.options.maxClients) done(false, 503, 'Too many viewers');
         else done(true);
       },
@@ -244,7 +279,7 @@ export class ViewerServer {
     this.wss.on('error', () => undefined);
   }
 
-  /** Start listening; resolves once the port is bound. Throws UsageError when the port is taken. */
+  /** Start listening; resolves once the port is bound. Throws UsageError for an unfit token or a port that is taken. */
   static async start(session: ViewerSession, options: ViewerServerOptions = {}): Promise<ViewerServer> {
     const server = new ViewerServer(session, options);
     const { port, host } = server.options;
@@ -256,7 +291,6 @@ export class ViewerServer {
       throw err;
     }
     server.boundPort = (server.http.address() as AddressInfo).port;
-    server.loopbackOnly = isLoopback(host);
     return server;
   }
 
@@ -292,10 +326,16 @@ export class ViewerServer {
     return this.options.host;
   }
 
-  /** The viewer's address, e.g. http://127.0.0.1:8080/ */
+  /** The token every request must carry, or null when none is needed (loopback without --token). */
+  get accessToken(): string | null {
+    return this.token?.value ?? null;
+  }
+
+  /** The viewer's address, with the token when one is needed, e.g. http://127.0.0.1:8080/ or http://10.0.0.5:8080/?token=… */
   get url(): string {
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.boundPort}/`;
+    const base = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.boundPort}/`;
+    return this.token === null ? base : `${base}?token=${this.token.value}`;
   }
 
   get clientCount(): number {
@@ -334,44 +374,57 @@ export class ViewerServer {
   }
 
   private handleHttp(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.hostAllowed(req)) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden host\n');
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    const access = this.token?.verify(req) ?? { verdict: 'ok', fromQuery: false };
+    const refusal = this.refusal(req, access.verdict);
+    if (refusal !== null) {
+      refuse(res, refusal);
       return;
     }
     // Look the raw path up in the fixed map: no decoding, no joining with a directory.
     const raw = (req.url ?? '/').split('?')[0]!;
     const file = this.files.get(raw === '/' ? '/index.html' : raw);
     if (file === undefined) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      refuse(res, { status: 404, text: 'not found' });
       return;
     }
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
       'content-type': file.type,
       'content-length': file.body.byteLength,
       'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy':
-        "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'",
+      // The token came in the URL: the cookie lets the page's own requests (scripts, styles, reloads) in without it.
+      ...(access.fromQuery && this.token !== null ? { 'set-cookie': this.token.cookie(req) } : {}),
     });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
+  /** Why an HTTP request is refused, checked in this order, or null when it may have its file. */
+  private refusal(req: IncomingMessage, verdict: TokenVerdict): Refusal | null {
+    if (!this.hostAllowed(req)) return { status: 403, text: 'forbidden host' };
+    if (verdict === 'missing')
+      return {
+        status: 401,
+        text: 'this viewer needs its access token: open the address robonav printed (…/?token=…)',
+        headers: { 'www-authenticate': 'Bearer realm="robonav"' },
+      };
+    if (verdict === 'wrong') return { status: 403, text: 'wrong access token' };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return { status: 405, text: 'method not allowed', headers: { allow: 'GET, HEAD' } };
+    return null;
+  }
+
+  /** Bound to loopback, only requests that name a loopback host: a DNS-rebinding page names its own. */
   private hostAllowed(req: IncomingMessage): boolean {
     if (!this.loopbackOnly) return true;
     const host = req.headers.host;
-    if (host === undefined) return false;
-    return LOOPBACK_NAMES.has(hostnameOf(host));
+    return host !== undefined && isLoopbackHost(hostnameOf(host));
   }
 
+  /** A browser's WebSocket must come from a page of this server (the same host and port it asked for). */
   private originAllowed(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
     if (origin === undefined) return true; // not a browser: no cross-site page involved
     try {
-      return new URL(origin).host === req.headers.host;
+      return new URL(origin).host === req.headers.host?.toLowerCase();
     } catch {
       return false;
     }
@@ -379,7 +432,7 @@ export class ViewerServer {
 
   private handleConnection(socket: WebSocket): void {
     const o = this.options;
-    const client = new ViewerClient(socket, o.highWaterMark, o.messageRate, o.messageBurst);
+    const client = new ViewerClient(socket, o.highWaterMark, o);
     this.clientSet.add(client);
     // ws closes the socket itself after a protocol error (1009 for an oversized message).
     socket.on('error', () => undefined);
@@ -447,18 +500,24 @@ export class ViewerServer {
   }
 
   private reject(client: ViewerClient, code: ErrorCode, message: string): void {
-    client.invalid += 1;
     client.error(code, message);
-    if (client.invalid > this.options.maxInvalidMessages) client.socket.close(CLOSE_POLICY, 'too many invalid messages');
+    if (!client.forgiven()) client.socket.close(CLOSE_POLICY, 'too many invalid messages');
   }
+}
+
+/** An HTTP refusal: status, a line of text, extra headers. */
+interface Refusal {
+  status: number;
+  text: string;
+  headers?: Record<string, string>;
+}
+
+function refuse(res: ServerResponse, { status, text, headers }: Refusal): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...headers }).end(`${text}\n`);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
 }
 
 function hostnameOf(hostHeader: string): string {

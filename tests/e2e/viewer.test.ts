@@ -3,7 +3,9 @@
  * driven by playwright-core opens the viewer
  *   1. on a replay served by `robonav view file.rec`: the scene appears, the canvas is not blank,
  *      the HUD's step counter advances;
- *   2. in play mode (`robonav play`, a real env): key presses move and turn the robot.
+ *   2. in play mode (`robonav play`, a real env): key presses move and turn the robot;
+ *   3. from the address with a token that `robonav view --host 0.0.0.0` prints: the viewer connects,
+ *      the token leaves the address bar, a reload still gets in (the page's cookie).
  * Screenshots go to test-output/. Chromium set-up and skipping: tests/helpers/browser.ts.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -97,6 +99,12 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     const page = await openViewer(url);
     await page.waitForFunction(() => window.robonav.scenes > 0 && window.robonav.framesRendered > 0, null, { timeout: 15_000 });
     await page.waitForFunction(() => window.robonav.steps >= 2, null, { timeout: 15_000 });
+    // From step 5 at a quarter of the speed: a busy machine must not reach the episode's end (the HUD
+    // then reads "26 (done)") between two looks at the step counter.
+    await page.selectOption('#pb-speed', '0.25');
+    await page.locator('#pb-seek').fill('5');
+    await page.waitForFunction(() => Number(document.getElementById('hud-step')!.textContent) >= 5, null, { timeout: 15_000 });
+    if ((await page.textContent('#pb-toggle')) === 'Play') await page.click('#pb-toggle');
     const first = Number(await page.textContent('#hud-step'));
     await page.waitForFunction((n) => Number(document.getElementById('hud-step')!.textContent) > n, first, { timeout: 15_000 });
     const later = Number(await page.textContent('#hud-step'));
@@ -122,6 +130,32 @@ describe.skipIf(!haveChromium)('viewer in chromium', () => {
     await page.waitForFunction(() => !window.robonav.connected, null, { timeout: 15_000 });
     await startCli(['view', run], Number(new URL(url).port));
     await page.waitForFunction((n) => window.robonav.connected && window.robonav.scenes > n, scenes, { timeout: 20_000 });
+    await page.close();
+  });
+
+  it('needs the printed token when bound beyond loopback: the viewer connects with it and survives a reload', async () => {
+    const file = join(work, 'token.rec');
+    const inner = new FakeNavEnv();
+    const streamer = streamerFor(inner, { task: 'Fake-v0' });
+    const writer = new RecordingWriter({ source: 'e2e-token' });
+    streamer.addSink(writer);
+    const env = streamer.wrap(inner);
+    env.reset();
+    for (const a of scriptedActions()) env.step(a);
+    writer.save(file);
+
+    const url = await startCli(['view', file, '--host', '0.0.0.0']);
+    expect(url).toMatch(/\/\?token=[\w-]{32}$/);
+    const bare = await browser.newPage();
+    const refused = await bare.goto(url.slice(0, url.indexOf('?')));
+    expect(refused?.status()).toBe(401);
+    await bare.close();
+
+    const page = await openViewer(url);
+    await page.waitForFunction(() => window.robonav.scenes > 0, null, { timeout: 15_000 });
+    expect(page.url()).not.toContain('token');
+    await page.reload();
+    await page.waitForFunction(() => window.robonav?.connected === true && window.robonav.scenes > 0, null, { timeout: 15_000 });
     await page.close();
   });
 

@@ -32,9 +32,9 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd = R
 }
 
 /**
- * Start a serving command (`view`, `play`) and wait for the address it prints on standard output.
- * The child is returned at once, so that the caller can stop it whatever happens; `url` rejects
- * with its standard error if it exits first.
+ * Start a serving command (`view`, `play`) and wait for the address it prints on standard output,
+ * with its `?token=…` when it has one. The child is returned at once, so that the caller can stop
+ * it whatever happens; `url` rejects with its standard error if it exits first.
  */
 export function serveCli(args: string[], cwd = ROOT): { child: ChildProcess; url: Promise<string> } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +43,8 @@ export function serveCli(args: string[], cwd = ROOT): { child: ChildProcess; url
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      // Followed by white space: a chunk may end in the middle of the token.
+      const m = /(http:\/\/[^\s/]+\/(?:\?token=[\w.~-]+)?)\s/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

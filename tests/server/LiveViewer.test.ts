@@ -31,6 +31,23 @@ describe('LiveViewer', () => {
     }
   });
 
+  it('takes 300,000 curve points in one call, before and after an env is observed, and keeps the newest 10,000', async () => {
+    const viewer = await LiveViewer.start({ port: 0 });
+    try {
+      const points = (from: number) => Array.from({ length: 300_000 }, (_, i) => ({ step: from + i, values: { r: 1 } }));
+      viewer.publishMetrics(points(0));
+      viewer.observe(new FakeNavEnv());
+      viewer.publishMetrics(points(300_000));
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      const history = (await client.next('metrics')).points;
+      expect(history).toHaveLength(10_000);
+      expect(history.at(-1)!.step).toBe(599_999);
+    } finally {
+      await viewer.close();
+    }
+  });
+
   it('gives a viewer that connected before the env was observed the hello of the env it will see', async () => {
     const viewer = await LiveViewer.start({ port: 0, source: 'runs/test' });
     try {
@@ -98,6 +115,20 @@ describe('LiveViewer', () => {
       expect(client.frames[0]).toMatchObject({ kind: 'depth', width: 16, height: 16, episode: 0, step: 6 });
     } finally {
       await venv.close();
+      await viewer.close();
+    }
+  });
+
+  it('takes an access token: its url carries it, and clients without it are refused', async () => {
+    const token = 'k'.repeat(40);
+    const { viewer } = await attachViewer(new FakeNavEnv(), { port: 0, token });
+    try {
+      expect(viewer.url).toBe(`http://127.0.0.1:${viewer.port}/?token=${token}`);
+      const ws = `ws://127.0.0.1:${viewer.port}/ws`;
+      await expect(TestClient.open(ws)).rejects.toThrow(/handshake refused: 401/);
+      const client = await TestClient.open(`${ws}?token=${token}`);
+      expect((await client.next('hello')).mode).toBe('live');
+    } finally {
       await viewer.close();
     }
   });

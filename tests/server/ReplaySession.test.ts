@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -33,13 +33,14 @@ function recording(): Recording {
   return Recording.fromBytes(writer.toBytes());
 }
 
-async function start(metrics?: MetricsLogTail): Promise<{ client: TestClient; session: ReplaySession }> {
+async function start(metrics?: MetricsLogTail, log?: (line: string) => void): Promise<{ client: TestClient; session: ReplaySession }> {
   const rec = recording();
   const session = new ReplaySession({
     source: 'test.rec',
     episodes: rec.episodes,
     actions: rec.header.actions,
     ...(metrics ? { metrics } : {}),
+    ...(log ? { log } : {}),
   });
   const server = await ViewerServer.start(session, { port: 0, staticDir: dir });
   servers.push(server);
@@ -116,5 +117,87 @@ describe('ReplaySession', () => {
     ]);
     appendFileSync(log, '00,"meanReturn":1}\n');
     expect((await client.next('metrics', 1)).points).toEqual([{ step: 300, values: { meanReturn: 1 } }]);
+  });
+
+  it('follows a metrics log of 300,000 lines', async () => {
+    const log = join(dir, 'long.jsonl');
+    const lines = 300_000;
+    writeFileSync(log, Array.from({ length: lines }, (_, i) => `{"step":${i},"r":${i % 7}}\n`).join(''));
+    const { client } = await start(new MetricsLogTail(log));
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    const received = (): number => client.of('metrics').reduce((n, m) => n + m.points.length, 0);
+    await client.until(() => received() === lines, 'every line as a point', 20_000);
+    expect(client.of('metrics').at(-1)!.points.at(-1)).toEqual({ step: lines - 1, values: { r: (lines - 1) % 7 } });
+  });
+
+  it('keeps serving when the metrics log becomes unreadable, says so once, and reads the log that replaces it from its start', async () => {
+    const log = join(dir, 'racing.jsonl');
+    writeFileSync(log, '{"step":1,"a":1}\n{"step":2,"a":2}\n');
+    const said: string[] = [];
+    const { client } = await start(new MetricsLogTail(log), (line) => said.push(line));
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    expect((await client.next('metrics')).points.map((p) => p.step)).toEqual([1, 2]);
+
+    // A directory where the log was: every poll fails until a file is back.
+    rmSync(log);
+    mkdirSync(log);
+    await client.until(() => said.length > 0, 'the failure to be reported');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^robonav: cannot read ${log} \\(.*\\); curves resume when it is readable$`));
+    client.send({ type: 'playback', command: 'seek', episode: 1, step: 2 });
+    expect((await client.next('scene', 1)).episode).toBe(1);
+
+    // Another file renamed into place, longer than the old one: read from its start, not from the old offset.
+    rmSync(log, { recursive: true });
+    const next = join(dir, 'racing.next');
+    writeFileSync(next, [10, 11, 12, 13].map((s) => `{"step":${s},"a":${s}}\n`).join(''));
+    renameSync(next, log);
+    expect((await client.next('metrics', 1)).points.map((p) => p.step)).toEqual([10, 11, 12, 13]);
+    expect(said).toHaveLength(1);
+  });
+
+  it('coalesces the seeks of a client that stops reading: its buffer stays bounded, and it gets its last position when it reads again', async () => {
+    // One long episode with 64×64 RGB frames: a seek near its end is a scene with a long trail and a 12 KiB frame.
+    const inner = new FakeNavEnv({ size: 64, maxSteps: 1_000_000 });
+    const streamer = streamerFor(inner, { task: 'Fake-v0' });
+    const writer = new RecordingWriter({ source: 'test', frames: ['rgb'] });
+    streamer.addSink(writer);
+    const env = streamer.wrap(inner);
+    env.reset();
+    const steps = 1000;
+    for (let i = 0; i < steps - 1; i++) env.step(i % 9 === 0 ? 2 : 1);
+    env.step(0);
+    const [episode] = Recording.fromBytes(writer.toBytes()).episodes;
+    const session = new ReplaySession({ source: 'long.rec', episodes: [episode!] });
+    const highWaterMark = 64 * 1024;
+    const server = await ViewerServer.start(session, { port: 0, staticDir: dir, highWaterMark, messageRate: 1e6, messageBurst: 1e6 });
+    servers.push(server);
+    const client = await TestClient.open(`ws://127.0.0.1:${server.port}/ws`);
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['rgb'] });
+    client.send({ type: 'playback', command: 'pause' });
+    await client.until(() => client.of('playbackState').some((s) => s.paused), 'paused');
+    const [serverSide] = (server as unknown as { clientSet: Set<{ bufferedAmount: number; state: { step: number } }> }).clientSet;
+
+    // Stop reading and seek 400 times: ≈ 50 KiB each, far more than the kernel's socket buffers hold.
+    (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    const seeks = 400;
+    const target = (i: number): number => (i === seeks - 1 ? steps : 500 + (i % 400));
+    for (let i = 0; i < seeks; i++) client.send({ type: 'playback', command: 'seek', episode: 0, step: target(i) });
+    let maxBuffered = 0;
+    while (serverSide!.state.step !== steps) {
+      maxBuffered = Math.max(maxBuffered, serverSide!.bufferedAmount);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    maxBuffered = Math.max(maxBuffered, serverSide!.bufferedAmount);
+    const showBytes = JSON.stringify(episode!.scene(steps)).length + 64 * 64 * 3 + 4096;
+    expect(maxBuffered).toBeLessThan(highWaterMark + 2 * showBytes);
+
+    (client.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await client.until(() => client.of('playbackState').at(-1)?.step === steps, 'the last position', 10_000);
+    const last = client.of('scene').at(-1)!;
+    expect(last.trail).toHaveLength(2 * (steps + 1));
+    expect(client.of('step').at(-1)!.step).toBe(steps);
+    expect(client.of('scene').length).toBeLessThan(seeks / 2);
   });
 });

@@ -17,7 +17,7 @@ export class TestClient {
         // Batches are unpacked in order, as the viewer does; `batches` counts them.
         if (message.type === 'batch') {
           this.batches += 1;
-          this.messages.push(...message.messages);
+          for (const inner of message.messages) this.messages.push(inner);
         } else this.messages.push(message);
       }
       this.wake();

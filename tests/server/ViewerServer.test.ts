@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,12 +50,13 @@ function get(
   path: string,
   headers: Record<string, string> = {},
   method = 'GET',
-): Promise<{ status: number; body: string; type: string }> {
+  host = '127.0.0.1',
+): Promise<{ status: number; body: string; type: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+    const req = request({ host, port, path, method, headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
+      res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']), headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -124,6 +125,97 @@ describe('ViewerServer HTTP', () => {
         req.end();
       });
       expect(reached).toBe(false);
+    }
+  });
+});
+
+/** A live session's server on `host` with `options`, stopped after the test. */
+async function startOn(host: string, options: { token?: string } = {}): Promise<ViewerServer> {
+  const session = new LiveSession(streamerFor(new FakeNavEnv()), { mode: 'live', source: 'guarded' });
+  const server = await ViewerServer.start(session, { port: 0, host, staticDir, ...options });
+  started.push(server);
+  return server;
+}
+
+describe('ViewerServer access', () => {
+  it('bound beyond loopback, needs its random token on every request and WebSocket, in the URL, a cookie or a Bearer header', async () => {
+    const server = await startOn('0.0.0.0');
+    const token = server.accessToken!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`);
+    const port = server.port;
+
+    const missing = await get(port, '/');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="robonav"');
+    expect(missing.body).not.toContain(token);
+    expect((await get(port, `/?token=${'x'.repeat(32)}`)).status).toBe(403);
+    expect((await get(port, '/viewer.js', { cookie: `robonav-token-${port}=${'x'.repeat(32)}` })).status).toBe(403);
+    expect((await get(port, '/pages.json', { authorization: 'Bearer nope' })).status).toBe(403);
+
+    // The printed address: the page, and a cookie for the page's own requests.
+    const page = await get(port, `/?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.headers['set-cookie']).toEqual([`robonav-token-${port}=${token}; Path=/; HttpOnly; SameSite=Strict`]);
+    expect((await get(port, '/viewer.js', { cookie: `other=1; robonav-token-${port}=${token}` })).status).toBe(200);
+    expect((await get(port, '/pages.json', { authorization: `Bearer ${token}` })).status).toBe(200);
+    // A right query token wins over a cookie left by an earlier server on this port.
+    expect((await get(port, `/?token=${token}`, { cookie: `robonav-token-${port}=${'y'.repeat(32)}` })).status).toBe(200);
+
+    const ws = `ws://127.0.0.1:${port}/ws`;
+    await expect(TestClient.open(ws)).rejects.toThrow(/handshake refused: 401/);
+    await expect(TestClient.open(`${ws}?token=${'x'.repeat(32)}`)).rejects.toThrow(/handshake refused: 403/);
+    await expect(TestClient.open(ws, { authorization: 'Bearer nope' })).rejects.toThrow(/handshake refused: 403/);
+    // A page of another site, even one that learnt the token, cannot open the socket.
+    await expect(TestClient.open(`${ws}?token=${token}`, { origin: 'http://evil.example' })).rejects.toThrow(/handshake refused: 403/);
+    for (const [url, headers] of [
+      [`${ws}?token=${token}`, { origin: `http://127.0.0.1:${port}` }],
+      [ws, { authorization: `Bearer ${token}` }],
+      [ws, { cookie: `robonav-token-${port}=${token}` }],
+    ] as const) {
+      const client = await TestClient.open(url, headers);
+      expect((await client.next('hello')).source).toBe('guarded');
+      client.close();
+    }
+  });
+
+  it('takes a token of its own, checked, and then asks for it on loopback too', async () => {
+    await expect(startOn('0.0.0.0', { token: 'x'.repeat(31) })).rejects.toThrow(/^--token: expected at least 32 characters, got 31/);
+    await expect(startOn('0.0.0.0', { token: `${'x'.repeat(40)} y` })).rejects.toThrow(/^--token: only the characters/);
+    const token = 'a-b.c_d~'.repeat(4);
+    const server = await startOn('127.0.0.1', { token });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`);
+    expect((await get(server.port, '/')).status).toBe(401);
+    expect((await get(server.port, `/?token=${token}`)).status).toBe(200);
+  });
+
+  it('serves every loopback address without a token, and refuses requests that name another host (DNS rebinding)', async () => {
+    const server = await startOn('127.0.0.2');
+    expect(server.exposed).toBe(false);
+    expect(server.url).toBe(`http://127.0.0.2:${server.port}/`);
+    const port = server.port;
+    for (const host of [`127.0.0.2:${port}`, `localhost:${port}`, `127.9.9.9:${port}`]) {
+      expect((await get(port, '/', { host }, 'GET', '127.0.0.2')).status, host).toBe(200);
+    }
+    for (const host of [`evil.example:${port}`, `127.0.0.2.evil.example:${port}`, `localhost.evil.example:${port}`, `10.0.0.1:${port}`]) {
+      expect((await get(port, '/', { host }, 'GET', '127.0.0.2')).status, host).toBe(403);
+    }
+    const ws = `ws://127.0.0.2:${port}/ws`;
+    expect((await (await TestClient.open(ws, { origin: `http://127.0.0.2:${port}` })).next('hello')).source).toBe('guarded');
+    await expect(TestClient.open(ws, { host: `evil.example:${port}` })).rejects.toThrow(/handshake refused: 403/);
+    // A page of the rebinding site, or of another server on this machine.
+    await expect(TestClient.open(ws, { origin: `http://evil.example:${port}` })).rejects.toThrow(/handshake refused: 403/);
+    await expect(TestClient.open(ws, { origin: `http://127.0.0.2:${port + 1}` })).rejects.toThrow(/handshake refused: 403/);
+    await expect(TestClient.open(ws, { origin: 'null' })).rejects.toThrow(/handshake refused: 403/);
+  });
+
+  it('forbids framing and Referer on every response', async () => {
+    const server = await startOn('127.0.0.1');
+    for (const path of ['/', '/viewer.js', '/missing']) {
+      const { headers } = await get(server.port, path);
+      expect(headers['content-security-policy'], path).toContain("frame-ancestors 'none'");
+      expect(headers['x-frame-options'], path).toBe('DENY');
+      expect(headers['referrer-policy'], path).toBe('no-referrer');
     }
   });
 });
@@ -241,6 +333,24 @@ describe('ViewerServer WebSocket', () => {
     const late = await subscribed(url);
     expect((await late.next('scene')).trail).toHaveLength(4);
     expect(server.clientCount).toBe(2);
+  });
+
+  it('forgives a long-lived client its occasional bad message, and still closes one that keeps sending them', async () => {
+    const inner = new FakeNavEnv();
+    const session = new LiveSession(streamerFor(inner), { mode: 'live', source: 'lenient' });
+    // Three mistakes in a row at most, one forgiven every 50 ms.
+    const server = await ViewerServer.start(session, { port: 0, staticDir, maxInvalidMessages: 3, invalidMessageRate: 20 });
+    started.push(server);
+    const c = await subscribed(`ws://127.0.0.1:${server.port}/ws`);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) c.send('garbage');
+      await c.until(() => c.of('error').length === 3 * (round + 1), `the errors of round ${round}`);
+      // Long enough for the allowance to refill completely.
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(c.open).toBe(true);
+    for (let i = 0; i < 50; i++) c.send('garbage');
+    expect(await c.closed).toEqual({ code: 1008, reason: 'too many invalid messages' });
   });
 
   it('refuses connections beyond maxClients with 503, and takes new ones when a slot frees', async () => {

@@ -60,13 +60,15 @@ export class PlaybackControls {
     this.toggle.textContent = s.paused ? 'Play' : 'Pause';
     this.speed.value = String(s.speed);
     if (this.episode.options.length !== s.episodes) {
-      this.episode.replaceChildren(
-        ...Array.from({ length: s.episodes }, (_, i) => {
-          const option = document.createElement('option');
-          option.value = option.textContent = String(i);
-          return option;
-        }),
-      );
+      // One option per episode, gathered in a fragment: spreading them into replaceChildren() would
+      // pass every one as an argument and overflow the stack for a long playlist.
+      const options = document.createDocumentFragment();
+      for (let i = 0; i < s.episodes; i++) {
+        const option = document.createElement('option');
+        option.value = option.textContent = String(i);
+        options.append(option);
+      }
+      this.episode.replaceChildren(options);
     }
     this.episode.value = String(s.episode);
     this.steps = s.steps;

@@ -61,7 +61,12 @@ const hud = new Hud($('hud'));
 const charts = new Charts($('charts'), $<HTMLSelectElement>('chart-select'), $('chart'));
 const status = $('status');
 
-const protocolUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+// A server reachable from the network prints its address with an access token (`/?token=…`). The
+// WebSocket carries it in its URL; the address bar loses it (the page's cookie lets reloads in), so
+// that it does not linger on screen, in bookmarks or in history.
+const token = new URLSearchParams(location.search).get('token');
+if (token !== null) history.replaceState(history.state, '', `${location.pathname}${location.hash}`);
+const protocolUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
 const connection = new Connection(protocolUrl, {
   message: onMessage,
   frame: (frame) => {
