@@ -108,4 +108,46 @@ describe('fileIO', () => {
     await writeFile(file, JSON.stringify(json));
     await expect(loadModel(dir)).rejects.toThrow(`${file}: not a loadable layers model`);
   });
+
+  it('refuses weight paths that leave the model folder, absolute or relative', async () => {
+    const dir = await savedCopy('escape');
+    const file = path.join(dir, MODEL_JSON);
+    // A file of exactly the right size outside the folder: only the path check can refuse it.
+    const outside = path.join(root, 'outside.bin');
+    await writeFile(outside, await readFile(path.join(dir, WEIGHTS_BIN)));
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    for (const leaving of ['../outside.bin', outside, 'sub/../../outside.bin']) {
+      json.weightsManifest[0].paths = [leaving];
+      await writeFile(file, JSON.stringify(json));
+      await expect(loadModel(dir)).rejects.toThrow(`${file}: weight file "${leaving}" is outside the model folder`);
+    }
+  });
+
+  it('checks the weight files against the manifest before reading them', async () => {
+    const dir = await savedCopy('sizes');
+    const file = path.join(dir, MODEL_JSON);
+    const big = path.join(dir, 'big.bin');
+    await writeFile(big, '');
+    await truncate(big, 2 ** 30); // sparse: 1 GiB that costs nothing until read
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.weightsManifest[0].paths = ['big.bin'];
+    await writeFile(file, JSON.stringify(json));
+    const rss = process.memoryUsage().rss;
+    await expect(loadModel(dir)).rejects.toThrow(`${big}: the weights manifest in ${file} needs 676 bytes of weights, found ${2 ** 30}`);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
+    await rm(big);
+  });
+
+  it('a malformed weights manifest is an error naming the field', async () => {
+    const dir = await savedCopy('manifest');
+    const file = path.join(dir, MODEL_JSON);
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.weightsManifest[0].weights[1].shape = 'big';
+    await writeFile(file, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: weightsManifest[0].weights[1].shape: Invalid input: expected array`);
+    json.weightsManifest[0].weights[1].shape = [3];
+    json.weightsManifest[0].weights[1].dtype = 'string';
+    await writeFile(file, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: weightsManifest[0].weights[1].dtype: Invalid option`);
+  });
 });
