@@ -8,8 +8,9 @@
  * `model.json`: a `model.json` on disk always has its weights beside it.
  *
  * Loading trusts the files no further than it checked them: the weights manifest is validated, its
- * paths must stay inside the model folder, and the weight files' sizes must be what the manifest's
- * shapes and dtypes add up to before any of them is read.
+ * paths must stay inside the model folder, the weight files' sizes must be what the manifest's
+ * shapes and dtypes add up to before any of them is read, and every layer call of a functional
+ * topology must read a layer and node that the model makes (tfjs would wait for it forever).
  *
  * ```ts
  * await saveModel(model, 'runs/ppo/policy');            // writes model.json + weights.bin
@@ -140,7 +141,83 @@ function parseModelJSON(file: string, bytes: Buffer): tf.io.ModelJSON {
   }
   const manifest = WeightsManifestSchema.safeParse(json);
   if (!manifest.success) throw new FileFormatError(file, formatZodError(manifest.error));
+  const topology = json.modelTopology as Record<string, unknown>;
+  checkLayerCalls(file, topology.model_config ?? topology);
   return json as tf.io.ModelJSON;
+}
+
+/**
+ * tfjs rebuilds a functional model by calling each layer on the nodes its `inbound_nodes` name,
+ * putting back any call whose layer or node does not exist yet and trying again, with no end: a
+ * call that reads a missing layer or node, a cycle, or two layers of one name would hang the
+ * process. Every layer list with layer calls (the model's and its nested models') is checked here
+ * by making the calls in the same way, counting nodes: all of them must get made.
+ */
+function checkLayerCalls(file: string, node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) checkLayerCalls(file, item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const object = camelKeys(node);
+  const layers = object.layers;
+  if (Array.isArray(layers) && layers.some((l) => l !== null && typeof l === 'object' && 'inboundNodes' in camelKeys(l))) {
+    checkGraph(file, layers);
+  }
+  for (const value of Object.values(object)) checkLayerCalls(file, value);
+}
+
+/** One layer of a functional model's layer list; a call reads [layer name, node index, tensor index, kwargs?] per input. */
+const GraphLayerSchema = z.looseObject({
+  name: z.string(),
+  className: z.string(),
+  config: z.looseObject({ name: z.string().optional() }),
+  inboundNodes: z.array(
+    z.array(z.tuple([z.string(), z.number().int().nonnegative(), z.number().int().nonnegative()]).rest(z.unknown())).min(1),
+  ),
+});
+
+function checkGraph(file: string, layerList: unknown[]): void {
+  const layers = layerList.map((l, i) => {
+    const parsed = GraphLayerSchema.safeParse(l !== null && typeof l === 'object' ? camelKeys(l) : l);
+    if (!parsed.success) throw new FileFormatError(file, `a layer call: ${formatZodError(parsed.error, `layers[${i}]`)}`);
+    return parsed.data;
+  });
+  // Nodes a layer has before any call: an input layer's own, a (built) nested model's inner one.
+  const nodes = new Map<string, number>();
+  for (const layer of layers) {
+    if (nodes.has(layer.name)) throw new FileFormatError(file, `two layers are named "${layer.name}"`);
+    // tfjs files each call under the layer's own name, taken from its config: the two must agree.
+    if (layer.config.name !== undefined && layer.config.name !== layer.name)
+      throw new FileFormatError(file, `layer "${layer.name}" calls itself "${layer.config.name}" in its config`);
+    nodes.set(layer.name, OWN_NODE_CLASSES.has(tfjsCamelCase(layer.className)) ? 1 : 0);
+  }
+  let waiting = layers.flatMap((layer) => layer.inboundNodes.map((inputs) => ({ layer: layer.name, inputs })));
+  while (waiting.length > 0) {
+    const ready = waiting.filter(({ inputs }) => inputs.every(([name, index]) => (nodes.get(name) ?? 0) > index));
+    if (ready.length === 0) {
+      const [name, index] = waiting[0]!.inputs.find(([n, i]) => (nodes.get(n) ?? 0) <= i)!;
+      throw new FileFormatError(file, `layer "${waiting[0]!.layer}" is called on node ${index} of "${name}", which the model never makes`);
+    }
+    for (const call of ready) nodes.set(call.layer, nodes.get(call.layer)! + 1);
+    waiting = waiting.filter((call) => !ready.includes(call));
+  }
+}
+
+/** Layer classes that have a node before they are called: input layers and models. */
+const OWN_NODE_CLASSES = new Set(['InputLayer', 'Model', 'Functional', 'Sequential']);
+
+/** `object` with its keys spelled as tfjs reads them (the last of two spellings of one key wins, as in tfjs). */
+function camelKeys(object: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) out[tfjsCamelCase(key)] = value;
+  return out;
+}
+
+/** snake_case to camelCase exactly as tfjs converts the keys and class names of a topology. */
+function tfjsCamelCase(identifier: string): string {
+  if (identifier.length <= 1 || !identifier.includes('_')) return identifier;
+  return identifier.replace(/_+(\w|$)/g, (_, c: string) => c.toUpperCase());
 }
 
 /** Bytes per stored value of each weight dtype (the quantized dtype when a weight is quantized). */

@@ -1,9 +1,9 @@
 /**
- * Format fuzzing of layers model folders (see tests/helpers/fuzz.ts): a small conv + dense model
- * saved by `saveModel`, with `model.json` mutated (its text, or a value of the topology or the
- * weights manifest made huge, negative, fractional, of another type, or removed) and `weights.bin`
- * truncated, bit-flipped or overwritten. `loadModel` must load it or throw a `FileFormatError`
- * naming a file of the folder.
+ * Format fuzzing of layers model folders (see tests/helpers/fuzz.ts): a small functional conv +
+ * dense model saved by `saveModel`, with `model.json` mutated (its text, or a value of its
+ * topology, layer calls or weights manifest made huge, negative, fractional, of another type, or
+ * removed) and `weights.bin` truncated, bit-flipped or overwritten. `loadModel` must load it or
+ * throw a `FileFormatError` naming a file of the folder.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +22,15 @@ const dir = path.join(root, 'case');
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
   const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 2], filters: 3, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 4, kernelInitializer: init(2) }),
-    ],
+  // Functional, with two inputs: its topology has layer calls (inbound nodes) to mutate too.
+  const image = tf.input({ shape: [8, 8, 2], name: 'image' });
+  const vector = tf.input({ shape: [3], name: 'vector' });
+  const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: init(1) }).apply(image);
+  const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
+  const joined = tf.layers.concatenate().apply([flat, vector]) as tf.SymbolicTensor;
+  const model = tf.model({
+    inputs: [image, vector],
+    outputs: tf.layers.dense({ units: 4, kernelInitializer: init(2) }).apply(joined) as tf.SymbolicTensor,
   });
   await saveModel(model, valid);
   model.dispose();

@@ -150,4 +150,48 @@ describe('fileIO', () => {
     await writeFile(file, JSON.stringify(json));
     await expect(loadModel(dir)).rejects.toThrow(`${file}: weightsManifest[0].weights[1].dtype: Invalid option`);
   });
+
+  it('refuses a functional topology whose layer calls can never all be made, rather than hanging', async () => {
+    const a = tf.input({ shape: [2], name: 'a' });
+    const b = tf.input({ shape: [3], name: 'b' });
+    const joined = tf.layers.concatenate({ name: 'joined' }).apply([a, b]) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, name: 'out' }).apply(joined) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: [a, b], outputs: out });
+    const dir = path.join(root, 'calls');
+    await saveModel(model, dir);
+    model.dispose();
+    const file = path.join(dir, MODEL_JSON);
+    const valid = await readFile(file, 'utf8');
+    const edited = async (edit: (layers: Array<{ name: string; config: { name: string }; inbound_nodes: unknown[][][] }>) => void) => {
+      const json = JSON.parse(valid);
+      edit(json.modelTopology.config.layers);
+      await writeFile(file, JSON.stringify(json));
+      return loadModel(dir);
+    };
+    const [, , joinedLayer, outLayer] = JSON.parse(valid).modelTopology.config.layers;
+    expect([joinedLayer.name, outLayer.name]).toEqual(['joined', 'out']);
+    // A node the layer never gets, a layer that is not there, a cycle, two layers of one name.
+    await expect(
+      edited((layers) => {
+        layers[3]!.inbound_nodes[0]![0]![1] = 5;
+      }),
+    ).rejects.toThrow(`${file}: layer "out" is called on node 5 of "joined", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[3]!.inbound_nodes[0]![0]![0] = 'missing';
+      }),
+    ).rejects.toThrow(`${file}: layer "out" is called on node 0 of "missing", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[2]!.inbound_nodes[0]![1] = ['out', 0, 0, {}];
+      }),
+    ).rejects.toThrow(`${file}: layer "joined" is called on node 0 of "out", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[3]!.name = 'joined';
+        layers[3]!.config.name = 'joined';
+      }),
+    ).rejects.toThrow(`${file}: two layers are named "joined"`);
+    (await edited(() => {})).dispose();
+  });
 });
