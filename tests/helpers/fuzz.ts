@@ -8,6 +8,7 @@
  * Properties run a fixed number of times from a fixed seed (`fuzzRuns`), so a failure reproduces
  * and each test file stays within a few seconds.
  */
+import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { FileFormatError } from '../../src/core/errors.js';
 
@@ -83,7 +84,7 @@ export const jsonMutation: fc.Arbitrary<JsonMutation> = fc.record({
   to: fc.constantFrom(...ODD_VALUES, REMOVE),
 });
 
-/** A deep copy of `value` with one node replaced or removed as `m` says (the root is never removed). */
+/** A deep copy of `value` with one node (or the whole value) replaced, or one node removed, as `m` says. */
 export function mutateJson(value: unknown, m: JsonMutation): unknown {
   const root = structuredClone(value);
   const slots: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number; isNumber: boolean }> = [];
@@ -98,8 +99,9 @@ export function mutateJson(value: unknown, m: JsonMutation): unknown {
   walk(root);
   const numeric = slots.filter((s) => s.isNumber);
   const pool = m.numbers && numeric.length > 0 ? numeric : slots;
-  if (pool.length === 0) return m.to === REMOVE ? root : m.to;
-  const { parent, key } = pool[m.at % pool.length]!;
+  // One pick in pool.length + 1 replaces the whole value (a file holding `null`, `[]`, `0` …).
+  if (m.at % (pool.length + 1) === pool.length) return m.to === REMOVE ? root : structuredClone(m.to);
+  const { parent, key } = pool[m.at % (pool.length + 1)]!;
   if (m.to !== REMOVE) (parent as Record<string | number, unknown>)[key] = structuredClone(m.to);
   else if (Array.isArray(parent)) parent.splice(key as number, 1);
   else delete parent[key as string];
@@ -136,4 +138,20 @@ export async function readsOrNamesFile(
     if (errors.some((kind) => err instanceof kind) && (err as Error).message.includes(file)) return;
     throw err;
   }
+}
+
+/**
+ * The property of a JSON file: `file` holds `text` with a `jsonFileMutation` applied, and
+ * `read` must read it or throw one of `errors` naming it.
+ */
+export function jsonFileProperty(
+  file: string,
+  text: string,
+  read: () => unknown,
+  errors: readonly ErrorClass[] = [FileFormatError],
+): fc.IAsyncProperty<[JsonFileMutation]> {
+  return fc.asyncProperty(jsonFileMutation, (m) => {
+    writeFileSync(file, mutateJsonText(text, m));
+    return readsOrNamesFile(read, file, errors);
+  });
 }
