@@ -7,15 +7,21 @@
  * crash never leaves a half-written file under the real name. `weights.bin` is renamed before
  * `model.json`: a `model.json` on disk always has its weights beside it.
  *
+ * Loading trusts the files no further than it checked them: the weights manifest is validated, its
+ * paths must stay inside the model folder, the weight files' sizes must be what the manifest's
+ * shapes and dtypes add up to before any of them is read, and every layer call of a functional
+ * topology must read a layer and node that the model makes (tfjs would wait for it forever).
+ *
  * ```ts
  * await saveModel(model, 'runs/ppo/policy');            // writes model.json + weights.bin
  * const policy = await loadModel('runs/ppo/policy');     // a tf.LayersModel
  * ```
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FileFormatError } from '../core/errors.js';
+import { z } from 'zod';
+import { FileFormatError, formatZodError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomicWrite.js';
 
 /** The model's topology and weight manifest, in a model folder. */
@@ -75,32 +81,51 @@ async function loadArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
   const modelJSON = parseModelJSON(jsonPath, await readOrExplain(jsonPath));
   return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
     const specs = tf.io.getWeightSpecs(manifest);
-    const shards: ArrayBuffer[] = [];
-    const files: string[] = [];
-    for (const group of manifest) {
-      for (const shard of group.paths) {
-        const file = path.join(dir, shard);
-        const bytes = await readOrExplain(file);
-        shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-        files.push(file);
-      }
-    }
+    const files = manifest.flatMap((group) => group.paths.map((shard) => weightFile(dir, shard, jsonPath)));
+    // Sizes first: a manifest that does not describe its files must not get them read into memory.
     const expected = expectedBytes(specs);
-    const found = shards.reduce((n, s) => n + s.byteLength, 0);
-    if (expected !== undefined && expected !== found) {
+    let found = 0;
+    for (const file of files) found += await sizeOrExplain(file);
+    if (expected !== found) {
       throw new FileFormatError(files.join(', '), `the weights manifest in ${jsonPath} needs ${expected} bytes of weights, found ${found}`);
+    }
+    const shards: ArrayBuffer[] = [];
+    for (const file of files) {
+      const bytes = await readOrExplain(file);
+      shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     }
     return [specs, shards.length === 1 ? shards[0] : shards];
   });
+}
+
+/** The file a manifest path names in `dir`; refused when it is absolute or leads out of `dir`. */
+function weightFile(dir: string, name: string, jsonPath: string): string {
+  const inside = path.relative(path.resolve(dir), path.resolve(dir, name));
+  if (path.isAbsolute(name) || inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    throw new FileFormatError(jsonPath, `weight file "${name}" is outside the model folder`);
+  }
+  return path.join(dir, name);
+}
+
+async function sizeOrExplain(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (err) {
+    throw explain(file, err);
+  }
 }
 
 async function readOrExplain(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new FileFormatError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`);
+    throw explain(file, err);
   }
+}
+
+function explain(file: string, err: unknown): FileFormatError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new FileFormatError(file, code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? String(err)})`);
 }
 
 function parseModelJSON(file: string, bytes: Buffer): tf.io.ModelJSON {
@@ -114,23 +139,116 @@ function parseModelJSON(file: string, bytes: Buffer): tf.io.ModelJSON {
   if (json === null || typeof json !== 'object' || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
     throw new FileFormatError(file, 'has no "modelTopology" object; not a TensorFlow.js layers model');
   }
-  const manifest = json.weightsManifest;
-  if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
-    throw new FileFormatError(file, 'has no valid "weightsManifest" (a list of {paths, weights})');
-  }
+  const manifest = WeightsManifestSchema.safeParse(json);
+  if (!manifest.success) throw new FileFormatError(file, formatZodError(manifest.error));
+  const topology = json.modelTopology as Record<string, unknown>;
+  checkLayerCalls(file, topology.model_config ?? topology);
   return json as tf.io.ModelJSON;
 }
 
-const BYTES_PER_VALUE: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+/**
+ * tfjs rebuilds a functional model by calling each layer on the nodes its `inbound_nodes` name,
+ * putting back any call whose layer or node does not exist yet and trying again, with no end: a
+ * call that reads a missing layer or node, a cycle, or two layers of one name would hang the
+ * process. Every layer list with layer calls (the model's and its nested models') is checked here
+ * by making the calls in the same way, counting nodes: all of them must get made.
+ */
+function checkLayerCalls(file: string, node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) checkLayerCalls(file, item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const object = camelKeys(node);
+  const layers = object.layers;
+  if (Array.isArray(layers) && layers.some((l) => l !== null && typeof l === 'object' && 'inboundNodes' in camelKeys(l))) {
+    checkGraph(file, layers);
+  }
+  for (const value of Object.values(object)) checkLayerCalls(file, value);
+}
 
-/** Total bytes the manifest describes, or undefined when it holds strings (variable length). */
-function expectedBytes(specs: tf.io.WeightsManifestEntry[]): number | undefined {
+/** One layer of a functional model's layer list; a call reads [layer name, node index, tensor index, kwargs?] per input. */
+const GraphLayerSchema = z.looseObject({
+  name: z.string(),
+  className: z.string(),
+  config: z.looseObject({ name: z.string().optional() }),
+  inboundNodes: z.array(
+    z.array(z.tuple([z.string(), z.number().int().nonnegative(), z.number().int().nonnegative()]).rest(z.unknown())).min(1),
+  ),
+});
+
+function checkGraph(file: string, layerList: unknown[]): void {
+  const layers = layerList.map((l, i) => {
+    const parsed = GraphLayerSchema.safeParse(l !== null && typeof l === 'object' ? camelKeys(l) : l);
+    if (!parsed.success) throw new FileFormatError(file, `a layer call: ${formatZodError(parsed.error, `layers[${i}]`)}`);
+    return parsed.data;
+  });
+  // Nodes a layer has before any call: an input layer's own, a (built) nested model's inner one.
+  const nodes = new Map<string, number>();
+  for (const layer of layers) {
+    if (nodes.has(layer.name)) throw new FileFormatError(file, `two layers are named "${layer.name}"`);
+    // tfjs files each call under the layer's own name, taken from its config: the two must agree.
+    if (layer.config.name !== undefined && layer.config.name !== layer.name)
+      throw new FileFormatError(file, `layer "${layer.name}" calls itself "${layer.config.name}" in its config`);
+    nodes.set(layer.name, OWN_NODE_CLASSES.has(tfjsCamelCase(layer.className)) ? 1 : 0);
+  }
+  let waiting = layers.flatMap((layer) => layer.inboundNodes.map((inputs) => ({ layer: layer.name, inputs })));
+  while (waiting.length > 0) {
+    const ready = waiting.filter(({ inputs }) => inputs.every(([name, index]) => (nodes.get(name) ?? 0) > index));
+    if (ready.length === 0) {
+      const [name, index] = waiting[0]!.inputs.find(([n, i]) => (nodes.get(n) ?? 0) <= i)!;
+      throw new FileFormatError(file, `layer "${waiting[0]!.layer}" is called on node ${index} of "${name}", which the model never makes`);
+    }
+    for (const call of ready) nodes.set(call.layer, nodes.get(call.layer)! + 1);
+    waiting = waiting.filter((call) => !ready.includes(call));
+  }
+}
+
+/** Layer classes that have a node before they are called: input layers and models. */
+const OWN_NODE_CLASSES = new Set(['InputLayer', 'Model', 'Functional', 'Sequential']);
+
+/** `object` with its keys spelled as tfjs reads them (the last of two spellings of one key wins, as in tfjs). */
+function camelKeys(object: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) out[tfjsCamelCase(key)] = value;
+  return out;
+}
+
+/** snake_case to camelCase exactly as tfjs converts the keys and class names of a topology. */
+function tfjsCamelCase(identifier: string): string {
+  if (identifier.length <= 1 || !identifier.includes('_')) return identifier;
+  return identifier.replace(/_+(\w|$)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Bytes per stored value of each weight dtype (the quantized dtype when a weight is quantized). */
+const BYTES_PER_VALUE = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 } as const;
+
+/**
+ * The weights manifest: fixed-size dtypes only (robonav never saves string weights), so that the
+ * bytes it describes can be checked against the files before any is read.
+ */
+const WeightsManifestSchema = z.looseObject({
+  weightsManifest: z.array(
+    z.looseObject({
+      paths: z.array(z.string()),
+      weights: z.array(
+        z.looseObject({
+          name: z.string(),
+          shape: z.array(z.number().int().nonnegative()),
+          dtype: z.enum(['float32', 'int32', 'bool']),
+          quantization: z.looseObject({ dtype: z.enum(['uint8', 'uint16', 'float16']) }).optional(),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** Total bytes the manifest describes (a float: absurd shapes give huge numbers, never a wrong small one). */
+function expectedBytes(specs: tf.io.WeightsManifestEntry[]): number {
   let total = 0;
   for (const spec of specs) {
-    const dtype = spec.quantization?.dtype ?? spec.dtype;
-    const bytes = BYTES_PER_VALUE[dtype];
-    if (bytes === undefined) return undefined;
-    total += spec.shape.reduce((a, b) => a * b, 1) * bytes;
+    const dtype = (spec.quantization?.dtype ?? spec.dtype) as keyof typeof BYTES_PER_VALUE;
+    total += spec.shape.reduce((a, b) => a * b, 1) * BYTES_PER_VALUE[dtype];
   }
   return total;
 }

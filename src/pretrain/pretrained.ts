@@ -17,10 +17,12 @@
  * weighted layers (conv, dense), not by layer names: names differ between the pretraining graph
  * and the policy graph, the architecture does not.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FileFormatError, UsageError } from '../core/errors.js';
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { readJsonFile } from '../core/jsonFile.js';
 import type { RecurrentCore } from '../nn/cores.js';
 import { loadModel } from '../nn/fileIO.js';
 import { writeFileAtomicSync } from '../core/atomicWrite.js';
@@ -40,31 +42,26 @@ export interface PretrainManifest {
   [key: string]: unknown;
 }
 
+/** What `readManifest` checks of a `pretrain.json`: the fields robonav reads; the rest is kept as written. */
+const PretrainManifestSchema = z.looseObject({
+  version: z.literal(PRETRAIN_VERSION),
+  kind: z.enum(['cnn', 'gan', 'rnn']),
+  field: z.string(),
+  inputShape: z.array(z.number().int().positive()),
+});
+
 export function writeManifest(dir: string, manifest: PretrainManifest): void {
   mkdirSync(dir, { recursive: true });
   writeFileAtomicSync(join(dir, PRETRAIN_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
-/** Read `dir/pretrain.json`; a missing folder is a `UsageError` (a bad --encoder/--core argument). */
+/**
+ * Read `dir/pretrain.json`; a missing folder is a `UsageError` (a bad --encoder/--core argument), a
+ * missing or malformed manifest a `FileFormatError` naming it and the field.
+ */
 export function readManifest(dir: string): PretrainManifest {
   if (!existsSync(dir)) throw new UsageError(`pretrained folder ${dir} does not exist`);
-  const path = join(dir, PRETRAIN_MANIFEST);
-  if (!existsSync(path)) throw new FileFormatError(path, 'missing: not a robonav pretraining folder');
-  let m: PretrainManifest;
-  try {
-    m = JSON.parse(readFileSync(path, 'utf8')) as PretrainManifest;
-  } catch (err) {
-    throw new FileFormatError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  if (
-    m.version !== PRETRAIN_VERSION ||
-    !['cnn', 'gan', 'rnn'].includes(m.kind) ||
-    typeof m.field !== 'string' ||
-    !Array.isArray(m.inputShape)
-  ) {
-    throw new FileFormatError(path, `not a version-${PRETRAIN_VERSION} manifest with kind, field and inputShape`);
-  }
-  return m;
+  return readJsonFile(join(dir, PRETRAIN_MANIFEST), PretrainManifestSchema, 'missing: not a robonav pretraining folder');
 }
 
 /** A layer that owns weights, with the shapes of its weights (kernel first). */

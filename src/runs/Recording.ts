@@ -13,12 +13,15 @@
  *                        collided, dynamic[4 × dynamicCount], metrics[metricKeys] (NaN = absent)
  *                frames  for each recorded kind, (steps + 1) raw frames: the reset view, then one per step
  * Float64 keeps replayed numbers identical to the live ones; gzip makes the repetition cheap.
+ * A body holds at most MAX_RECORDING_BYTES: the writer stops keeping episodes before that, and the
+ * reader inflates no more than the gzip trailer announces (its last 4 bytes, the body's length), so
+ * a small file cannot expand into gigabytes of memory.
  *
  * `RecordingWriter` is an EpisodeSink: attach it to an EpisodeStreamer and `save()` writes the file
  * atomically (temp file + rename). `Recording.read()` validates everything and throws a
  * `FileFormatError` naming the file and the first problem.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { FileFormatError, formatZodError } from '../core/errors.js';
@@ -40,6 +43,15 @@ import {
 export const RECORDING_VERSION = 1;
 const MAGIC = Buffer.from('RNAVREC\n', 'latin1');
 const PREFIX_BYTES = 12;
+/**
+ * Most bytes a recording's body may hold once inflated (1 GiB): about 8000 frames of 128×128 RGB,
+ * depth and semantic camera, far more than `--record` keeps in practice.
+ */
+export const MAX_RECORDING_BYTES = 2 ** 30;
+/** Deflate grows incompressible data by well under 0.1 %: no valid recording is larger than this on disk. */
+const MAX_FILE_BYTES = PREFIX_BYTES + MAX_RECORDING_BYTES + MAX_RECORDING_BYTES / 1024 + 1024;
+/** A gzip stream is at least a 10-byte header, an empty deflate block and an 8-byte trailer. */
+const MIN_GZIP_BYTES = 20;
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const count = z.number().int().nonnegative();
@@ -99,6 +111,18 @@ export interface RecordingWriterOptions {
   frames?: readonly FrameKind[];
   /** Stop after this many complete episodes. @default Infinity */
   maxEpisodes?: number;
+  /**
+   * Stop keeping episodes before the body (uncompressed) would exceed this many bytes, so the file
+   * stays readable. @default MAX_RECORDING_BYTES (also the most it may be)
+   */
+  maxBytes?: number;
+}
+
+/** A complete episode as it goes into the file: its meta, its steps, one byte run per kept frame channel. */
+interface PackedEpisode {
+  meta: EpisodeMeta;
+  steps: Float64Array;
+  frames: Uint8Array[];
 }
 
 interface EpisodeBuilder {
@@ -109,14 +133,22 @@ interface EpisodeBuilder {
 
 /** Collects episodes from an EpisodeStreamer (as a sink) and writes a `.rec` file. */
 export class RecordingWriter implements EpisodeSink {
-  private readonly episodes: Array<{ meta: EpisodeMeta; steps: Float64Array; frames: Uint8Array[] }> = [];
+  private readonly episodes: Array<PackedEpisode> = [];
   private current: EpisodeBuilder | null = null;
   private readonly frameKinds: readonly FrameKind[];
   private readonly maxEpisodes: number;
+  private readonly maxBytes: number;
+  /** Body bytes of the episodes kept so far (their sections, length prefixes included). */
+  private episodeBytes = 0;
+  /** Set when an episode did not fit under maxBytes: the writer then keeps no more. */
+  private outOfRoom = false;
 
   constructor(private readonly options: RecordingWriterOptions) {
     this.frameKinds = options.frames ?? [];
     this.maxEpisodes = options.maxEpisodes ?? Infinity;
+    this.maxBytes = options.maxBytes ?? MAX_RECORDING_BYTES;
+    if (!(this.maxBytes <= MAX_RECORDING_BYTES))
+      throw new RangeError(`RecordingWriter: maxBytes ${this.maxBytes} is more than a recording may hold (${MAX_RECORDING_BYTES})`);
   }
 
   /** Complete episodes collected so far. */
@@ -124,9 +156,9 @@ export class RecordingWriter implements EpisodeSink {
     return this.episodes.length;
   }
 
-  /** True once `maxEpisodes` episodes are complete. */
+  /** True once `maxEpisodes` episodes are complete, or once an episode did not fit under `maxBytes`. */
   get full(): boolean {
-    return this.episodes.length >= this.maxEpisodes;
+    return this.episodes.length >= this.maxEpisodes || this.outOfRoom;
   }
 
   wantsEpisodes(): boolean {
@@ -166,25 +198,20 @@ export class RecordingWriter implements EpisodeSink {
     const episode = this.current;
     this.current = null;
     if (episode === null || this.full || episode.steps.length !== message.steps) return;
-    this.episodes.push(packEpisode(episode, message));
+    const packed = packEpisode(episode, message);
+    const bytes = episodeSize(packed);
+    const header = this.headerSection(this.episodes.length + 1).byteLength;
+    if (header + this.episodeBytes + bytes > this.maxBytes) {
+      this.outOfRoom = true;
+      return;
+    }
+    this.episodes.push(packed);
+    this.episodeBytes += bytes;
   }
 
   /** Encode everything collected so far. */
   toBytes(): Buffer {
-    const header: RecordingHeader = {
-      source: this.options.source,
-      ...(this.options.task !== undefined ? { task: this.options.task } : {}),
-      createdAt: new Date().toISOString(),
-      actions: this.options.actions ?? [],
-      frames: [...this.frameKinds],
-      episodes: this.episodes.length,
-    };
-    const parts: Uint8Array[] = [section(Buffer.from(JSON.stringify(header)))];
-    for (const episode of this.episodes) {
-      parts.push(section(Buffer.from(JSON.stringify(episode.meta))));
-      parts.push(section(new Uint8Array(episode.steps.buffer, episode.steps.byteOffset, episode.steps.byteLength)));
-      for (const frames of episode.frames) parts.push(section(frames));
-    }
+    const parts: Uint8Array[] = [this.headerSection(this.episodes.length), ...this.episodes.flatMap(episodeSections)];
     const prefix = Buffer.alloc(PREFIX_BYTES);
     MAGIC.copy(prefix, 0);
     prefix.writeUInt32LE(RECORDING_VERSION, 8);
@@ -195,6 +222,30 @@ export class RecordingWriter implements EpisodeSink {
   save(path: string): void {
     writeFileAtomicSync(path, this.toBytes());
   }
+
+  private headerSection(episodes: number): Buffer {
+    const header: RecordingHeader = {
+      source: this.options.source,
+      ...(this.options.task !== undefined ? { task: this.options.task } : {}),
+      createdAt: new Date().toISOString(),
+      actions: this.options.actions ?? [],
+      frames: [...this.frameKinds],
+      episodes,
+    };
+    return section(Buffer.from(JSON.stringify(header)));
+  }
+}
+
+/** The body sections of one episode: meta JSON, steps, then each kept frame channel. */
+function episodeSections(episode: PackedEpisode): Buffer[] {
+  const steps = new Uint8Array(episode.steps.buffer, episode.steps.byteOffset, episode.steps.byteLength);
+  return [section(Buffer.from(JSON.stringify(episode.meta))), section(steps), ...episode.frames.map(section)];
+}
+
+/** The body bytes of one episode: its sections, 4-byte length prefixes included. */
+function episodeSize(episode: PackedEpisode): number {
+  const lengths = [Buffer.byteLength(JSON.stringify(episode.meta)), episode.steps.byteLength, ...episode.frames.map((f) => f.byteLength)];
+  return lengths.reduce((n, length) => n + 4 + length, 0);
 }
 
 function section(bytes: Uint8Array): Buffer {
@@ -204,7 +255,7 @@ function section(bytes: Uint8Array): Buffer {
   return out;
 }
 
-function packEpisode(episode: EpisodeBuilder, end: EpisodeEndMessage): { meta: EpisodeMeta; steps: Float64Array; frames: Uint8Array[] } {
+function packEpisode(episode: EpisodeBuilder, end: EpisodeEndMessage): PackedEpisode {
   const steps = episode.steps;
   const first = steps[0];
   const discrete = first === undefined || typeof first.action === 'number';
@@ -361,8 +412,11 @@ export class Recording {
   static read(path: string): Recording {
     let bytes: Buffer;
     try {
+      const size = statSync(path).size;
+      if (size > MAX_FILE_BYTES) throw new FileFormatError(path, `${size} bytes, more than any recording (at most ${MAX_FILE_BYTES})`);
       bytes = readFileSync(path);
     } catch (err) {
+      if (err instanceof FileFormatError) throw err;
       throw new FileFormatError(path, `cannot read: ${(err as Error).message}`);
     }
     return Recording.fromBytes(bytes, path);
@@ -376,10 +430,20 @@ export class Recording {
     if (buf.byteLength < PREFIX_BYTES || !buf.subarray(0, 8).equals(MAGIC)) fail('not a robonav recording (bad magic)');
     const version = buf.readUInt32LE(8);
     if (version !== RECORDING_VERSION) fail(`recording format version ${version}; this robonav reads version ${RECORDING_VERSION}`);
+    const gzip = buf.subarray(PREFIX_BYTES);
+    if (gzip.byteLength < MIN_GZIP_BYTES) fail(`corrupt or truncated: ${gzip.byteLength} bytes of gzip data`);
+    // The trailer's length is checked by gunzip too, but only at the end: bound the output by it from the start.
+    const announced = gzip.readUInt32LE(gzip.byteLength - 4);
+    if (announced > MAX_RECORDING_BYTES)
+      fail(
+        `corrupt or truncated: its gzip trailer announces ${announced} bytes, more than the ${MAX_RECORDING_BYTES} a recording may hold`,
+      );
     let body: Buffer;
     try {
-      body = gunzipSync(buf.subarray(PREFIX_BYTES));
+      body = gunzipSync(gzip, { maxOutputLength: Math.max(announced, 1) });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        return fail(`corrupt: inflates to more than the ${announced} bytes its gzip trailer announces`);
       return fail(`corrupt or truncated (${(err as Error).message})`);
     }
     let offset = 0;

@@ -108,4 +108,90 @@ describe('fileIO', () => {
     await writeFile(file, JSON.stringify(json));
     await expect(loadModel(dir)).rejects.toThrow(`${file}: not a loadable layers model`);
   });
+
+  it('refuses weight paths that leave the model folder, absolute or relative', async () => {
+    const dir = await savedCopy('escape');
+    const file = path.join(dir, MODEL_JSON);
+    // A file of exactly the right size outside the folder: only the path check can refuse it.
+    const outside = path.join(root, 'outside.bin');
+    await writeFile(outside, await readFile(path.join(dir, WEIGHTS_BIN)));
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    for (const leaving of ['../outside.bin', outside, 'sub/../../outside.bin']) {
+      json.weightsManifest[0].paths = [leaving];
+      await writeFile(file, JSON.stringify(json));
+      await expect(loadModel(dir)).rejects.toThrow(`${file}: weight file "${leaving}" is outside the model folder`);
+    }
+  });
+
+  it('checks the weight files against the manifest before reading them', async () => {
+    const dir = await savedCopy('sizes');
+    const file = path.join(dir, MODEL_JSON);
+    const big = path.join(dir, 'big.bin');
+    await writeFile(big, '');
+    await truncate(big, 2 ** 30); // sparse: 1 GiB that costs nothing until read
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.weightsManifest[0].paths = ['big.bin'];
+    await writeFile(file, JSON.stringify(json));
+    const rss = process.memoryUsage().rss;
+    await expect(loadModel(dir)).rejects.toThrow(`${big}: the weights manifest in ${file} needs 676 bytes of weights, found ${2 ** 30}`);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
+    await rm(big);
+  });
+
+  it('a malformed weights manifest is an error naming the field', async () => {
+    const dir = await savedCopy('manifest');
+    const file = path.join(dir, MODEL_JSON);
+    const json = JSON.parse(await readFile(file, 'utf8'));
+    json.weightsManifest[0].weights[1].shape = 'big';
+    await writeFile(file, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: weightsManifest[0].weights[1].shape: Invalid input: expected array`);
+    json.weightsManifest[0].weights[1].shape = [3];
+    json.weightsManifest[0].weights[1].dtype = 'string';
+    await writeFile(file, JSON.stringify(json));
+    await expect(loadModel(dir)).rejects.toThrow(`${file}: weightsManifest[0].weights[1].dtype: Invalid option`);
+  });
+
+  it('refuses a functional topology whose layer calls can never all be made, rather than hanging', async () => {
+    const a = tf.input({ shape: [2], name: 'a' });
+    const b = tf.input({ shape: [3], name: 'b' });
+    const joined = tf.layers.concatenate({ name: 'joined' }).apply([a, b]) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, name: 'out' }).apply(joined) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: [a, b], outputs: out });
+    const dir = path.join(root, 'calls');
+    await saveModel(model, dir);
+    model.dispose();
+    const file = path.join(dir, MODEL_JSON);
+    const valid = await readFile(file, 'utf8');
+    const edited = async (edit: (layers: Array<{ name: string; config: { name: string }; inbound_nodes: unknown[][][] }>) => void) => {
+      const json = JSON.parse(valid);
+      edit(json.modelTopology.config.layers);
+      await writeFile(file, JSON.stringify(json));
+      return loadModel(dir);
+    };
+    const [, , joinedLayer, outLayer] = JSON.parse(valid).modelTopology.config.layers;
+    expect([joinedLayer.name, outLayer.name]).toEqual(['joined', 'out']);
+    // A node the layer never gets, a layer that is not there, a cycle, two layers of one name.
+    await expect(
+      edited((layers) => {
+        layers[3]!.inbound_nodes[0]![0]![1] = 5;
+      }),
+    ).rejects.toThrow(`${file}: layer "out" is called on node 5 of "joined", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[3]!.inbound_nodes[0]![0]![0] = 'missing';
+      }),
+    ).rejects.toThrow(`${file}: layer "out" is called on node 0 of "missing", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[2]!.inbound_nodes[0]![1] = ['out', 0, 0, {}];
+      }),
+    ).rejects.toThrow(`${file}: layer "joined" is called on node 0 of "out", which the model never makes`);
+    await expect(
+      edited((layers) => {
+        layers[3]!.name = 'joined';
+        layers[3]!.config.name = 'joined';
+      }),
+    ).rejects.toThrow(`${file}: two layers are named "joined"`);
+    (await edited(() => {})).dispose();
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -110,6 +110,18 @@ describe('loadPretrainedEncoder', () => {
       /pretrained folder .*nothing does not exist/,
     );
     expect(() => readManifest(root)).toThrow(FileFormatError);
+  });
+
+  it('names pretrain.json and the field when the manifest is malformed', () => {
+    const dir = join(root, 'bad-manifest');
+    writeManifest(dir, { version: PRETRAIN_VERSION, kind: 'cnn', field: 'rgb', inputShape: [16, 16, 3], steps: 5 });
+    expect(readManifest(dir)).toEqual({ version: PRETRAIN_VERSION, kind: 'cnn', field: 'rgb', inputShape: [16, 16, 3], steps: 5 });
+    const file = join(dir, 'pretrain.json');
+    writeFileSync(file, 'null');
+    expect(() => readManifest(dir)).toThrow(FileFormatError);
+    expect(() => readManifest(dir)).toThrow(`${file}: (root): Invalid input: expected object, received null`);
+    writeFileSync(file, JSON.stringify({ version: PRETRAIN_VERSION, kind: 'cnn', field: 'rgb', inputShape: [16, 'x', 3] }));
+    expect(() => readManifest(dir)).toThrow(`${file}: inputShape[1]: Invalid input: expected number, received string`);
   });
 });
 

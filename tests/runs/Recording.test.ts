@@ -1,12 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../../src/core/errors.js';
 import { streamerFor, type EpisodeSink } from '../../src/stream/EpisodeStreamer.js';
 import type { StepMessage } from '../../src/stream/protocol.js';
-import { attachRecorder, Recording, RecordingWriter } from '../../src/runs/Recording.js';
+import { attachRecorder, MAX_RECORDING_BYTES, Recording, RecordingWriter } from '../../src/runs/Recording.js';
 import { FakeNavEnv, scriptedActions } from '../server/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robonav-rec-'));
@@ -128,5 +128,54 @@ describe('Recording', () => {
     expect(() => Recording.read(missing)).toThrow(FileFormatError);
     expect(existsSync(missing)).toBe(false);
     expect(readFileSync(path).byteLength).toBeGreaterThan(0);
+  });
+
+  it('inflates no more than the gzip trailer announces: a small file cannot expand into gigabytes', () => {
+    const good = new RecordingWriter({ source: 'bomb' }).toBytes();
+    // 32 gzip members of 16 MiB of zeros each: 512 MiB once inflated, 0.5 MB on disk. The trailer
+    // of the last member announces 16 MiB, so reading must stop there.
+    const member = gzipSync(Buffer.alloc(16 * 2 ** 20));
+    const bomb = Buffer.concat([good.subarray(0, 12), ...Array.from({ length: 32 }, () => member)]);
+    const path = join(dir, 'bomb.rec');
+    writeFileSync(path, bomb);
+    const rss = process.memoryUsage().rss;
+    expect(() => Recording.read(path)).toThrow(`${path}: corrupt: inflates to more than the 16777216 bytes its gzip trailer announces`);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
+  });
+
+  it('refuses a trailer announcing more than a recording may hold, before inflating anything', () => {
+    const good = new RecordingWriter({ source: 'big' }).toBytes();
+    const lying = Buffer.from(good);
+    lying.writeUInt32LE(MAX_RECORDING_BYTES + 1, lying.byteLength - 4);
+    expect(() => Recording.fromBytes(lying, 'big.rec')).toThrow(
+      `big.rec: corrupt or truncated: its gzip trailer announces ${MAX_RECORDING_BYTES + 1} bytes, more than the ${MAX_RECORDING_BYTES} a recording may hold`,
+    );
+  });
+
+  it('refuses a file larger than any recording without reading it', () => {
+    const path = join(dir, 'huge.rec');
+    writeFileSync(path, new RecordingWriter({ source: 'huge' }).toBytes());
+    truncateSync(path, MAX_RECORDING_BYTES + 2 ** 21); // sparse: nothing is written to disk
+    const rss = process.memoryUsage().rss;
+    expect(() => Recording.read(path)).toThrow(new RegExp(`^${path}: ${MAX_RECORDING_BYTES + 2 ** 21} bytes, more than any recording`));
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
+    rmSync(path);
+  });
+
+  it('keeps only the episodes that fit under maxBytes, so that every file it writes can be read', () => {
+    const unbounded = new RecordingWriter({ source: 'cap' });
+    record(unbounded, 3);
+    const oneEpisode = new RecordingWriter({ source: 'cap', maxEpisodes: 1 });
+    record(oneEpisode, 1);
+    const bodyOf = (w: RecordingWriter): number => gunzipSync(w.toBytes().subarray(12)).byteLength;
+    // Room for the first episode but not the second: the writer stops there, as with maxEpisodes.
+    const capped = new RecordingWriter({ source: 'cap', maxBytes: bodyOf(oneEpisode) + 10 });
+    record(capped, 3);
+    expect(unbounded.episodeCount).toBe(3);
+    expect(capped.episodeCount).toBe(1);
+    expect(capped.full).toBe(true);
+    expect(bodyOf(capped)).toBeLessThanOrEqual(bodyOf(oneEpisode) + 10);
+    expect(Recording.fromBytes(capped.toBytes()).episodes.map((e) => e.steps)).toEqual([5]);
+    expect(() => new RecordingWriter({ source: 'cap', maxBytes: MAX_RECORDING_BYTES + 1 })).toThrow(RangeError);
   });
 });

@@ -7,15 +7,22 @@
  *   `parseMetricsLine`;
  * - benchmark tables: `policies.json` written by `robonav bench policies --out`;
  * - replays: `replays.json` from the same command, and `.rec` recordings (`--record`).
+ *
+ * `policies.json` and `replays.json` are validated by the zod schemas below (through
+ * `readJsonFile`): a malformed one is a `FileFormatError` naming the file and the field, never a
+ * crash while the page is drawn.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { FileFormatError, UsageError } from '../../core/errors.js';
+import { z } from 'zod';
+import { UsageError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/jsonFile.js';
 import { parseMetricsLine } from '../../runs/MetricsLog.js';
 import type { MetricPoint } from '../../stream/protocol.js';
 import { Recording } from '../../runs/Recording.js';
-import type { SceneSpec } from '../../sim/SceneSpec.js';
-import { POLICIES_BENCH_VERSION, type PoliciesBenchSummary, type ReplayEpisode } from '../bench/policiesBench.js';
+import { SceneSpecSchema, type SceneSpec } from '../../sim/SceneSpec.js';
+import { POLICIES_BENCH_VERSION, type PoliciesBenchSummary } from '../bench/policiesBench.js';
+import { EVAL_METRICS, type EvalMetric } from '../evaluate.js';
 
 /** One training run of one seed. */
 export interface SeedLog {
@@ -44,6 +51,45 @@ export interface ReplayView {
   shortestPath: Array<[number, number]>;
   paths: Array<{ label: string; points: number[]; success: number | null; spl: number | null }>;
 }
+
+/** A figure of a table or a path; JSON writes NaN as null, read back as NaN. */
+const figure = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+const point = z.tuple([z.number(), z.number()]);
+
+/** The same schema for every evaluation metric (the columns of a table). */
+function perMetric<T extends z.ZodType>(schema: T): Record<EvalMetric, T> {
+  return Object.fromEntries(EVAL_METRICS.map((key) => [key, schema])) as Record<EvalMetric, T>;
+}
+
+/** `policies.json` as `writeBenchOutputs` writes it (its per-episode records are for other tools). */
+const PoliciesFileSchema = z.object({
+  version: z.literal(POLICIES_BENCH_VERSION),
+  env: z.string(),
+  split: z.string(),
+  episodes: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  resamples: z.number().int().positive(),
+  policies: z.array(z.object({ name: z.string(), ...perMetric(figure), ci: z.object(perMetric(z.tuple([figure, figure]))) })),
+});
+
+/** `replays.json` as `writeBenchOutputs` writes it: the fields of each ReplayEpisode the report draws. */
+const ReplaysFileSchema = z.object({
+  version: z.literal(POLICIES_BENCH_VERSION),
+  env: z.string().optional(),
+  episodes: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      sceneSeed: z.number().int(),
+      scene: SceneSpecSchema,
+      goals: z.array(point),
+      shortestPath: z.array(point),
+      paths: z.array(z.object({ policy: z.string(), points: z.array(z.number()), success: figure, spl: figure })),
+    }),
+  ),
+});
 
 /** Seed directories are named like this by `robonav train --seeds`. */
 const SEED_DIR = /^seed-(\d+)$/;
@@ -86,19 +132,8 @@ export function loadRun(dir: string): RunLogs {
 export function loadBenchTable(dir: string): BenchTable | null {
   const file = join(dir, 'policies.json');
   if (!existsSync(file)) return null;
-  const json = readJson(file) as Partial<BenchTable> & { version?: unknown };
-  if (json.version !== POLICIES_BENCH_VERSION)
-    throw new FileFormatError(file, `version ${String(json.version)}, expected ${POLICIES_BENCH_VERSION}`);
-  if (!Array.isArray(json.policies)) throw new FileFormatError(file, 'has no "policies" list');
-  return {
-    source: file,
-    env: String(json.env),
-    split: String(json.split),
-    episodes: Number(json.episodes),
-    seed: Number(json.seed),
-    resamples: Number(json.resamples),
-    policies: json.policies,
-  };
+  const { env, split, episodes, seed, resamples, policies } = readJsonFile(file, PoliciesFileSchema);
+  return { source: file, env, split, episodes, seed, resamples, policies };
 }
 
 /** Replays of a directory: `replays.json`, then every `.rec` directly in it or one level down. */
@@ -106,9 +141,7 @@ export function loadReplays(dir: string, limit: number): ReplayView[] {
   const views: ReplayView[] = [];
   const file = join(dir, 'replays.json');
   if (existsSync(file)) {
-    const json = readJson(file) as { version?: unknown; env?: string; episodes?: ReplayEpisode[] };
-    if (json.version !== POLICIES_BENCH_VERSION || !Array.isArray(json.episodes))
-      throw new FileFormatError(file, `expected a version ${POLICIES_BENCH_VERSION} replays file with "episodes"`);
+    const json = readJsonFile(file, ReplaysFileSchema);
     for (const e of json.episodes) {
       views.push({
         title: `${json.env ?? ''} episode ${e.index} (scene ${e.sceneSeed})`,
@@ -149,12 +182,4 @@ function recordingsIn(dir: string): string[] {
     }
   }
   return out;
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`);
-  }
 }

@@ -4,18 +4,22 @@
  * consecutive frames of one episode) while holding only a few shards in memory.
  *
  * Every defect of a file on disk — missing, truncated, corrupt, inconsistent with the index — is a
- * `FileFormatError` whose message starts with the file's path.
+ * `FileFormatError` whose message starts with the file's path. `open` checks every shard's size
+ * against `index.json` and the frames it announces against those sizes, so that what the index says
+ * (frame counts, field shapes) can never ask for more memory than the shards on disk hold.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FileFormatError, formatZodError } from '../../core/errors.js';
+import { readJsonFile } from '../../core/jsonFile.js';
 import { Rng } from '../../core/Rng.js';
 import {
   DatasetIndexSchema,
   INDEX_FILE,
   MAX_FRAMES_PER_SHARD,
+  MAX_SHARD_BYTES,
   SECTION_ALIGN,
   SHARD_MAGIC,
   SHARD_VERSION,
@@ -23,6 +27,7 @@ import {
   type ShardHeader,
   allocateField,
   assertLittleEndian,
+  bytesPerFrame,
   bytesPerValue,
   valuesPerFrame,
   viewField,
@@ -30,6 +35,7 @@ import {
   type EpisodeEntry,
   type FieldArray,
   type FieldSpec,
+  type ShardEntry,
 } from './format.js';
 
 /** One shard in memory: a typed array per field, frame-major. */
@@ -93,25 +99,30 @@ export class ShardReader {
     for (const f of index.fields) this.fieldByName.set(f.name, f);
   }
 
-  /** Open a dataset folder; throws `FileFormatError` naming `index.json` when it is missing or invalid. */
+  /**
+   * Open a dataset folder; throws `FileFormatError` naming `index.json` when it is missing or
+   * invalid, or naming a shard that is missing or not of the size the index says.
+   */
   static open(dir: string): ShardReader {
     assertLittleEndian();
     const root = resolve(dir);
     const indexPath = join(root, INDEX_FILE);
-    if (!existsSync(indexPath)) throw new FileFormatError(indexPath, 'missing: not a robonav dataset folder');
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(indexPath, 'utf8'));
-    } catch (err) {
-      throw new FileFormatError(indexPath, `not valid JSON (${(err as Error).message})`);
-    }
-    const parsed = DatasetIndexSchema.safeParse(json);
-    if (!parsed.success) throw new FileFormatError(indexPath, formatZodError(parsed.error));
-    const index = parsed.data;
+    const index = readJsonFile(indexPath, DatasetIndexSchema, 'missing: not a robonav dataset folder');
     const sum = index.shards.reduce((a, s) => a + s.frames, 0);
     if (sum !== index.frames) throw new FileFormatError(indexPath, `shards hold ${sum} frames but frames = ${index.frames}`);
     const names = new Set(index.fields.map((f) => f.name));
     if (names.size !== index.fields.length) throw new FileFormatError(indexPath, 'a field name appears twice');
+    const frameBytes = bytesPerFrame(index.fields);
+    if (frameBytes > MAX_SHARD_BYTES)
+      throw new FileFormatError(indexPath, `a frame of its fields is ${frameBytes} bytes, more than a shard may hold (${MAX_SHARD_BYTES})`);
+    for (const entry of index.shards) {
+      checkShardSize(join(root, entry.file), entry);
+      if (entry.frames * frameBytes > entry.bytes)
+        throw new FileFormatError(
+          indexPath,
+          `${entry.file}: ${entry.frames} frames of ${frameBytes} bytes cannot fit in its ${entry.bytes} bytes`,
+        );
+    }
     return new ShardReader(root, index);
   }
 
@@ -139,12 +150,9 @@ export class ShardReader {
     const entry = this.index.shards[i];
     if (!entry) throw new RangeError(`dataset ${this.dir} has ${this.numShards} shards, asked for #${i}`);
     const path = join(this.dir, entry.file);
-    if (!existsSync(path)) throw new FileFormatError(path, 'missing (listed in index.json)');
+    // Checked again before reading it whole: the file may have changed since `open` (the SHA-1 below catches any other change).
+    checkShardSize(path, entry);
     let bytes = readFileSync(path);
-    if (bytes.length !== entry.bytes) {
-      const what = bytes.length < entry.bytes ? 'truncated' : 'too long';
-      throw new FileFormatError(path, `${what}: ${bytes.length} bytes, index.json says ${entry.bytes}`);
-    }
     const sha1 = createHash('sha1').update(bytes).digest('hex');
     if (sha1 !== entry.sha1) throw new FileFormatError(path, `corrupt: SHA-1 ${sha1} does not match index.json (${entry.sha1})`);
     if (bytes.length < 16 || bytes.toString('latin1', 0, 8) !== SHARD_MAGIC)
@@ -154,12 +162,15 @@ export class ShardReader {
       throw new FileFormatError(path, `shard format version ${version}; this robonav reads version ${SHARD_VERSION}`);
     const headerBytes = bytes.readUInt32LE(12);
     if (16 + headerBytes > bytes.length) throw new FileFormatError(path, `header length ${headerBytes} runs past the end of the file`);
-    let header: ShardHeader;
+    let json: unknown;
     try {
-      header = ShardHeaderSchema.parse(JSON.parse(bytes.toString('utf8', 16, 16 + headerBytes)));
+      json = JSON.parse(bytes.toString('utf8', 16, 16 + headerBytes));
     } catch (err) {
-      throw new FileFormatError(path, `bad header (${(err as Error).message.split('\n')[0]})`);
+      throw new FileFormatError(path, `bad header (not valid JSON: ${(err as Error).message})`);
     }
+    const parsed = ShardHeaderSchema.safeParse(json);
+    if (!parsed.success) throw new FileFormatError(path, `bad header (${formatZodError(parsed.error)})`);
+    const header: ShardHeader = parsed.data;
     if (header.frames !== entry.frames) throw new FileFormatError(path, `holds ${header.frames} frames, index.json says ${entry.frames}`);
     if (bytes.byteOffset % SECTION_ALIGN !== 0) bytes = Buffer.from(bytes);
     const data: Record<string, FieldArray> = {};
@@ -195,8 +206,10 @@ export class ShardReader {
   *batches(options: BatchOptions): Generator<FrameBatch> {
     const names = options.fields ?? this.index.fields.map((f) => f.name);
     const batchSize = checkPositive(options.batchSize, 'batchSize');
-    const out = this.allocate(names, batchSize);
     const sizes = names.map((n) => valuesPerFrame(this.field(n)));
+    // No shard bounds the field shapes of an empty dataset: allocate nothing for them.
+    if (this.numFrames === 0) return;
+    const out = this.allocate(names, batchSize);
     const needsEpisode = options.episodes !== undefined;
     if (needsEpisode) this.field('episode');
     if (options.skipLast) this.field('flags');
@@ -239,8 +252,9 @@ export class ShardReader {
     const batchSize = checkPositive(options.batchSize, 'batchSize');
     const length = checkPositive(options.length, 'length');
     this.field('episode');
-    const out = this.allocate(names, batchSize * length);
     const sizes = names.map((n) => valuesPerFrame(this.field(n)));
+    if (this.numFrames === 0) return;
+    const out = this.allocate(names, batchSize * length);
     for (const group of this.groups(options)) {
       const starts: number[] = [];
       group.shards.forEach((shard, s) => {
@@ -304,6 +318,16 @@ export class ShardReader {
         yield { shards: order.slice(g, g + perGroup).map((i) => this.readShard(i)), rng };
       }
     }
+  }
+}
+
+/** Throws a `FileFormatError` naming the shard when it is missing or not `entry.bytes` long. */
+function checkShardSize(path: string, entry: ShardEntry): void {
+  const size = statSync(path, { throwIfNoEntry: false })?.size;
+  if (size === undefined) throw new FileFormatError(path, 'missing (listed in index.json)');
+  if (size !== entry.bytes) {
+    const what = size < entry.bytes ? 'truncated' : 'too long';
+    throw new FileFormatError(path, `${what}: ${size} bytes, index.json says ${entry.bytes}`);
   }
 }
 

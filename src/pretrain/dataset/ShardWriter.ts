@@ -14,11 +14,13 @@ import {
   INDEX_FORMAT,
   INDEX_VERSION,
   MAX_FRAMES_PER_SHARD,
+  MAX_SHARD_BYTES,
   SHARD_MAGIC,
   SHARD_VERSION,
   alignUp,
   allocateField,
   assertLittleEndian,
+  bytesPerFrame,
   bytesPerValue,
   shardFileName,
   valuesPerFrame,
@@ -28,6 +30,7 @@ import {
   type FieldSpec,
   type ShardEntry,
   type ShardHeader,
+  type ShardSection,
 } from './format.js';
 
 /** The per-frame fields and how many frames go in a shard. */
@@ -53,7 +56,10 @@ export class ShardWriter {
   private total = 0;
   private state: 'open' | 'finished' | 'aborted' = 'open';
 
-  /** Throws a `UsageError` (and creates nothing) when `dir` already exists or a field is malformed. */
+  /**
+   * Throws a `UsageError` (and creates nothing) when `dir` already exists, a field is malformed, or
+   * a full shard would be larger than a reader can load (MAX_SHARD_BYTES).
+   */
   constructor(dir: string, options: ShardWriterOptions) {
     assertLittleEndian();
     this.dir = resolve(dir);
@@ -72,6 +78,12 @@ export class ShardWriter {
     }
     this.fields = options.fields.map((f) => ({ name: f.name, dtype: f.dtype, shape: [...f.shape] }));
     this.sizes = this.fields.map(valuesPerFrame);
+    const largest = layoutShard(this.fields, this.sizes, this.framesPerShard).totalBytes;
+    if (largest > MAX_SHARD_BYTES) {
+      throw new UsageError(
+        `framesPerShard ${this.framesPerShard} makes shards of ${largest} bytes, more than the ${MAX_SHARD_BYTES} a shard may hold (a frame is ${bytesPerFrame(this.fields)} bytes)`,
+      );
+    }
     this.buffers = this.fields.map((f, i) => allocateField(f.dtype, this.sizes[i]! * this.framesPerShard));
     this.partialDir = join(dirname(this.dir), `.${this.dir.slice(dirname(this.dir).length + 1)}.partial-${process.pid}`);
     rmSync(this.partialDir, { recursive: true, force: true });
@@ -143,27 +155,11 @@ export class ShardWriter {
 
   private flush(): void {
     const frames = this.inShard;
-    const sections = this.fields.map((f, i) => ({ ...f, offset: 0, byteLength: this.sizes[i]! * frames * bytesPerValue(f.dtype) }));
-    // The header records section offsets, which depend on the header's own length: lay out with
-    // placeholder offsets of the final width, measure, then fill in the real ones.
-    let headerJson = '';
-    for (let pass = 0; pass < 3; pass++) {
-      let offset = alignUp(16 + Buffer.byteLength(headerJson));
-      for (const s of sections) {
-        s.offset = offset;
-        offset = alignUp(offset + s.byteLength);
-      }
-      const header: ShardHeader = { frames, fields: sections };
-      headerJson = JSON.stringify(header);
-    }
-    const headerBytes = Buffer.byteLength(headerJson);
-    const last = sections[sections.length - 1]!;
-    const totalBytes = alignUp(last.offset + last.byteLength);
-    if (alignUp(16 + headerBytes) > sections[0]!.offset) throw new Error('ShardWriter: header layout did not converge');
+    const { headerJson, sections, totalBytes } = layoutShard(this.fields, this.sizes, frames);
     const out = Buffer.alloc(totalBytes);
     out.write(SHARD_MAGIC, 0, 'latin1');
     out.writeUInt32LE(SHARD_VERSION, 8);
-    out.writeUInt32LE(headerBytes, 12);
+    out.writeUInt32LE(Buffer.byteLength(headerJson), 12);
     out.write(headerJson, 16, 'utf8');
     for (let f = 0; f < sections.length; f++) {
       const s = sections[f]!;
@@ -176,4 +172,28 @@ export class ShardWriter {
     this.shards.push({ file, frames, bytes: totalBytes, sha1: createHash('sha1').update(out).digest('hex') });
     this.inShard = 0;
   }
+}
+
+/** Where each field's section goes in a shard of `frames` frames, the header JSON saying so, and the file's size (bytes). */
+function layoutShard(
+  fields: readonly FieldSpec[],
+  sizes: readonly number[],
+  frames: number,
+): { headerJson: string; sections: ShardSection[]; totalBytes: number } {
+  const sections = fields.map((f, i) => ({ ...f, offset: 0, byteLength: sizes[i]! * frames * bytesPerValue(f.dtype) }));
+  // The header records section offsets, which depend on the header's own length: lay out with
+  // placeholder offsets of the final width, measure, then fill in the real ones.
+  let headerJson = '';
+  for (let pass = 0; pass < 3; pass++) {
+    let offset = alignUp(16 + Buffer.byteLength(headerJson));
+    for (const s of sections) {
+      s.offset = offset;
+      offset = alignUp(offset + s.byteLength);
+    }
+    const header: ShardHeader = { frames, fields: sections };
+    headerJson = JSON.stringify(header);
+  }
+  if (alignUp(16 + Buffer.byteLength(headerJson)) > sections[0]!.offset) throw new Error('ShardWriter: header layout did not converge');
+  const last = sections[sections.length - 1]!;
+  return { headerJson, sections, totalBytes: alignUp(last.offset + last.byteLength) };
 }

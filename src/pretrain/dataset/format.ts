@@ -12,7 +12,9 @@
  * ```
  * Raw typed arrays, not PNGs: a 64×64 RGB + depth + semantic frame is 32 KiB and reads back with
  * one `readFileSync` and no decoding. `index.json` names every shard with its frame count, byte
- * size and SHA-1, so a truncated or corrupt shard is caught before its bytes are trusted.
+ * size and SHA-1, so a truncated or corrupt shard is caught before its bytes are trusted. A shard is
+ * at most MAX_SHARD_BYTES, what one `readFileSync` can load: the writer refuses a `framesPerShard`
+ * that would pass it (smaller shards are also what lets the reader hold only a few in memory).
  */
 import { endianness } from 'node:os';
 import { z } from 'zod';
@@ -24,6 +26,8 @@ export const INDEX_VERSION = 1;
 export const INDEX_FILE = 'index.json';
 /** Most frames one shard may hold: readers address (shard, frame) pairs as shard·2²⁰ + frame. */
 export const MAX_FRAMES_PER_SHARD = 0xfffff;
+/** Largest shard file (bytes): Node's `readFileSync` reads at most 2 GiB − 1 bytes. */
+export const MAX_SHARD_BYTES = 2 ** 31 - 1;
 /** Sections start on this boundary (bytes) so Float64/Float32/Int32 views need no copy. */
 export const SECTION_ALIGN = 8;
 
@@ -55,6 +59,11 @@ export function bytesPerValue(dtype: FieldDtype): number {
 
 export function valuesPerFrame(field: FieldSpec): number {
   return field.shape.reduce((a, b) => a * b, 1);
+}
+
+/** Bytes one frame takes over all `fields` (a float: absurd shapes give huge numbers, not overflow). */
+export function bytesPerFrame(fields: readonly FieldSpec[]): number {
+  return fields.reduce((n, f) => n + valuesPerFrame(f) * bytesPerValue(f.dtype), 0);
 }
 
 export function allocateField(dtype: FieldDtype, length: number): FieldArray {
@@ -123,7 +132,7 @@ export const ShardEntrySchema = z
   .object({
     file: z.string().regex(/^shard-\d{5}\.bin$/, 'expected shard-NNNNN.bin'),
     frames: count.max(MAX_FRAMES_PER_SHARD),
-    bytes: count,
+    bytes: count.max(MAX_SHARD_BYTES),
     /** SHA-1 of the whole shard file, hex. */
     sha1: z.string().regex(/^[0-9a-f]{40}$/, 'expected 40 hex digits'),
   })

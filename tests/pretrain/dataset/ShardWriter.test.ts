@@ -8,7 +8,7 @@ import { Rng } from '../../../src/core/Rng.js';
 import { initBackend } from '../../../src/nn/backend.js';
 import { ShardReader, fieldTensor, splitEpisodesBySeed } from '../../../src/pretrain/dataset/ShardReader.js';
 import { ShardWriter } from '../../../src/pretrain/dataset/ShardWriter.js';
-import type { FieldSpec } from '../../../src/pretrain/dataset/format.js';
+import { MAX_FRAMES_PER_SHARD, type FieldSpec } from '../../../src/pretrain/dataset/format.js';
 
 const FIELDS: FieldSpec[] = [
   { name: 'rgb', dtype: 'uint8', shape: [4, 5, 3] },
@@ -97,9 +97,62 @@ describe('ShardWriter + ShardReader', () => {
     writeDataset(dir);
     const path = join(dir, 'shard-00001.bin');
     truncateSync(path, 100);
+    // Every shard's size is checked when the dataset is opened, before index.json drives any allocation.
+    expect(() => ShardReader.open(dir)).toThrow(FileFormatError);
+    expect(() => ShardReader.open(dir)).toThrow(`${path}: truncated: 100 bytes`);
+  });
+
+  it('bounds what index.json announces by the shard files before allocating for it', () => {
+    const dir = join(root, 'ds');
+    writeDataset(dir);
+    const path = join(dir, 'index.json');
+    const good = readFileSync(path, 'utf8');
+    const withRgbShape = (shape: number[]): void => {
+      const index = JSON.parse(good);
+      index.fields[0].shape = shape;
+      writeFileSync(path, JSON.stringify(index));
+    };
+    const rss = process.memoryUsage().rss;
+    // 1.2 MB a frame: 10 frames cannot be in a shard of a few kB, however the shard header reads.
+    withRgbShape([400, 1000, 3]);
+    expect(() => ShardReader.open(dir).readAll()).toThrow(
+      /index\.json: shard-00000\.bin: 10 frames of 1200101 bytes cannot fit in its \d+ bytes$/,
+    );
+    // 3·10¹² values a frame: more than any shard may hold.
+    withRgbShape([1_000_000, 1_000_000, 3]);
+    expect(() => ShardReader.open(dir).readAll()).toThrow(
+      /index\.json: a frame of its fields is 3000000000101 bytes, more than a shard may hold/,
+    );
+    expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 2 ** 20);
+  });
+
+  it('draws nothing from an empty dataset, whatever shapes its index announces', () => {
+    const dir = join(root, 'empty');
+    new ShardWriter(dir, { fields: FIELDS }).finish();
+    const path = join(dir, 'index.json');
+    const index = JSON.parse(readFileSync(path, 'utf8'));
+    index.fields[0].shape = [20_000, 30_000, 3]; // 1.8 GB a frame: no shard holds one, none is read
+    writeFileSync(path, JSON.stringify(index));
     const reader = ShardReader.open(dir);
-    expect(() => reader.readAll()).toThrow(FileFormatError);
-    expect(() => reader.readAll()).toThrow(`${path}: truncated: 100 bytes`);
+    expect([...reader.batches({ batchSize: 64, epochs: Number.POSITIVE_INFINITY })]).toEqual([]);
+    expect([...reader.windows({ batchSize: 64, length: 8 })]).toEqual([]);
+  });
+
+  it('refuses shards larger than a shard file may be, when writing and when reading', () => {
+    // 2080 bytes a frame × (2²⁰ − 1) frames: past the 2 GiB one read can load. Refused before allocating.
+    const fields: FieldSpec[] = [{ name: 'rgb', dtype: 'uint8', shape: [32, 65] }];
+    expect(() => new ShardWriter(join(root, 'big'), { fields, framesPerShard: MAX_FRAMES_PER_SHARD })).toThrow(UsageError);
+    expect(() => new ShardWriter(join(root, 'big'), { fields, framesPerShard: MAX_FRAMES_PER_SHARD })).toThrow(
+      /framesPerShard 1048575 makes shards of 21810\d{5} bytes, more than the 2147483647 a shard may hold \(a frame is 2080 bytes\)/,
+    );
+    expect(readdirSync(root)).toEqual([]);
+    const dir = join(root, 'ds');
+    writeDataset(dir);
+    const path = join(dir, 'index.json');
+    const index = JSON.parse(readFileSync(path, 'utf8'));
+    index.shards[0].bytes = 2 ** 31;
+    writeFileSync(path, JSON.stringify(index));
+    expect(() => ShardReader.open(dir)).toThrow(`${path}: shards[0].bytes: Too big: expected number to be <=2147483647`);
   });
 
   it('names the file of a corrupt shard (one flipped bit)', () => {
