@@ -13,7 +13,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../src/core/atomicWrite.js';
 import { readJsonFile } from '../../src/core/jsonFile.js';
-import type { SpaceJSON } from '../../src/core/spaces.js';
+import { SpaceJSONSchema } from '../../src/core/spaces.js';
 import { loadModel, saveModel } from '../../src/nn/fileIO.js';
 import type { OnPolicyAgent } from './OnPolicyAgent.js';
 
@@ -21,8 +21,6 @@ import type { OnPolicyAgent } from './OnPolicyAgent.js';
 export const POLICY_VERSION = 1;
 /** The file in a policy folder that describes the model beside it. */
 export const POLICY_FILE = 'policy.json';
-
-const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
 
 /** The zod schema of `policy.json`: the agent, the spaces, the model inputs and the recurrent core, if any. */
 export const PolicyInfoSchema = z.object({
@@ -44,7 +42,7 @@ export const PolicyInfoSchema = z.object({
 });
 
 /** `policy.json`: how to run the saved model. */
-export type PolicyInfo = z.infer<typeof PolicyInfoSchema> & { observationSpace: SpaceJSON; actionSpace: SpaceJSON };
+export type PolicyInfo = z.infer<typeof PolicyInfoSchema>;
 
 /** The `policy.json` of an agent's current network. */
 export function policyInfo(agent: OnPolicyAgent, meta: Record<string, unknown> = {}): PolicyInfo {
@@ -71,7 +69,7 @@ export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: Record
 
 /** Load a policy folder. @throws FileFormatError naming the file when `policy.json` or the model is missing or malformed. */
 export async function loadPolicyDir(dir: string): Promise<{ model: tf.LayersModel; info: PolicyInfo }> {
-  const info = readJsonFile(path.join(dir, POLICY_FILE), PolicyInfoSchema) as PolicyInfo;
+  const info = readJsonFile(path.join(dir, POLICY_FILE), PolicyInfoSchema);
   const model = await loadModel(dir);
   return { model, info };
 }

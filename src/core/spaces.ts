@@ -6,6 +6,7 @@
  * a `Dict` value is a plain object of its sub-spaces' values. `explain(x)` returns why `x` is
  * not in the space (or null), so an Env can throw an error naming the space and the value.
  */
+import { z } from 'zod';
 import type { Rng } from './Rng.js';
 
 /** A Box's element type: float32 vectors and depth, uint8 images. */
@@ -183,6 +184,35 @@ export class Dict<T extends { [key: string]: SpaceValue } = { [key: string]: Spa
 }
 
 /** Rebuild a space from `toJSON()` output (checkpoints store the spaces a policy was trained on). */
+/** A Box bound in JSON: a number, or ±Infinity written as a string (see `jsonNumber`). */
+const JsonBoundSchema = z.union([z.number(), z.literal('Infinity'), z.literal('-Infinity')]);
+/** At most 2^24 elements per Box: far beyond any camera frame, small enough to allocate. */
+const MAX_BOX_SIZE = 2 ** 24;
+
+const BoxJSONSchema = z
+  .object({
+    type: z.literal('box'),
+    shape: z.array(z.number().int().positive()).min(1).max(8),
+    dtype: z.enum(['float32', 'uint8']),
+    low: z.array(JsonBoundSchema),
+    high: z.array(JsonBoundSchema),
+  })
+  .refine((b) => b.shape.reduce((a, d) => a * d, 1) <= MAX_BOX_SIZE, 'shape has too many elements')
+  .refine((b) => {
+    const size = b.shape.reduce((a, d) => a * d, 1);
+    return b.low.length === size && b.high.length === size && b.low.every((lo, i) => Number(lo) <= Number(b.high[i]));
+  }, 'low and high need one value per element, low ≤ high');
+
+const DiscreteJSONSchema = z.object({ type: z.literal('discrete'), n: z.number().int().positive(), start: z.number().int() });
+
+/**
+ * A space in JSON, checked all the way down, so that `spaceFromJSON` of a parsed value cannot fail:
+ * what a saved policy or checkpoint reader validates its spaces with.
+ */
+export const SpaceJSONSchema: z.ZodType<SpaceJSON> = z.lazy(() =>
+  z.union([BoxJSONSchema, DiscreteJSONSchema, z.object({ type: z.literal('dict'), spaces: z.record(z.string(), SpaceJSONSchema) })]),
+);
+
 export function spaceFromJSON(json: SpaceJSON): Space {
   switch (json.type) {
     case 'box':

@@ -24,6 +24,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { FileFormatError } from '../core/errors.js';
 import { readJsonFile } from '../core/jsonFile.js';
+import { SpaceJSONSchema } from '../core/spaces.js';
 import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
 import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
 import { syncDir, writeFileAtomic, writeFileSynced } from '../core/atomicWrite.js';
@@ -37,7 +38,6 @@ export const POINTER_FILE = 'checkpoint.json';
 export type RunMeta = Record<string, unknown>;
 
 const count = z.number().int().nonnegative();
-const SpaceJSONSchema = z.looseObject({ type: z.enum(['box', 'discrete', 'dict']) });
 
 /** `checkpoint.json`: the latest complete checkpoint of a run, a folder of its `checkpoints/`. */
 const PointerSchema = z.object({

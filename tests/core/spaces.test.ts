@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/Rng.js';
-import { Box, Dict, Discrete, spaceFromJSON, spacesEqual } from '../../src/core/spaces.js';
+import { Box, Dict, Discrete, spaceFromJSON, SpaceJSONSchema, spacesEqual } from '../../src/core/spaces.js';
+import { listEnvs, make } from '../../envs/registry.js';
 
 describe('Rng', () => {
   it('repeats a stream for one seed and restores a saved state', () => {
@@ -64,5 +65,29 @@ describe('spaces', () => {
     expect(spacesEqual(space, back)).toBe(true);
     expect((back as Dict).spaces.a).toBeInstanceOf(Box);
     expect(((back as Dict).spaces.a as Box).high[0]).toBe(Infinity);
+  });
+
+  it('SpaceJSONSchema accepts every registered env's spaces and refuses JSON spaceFromJSON could not build', () => {
+    for (const { id } of listEnvs()) {
+      const env = make(id);
+      for (const space of [env.observationSpace, env.actionSpace]) {
+        const parsed = SpaceJSONSchema.parse(JSON.parse(JSON.stringify(space.toJSON())));
+        expect(spacesEqual(spaceFromJSON(parsed), space), id).toBe(true);
+      }
+      env.close();
+    }
+    const bad: unknown[] = [
+      { type: 'box', shape: [0], dtype: 'float32', low: [], high: [] },
+      { type: 'box', shape: [2], dtype: 'float32', low: [0], high: [1, 1] },
+      { type: 'box', shape: [1], dtype: 'float32', low: [2], high: [1] },
+      { type: 'box', shape: [1], dtype: 'int8', low: [0], high: [1] },
+      { type: 'box', shape: [4096, 4096, 4], dtype: 'uint8', low: [0], high: [255] },
+      { type: 'discrete', n: 0, start: 0 },
+      { type: 'dict', spaces: { a: { type: 'discrete', n: 2.5, start: 0 } } },
+      { type: 'dict' },
+      { type: 'tuple', spaces: [] },
+      null,
+    ];
+    for (const json of bad) expect(SpaceJSONSchema.safeParse(json).success, JSON.stringify(json)).toBe(false);
   });
 });
