@@ -40,8 +40,9 @@ export function normalizeBox(x: tf.SymbolicTensor, box: Box): tf.SymbolicTensor 
     if (scale[i] !== scale[0] || offset[i] !== offset[0]) uniform = false;
   }
   if (!uniform && box.shape.length >= 2) {
-    const lo = Math.min(...box.low);
-    const hi = Math.max(...box.high);
+    // Reduced, not spread into Math.min: an image Box has more elements than a call's arguments may.
+    const lo = box.low.reduce((a, b) => Math.min(a, b), Infinity);
+    const hi = box.high.reduce((a, b) => Math.max(a, b), -Infinity);
     const range = hi - lo;
     if (!(Number.isFinite(range) && range > 0)) return x;
     return tf.layers.rescaling({ scale: 1 / range, offset: -lo / range }).apply(x) as tf.SymbolicTensor;

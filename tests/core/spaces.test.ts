@@ -67,7 +67,7 @@ describe('spaces', () => {
     expect(((back as Dict).spaces.a as Box).high[0]).toBe(Infinity);
   });
 
-  it('SpaceJSONSchema accepts every registered env's spaces and refuses JSON spaceFromJSON could not build', () => {
+  it('SpaceJSONSchema accepts the spaces of every registered env and refuses JSON spaceFromJSON could not build', () => {
     for (const { id } of listEnvs()) {
       const env = make(id);
       for (const space of [env.observationSpace, env.actionSpace]) {

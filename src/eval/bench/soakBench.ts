@@ -10,8 +10,10 @@
  *
  * Each series is judged after a warm-up (the heap, the wasm memory and the scene caches grow at
  * first): its values at the warm-up's end and at the end, its minimum and maximum, and its
- * least-squares slope per hour. The run passes when the RSS stays within ±10 MB of its value at
- * the warm-up's end, the tensor count does not change, and the watcher received episode steps. The
+ * least-squares slope per hour. The run passes when the RSS stays within ±10 MB of its median after
+ * the warm-up (the median, not one sample: any single sample sits somewhere on the garbage
+ * collector's sawtooth) and its fitted drift over that time is under 10 MB (a slow leak can hide
+ * inside the band), the tensor count does not change, and the watcher received episode steps. The
  * heap is reported but not judged: read at the end of an update it sits anywhere on the
  * collector's sawtooth, so only its slope says something.
  *
@@ -40,7 +42,7 @@ export const SOAK_BENCH_VERSION = 1;
 /** Seconds between two RSS samples. */
 export const SOAK_SAMPLE_SECONDS = 10;
 
-/** How far the RSS may stray from its value at the warm-up's end (MB). */
+/** How far the RSS may stray from its median after the warm-up (MB). */
 export const SOAK_TOLERANCE_MB = 10;
 
 /**
@@ -100,8 +102,12 @@ export interface SeriesSummary {
   atEnd: number | null;
   min: number | null;
   max: number | null;
+  /** The median of the samples after the warm-up: the level the run's memory settled at. */
+  median: number | null;
   /** Least-squares slope over the samples after the warm-up (units per hour; null with fewer than 2). */
   slopePerHour: number | null;
+  /** The slope times the time the samples after the warm-up span: how far the fitted line moved. */
+  drift: number | null;
 }
 
 /** What the watcher received. */
@@ -173,19 +179,26 @@ export function leastSquaresSlope(points: ReadonlyArray<readonly [number, number
 /** A series (seconds, value) after `warmupSeconds`: values at the warm-up's end and at the end, range, slope per hour. */
 export function summarizeSeries(points: ReadonlyArray<readonly [number, number]>, warmupSeconds: number): SeriesSummary {
   const after = points.filter(([seconds]) => seconds >= warmupSeconds);
-  if (after.length === 0) return { samples: 0, atWarmup: null, atEnd: null, min: null, max: null, slopePerHour: null };
+  if (after.length === 0)
+    return { samples: 0, atWarmup: null, atEnd: null, min: null, max: null, median: null, slopePerHour: null, drift: null };
   const values = after.map(([, value]) => value);
+  // Sorted once for the range and the median (no spread into Math.min: a day-long soak has 10^5 updates).
+  const sorted = Float64Array.from(values).sort();
+  const slopePerHour = leastSquaresSlope(after.map(([seconds, value]) => [seconds / 3600, value]));
+  const mid = sorted.length >> 1;
   return {
     samples: after.length,
     atWarmup: values[0]!,
     atEnd: values.at(-1)!,
-    min: Math.min(...values),
-    max: Math.max(...values),
-    slopePerHour: leastSquaresSlope(after.map(([seconds, value]) => [seconds / 3600, value])),
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    median: sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2,
+    slopePerHour,
+    drift: slopePerHour === null ? null : (slopePerHour * (after[after.length - 1]![0] - after[0]![0])) / 3600,
   };
 }
 
-/** Why a soak fails: RSS out of ±tolerance of its warm-up value, tensors that changed, a watcher that saw no steps. */
+/** Why a soak fails: RSS out of ±tolerance of its median after the warm-up, tensors that changed, a watcher that saw no steps. */
 export function soakVerdict(
   rss: SeriesSummary,
   numTensors: SeriesSummary,
@@ -193,11 +206,16 @@ export function soakVerdict(
   toleranceMb = SOAK_TOLERANCE_MB,
 ): string[] {
   const reasons: string[] = [];
-  if (rss.samples < 2 || rss.atWarmup === null || rss.min === null || rss.max === null) {
+  if (rss.samples < 2 || rss.median === null || rss.min === null || rss.max === null) {
     reasons.push(`fewer than 2 RSS samples after the warm-up (${rss.samples})`);
-  } else if (rss.max - rss.atWarmup > toleranceMb || rss.atWarmup - rss.min > toleranceMb) {
+  } else if (rss.max - rss.median > toleranceMb || rss.median - rss.min > toleranceMb) {
     reasons.push(
-      `RSS left ±${toleranceMb} MB of its ${rss.atWarmup.toFixed(1)} MB at the warm-up's end (${rss.min.toFixed(1)}–${rss.max.toFixed(1)} MB after it)`,
+      `RSS left ±${toleranceMb} MB of its median ${rss.median.toFixed(1)} MB after the warm-up (${rss.min.toFixed(1)}–${rss.max.toFixed(1)} MB)`,
+    );
+  }
+  if (rss.drift !== null && Math.abs(rss.drift) > toleranceMb) {
+    reasons.push(
+      `RSS drifted ${rss.drift > 0 ? '+' : ''}${rss.drift.toFixed(1)} MB after the warm-up (fitted line), more than ${toleranceMb} MB`,
     );
   }
   if (numTensors.samples === 0) reasons.push('no update record after the warm-up');
@@ -508,20 +526,20 @@ export function formatSoak(r: SoakBenchResult): string {
   const f = (v: number | null, digits = 1): string => (v === null ? '–' : v.toFixed(digits));
   const slope = (v: number | null, digits = 1): string => (v === null ? '–' : `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`);
   const row = (name: string, s: SeriesSummary, digits = 1): string =>
-    `| ${name} | ${f(s.atWarmup, digits)} | ${f(s.atEnd, digits)} | ${f(s.min, digits)}–${f(s.max, digits)} | ${slope(s.slopePerHour, digits)} | ${s.samples} |`;
+    `| ${name} | ${f(s.atWarmup, digits)} | ${f(s.atEnd, digits)} | ${f(s.median, digits)} | ${f(s.min, digits)}–${f(s.max, digits)} | ${slope(s.slopePerHour, digits)} | ${s.samples} |`;
   const w = r.watcher;
   return [
     `bench soak: ${r.env}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, backend ${r.backend ?? '?'}, ${r.minutes} min (warm-up ${r.warmupMinutes} min), ${r.steps.toLocaleString('en-US')} steps in ${r.updates} updates; stopped by ${r.stoppedBy} (exit ${r.exitCode ?? 'none'})`,
     `watcher: ${w.messages.toLocaleString('en-US')} messages (${w.scenes} scenes, ${w.steps.toLocaleString('en-US')} steps, ${w.episodeEnds} episode ends, ${w.metricPoints} curve points), ${w.frames.toLocaleString('en-US')} frames (${(w.frameBytes / 2 ** 20).toFixed(1)} MB)${w.errors.length > 0 ? `, errors: ${w.errors.join('; ')}` : ''}`,
     '',
-    '| figure | at warm-up end | at end | min–max after warm-up | slope after warm-up, per hour | samples after warm-up |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| figure | at warm-up end | at end | median after warm-up | min–max after warm-up | slope after warm-up, per hour | samples after warm-up |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     row('RSS (MB, /proc every 10 s)', r.rss),
     row('heap used (MB, per update)', r.heapUsed),
     row('tf.js tensors (per update)', r.numTensors, 0),
     '',
     r.pass
-      ? `PASS: RSS within ±${SOAK_TOLERANCE_MB} MB of its value at the warm-up's end, tensors constant`
+      ? `PASS: RSS within ±${SOAK_TOLERANCE_MB} MB of its median after the warm-up and drifting less than ${SOAK_TOLERANCE_MB} MB, tensors constant`
       : `FAIL: ${r.reasons.join('; ')}`,
     '',
   ].join('\n');

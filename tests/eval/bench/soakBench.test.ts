@@ -30,7 +30,16 @@ function samples(rss: (seconds: number) => number): Array<[number, number]> {
   return Array.from({ length: 181 }, (_, i) => [i * 10, rss(i * 10)]);
 }
 
-const flat = (value: number): SeriesSummary => ({ samples: 10, atWarmup: value, atEnd: value, min: value, max: value, slopePerHour: 0 });
+const flat = (value: number): SeriesSummary => ({
+  samples: 10,
+  atWarmup: value,
+  atEnd: value,
+  min: value,
+  max: value,
+  median: value,
+  slopePerHour: 0,
+  drift: 0,
+});
 
 describe('bench soak figures', () => {
   it('fits the least-squares slope of a line exactly, and has none without two distinct x', () => {
@@ -68,11 +77,22 @@ describe('bench soak figures', () => {
     expect(s.atEnd).toBeCloseTo(401.25, 10);
     expect(s.min).toBe(400);
     expect(s.max).toBeCloseTo(401.25, 10);
+    expect(s.median).toBeCloseTo(400.625, 10);
+    expect(s.drift).toBeCloseTo(1.25, 10);
     expect(s.slopePerHour).toBeCloseTo(3, 10);
-    expect(summarizeSeries(points, 2000)).toEqual({ samples: 0, atWarmup: null, atEnd: null, min: null, max: null, slopePerHour: null });
+    expect(summarizeSeries(points, 2000)).toEqual({
+      samples: 0,
+      atWarmup: null,
+      atEnd: null,
+      min: null,
+      max: null,
+      median: null,
+      slopePerHour: null,
+      drift: null,
+    });
   });
 
-  it('passes a run whose RSS stays within ±10 MB of its value at the warm-up end, with constant tensors and a watcher that saw steps', () => {
+  it('passes a run whose RSS stays within ±10 MB of its median after the warm-up without drifting, with constant tensors and a watcher that saw steps', () => {
     const wobbling = summarizeSeries(
       samples((t) => 400 + 9.5 * Math.sin((t - 300) / 60)),
       300,
@@ -86,15 +106,23 @@ describe('bench soak figures', () => {
       300,
     );
     expect(leaking.slopePerHour).toBeCloseTo(36, 10);
-    expect(soakVerdict(leaking, flat(54), { steps: 1 })).toEqual([
-      "RSS left ±10 MB of its 400.0 MB at the warm-up's end (400.0–415.0 MB after it)",
+    // 15 MB over 25 minutes: inside ±10 MB of its median (407.5), caught by the drift.
+    expect(soakVerdict(leaking, flat(54), { steps: 1 })).toEqual(['RSS drifted +15.0 MB after the warm-up (fitted line), more than 10 MB']);
+    const jumping = summarizeSeries(
+      samples((t) => (t > 900 && t < 1000 ? 425 : 400)),
+      300,
+    );
+    expect(soakVerdict(jumping, flat(54), { steps: 1 })).toEqual([
+      'RSS left ±10 MB of its median 400.0 MB after the warm-up (400.0–425.0 MB)',
     ]);
     const dropping = summarizeSeries(
       samples((t) => (t < 1200 ? 400 : 389)),
       300,
     );
     expect(soakVerdict(dropping, flat(54), { steps: 1 })).toEqual([
-      "RSS left ±10 MB of its 400.0 MB at the warm-up's end (389.0–400.0 MB after it)",
+      // 90 of the 151 samples after the warm-up are at 400 MB, the rest 11 MB lower.
+      'RSS left ±10 MB of its median 400.0 MB after the warm-up (389.0–400.0 MB)',
+      'RSS drifted -15.8 MB after the warm-up (fitted line), more than 10 MB',
     ]);
     const tensors = summarizeSeries(
       [
@@ -182,8 +210,8 @@ describe('bench soak run and outputs', () => {
           frameBytes: 7000 * 16384,
           errors: [],
         },
-        rss: { samples: 151, atWarmup: 380.1, atEnd: 383.4, min: 377.9, max: 386.2, slopePerHour: 1.2 },
-        heapUsed: { samples: 330, atWarmup: 40.8, atEnd: 36.7, min: 33.4, max: 54.1, slopePerHour: -0.3 },
+        rss: { samples: 151, atWarmup: 380.1, atEnd: 383.4, min: 377.9, max: 386.2, median: 381.5, slopePerHour: 1.2, drift: 0.5 },
+        heapUsed: { samples: 330, atWarmup: 40.8, atEnd: 36.7, min: 33.4, max: 54.1, median: 41.0, slopePerHour: -0.3, drift: -0.1 },
         numTensors: flat(54),
         pass: true,
         reasons: [],
@@ -204,8 +232,8 @@ describe('bench soak run and outputs', () => {
       'seconds,step,update,rss_mb,heap_used_mb,num_tensors\n11.3,1024,1,313.1,40,54\n',
     );
     const text = formatSoak(run.result);
-    expect(text).toContain('| RSS (MB, /proc every 10 s) | 380.1 | 383.4 | 377.9–386.2 | +1.2 | 151 |');
-    expect(text).toContain('| tf.js tensors (per update) | 54 | 54 | 54–54 | +0 | 10 |');
+    expect(text).toContain('| RSS (MB, /proc every 10 s) | 380.1 | 383.4 | 381.5 | 377.9–386.2 | +1.2 | 151 |');
+    expect(text).toContain('| tf.js tensors (per update) | 54 | 54 | 54 | 54–54 | +0 | 10 |');
     expect(text).toMatch(/\nPASS: RSS within ±10 MB/);
     expect(formatSoak({ ...run.result, pass: false, reasons: ['a', 'b'] })).toMatch(/\nFAIL: a; b\n/);
   });
