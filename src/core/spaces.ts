@@ -183,7 +183,6 @@ export class Dict<T extends { [key: string]: SpaceValue } = { [key: string]: Spa
   }
 }
 
-/** Rebuild a space from `toJSON()` output (checkpoints store the spaces a policy was trained on). */
 /** A Box bound in JSON: a number, or ±Infinity written as a string (see `jsonNumber`). */
 const JsonBoundSchema = z.union([z.number(), z.literal('Infinity'), z.literal('-Infinity')]);
 /** At most 2^24 elements per Box: far beyond any camera frame, small enough to allocate. */
@@ -213,6 +212,7 @@ export const SpaceJSONSchema: z.ZodType<SpaceJSON> = z.lazy(() =>
   z.union([BoxJSONSchema, DiscreteJSONSchema, z.object({ type: z.literal('dict'), spaces: z.record(z.string(), SpaceJSONSchema) })]),
 );
 
+/** Rebuild a space from `toJSON()` output (checkpoints store the spaces a policy was trained on). */
 export function spaceFromJSON(json: SpaceJSON): Space {
   switch (json.type) {
     case 'box':
