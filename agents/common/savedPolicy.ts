@@ -120,7 +120,12 @@ export async function checkQuantizeTarget(srcDir: string, outDir: string): Promi
   const info = readJsonFile(path.join(srcDir, POLICY_FILE), PolicyInfoSchema);
   if (info.quantization) throw new UsageError(`${srcDir} is already quantised (${info.quantization}); quantise its float32 original`);
   if (path.resolve(srcDir) === path.resolve(outDir)) throw new UsageError(`the output folder ${outDir} is the policy folder itself`);
-  const existing = await stat(outDir).catch(() => null);
-  if (existing && !existing.isDirectory()) throw new UsageError(`the output folder ${outDir} is a file`);
+  // The folder, or else the nearest ancestor that exists, must be a directory for mkdir to succeed.
+  for (let dir = path.resolve(outDir); ; dir = path.dirname(dir)) {
+    const found = await stat(dir).catch(() => null);
+    if (found && !found.isDirectory())
+      throw new UsageError(`the output folder ${outDir} ${dir === path.resolve(outDir) ? 'is' : `is inside ${dir}, which is`} a file`);
+    if (found || dir === path.dirname(dir)) break;
+  }
   return info;
 }

@@ -71,10 +71,47 @@ describe('robonav quantize', () => {
     expect(statSync(path.join(out, WEIGHTS_BIN)).size).toBe(expected.weightBytes);
   });
 
+  it('takes a run directory: its latest checkpoint, and for auto the env and options of its run.json', async () => {
+    const run = path.join(root, 'run');
+    const train = await runCli([
+      'train',
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      JSON.stringify(ENV_OPTIONS),
+      '--steps',
+      '128',
+      '--num-envs',
+      '1',
+      '--eval-every',
+      '0',
+      '--test-episodes',
+      '0',
+      '--out',
+      run,
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+    const out = path.join(root, 'from-run');
+    const r = await runCli(['quantize', run, '--out', out, '--episodes', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^PointNav-Easy-v0 · test split · 2 episodes · sampled actions · seed 0\ndtype +weights \(bytes\) +success \[95% CI\] +SPL \[95% CI\]\nfloat32 /,
+    );
+    expect(r.stdout).toMatch(/← kept\n/);
+    expect(readdirSync(out).sort()).toEqual(['model.json', 'policy.json', 'weights.bin']);
+  });
+
   it.each([
     ['an unknown --dtype', ['--dtype', 'int4'], /--dtype <dtype>' argument 'int4' is invalid/],
     ['a policy that does not exist', [], /^robonav: policy .*nowhere: is not a run, checkpoint or policy directory/, 'nowhere'],
     ['an --out that is a file', [], /^robonav: the output folder .*a-file is a file$/, undefined, 'a-file'],
+    [
+      'an --out inside a file',
+      [],
+      /^robonav: the output folder .*a-file\/sub is inside .*a-file, which is a file$/,
+      undefined,
+      'a-file/sub',
+    ],
     ['an env that does not exist, for auto', ['--env', 'NoSuchEnv-v0'], /NoSuchEnv-v0/],
   ])('%s: exit 2, one line, nothing written', async (_, extra, message, policyName?: string, outName = 'bad-out') => {
     const file = path.join(root, 'a-file');
@@ -88,6 +125,6 @@ describe('robonav quantize', () => {
     expect(r.stderr.trim()).toMatch(message);
     expect(r.stdout).toBe('');
     expect(readdirSync(root).sort()).toEqual(before);
-    if (outName !== 'a-file') expect(existsSync(out)).toBe(false);
+    if (!outName.startsWith('a-file')) expect(existsSync(out)).toBe(false);
   });
 });
