@@ -58,12 +58,12 @@ export function register(program: Command): void {
     .action(async (target: string, flags: QuantizeFlags) => {
       const srcDir = await policyDir(target);
       const info = await checkQuantizeTarget(srcDir, flags.out);
-      const { env, envOptions } = trainedEnv(target, info, flags);
-      if (flags.dtype === 'auto') checkEnvOptions(env, envOptions);
+      // Only auto runs the policy, so only auto needs its env.
+      const auto = flags.dtype === 'auto' ? trainedEnv(target, info, flags) : null;
+      if (auto) checkEnvOptions(auto.env, auto.envOptions);
       const result = await compressPolicy(srcDir, flags.out, {
         dtype: flags.dtype,
-        env,
-        envOptions,
+        ...auto,
         split: flags.split,
         episodes: flags.episodes,
         seed: flags.seed,
@@ -87,9 +87,9 @@ export function register(program: Command): void {
         return;
       }
       const lines: string[] = [];
-      if (candidates) {
+      if (candidates && auto) {
         lines.push(
-          `${env} · ${flags.split} split · ${flags.episodes} episodes · ${actionChoice(flags.deterministic === true)} actions · seed ${flags.seed}`,
+          `${auto.env} · ${flags.split} split · ${flags.episodes} episodes · ${actionChoice(flags.deterministic === true)} actions · seed ${flags.seed}`,
           `${'dtype'.padEnd(9)}${'weights (bytes)'.padStart(16)}   ${'success [95% CI]'.padEnd(22)}SPL [95% CI]`,
         );
         for (const c of candidates) {

@@ -2,7 +2,7 @@
  * `robonav quantize`: float16 / uint8 copies of a saved PointNav-Easy-v0 policy that `robonav eval`
  * runs, `--dtype auto` choosing by evaluation, and bad arguments (exit 2, one line, nothing written).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,19 @@ describe('robonav quantize', () => {
     );
     expect(r.stdout).toMatch(/← kept\n/);
     expect(readdirSync(out).sort()).toEqual(['model.json', 'policy.json', 'weights.bin']);
+  });
+
+  it('a policy that does not record its env: a fixed dtype needs none, auto asks for --env (exit 2)', async () => {
+    const bare = path.join(root, 'bare');
+    cpSync(src, bare, { recursive: true });
+    const info = JSON.parse(readFileSync(path.join(bare, 'policy.json'), 'utf8'));
+    writeFileSync(path.join(bare, 'policy.json'), JSON.stringify({ ...info, meta: {} }));
+    const fixed = await runCli(['quantize', bare, '--out', path.join(root, 'bare-uint8'), '--dtype', 'uint8']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const auto = await runCli(['quantize', bare, '--out', path.join(root, 'bare-auto')]);
+    expect(auto.code).toBe(2);
+    expect(auto.stderr).toBe(`robonav: policy ${bare} does not record its env; pass --env\n`);
+    expect(existsSync(path.join(root, 'bare-auto'))).toBe(false);
   });
 
   it.each([
