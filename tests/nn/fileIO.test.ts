@@ -1,4 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -233,6 +235,31 @@ describe('quantizeModel', () => {
       quantized.dispose();
     },
   );
+
+  it('a quantised copy loads over HTTP with tf.loadLayersModel(url), as a browser page loads it, with the weights it has from disk', async () => {
+    const src = await savedCopy('q-http-src');
+    const out = path.join(root, 'q-http');
+    await quantizeModel(src, out, 'uint8');
+    const server = createServer((req, res) => {
+      readFile(path.join(out, path.basename(req.url ?? '')))
+        .then((bytes) => res.end(bytes))
+        .catch(() => {
+          res.statusCode = 404;
+          res.end();
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const [overHttp, fromDisk] = [await tf.loadLayersModel(`http://127.0.0.1:${port}/${MODEL_JSON}`), await loadModel(out)];
+      const [a, b] = [overHttp.getWeights(), fromDisk.getWeights()];
+      expect(a.map((w) => Array.from(w.dataSync()))).toEqual(b.map((w) => Array.from(w.dataSync())));
+      overHttp.dispose();
+      fromDisk.dispose();
+    } finally {
+      server.close();
+    }
+  });
 
   it("'float32' copies the weights byte for byte; a quantised source is refused", async () => {
     const src = await savedCopy('q-copy-src');
