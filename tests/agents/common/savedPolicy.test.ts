@@ -79,6 +79,11 @@ describe('quantizePolicy', () => {
       // Every weight of the policy is float32, so the ratio is exact.
       expect(result.weightBytes / bytes).toBe(ratio);
       expect(readdirSync(out).sort()).toEqual([MODEL_JSON, POLICY_FILE, WEIGHTS_BIN]);
+      // The model files as a whole (the manifest grows by the quantisation fields): still about ½ or ¼.
+      const modelBytes = (dir: string) => statSync(path.join(dir, MODEL_JSON)).size + statSync(path.join(dir, WEIGHTS_BIN)).size;
+      const folderRatio = modelBytes(out) / modelBytes(src);
+      expect(folderRatio).toBeGreaterThan(ratio);
+      expect(folderRatio).toBeLessThan(ratio * 1.1);
 
       const original = await loadPolicyDir(src);
       const quantized = await loadPolicyDir(out);
