@@ -17,7 +17,9 @@ export { explainedVariance, normalize } from './common/stats.js';
 export { runUpdateCallbacks } from './common/callbacks.js';
 
 // The saved policy: a folder with the layers model over raw observations and policy.json describing it.
+// quantizePolicy (in the main entry) writes its float16 / uint8 copy, which loads like the original.
 export {
+  checkQuantizeTarget,
   loadPolicyDir,
   POLICY_FILE,
   POLICY_VERSION,
@@ -25,6 +27,8 @@ export {
   PolicyInfoSchema,
   savePolicy,
   type PolicyInfo,
+  type QuantizedPolicy,
+  type WeightDtype,
 } from './common/savedPolicy.js';
 
 // Agents by name, with the strict schema of each one's config file (`robonav train --config`).

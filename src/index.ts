@@ -136,6 +136,10 @@ export {
   type Split,
 } from '../envs/episodes.js';
 
+// Compressing a saved policy to float16 / uint8 weights (by choice, or the smallest that keeps its SPL): smaller downloads for the browser.
+export { compressPolicy, type CompressOptions, type CompressResult, type QuantizeChoice } from './eval/quantize.js';
+export { quantizePolicy, type WeightDtype } from '../agents/common/savedPolicy.js';
+
 // Runs: checkpoints to resume from, the saved policy in them, and the metrics log a training run writes.
 export { loadCheckpoint, loadSavedPolicy, saveCheckpoint, type RunMeta } from './runs/checkpoint.js';
 export { MetricsWriter } from './runs/MetricsWriter.js';

@@ -23,6 +23,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'info', load: () => import('./info.js') },
   { name: 'play', load: () => import('./play.js') },
   { name: 'pretrain', load: () => import('./pretrain.js') },
+  { name: 'quantize', load: () => import('./quantize.js') },
   { name: 'report', load: () => import('./report.js') },
   { name: 'render', load: () => import('./render.js') },
   { name: 'train', load: () => import('./train.js') },

@@ -9,6 +9,17 @@ export { EVAL_METRIC_LABELS, EVAL_METRICS, runEpisode, summarize, type EvalMetri
 export { actionChoice } from './policies.js';
 export type { EvalRecord } from './EvalCallback.js';
 
+// Compressed policies (compressPolicy is in the main entry): the float32, float16 and uint8 weights compared on fixed episodes.
+export {
+  compareQuantizations,
+  QUANTIZE_CHOICES,
+  WEIGHT_DTYPES,
+  type CompressOptions,
+  type CompressResult,
+  type QuantizationCandidate,
+  type QuantizeChoice,
+} from './quantize.js';
+
 // Percentile-bootstrap confidence intervals of means.
 export { bootstrapMeanCI, DEFAULT_BOOTSTRAP, type BootstrapConfig } from './bootstrap.js';
 

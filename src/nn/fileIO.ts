@@ -12,6 +12,10 @@
  * shapes and dtypes add up to before any of them is read, and every layer call of a functional
  * topology must read a layer and node that the model makes (tfjs would wait for it forever).
  *
+ * Weights may be stored quantised (float16, or uint8 with a scale and a minimum per tensor) in
+ * tfjs's own manifest format; `quantizeModel` writes such a copy, and tfjs dequantises the
+ * weights at load, here and in the browser. Their manifest fields are checked like the rest.
+ *
  * ```ts
  * await saveModel(model, 'runs/ppo/policy');            // writes model.json + weights.bin
  * const policy = await loadModel('runs/ppo/policy');     // a tf.LayersModel
@@ -23,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { FileFormatError, formatZodError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomicWrite.js';
+import { BYTES_PER_VALUE, type QuantizationDtype, quantizeWeightData } from './quantize.js';
 
 /** The model's topology and weight manifest, in a model folder. */
 export const MODEL_JSON = 'model.json';
@@ -54,6 +59,27 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
       `not a loadable layers model: ${err instanceof Error ? err.message : String(err)}`,
     );
   }
+}
+
+/**
+ * Write a copy of the model saved in `srcDir` into `outDir` with its float32 weights stored as
+ * `dtype` (`src/nn/quantize.ts`); `'float32'` copies the weights unchanged. The source is read
+ * through the same checks as `loadModel`; the copy is written as `saveModel` writes (weights file
+ * first, each file atomically). Returns the size of the copy's weights file (bytes).
+ * @throws FileFormatError naming the source file that is missing, malformed, already quantised,
+ *   or holds weights that cannot be quantised (NaN, infinite, or beyond float16's range).
+ */
+export async function quantizeModel(srcDir: string, outDir: string, dtype: QuantizationDtype | 'float32'): Promise<number> {
+  const artifacts = await loadArtifacts(srcDir);
+  const specs = artifacts.weightSpecs ?? [];
+  const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []));
+  const source = path.join(srcDir, WEIGHTS_BIN);
+  const done = specs.find((spec) => spec.quantization);
+  if (done) throw new FileFormatError(source, `weight "${done.name}" is already quantised (${done.quantization!.dtype})`);
+  const quantized = dtype === 'float32' ? { specs, data } : quantizeWeightData({ specs, data }, dtype, source);
+  await mkdir(outDir, { recursive: true });
+  await saveArtifacts(outDir, { ...artifacts, weightSpecs: quantized.specs, weightData: quantized.data.slice().buffer });
+  return quantized.data.byteLength;
 }
 
 async function saveArtifacts(dir: string, artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
@@ -220,24 +246,37 @@ function tfjsCamelCase(identifier: string): string {
   return identifier.replace(/_+(\w|$)/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Bytes per stored value of each weight dtype (the quantized dtype when a weight is quantized). */
-const BYTES_PER_VALUE = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 } as const;
+/**
+ * A weight's `quantization` (see `src/nn/quantize.ts`): float16 values, or uint8 values with the
+ * finite `scale` (≥ 0) and `min` that turn them back into float32. tfjs would decode a NaN or
+ * infinite scale into NaN weights without a word, and a missing one into NaN as well.
+ */
+const QuantizationSchema = z.discriminatedUnion('dtype', [
+  z.looseObject({ dtype: z.literal('float16') }),
+  z.looseObject({ dtype: z.literal('uint8'), scale: z.number().nonnegative(), min: z.number() }),
+]);
 
 /**
  * The weights manifest: fixed-size dtypes only (robonav never saves string weights), so that the
- * bytes it describes can be checked against the files before any is read.
+ * bytes it describes can be checked against the files before any is read. Only float32 weights
+ * may be quantised (robonav never quantises others, and tfjs decodes float16 for float32 only).
  */
 const WeightsManifestSchema = z.looseObject({
   weightsManifest: z.array(
     z.looseObject({
       paths: z.array(z.string()),
       weights: z.array(
-        z.looseObject({
-          name: z.string(),
-          shape: z.array(z.number().int().nonnegative()),
-          dtype: z.enum(['float32', 'int32', 'bool']),
-          quantization: z.looseObject({ dtype: z.enum(['uint8', 'uint16', 'float16']) }).optional(),
-        }),
+        z
+          .looseObject({
+            name: z.string(),
+            shape: z.array(z.number().int().nonnegative()),
+            dtype: z.enum(['float32', 'int32', 'bool']),
+            quantization: QuantizationSchema.optional(),
+          })
+          .refine((spec) => spec.quantization === undefined || spec.dtype === 'float32', {
+            message: 'only float32 weights can be quantised',
+            path: ['quantization'],
+          }),
       ),
     }),
   ),

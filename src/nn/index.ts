@@ -16,4 +16,16 @@ export { distributionFor, policyHead, valueHead } from './heads.js';
 export { BACKEND_NAMES } from './backend.js';
 
 // Layers models as a folder of files (model.json + weights.bin), read and written without tfjs-node.
-export { fileIO, loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from './fileIO.js';
+export { fileIO, loadModel, MODEL_JSON, quantizeModel, saveModel, WEIGHTS_BIN } from './fileIO.js';
+
+// Weights stored as float16 or uint8 in tfjs's own quantised-weights format, which every tfjs loader dequantises.
+export {
+  FLOAT16_MAX,
+  QUANTIZATION_DTYPES,
+  quantizeFloat16,
+  quantizeUint8,
+  quantizeWeightData,
+  type QuantizationDtype,
+  type Uint8Quantized,
+  type WeightData,
+} from './quantize.js';

@@ -3,7 +3,8 @@
  * dense model saved by `saveModel`, with `model.json` mutated (its text, or a value of its
  * topology, layer calls or weights manifest made huge, negative, fractional, of another type, or
  * removed) and `weights.bin` truncated, bit-flipped or overwritten. `loadModel` must load it or
- * throw a `FileFormatError` naming a file of the folder.
+ * throw a `FileFormatError` naming a file of the folder. The same again for its float16 and uint8
+ * copies (`quantizeModel`), whose manifests carry `quantization` fields (dtype, scale, min).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +13,13 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/nn/backend.js';
-import { loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from '../../src/nn/fileIO.js';
+import { loadModel, MODEL_JSON, quantizeModel, saveModel, WEIGHTS_BIN } from '../../src/nn/fileIO.js';
 import { byteMutation, fuzzRuns, jsonFileMutation, mutateBytes, mutateJsonText, RSS_BOUND, readsOrNamesFile } from '../helpers/fuzz.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'robonav-fileio-fuzz-'));
-const valid = path.join(root, 'valid');
-const dir = path.join(root, 'case');
+const VARIANTS = ['float32', 'float16', 'uint8'] as const;
+const validDir = (variant: string) => path.join(root, `valid-${variant}`);
+const caseDir = (variant: string) => path.join(root, `case-${variant}`);
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm' });
@@ -32,44 +34,47 @@ beforeAll(async () => {
     inputs: [image, vector],
     outputs: tf.layers.dense({ units: 4, kernelInitializer: init(2) }).apply(joined) as tf.SymbolicTensor,
   });
-  await saveModel(model, valid);
+  await saveModel(model, validDir('float32'));
   model.dispose();
-  cpSync(valid, dir, { recursive: true });
+  await quantizeModel(validDir('float32'), validDir('float16'), 'float16');
+  await quantizeModel(validDir('float32'), validDir('uint8'), 'uint8');
+  for (const variant of VARIANTS) cpSync(validDir(variant), caseDir(variant), { recursive: true });
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Load `dir` with `name` holding `bytes`, dispose what loaded, then put the valid file back. */
-async function loadWith(name: string, bytes: Uint8Array): Promise<void> {
+/** Load the `variant` case folder with `name` holding `bytes`, dispose what loaded, then put the valid file back. */
+async function loadWith(variant: string, name: string, bytes: Uint8Array): Promise<void> {
+  const dir = caseDir(variant);
   writeFileSync(path.join(dir, name), bytes);
   try {
     await readsOrNamesFile(async () => (await loadModel(dir)).dispose(), dir);
   } finally {
-    cpSync(path.join(valid, name), path.join(dir, name));
+    cpSync(path.join(validDir(variant), name), path.join(dir, name));
   }
 }
 
-describe('loadModel on mutated model folders', () => {
+describe.each(VARIANTS)('loadModel on mutated model folders, %s weights', (variant) => {
   let rss = 0;
   beforeAll(() => {
     rss = process.memoryUsage().rss;
   });
 
   it('loads the unmutated model', async () => {
-    (await loadModel(dir)).dispose();
+    (await loadModel(caseDir(variant))).dispose();
   });
 
   it('a mutated model.json: text damaged, or a topology or manifest value made odd or removed', async () => {
-    const text = readFileSync(path.join(valid, MODEL_JSON), 'utf8');
+    const text = readFileSync(path.join(validDir(variant), MODEL_JSON), 'utf8');
     await fc.assert(
-      fc.asyncProperty(jsonFileMutation, (m) => loadWith(MODEL_JSON, mutateJsonText(text, m))),
+      fc.asyncProperty(jsonFileMutation, (m) => loadWith(variant, MODEL_JSON, mutateJsonText(text, m))),
       fuzzRuns(120),
     );
   });
 
   it('a mutated weights.bin: truncated, bit-flipped, a u32 overwritten', async () => {
-    const weights = readFileSync(path.join(valid, WEIGHTS_BIN));
+    const weights = readFileSync(path.join(validDir(variant), WEIGHTS_BIN));
     await fc.assert(
-      fc.asyncProperty(byteMutation, (m) => loadWith(WEIGHTS_BIN, mutateBytes(weights, m))),
+      fc.asyncProperty(byteMutation, (m) => loadWith(variant, WEIGHTS_BIN, mutateBytes(weights, m))),
       fuzzRuns(60),
     );
   });

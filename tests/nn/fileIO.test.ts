@@ -1,11 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../../src/core/errors.js';
 import { initBackend } from '../../src/nn/backend.js';
-import { fileIO, loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from '../../src/nn/fileIO.js';
+import { fileIO, loadModel, MODEL_JSON, quantizeModel, saveModel, WEIGHTS_BIN } from '../../src/nn/fileIO.js';
 
 let root: string;
 
@@ -193,5 +195,126 @@ describe('fileIO', () => {
       }),
     ).rejects.toThrow(`${file}: two layers are named "joined"`);
     (await edited(() => {})).dispose();
+  });
+});
+
+describe('quantizeModel', () => {
+  // conv 3·3·2·3 + 3, dense 27·4 + 4: 169 float32 weights, 676 bytes.
+  const VALUES = 169;
+
+  it.each([
+    ['float16', 2, 2 ** -11],
+    ['uint8', 1, 0],
+  ] as const)(
+    '%s: weights stored in %i bytes each, loaded by the normal loader, predictions close to float32',
+    async (dtype, bytes, relative) => {
+      const src = await savedCopy(`q-src-${dtype}`);
+      const out = path.join(root, `q-${dtype}`);
+      expect(await quantizeModel(src, out, dtype)).toBe(VALUES * bytes);
+      expect((await stat(path.join(out, WEIGHTS_BIN))).size).toBe(VALUES * bytes);
+      const json = JSON.parse(await readFile(path.join(out, MODEL_JSON), 'utf8'));
+      for (const spec of json.weightsManifest[0].weights) {
+        expect(spec.dtype).toBe('float32');
+        expect(spec.quantization.dtype).toBe(dtype);
+      }
+      const [original, quantized] = [await loadModel(src), await loadModel(out)];
+      // Each weight within its bound: float16 relative (normal range), uint8 half of its tensor's scale.
+      const specs = json.weightsManifest[0].weights as Array<{ quantization: { scale?: number } }>;
+      const [a, b] = [original.getWeights(), quantized.getWeights()];
+      a.forEach((w, i) => {
+        const [x, y] = [w.dataSync(), b[i]!.dataSync()];
+        const bound = (v: number) =>
+          dtype === 'uint8' ? specs[i]!.quantization.scale! / 2 + 1e-7 : Math.max(Math.abs(v) * relative, 2 ** -25);
+        for (let j = 0; j < x.length; j++) expect(Math.abs(y[j]! - x[j]!)).toBeLessThanOrEqual(bound(x[j]!));
+      });
+      const x = tf.randomUniform([16, 8, 8, 2], 0, 1, 'float32', 5);
+      const [p, q] = [(original.predict(x) as tf.Tensor).dataSync(), (quantized.predict(x) as tf.Tensor).dataSync()];
+      for (let i = 0; i < p.length; i++) expect(Math.abs(q[i]! - p[i]!)).toBeLessThan(dtype === 'uint8' ? 0.05 : 2e-3);
+      tf.dispose(x);
+      original.dispose();
+      quantized.dispose();
+    },
+  );
+
+  it('a quantised copy loads over HTTP with tf.loadLayersModel(url), as a browser page loads it, with the weights it has from disk', async () => {
+    const src = await savedCopy('q-http-src');
+    const out = path.join(root, 'q-http');
+    await quantizeModel(src, out, 'uint8');
+    const server = createServer((req, res) => {
+      readFile(path.join(out, path.basename(req.url ?? '')))
+        .then((bytes) => res.end(bytes))
+        .catch(() => {
+          res.statusCode = 404;
+          res.end();
+        });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const [overHttp, fromDisk] = [await tf.loadLayersModel(`http://127.0.0.1:${port}/${MODEL_JSON}`), await loadModel(out)];
+      const [a, b] = [overHttp.getWeights(), fromDisk.getWeights()];
+      expect(a.map((w) => Array.from(w.dataSync()))).toEqual(b.map((w) => Array.from(w.dataSync())));
+      overHttp.dispose();
+      fromDisk.dispose();
+    } finally {
+      server.close();
+    }
+  });
+
+  it("'float32' copies the weights byte for byte; a quantised source is refused", async () => {
+    const src = await savedCopy('q-copy-src');
+    const out = path.join(root, 'q-copy');
+    expect(await quantizeModel(src, out, 'float32')).toBe(VALUES * 4);
+    expect(await readFile(path.join(out, WEIGHTS_BIN))).toEqual(await readFile(path.join(src, WEIGHTS_BIN)));
+    const once = path.join(root, 'q-once');
+    await quantizeModel(src, once, 'uint8');
+    const err = await quantizeModel(once, path.join(root, 'q-twice'), 'float16').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileFormatError);
+    expect((err as FileFormatError).path).toBe(path.join(once, WEIGHTS_BIN));
+    expect((err as Error).message).toMatch(/weight "conv2d\w*\/kernel" is already quantised \(uint8\)$/);
+    await expect(readdir(path.join(root, 'q-twice'))).rejects.toThrow('ENOENT');
+  });
+
+  it('a malformed quantization field is an error naming model.json and the field', async () => {
+    const src = await savedCopy('q-bad-src');
+    const dir = path.join(root, 'q-bad');
+    await quantizeModel(src, dir, 'uint8');
+    const file = path.join(dir, MODEL_JSON);
+    const valid = await readFile(file, 'utf8');
+    const withWeight = async (edit: (spec: Record<string, unknown>) => void, text?: (json: string) => string) => {
+      const json = JSON.parse(valid);
+      edit(json.weightsManifest[0].weights[0]);
+      await writeFile(file, (text ?? ((t) => t))(JSON.stringify(json)));
+      return loadModel(dir);
+    };
+    const field = `${file}: weightsManifest[0].weights[0].quantization`;
+    await expect(withWeight((w) => (w.quantization = { dtype: 'int4', scale: 1, min: 0 }))).rejects.toThrow(
+      `${field}.dtype: Invalid discriminator value. Expected 'float16' | 'uint8'`,
+    );
+    await expect(withWeight((w) => (w.quantization = { dtype: 'uint16', scale: 1, min: 0 }))).rejects.toThrow(
+      `${field}.dtype: Invalid discriminator`,
+    );
+    // NaN is written to JSON as null; an overflowing literal parses as Infinity.
+    await expect(withWeight((w) => ((w.quantization as Record<string, unknown>).scale = Number.NaN))).rejects.toThrow(
+      `${field}.scale: Invalid input`,
+    );
+    await expect(
+      withWeight(
+        (w) => ((w.quantization as Record<string, unknown>).min = 12345),
+        (t) => t.replace('"min":12345', '"min":1e999'),
+      ),
+    ).rejects.toThrow(`${field}.min: Invalid input`);
+    await expect(withWeight((w) => ((w.quantization as Record<string, unknown>).scale = -0.1))).rejects.toThrow(
+      `${field}.scale: Too small`,
+    );
+    await expect(withWeight((w) => delete (w.quantization as Record<string, unknown>).min)).rejects.toThrow(`${field}.min: Invalid input`);
+    await expect(withWeight((w) => (w.dtype = 'int32'))).rejects.toThrow(`${field}: only float32 weights can be quantised`);
+    // float16 where the bytes are uint8: the manifest now needs twice the first weight's bytes.
+    await expect(withWeight((w) => (w.quantization = { dtype: 'float16' }))).rejects.toThrow(
+      `${path.join(dir, WEIGHTS_BIN)}: the weights manifest in ${file} needs ${169 + 54} bytes of weights, found 169`,
+    );
+    await writeFile(file, valid);
+    await truncate(path.join(dir, WEIGHTS_BIN), 168);
+    await expect(loadModel(dir)).rejects.toThrow(`needs 169 bytes of weights, found 168`);
   });
 });
