@@ -22,4 +22,11 @@ export { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from './video/bitmapFo
 export { drawHud, hudScale, type HudStyle } from './video/hud.js';
 export { GifEncoder, MAX_GIF_FPS } from './video/GifEncoder.js';
 export { FFMPEG_INSTALL, findExecutable, findFfmpeg, Mp4Encoder, type Mp4Options } from './video/Mp4Encoder.js';
-export { VIDEO_FORMATS, VideoFile, videoFormatOf, type VideoFileOptions, type VideoFileSummary, type VideoFormat } from './video/VideoFile.js';
+export {
+  VIDEO_FORMATS,
+  VideoFile,
+  videoFormatOf,
+  type VideoFileOptions,
+  type VideoFileSummary,
+  type VideoFormat,
+} from './video/VideoFile.js';

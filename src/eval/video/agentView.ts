@@ -33,6 +33,8 @@ export interface AgentViewOptions {
   actions?: readonly string[];
   /** Frame periods the last view of an episode stays on screen with its result. @default 10 */
   endHold?: number;
+  /** Show the recording's RGB frames when it kept them; false ray-casts every view with `camera`. @default true */
+  useRecordedFrames?: boolean;
 }
 
 /**
@@ -62,15 +64,13 @@ export function* agentViewFrames(
   options: AgentViewOptions,
 ): Generator<VideoFrame> {
   const image = createImage(options.width, options.height);
-  const recorded = episode.frame('rgb', 0);
-  const view = recorded !== null ? null : new EpisodeCamera(episode, options.camera, options.seed ?? 0);
+  const recorded = options.useRecordedFrames !== false && episode.frameKinds.includes('rgb');
+  const view = recorded ? null : new EpisodeCamera(episode, options.camera, options.seed ?? 0);
   for (let i = 0; i <= episode.steps; i++) {
-    const frame = recorded !== null ? episode.frame('rgb', i)! : null;
-    if (frame !== null) scaleNearestInto(frame.data as Uint8Array, frame.width, frame.height, image);
-    else {
-      const rendered = view!.render(i);
-      scaleNearestInto(rendered, view!.width, view!.height, image);
-    }
+    if (view === null) {
+      const frame = episode.frame('rgb', i)!;
+      scaleNearestInto(frame.data as Uint8Array, frame.width, frame.height, image);
+    } else scaleNearestInto(view.render(i), view.width, view.height, image);
     const last = i === episode.steps;
     drawHud(image, [...stepLines(episode, i, number, total, options.actions ?? []), ...(last ? resultLines(episode) : [])]);
     yield { image, hold: last ? Math.max(1, options.endHold ?? 10) : 1 };

@@ -3,8 +3,22 @@
  * RGB565), so a camera view that changes colour through an episode keeps its colours. The output
  * depends only on the frames: the same frames give the same bytes.
  */
-import gifenc from 'gifenc';
+import { createRequire } from 'node:module';
 import type { RgbaImage } from './raster.js';
+
+/** The parts of gifenc 1.0.3 robonav uses (the package ships no types). */
+interface Gifenc {
+  GIFEncoder(): {
+    writeFrame(index: Uint8Array, width: number, height: number, options: { palette: number[][]; delay: number; repeat: number }): void;
+    finish(): void;
+    bytes(): Uint8Array;
+  };
+  quantize(rgba: Uint8Array, maxColors: number, options: { format: 'rgb565' }): number[][];
+  applyPalette(rgba: Uint8Array, palette: number[][], format: 'rgb565'): Uint8Array;
+}
+
+// Its CommonJS build through require: bundlers and test runners would otherwise pick its ES build, whose exports differ.
+const gifenc = createRequire(import.meta.url)('gifenc') as Gifenc;
 
 /** GIF frame delays are whole centiseconds: 100 frames per second at most. */
 export const MAX_GIF_FPS = 100;

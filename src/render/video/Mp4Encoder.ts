@@ -103,10 +103,12 @@ export class Mp4Encoder {
     if (image.width !== this.width || image.height !== this.height)
       throw new RangeError(`Mp4Encoder: frame is ${image.width}×${image.height}, the video ${this.width}×${this.height}`);
     const stdin = this.process.stdin!;
+    // A copy: the stream keeps the chunk until ffmpeg reads it, and callers reuse their frame buffer.
+    const bytes = Buffer.from(image.data);
     for (let i = 0; i < hold; i++) {
       if (this.failure !== null || stdin.destroyed) throw this.error();
       this.frames++;
-      if (!stdin.write(image.data)) await Promise.race([once(stdin, 'drain'), this.exited]);
+      if (!stdin.write(bytes)) await Promise.race([once(stdin, 'drain'), this.exited]);
     }
   }
 
