@@ -3,7 +3,7 @@
  * omggif) and an MP4 (probed with ffprobe), byte-identical GIFs for one seed, and bad input as one
  * line, exit code 2 and nothing written.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
