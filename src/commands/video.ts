@@ -18,16 +18,19 @@
  * is one line on standard error, exit code 2, nothing written.
  */
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Split, SPLITS } from '../../envs/episodes.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
-import { agentCameraOf, agentViewFrames } from '../eval/video/agentView.js';
+import { agentCameraOf, agentViewFrames, type VideoFrame } from '../eval/video/agentView.js';
 import { recordEpisodes } from '../eval/video/recordEpisodes.js';
 import { FFMPEG_INSTALL, findFfmpeg } from '../render/video/Mp4Encoder.js';
 import { VideoFile, videoFormatOf } from '../render/video/VideoFile.js';
-import { Recording } from '../runs/Recording.js';
+import type { CameraConfig } from '../render/Camera.js';
+import { type RecordedEpisode, Recording } from '../runs/Recording.js';
+import { CHROMIUM_INSTALL, chromiumInstalled } from '../server/capture/browser.js';
+import { viewerFrames } from '../server/capture/viewerFrames.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { choiceOption, integerOption, printJsonLine } from './options.js';
 
@@ -123,28 +126,29 @@ async function writeVideo(source: string, flags: VideoFlags): Promise<VideoSumma
       throw new UsageError(`--size ${width}x${height}: an MP4 (H.264, yuv420p) needs an even width and height`);
     if (findFfmpeg() === null) throw new UsageError(`--out ${flags.out}: MP4 needs ffmpeg, which is not installed (${FFMPEG_INSTALL})`);
   }
-  if (flags.view !== 'agent') throw new UsageError(`--view ${flags.view}: not available; use --view agent`);
+  if (flags.view !== 'agent' && !chromiumInstalled())
+    throw new UsageError(`--view ${flags.view}: filming the viewer needs Debian's chromium, which is not installed (${CHROMIUM_INSTALL})`);
 
   const { recording, envId, envOptions } = await loadEpisodes(source, flags);
   const episodes = recording.episodes.slice(0, flags.episodes ?? recording.episodes.length);
   if (episodes.length === 0) throw new UsageError(`${source}: holds no episodes`);
-  const camera = agentCameraOf(envId, envOptions);
+  const frames =
+    flags.view === 'agent'
+      ? agentFrames(episodes, recording.header.actions, agentCameraOf(envId, envOptions), flags)
+      : viewerFrames(episodes, {
+          camera: flags.view,
+          width,
+          height,
+          source: basename(source),
+          actions: recording.header.actions,
+          endHold: flags.fps,
+        });
 
   mkdirSync(dirname(flags.out), { recursive: true });
   const started = performance.now();
   const video = VideoFile.open(flags.out, { width, height, fps: flags.fps });
   try {
-    for (const [e, episode] of episodes.entries()) {
-      const frames = agentViewFrames(episode, e + 1, episodes.length, {
-        width,
-        height,
-        camera,
-        seed: flags.seed,
-        actions: recording.header.actions,
-        endHold: flags.fps,
-      });
-      for (const frame of frames) await video.addFrame(frame.image, frame.hold);
-    }
+    for await (const frame of frames) await video.addFrame(frame.image, frame.hold);
   } catch (err) {
     await video.abort();
     throw err;
@@ -161,6 +165,13 @@ async function writeVideo(source: string, flags: VideoFlags): Promise<VideoSumma
     seconds,
     msPerFrame: (1000 * seconds) / Math.max(1, written.frames),
   };
+}
+
+/** The agent's view of every episode, one after the other, each end held a second. */
+function* agentFrames(episodes: RecordedEpisode[], actions: string[], camera: CameraConfig, flags: VideoFlags): Generator<VideoFrame> {
+  const { width, height } = flags.size;
+  for (const [e, episode] of episodes.entries())
+    yield* agentViewFrames(episode, e + 1, episodes.length, { width, height, camera, seed: flags.seed, actions, endHold: flags.fps });
 }
 
 /** The episodes to film and the env their camera comes from: a .rec read, or a run's policy recorded. */

@@ -15,9 +15,11 @@ import { initBackend } from '../../src/nn/backend.js';
 import { Recording } from '../../src/runs/Recording.js';
 import { writeRunFile } from '../../src/runs/runFile.js';
 import { runCli } from '../helpers/cli.js';
+import { chromiumAvailable } from '../helpers/browser.js';
 import { ffmpegAvailable, probe } from '../helpers/ffmpeg.js';
 
 const haveFfmpeg = ffmpegAvailable('tests/commands/video.test.ts');
+const haveChromium = chromiumAvailable('tests/commands/video.test.ts');
 const ENV = 'PointNav-Easy-v0';
 const RUN_ENV_OPTIONS = { sensors: ['pointgoal'], maxEpisodeSteps: 12 };
 const root = mkdtempSync(join(tmpdir(), 'robonav-video-'));
@@ -124,6 +126,40 @@ describe('robonav video --view agent', () => {
     for (const name of ['a.gif', 'b.gif']) expect((await runCli(['video', rec, '--out', join(dir, name), '--size', '64x64'])).code).toBe(0);
     expect(readFileSync(join(dir, 'a.gif')).equals(readFileSync(join(dir, 'b.gif')))).toBe(true);
   });
+});
+
+/** Variance of the luminance of an RGBA frame: ~0 for a blank (single-colour) picture. */
+function lumaVariance(rgba: Uint8Array): number {
+  let sum = 0;
+  let sumSq = 0;
+  const n = rgba.length / 4;
+  for (let i = 0; i < n; i++) {
+    const y = 0.299 * rgba[4 * i]! + 0.587 * rgba[4 * i + 1]! + 0.114 * rgba[4 * i + 2]!;
+    sum += y;
+    sumSq += y * y;
+  }
+  return sumSq / n - (sum / n) ** 2;
+}
+
+describe.skipIf(!haveChromium)('robonav video --view follow|orbit (headless chromium)', () => {
+  for (const view of ['follow', 'orbit']) {
+    it(`films the viewer with the ${view} camera: the reset view, every step and the end, at --size, not blank, moving`, async () => {
+      const out = join(outDir(view), 'episode.gif');
+      const r = await runCli(['video', rec, '--view', view, '--episodes', '1', '--out', out, '--size', '160x120', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const steps = Recording.read(rec).episodes[0]!.steps;
+      expect(lastJson(r.stdout)).toMatchObject({ view, episodes: 1, frames: steps + 2 });
+      const gif = new GifReader(readFileSync(out));
+      expect([gif.width, gif.height, gif.numFrames()]).toEqual([160, 120, steps + 2]);
+      const first = new Uint8Array(160 * 120 * 4);
+      const last = new Uint8Array(160 * 120 * 4);
+      gif.decodeAndBlitFrameRGBA(0, first);
+      gif.decodeAndBlitFrameRGBA(steps + 1, last);
+      expect(lumaVariance(first)).toBeGreaterThan(50);
+      expect(lumaVariance(last)).toBeGreaterThan(50);
+      expect(Buffer.from(last).equals(Buffer.from(first))).toBe(false);
+    }, 180_000);
+  }
 });
 
 describe('robonav video: bad input', () => {
