@@ -1,6 +1,6 @@
 /**
  * `robonav video FILE.rec|runs/NAME --out episode.mp4|episode.gif [--view agent|follow|orbit]
- * [--episodes N] [--env ID] [--split test] [--seed S] [--deterministic] [--fps N] [--size WxH] [--json]`:
+ * [--episodes N] [--env ID] [--env-options JSON] [--split test] [--seed S] [--deterministic] [--fps N] [--size WxH] [--json]`:
  * episodes as a video file, with a HUD.
  *
  * - The source is a recording (`.rec`, from `robonav eval --record` or `train --record`), or a run
@@ -32,7 +32,7 @@ import { type RecordedEpisode, Recording } from '../runs/Recording.js';
 import { CHROMIUM_INSTALL, chromiumInstalled } from '../server/capture/browser.js';
 import { viewerFrames } from '../server/capture/viewerFrames.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
-import { choiceOption, integerOption, printJsonLine } from './options.js';
+import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 
 /** The views a video can show. */
 export const VIDEO_VIEWS = ['agent', 'follow', 'orbit'] as const;
@@ -49,6 +49,7 @@ interface VideoFlags {
   view: VideoView;
   episodes?: number;
   env?: string;
+  envOptions?: Record<string, unknown>;
   split: Split;
   seed: number;
   deterministic?: boolean;
@@ -84,6 +85,11 @@ export function register(program: Command): void {
     .option('--view <view>', `what the video shows: ${VIDEO_VIEWS.join(' | ')}`, choiceOption(VIDEO_VIEWS), 'agent')
     .option('--episodes <n>', 'episodes in the video (default: all of a .rec, 1 for a run)', integerOption(1))
     .option('--env <id>', "env id: of the episodes a run records (default: the run's own), of the camera for a .rec (default: its task)")
+    .option(
+      '--env-options <json>',
+      "JSON object of env options for the episodes and the camera (default: the run's own, from its run.json)",
+      envOptionsOption,
+    )
     .option('--split <split>', `episode split a run is recorded on: ${SPLITS.join(' | ')}`, choiceOption(SPLITS), 'test')
     .option('--seed <n>', 'seed of the policy, the env noise and the camera noise (episode i is reset with seed + i)', integerOption(0), 0)
     .option('--deterministic', 'a run takes the most likely action instead of sampling one')
@@ -134,7 +140,7 @@ async function writeVideo(source: string, flags: VideoFlags): Promise<VideoSumma
   if (episodes.length === 0) throw new UsageError(`${source}: holds no episodes`);
   const frames =
     flags.view === 'agent'
-      ? agentFrames(episodes, recording.header.actions, agentCameraOf(envId, envOptions), flags)
+      ? agentFrames(episodes, recording.header.actions, agentCameraOf(agentEnv(source, envId), envOptions), flags)
       : viewerFrames(episodes, {
           camera: flags.view,
           width,
@@ -174,11 +180,18 @@ function* agentFrames(episodes: RecordedEpisode[], actions: string[], camera: Ca
     yield* agentViewFrames(episode, e + 1, episodes.length, { width, height, camera, seed: flags.seed, actions, endHold: flags.fps });
 }
 
+/** The env whose camera the agent view ray-casts with. */
+function agentEnv(source: string, envId: string | undefined): string {
+  if (envId === undefined)
+    throw new UsageError(`${source}: the recording does not name its env, whose camera the agent view needs; pass --env`);
+  return envId;
+}
+
 /** The episodes to film and the env their camera comes from: a .rec read, or a run's policy recorded. */
 async function loadEpisodes(
   source: string,
   flags: VideoFlags,
-): Promise<{ recording: Recording; envId: string; envOptions: Record<string, unknown> }> {
+): Promise<{ recording: Recording; envId: string | undefined; envOptions: Record<string, unknown> }> {
   const stat = statSync(source, { throwIfNoEntry: false });
   if (stat === undefined) throw new UsageError(`${source}: no such recording (.rec) or run directory`);
   try {
@@ -186,13 +199,15 @@ async function loadEpisodes(
       if (!source.endsWith('.rec')) throw new UsageError(`${source}: expected a .rec recording or a run directory`);
       const recording = Recording.read(source);
       const envId = flags.env ?? recording.header.task;
-      if (envId === undefined) throw new UsageError(`${source}: the recording does not name its env; pass --env`);
-      return { recording, envId, envOptions: {} };
+      if (flags.envOptions !== undefined && envId !== undefined) checkEnvOptions(envId, flags.envOptions);
+      return { recording, envId, envOptions: flags.envOptions ?? {} };
     }
     const run = hasRunFile(source) ? readRunFile(source) : null;
     const envId = flags.env ?? run?.env;
     if (envId === undefined) throw new UsageError(`${source}: not a run directory (no run.json) and no --env given`);
-    const envOptions = flags.env === undefined || flags.env === run?.env ? (run?.envOptions ?? {}) : {};
+    // A run's policy sees the observations it was trained on, unless --env-options or another --env says otherwise.
+    const envOptions = flags.envOptions ?? (flags.env === undefined || flags.env === run?.env ? (run?.envOptions ?? {}) : {});
+    if (flags.envOptions !== undefined) checkEnvOptions(envId, envOptions);
     const recording = await recordEpisodes(source, {
       env: envId,
       envOptions,

@@ -174,6 +174,12 @@ describe('robonav video: bad input', () => {
     ['a --size too large', () => [rec, '--size', '4096x64'], /--size.*\[16, 2048\]/],
     ['an odd --size for an MP4', () => [rec, '--out', 'odd.mp4', '--size', '255x256'], /--size 255x256: an MP4 .* even width and height/],
     ['an --fps out of range', () => [rec, '--fps', '0'], /--fps.*expected an integer >= 1/],
+    [
+      '--env-options the env rejects',
+      () => [rec, '--env-options', '{"cameraSize":"big"}'],
+      /--env-options \{"cameraSize":"big"\}: .*cameraSize/,
+    ],
+    ['--env-options that are not JSON', () => [run, '--env-options', '{'], /--env-options.*not valid JSON/],
   ];
 
   for (const [what, args, message] of cases) {

@@ -1,5 +1,12 @@
 /** Recording a policy's fixed episodes in memory: the same episodes and outcomes as an evaluation, RGB frames when the env has them. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { savePolicy } from '../../../agents/common/savedPolicy.js';
+import { PPO } from '../../../agents/ppo.js';
+import { initBackend } from '../../../src/nn/backend.js';
 import { fixedEpisodes } from '../../../envs/episodes.js';
 import { make } from '../../../envs/registry.js';
 import { OraclePolicy } from '../../../agents/oracle.js';
@@ -33,6 +40,25 @@ describe('recordEpisodes', () => {
     expect(episode.frameKinds).toEqual(['rgb']);
     expect(episode.frame('rgb', episode.steps)).toMatchObject({ width: 16, height: 16, channels: 3 });
   });
+
+  it('runs a saved policy without leaving tensors behind', async () => {
+    await initBackend();
+    const dir = mkdtempSync(join(tmpdir(), 'robonav-record-'));
+    try {
+      const options = { sensors: ['pointgoal'], maxEpisodeSteps: 6 };
+      const ppo = new PPO(() => make(ENV, options), { numEnvs: 1, numSteps: 8, seed: 1 });
+      await savePolicy(dir, ppo, { env: ENV, sensors: options.sensors });
+      await ppo.close();
+      const before = tf.memory().numTensors;
+      for (let round = 0; round < 2; round++) {
+        const recording = await recordEpisodes(dir, { env: ENV, envOptions: options, episodes: 2, seed: round });
+        expect(recording.episodes.map((e) => e.steps).every((n) => n >= 1 && n <= 6)).toBe(true);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('refuses a policy it does not know', async () => {
     await expect(recordEpisodes('clever', { env: ENV, episodes: 1 })).rejects.toThrow(UsageError);
