@@ -26,7 +26,7 @@ import { FileFormatError, UsageError } from '../core/errors.js';
 import { agentCameraOf, agentViewFrames, type VideoFrame } from '../eval/video/agentView.js';
 import { recordEpisodes } from '../eval/video/recordEpisodes.js';
 import { FFMPEG_INSTALL, findFfmpeg } from '../render/video/Mp4Encoder.js';
-import { VideoFile, videoFormatOf } from '../render/video/VideoFile.js';
+import { VideoFile, type VideoFileSummary, videoFormatOf } from '../render/video/VideoFile.js';
 import type { CameraConfig } from '../render/Camera.js';
 import { type RecordedEpisode, Recording } from '../runs/Recording.js';
 import { CHROMIUM_INSTALL, chromiumInstalled } from '../server/capture/browser.js';
@@ -104,9 +104,13 @@ export function register(program: Command): void {
       if (flags.json) printJsonLine(summary);
       else
         process.stdout.write(
-          `wrote ${summary.out} (${summary.format}, ${summary.view} view, ${summary.episodes} episodes, ${summary.frames} frames, ${summary.bytes} bytes)\n`,
+          `wrote ${summary.out} (${summary.format}, ${summary.view} view, ${plural(summary.episodes, 'episode')}, ${plural(summary.frames, 'frame')}, ${summary.bytes} bytes)\n`,
         );
     });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** What `robonav video` wrote, and how long it took. */
@@ -153,13 +157,23 @@ async function writeVideo(source: string, flags: VideoFlags): Promise<VideoSumma
   mkdirSync(dirname(flags.out), { recursive: true });
   const started = performance.now();
   const video = VideoFile.open(flags.out, { width, height, fps: flags.fps });
+  // Interrupted (Ctrl-C, kill): stop the encoder and remove its temporary file before exiting.
+  const interrupted = (signal: NodeJS.Signals): void => {
+    void video.abort().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  let written: VideoFileSummary;
   try {
     for await (const frame of frames) await video.addFrame(frame.image, frame.hold);
+    written = await video.close();
   } catch (err) {
     await video.abort();
     throw err;
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
   }
-  const written = await video.close();
   const seconds = (performance.now() - started) / 1000;
   return {
     out: flags.out,

@@ -3,6 +3,7 @@
  * omggif) and an MP4 (probed with ffprobe), byte-identical GIFs for one seed, and bad input as one
  * line, exit code 2 and nothing written.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,11 @@ import { make } from '../../envs/registry.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { Recording } from '../../src/runs/Recording.js';
 import { writeRunFile } from '../../src/runs/runFile.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { chromiumAvailable } from '../helpers/browser.js';
 import { ffmpegAvailable, probe } from '../helpers/ffmpeg.js';
 
+const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 const haveFfmpeg = ffmpegAvailable('tests/commands/video.test.ts');
 const haveChromium = chromiumAvailable('tests/commands/video.test.ts');
 const ENV = 'PointNav-Easy-v0';
@@ -160,6 +162,22 @@ describe.skipIf(!haveChromium)('robonav video --view follow|orbit (headless chro
       expect(Buffer.from(last).equals(Buffer.from(first))).toBe(false);
     }, 180_000);
   }
+});
+
+describe.skipIf(!haveFfmpeg)('robonav video, interrupted', () => {
+  it('removes its temporary MP4 and exits 143 on SIGTERM', async () => {
+    const dir = outDir('interrupted');
+    const child = spawn(process.execPath, [CLI, 'video', rec, '--out', join(dir, 'big.mp4'), '--size', '2048x2048'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Wait until ffmpeg has started writing its temporary file, then interrupt.
+    const deadline = Date.now() + 60_000;
+    while (!readdirSync(dir).some((name) => name.includes('.tmp-')) && Date.now() < deadline && child.exitCode === null)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readdirSync(dir).some((name) => name.includes('.tmp-'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
 });
 
 describe('robonav video: bad input', () => {

@@ -45,7 +45,8 @@ export interface VideoFileSummary {
 
 /** A GIF or MP4 being written (see the file header). */
 export class VideoFile {
-  private closed = false;
+  /** open → closing (close() running) → done (in place, or aborted). */
+  private state: 'open' | 'closing' | 'done' = 'open';
 
   private constructor(
     readonly path: string,
@@ -69,19 +70,20 @@ export class VideoFile {
 
   /** Append a frame shown for `hold` frame periods. */
   async addFrame(image: RgbaImage, hold = 1): Promise<void> {
-    if (this.closed) throw new Error(`VideoFile ${this.path}: addFrame after close`);
+    if (this.state !== 'open') throw new Error(`VideoFile ${this.path}: addFrame after close`);
     if (!Number.isInteger(hold) || hold < 1) throw new RangeError(`VideoFile: hold must be an integer >= 1, got ${hold}`);
     await this.encoder.addFrame(image, hold);
   }
 
   /** Finish the video and put it in place under its name. */
   async close(): Promise<VideoFileSummary> {
-    if (this.closed) throw new Error(`VideoFile ${this.path}: closed twice`);
-    this.closed = true;
+    if (this.state !== 'open') throw new Error(`VideoFile ${this.path}: closed twice`);
+    this.state = 'closing';
     const frames = this.encoder.frameCount;
     if (this.encoder instanceof GifEncoder) {
       const bytes = this.encoder.finish();
       await writeFileAtomic(this.path, bytes);
+      this.state = 'done';
       return { path: this.path, format: this.format, frames, bytes: bytes.byteLength };
     }
     const temporary = this.temporary!;
@@ -96,6 +98,7 @@ export class VideoFile {
         await handle.close();
       }
       await rename(temporary, this.path);
+      this.state = 'done';
       await syncDir(dirname(this.path));
       return { path: this.path, format: this.format, frames, bytes };
     } catch (err) {
@@ -104,10 +107,10 @@ export class VideoFile {
     }
   }
 
-  /** Give up: stop the encoder and remove what it wrote. */
+  /** Give up, also while `close()` is running (an interrupt): stop the encoder and remove what it wrote. A video already in place stays. */
   async abort(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state === 'done') return;
+    this.state = 'done';
     if (this.encoder instanceof Mp4Encoder) await this.encoder.abort();
     if (this.temporary !== null) await rm(this.temporary, { force: true });
   }
