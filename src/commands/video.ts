@@ -29,7 +29,7 @@ import { FFMPEG_INSTALL, findFfmpeg } from '../render/video/Mp4Encoder.js';
 import { VideoFile, type VideoFileSummary, videoFormatOf } from '../render/video/VideoFile.js';
 import type { CameraConfig } from '../render/Camera.js';
 import { type RecordedEpisode, Recording } from '../runs/Recording.js';
-import { CHROMIUM_INSTALL, chromiumInstalled } from '../server/capture/browser.js';
+import { CHROMIUM_INSTALL, chromiumInstalled, chromiumPath } from '../server/capture/browser.js';
 import { viewerFrames } from '../server/capture/viewerFrames.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
@@ -137,7 +137,7 @@ async function writeVideo(source: string, flags: VideoFlags): Promise<VideoSumma
     if (findFfmpeg() === null) throw new UsageError(`--out ${flags.out}: MP4 needs ffmpeg, which is not installed (${FFMPEG_INSTALL})`);
   }
   if (flags.view !== 'agent' && !chromiumInstalled())
-    throw new UsageError(`--view ${flags.view}: filming the viewer needs Debian's chromium, which is not installed (${CHROMIUM_INSTALL})`);
+    throw new UsageError(`--view ${flags.view}: filming the viewer needs chromium, and ${chromiumPath()} is missing (${CHROMIUM_INSTALL})`);
 
   const { recording, envId, envOptions } = await loadEpisodes(source, flags);
   const episodes = recording.episodes.slice(0, flags.episodes ?? recording.episodes.length);

@@ -225,6 +225,18 @@ describe('robonav video: bad input', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('says which package to install when chromium is missing for the viewer views, and writes nothing', async () => {
+    const dir = outDir('no-chromium');
+    const r = await runCli(['video', rec, '--view', 'follow', '--out', join(dir, 'episode.gif')], {
+      ROBONAV_CHROMIUM: '/nonexistent/chromium',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'robonav: --view follow: filming the viewer needs chromium, and /nonexistent/chromium is missing (apt-get install -y chromium)\n',
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses an --out that is a directory', async () => {
     const dir = outDir('is-dir.gif');
     const r = await runCli(['video', rec, '--out', dir]);

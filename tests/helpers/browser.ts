@@ -9,15 +9,13 @@
  *   describe.skipIf(!haveChromium)('…', …);   // browser.newPage({ viewport }) per test
  */
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, chromiumInstalled, launchChromium as launch } from '../../src/server/capture/browser.js';
-
-export { CHROMIUM };
+import { chromiumInstalled, chromiumPath, launchChromium as launch } from '../../src/server/capture/browser.js';
 
 /** Whether chromium is installed; says why the suite `file` is skipped if not, and throws under CI. */
 export function chromiumAvailable(file: string): boolean {
   if (chromiumInstalled()) return true;
-  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: the browser tests need it (apt-get install -y chromium)`);
-  console.log(`${file}: skipped, ${CHROMIUM} is missing (apt-get install -y chromium)`);
+  if (process.env.CI) throw new Error(`${chromiumPath()} is missing: the browser tests need it (apt-get install -y chromium)`);
+  console.log(`${file}: skipped, ${chromiumPath()} is missing (apt-get install -y chromium)`);
   return false;
 }
 

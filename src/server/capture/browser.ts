@@ -1,5 +1,6 @@
 /**
- * Headless chromium for filming the viewer: Debian's chromium (`apt-get install -y chromium`),
+ * Headless chromium for filming the viewer: Debian's chromium (`apt-get install -y chromium`;
+ * `ROBONAV_CHROMIUM` names another executable),
  * driven by playwright-core, with software WebGL through SwiftShader so that it needs no GPU.
  * playwright-core is loaded only when a browser is launched: no other command pays for it.
  */
@@ -11,17 +12,24 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** What to install when chromium is missing (Debian package name and command). */
 export const CHROMIUM_INSTALL = 'apt-get install -y chromium';
 
-/** Whether Debian's chromium is installed. */
+/** The chromium executable: `ROBONAV_CHROMIUM` when set (another distribution's path), else Debian's. */
+export function chromiumPath(): string {
+  return process.env.ROBONAV_CHROMIUM || CHROMIUM;
+}
+
+/** Whether the chromium executable exists. */
 export function chromiumInstalled(): boolean {
-  return existsSync(CHROMIUM);
+  return existsSync(chromiumPath());
 }
 
 /** Start headless chromium (a fresh temporary profile each time); close it when done. */
 export async function launchChromium(): Promise<Browser> {
-  if (!chromiumInstalled()) throw new Error(`${CHROMIUM} is missing: filming the viewer needs Debian's chromium (${CHROMIUM_INSTALL})`);
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath))
+    throw new Error(`${executablePath} is missing: filming the viewer needs Debian's chromium (${CHROMIUM_INSTALL})`);
   const { chromium } = await import('playwright-core');
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--headless',
       '--no-sandbox',
