@@ -162,6 +162,15 @@ describe.skipIf(!haveChromium)('robonav video --view follow|orbit (headless chro
       expect(Buffer.from(last).equals(Buffer.from(first))).toBe(false);
     }, 180_000);
   }
+
+  it('films the same frames on every run: the page draws a fixed number of frames per step', async () => {
+    const dir = outDir('follow-twice');
+    for (const name of ['a.gif', 'b.gif']) {
+      const r = await runCli(['video', rec, '--view', 'follow', '--episodes', '1', '--out', join(dir, name), '--size', '96x64']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(readFileSync(join(dir, 'a.gif')).equals(readFileSync(join(dir, 'b.gif')))).toBe(true);
+  }, 180_000);
 });
 
 describe.skipIf(!haveFfmpeg)('robonav video, interrupted', () => {
