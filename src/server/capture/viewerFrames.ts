@@ -30,6 +30,8 @@ export interface ViewerFramesOptions {
   actions?: string[];
   /** Frame periods the end of an episode stays on screen. @default 10 */
   endHold?: number;
+  /** Directory of the built viewer. @default the ViewerServer's (dist/viewer) */
+  staticDir?: string;
   /** Animation frames drawn per step (the follow camera closes 15 % of its gap to the robot per frame). @default 6 */
   framesPerStep?: number;
 }
@@ -62,7 +64,11 @@ export async function* viewerFrames(episodes: RecordedEpisode[], options: Viewer
     throw err;
   });
   try {
-    server = await ViewerServer.start(session, { port: 0, host: '127.0.0.1' });
+    server = await ViewerServer.start(session, {
+      port: 0,
+      host: '127.0.0.1',
+      ...(options.staticDir !== undefined ? { staticDir: options.staticDir } : {}),
+    });
     const page = await browser.newPage({ viewport: { width: options.width, height: options.height }, deviceScaleFactor: 1 });
     page.setDefaultTimeout(PAGE_TIMEOUT_MS);
     await page.goto(`${server.url}?capture=${options.camera}`);
