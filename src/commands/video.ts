@@ -20,7 +20,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Split, SPLITS } from '../../envs/episodes.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import { agentCameraOf, agentViewFrames, type VideoFrame } from '../eval/video/agentView.js';
@@ -94,10 +94,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the policy, the env noise and the camera noise (episode i is reset with seed + i)', integerOption(0), 0)
     .option('--deterministic', 'a run takes the most likely action instead of sampling one')
     .option('--fps <n>', `frames (env steps) per second, 1..${MAX_FPS}`, fpsOption, 10)
-    .option('--size <WxH>', `video frame size in pixels, each side ${MIN_SIDE}..${MAX_SIDE} (even for .mp4)`, sizeOption, {
-      width: 256,
-      height: 256,
-    })
+    .addOption(
+      new Option('--size <WxH>', `video frame size in pixels, each side ${MIN_SIDE}..${MAX_SIDE} (even for .mp4)`)
+        .argParser(sizeOption)
+        .default({ width: 256, height: 256 }, '256x256'),
+    )
     .option('--json', 'print one JSON line: {"out","format","view","episodes","frames","bytes","seconds","msPerFrame"}')
     .action(async (source: string, flags: VideoFlags) => {
       const summary = await writeVideo(source, flags);
