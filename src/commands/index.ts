@@ -27,5 +27,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'report', load: () => import('./report.js') },
   { name: 'render', load: () => import('./render.js') },
   { name: 'train', load: () => import('./train.js') },
+  { name: 'video', load: () => import('./video.js') },
   { name: 'view', load: () => import('./view.js') },
 ];

@@ -36,3 +36,7 @@ export {
 
 // The HTML report of runs: curves, the benchmark table and replay maps in one file.
 export { DEFAULT_REPORT, writeReport, type ReportConfig } from './report/report.js';
+
+// Videos of episodes: a policy's fixed episodes recorded in memory, and the agent's view of them as frames with a HUD.
+export { recordEpisodes, type RecordEpisodesOptions } from './video/recordEpisodes.js';
+export { agentCameraOf, agentViewFrames, resultLines, stepLines, type AgentViewOptions, type VideoFrame } from './video/agentView.js';

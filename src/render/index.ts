@@ -15,3 +15,18 @@ export { assertNotBlank, isBlankFrame } from './blank.js';
 
 // Frames as images: PNG encoding and the colour maps of depth and semantic frames.
 export { decodePng, depthToRgb, encodePng, semanticToRgb } from './png.js';
+
+// Video files: RGBA frames, a bitmap-font HUD, GIF (gifenc) and MP4 (ffmpeg) encoders behind one atomic file writer.
+export { createImage, fillRect, scaleNearestInto, type Rgb, type RgbaImage } from './video/raster.js';
+export { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from './video/bitmapFont.js';
+export { drawHud, hudScale, type HudStyle } from './video/hud.js';
+export { GifEncoder, MAX_GIF_FPS } from './video/GifEncoder.js';
+export { FFMPEG_INSTALL, findExecutable, findFfmpeg, Mp4Encoder, type Mp4Options } from './video/Mp4Encoder.js';
+export {
+  VIDEO_FORMATS,
+  VideoFile,
+  videoFormatOf,
+  type VideoFileOptions,
+  type VideoFileSummary,
+  type VideoFormat,
+} from './video/VideoFile.js';

@@ -12,3 +12,7 @@ export { PlaySession } from './PlaySession.js';
 export { ReplaySession, type ReplaySessionOptions } from './ReplaySession.js';
 // The training curves a ViewerCallback publishes.
 export { VIEWER_CURVES } from './ViewerCallback.js';
+
+// The viewer filmed frame by frame in headless chromium (what `robonav video --view follow|orbit` encodes).
+export { CHROMIUM, CHROMIUM_INSTALL, chromiumInstalled, chromiumPath, launchChromium } from './capture/browser.js';
+export { VIEWER_CAMERAS, viewerFrames, type ViewerCamera, type ViewerFramesOptions } from './capture/viewerFrames.js';

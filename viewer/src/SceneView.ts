@@ -81,6 +81,13 @@ export class SceneView {
     this.dirty = true;
   }
 
+  /** Turn the orbit camera about its target on every frame (three.js autoRotateSpeed: 2 = a turn per 1800 frames); 0 stops it. */
+  setAutoRotate(speed: number): void {
+    this.controls.autoRotate = speed !== 0;
+    this.controls.autoRotateSpeed = speed;
+    this.dirty = true;
+  }
+
   /**
    * Replace the world with a new episode's scene: `start` = the robot's start pose, `goals` = this
    * episode's goal positions [x, z], `trail` = [x0, z0, x1, z1, …] already travelled, `pose` = where

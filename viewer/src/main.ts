@@ -9,6 +9,7 @@
 import './style.css';
 import type { PoseXZ, ServerMessage } from '../../src/stream/protocol.js';
 import { CameraPanel } from './CameraPanel.js';
+import { captureMode, installCapture } from './capture.js';
 import { Charts } from './Charts.js';
 import { Connection } from './Connection.js';
 import { Hud } from './Hud.js';
@@ -84,6 +85,15 @@ const camera = new CameraPanel($('camera-panel'), $('camera-toggles'), $('camera
 const send = connection.send.bind(connection);
 const playback = new PlaybackControls($('playback'), send);
 const play = new PlayControls($('play-help'), send);
+// `robonav video` films the page in capture mode (capture.ts): it draws only when told to.
+const mode = captureMode(location.search);
+const captured = mode === null ? null : installCapture(mode, view, drawOnce, send);
+
+/** One animation frame of the views (capture mode draws these on demand instead of every display frame). */
+function drawOnce(): void {
+  view.frame();
+  minimap.frame();
+}
 
 function onMessage(m: ServerMessage): void {
   switch (m.type) {
@@ -138,6 +148,7 @@ function onMessage(m: ServerMessage): void {
       console.warn(`robonav server: ${m.code}: ${m.message}`);
       break;
   }
+  captured?.(m);
 }
 
 // Pages the server offers beside the viewer (a run's report.html): show their links.
@@ -169,4 +180,4 @@ function animate(): void {
 }
 
 connection.open();
-requestAnimationFrame(animate);
+if (captured === null) requestAnimationFrame(animate);
