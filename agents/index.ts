@@ -17,15 +17,8 @@ export { explainedVariance, normalize } from './common/stats.js';
 export { runUpdateCallbacks } from './common/callbacks.js';
 
 // The saved policy: a folder with the layers model over raw observations and policy.json describing it.
-export {
-  loadPolicyDir,
-  POLICY_FILE,
-  POLICY_VERSION,
-  policyInfo,
-  PolicyInfoSchema,
-  savePolicy,
-  type PolicyInfo,
-} from './common/savedPolicy.js';
+export { POLICY_FILE, POLICY_VERSION, policyInfo, PolicyInfoSchema, type PolicyInfo } from './common/policyInfo.js';
+export { loadPolicyDir, savePolicy } from './common/savedPolicy.js';
 
 // Agents by name, with the strict schema of each one's config file (`robonav train --config`).
 export { AGENTS, CONFIG_SCHEMAS, parseAgentConfig, type AgentName } from './registry.js';

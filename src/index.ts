@@ -65,7 +65,6 @@ export { TMaze, type TMazeOptions } from '../envs/TMaze.js';
 
 // Scenes: the one format the tasks, the physics, the camera and the viewer share, its generators and scene files.
 export {
-  loadSceneFile,
   parseSceneSpec,
   SCENE_SPEC_VERSION,
   type Material,
@@ -73,6 +72,7 @@ export {
   type SceneSpec,
   type SceneSpecInput,
 } from './sim/SceneSpec.js';
+export { loadSceneFile } from './sim/sceneFile.js';
 export {
   GENERATOR_NAMES,
   generateScene,
@@ -122,19 +122,16 @@ export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type 
 export { evaluate, type EpisodeResult, type EvaluateOptions, type EvaluationSummary } from './eval/evaluate.js';
 export { EvalCallback, evaluateAgent, type EvalCallbackOptions, type EvalResult, type EvaluateAgentOptions } from './eval/EvalCallback.js';
 export {
-  fixedEpisodes,
   generateEpisodes,
   isEpisodeSampler,
-  readEpisodeFile,
   SCENE_SPLITS,
   SPLITS,
-  writeEpisodeFile,
   type EpisodeFile,
   type EpisodeSampler,
-  type EpisodeSource,
   type EpisodeSpec,
   type Split,
 } from '../envs/episodes.js';
+export { fixedEpisodes, readEpisodeFile, writeEpisodeFile, type EpisodeSource } from '../envs/episodeFile.js';
 
 // Runs: checkpoints to resume from, the saved policy in them, and the metrics log a training run writes.
 export { loadCheckpoint, loadSavedPolicy, saveCheckpoint, type RunMeta } from './runs/checkpoint.js';

@@ -1,6 +1,9 @@
 /**
  * Build the browser viewer: type-check viewer/ (its own tsconfig with DOM libs), then bundle
- * viewer/src/main.ts with esbuild into dist/viewer/ (viewer.js, viewer.css, index.html).
+ * viewer/src/main.ts with esbuild into dist/viewer/ (viewer.js, viewer.css, index.html), and the
+ * page `robonav export-web` copies, viewer/src/web/main.ts, into dist/viewer/web/ (web.js,
+ * web.css, index.html). The exported page is a classic script (IIFE), not a module: browsers
+ * refuse module scripts from file://, where the page must work too.
  * Run by `npm run build` after the Node build.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,3 +38,18 @@ await build({
   logLevel: 'warning',
 });
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+
+const webOut = join(out, 'web');
+mkdirSync(webOut, { recursive: true });
+await build({
+  entryPoints: { web: join(here, 'src', 'web', 'main.ts') },
+  bundle: true,
+  format: 'iife',
+  target: 'es2022',
+  platform: 'browser',
+  minify: true,
+  legalComments: 'none',
+  outdir: webOut,
+  logLevel: 'warning',
+});
+copyFileSync(join(here, 'src', 'web', 'index.html'), join(webOut, 'index.html'));
