@@ -12,6 +12,10 @@ export interface PageResult {
   success: number;
   spl: number;
   steps: number;
+  /** Distance walked (m). */
+  pathLength: number;
+  /** Geodesic distance left to the goal at the end (m). */
+  distanceToGoal: number;
 }
 
 export class ResultsTable {

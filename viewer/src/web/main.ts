@@ -249,7 +249,15 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
       const seed = data.seed + current;
       try {
         const r = await runEpisode(env, paced, data.episodes[current]!, seed);
-        const result: PageResult = { episode: current, seed, success: r.success, spl: r.spl, steps: r.steps };
+        const result: PageResult = {
+          episode: current,
+          seed,
+          success: r.success,
+          spl: r.spl,
+          steps: r.steps,
+          pathLength: r.pathLength,
+          distanceToGoal: r.distanceToGoal,
+        };
         state.results.push(result);
         table.add(result);
         current += 1;
