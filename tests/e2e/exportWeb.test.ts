@@ -75,9 +75,10 @@ beforeAll(async () => {
   ]);
   expect(exported.code, exported.stderr).toBe(0);
   server = createServer((req, res) => {
-    const file = normalize(join(site, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    const requested = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(site, requested.endsWith('/') ? `${requested}index.html` : requested));
     try {
-      const body = readFileSync(file.endsWith('/') || file === site ? join(site, 'index.html') : file);
+      const body = readFileSync(file);
       const type = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' }[extname(file)];
       res.writeHead(200, { 'content-type': type ?? 'application/octet-stream' }).end(body);
     } catch {
