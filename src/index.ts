@@ -116,6 +116,7 @@ export {
 export { RandomPolicy } from '../agents/random.js';
 export { DEFAULT_ORACLE, OraclePolicy, type OracleConfig } from '../agents/oracle.js';
 export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolicy.js';
+export { ModelPolicy } from '../agents/ModelPolicy.js';
 export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type PolicyLoader } from './eval/policies.js';
 
 // Evaluation: a policy on fixed episodes, with 95% intervals; the episode datasets that make evaluations comparable.
@@ -132,6 +133,9 @@ export {
   type Split,
 } from '../envs/episodes.js';
 export { fixedEpisodes, readEpisodeFile, writeEpisodeFile, type EpisodeSource } from '../envs/episodeFile.js';
+
+// The trained agent on a static page: env and policy run in the visitor's browser (`robonav export-web`).
+export { exportWebPage, type ExportWebOptions, type ExportWebResult } from './eval/exportWeb.js';
 
 // Runs: checkpoints to resume from, the saved policy in them, and the metrics log a training run writes.
 export { loadCheckpoint, loadSavedPolicy, saveCheckpoint, type RunMeta } from './runs/checkpoint.js';

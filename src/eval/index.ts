@@ -25,3 +25,7 @@ export {
 
 // The HTML report of runs: curves, the benchmark table and replay maps in one file.
 export { DEFAULT_REPORT, writeReport, type ReportConfig } from './report/report.js';
+
+// The exported static page's parts: where its model files are written, and the format of its data.js.
+export { defaultWebPageDir, writePolicyModel } from './exportWeb.js';
+export { WEB_DATA_GLOBAL, WEB_DATA_VERSION, WebDataSchema, type WebData } from './webData.js';
