@@ -51,6 +51,7 @@ interface PageState {
   status: string;
   backend: string | null;
   results: EpisodeFigures[];
+  tensors: number[];
   error: string | null;
 }
 
@@ -148,6 +149,9 @@ describe.skipIf(!haveChromium)('the exported page in chromium', () => {
     const debug = await page.evaluate(() => window.robonav);
     expect(debug.scenes).toBe(EPISODES);
     expect(debug.cameraFrames).toBeGreaterThan(0);
+    // The policy disposes what it makes: as many tensors alive after the last episode as after the first.
+    expect(state.tensors).toHaveLength(EPISODES);
+    expect(new Set(state.tensors).size, state.tensors.join(' ')).toBe(1);
     await page.screenshot({ path: join(outDir, 'export-web.png') });
     await page.close();
 

@@ -39,6 +39,8 @@ interface PageState {
   backend: string | null;
   episodes: number;
   results: PageResult[];
+  /** TensorFlow.js tensors alive after each finished episode (flat when nothing leaks). */
+  tensors: number[];
   error: string | null;
 }
 
@@ -50,7 +52,7 @@ declare global {
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
-const state: PageState = { status: 'loading', backend: null, episodes: 0, results: [], error: null };
+const state: PageState = { status: 'loading', backend: null, episodes: 0, results: [], tensors: [], error: null };
 window.robonavExport = state;
 
 /** Show a readable message over the page and stop. */
@@ -259,6 +261,7 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
           distanceToGoal: r.distanceToGoal,
         };
         state.results.push(result);
+        state.tensors.push(tf.memory().numTensors);
         table.add(result);
         current += 1;
       } catch (err) {
