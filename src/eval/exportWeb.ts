@@ -2,7 +2,8 @@
  * `exportWebPage`: a trained policy as a self-contained static page (`robonav export-web`). The
  * folder it writes runs the env and the policy in the visitor's browser, with no robonav server:
  *
- *   index.html, web.js, web.css   the page (built by `npm run build` into dist/viewer/web/)
+ *   index.html, web.js, web.css   the page (built by `npm run build` into dist/viewer/web/), and
+ *   tfjs-wasm.js                  TensorFlow.js's wasm backend binary, for browsers without WebGL
  *   model.json, weights.bin       the policy's TensorFlow.js model, as `tf.loadLayersModel` reads it
  *   policy.json                   the policy's spaces, inputs and distribution
  *   episodes.json                 the fixed episodes, an episode file (`robonav eval --episodes-file`)
@@ -30,7 +31,7 @@ import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { WEB_DATA_GLOBAL, WEB_DATA_VERSION, type WebData } from './webData.js';
 
 /** The page's own files, copied from the built page folder. */
-export const WEB_PAGE_FILES = ['index.html', 'web.js', 'web.css'] as const;
+export const WEB_PAGE_FILES = ['index.html', 'web.js', 'web.css', 'tfjs-wasm.js'] as const;
 /** The episode file the page's folder holds. */
 export const WEB_EPISODES_FILE = 'episodes.json';
 /** The classic script that holds the page's data. */

@@ -39,7 +39,17 @@ describe('robonav export-web', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { files: Array<{ name: string; bytes: number }>; episodes: number };
     expect(summary.episodes).toBe(4);
-    const names = ['index.html', 'web.js', 'web.css', 'model.json', 'weights.bin', 'policy.json', 'episodes.json', 'data.js'];
+    const names = [
+      'index.html',
+      'web.js',
+      'web.css',
+      'tfjs-wasm.js',
+      'model.json',
+      'weights.bin',
+      'policy.json',
+      'episodes.json',
+      'data.js',
+    ];
     expect(summary.files.map((f) => f.name)).toEqual(names);
     expect(readdirSync(out).sort()).toEqual([...names].sort());
 
@@ -55,7 +65,7 @@ describe('robonav export-web', () => {
     expect(episodes.episodes).toHaveLength(4);
     // The page loads data.js, then the bundle, as classic scripts (file:// refuses modules).
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
-    expect(html).toMatch(/<script src="data\.js"><\/script>\s*<script src="web\.js"><\/script>/);
+    expect(html).toMatch(/<script src="data\.js"><\/script>\s*<script src="tfjs-wasm\.js"><\/script>\s*<script src="web\.js"><\/script>/);
   }, 120_000);
 
   it('refuses a run with no policy', async () => {

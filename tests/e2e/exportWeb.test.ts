@@ -9,7 +9,8 @@
  *      their float32 sums are not added in the same order, so an action whose two best logits are
  *      within rounding of each other can go the other way. The simulator is the same JavaScript in
  *      both, so the same actions give the same episode to the last bit;
- *   2. from a static HTTP server, the same page gives the same results;
+ *   2. on TensorFlow.js's wasm backend (`?backend=wasm`), and from a static HTTP server, the same
+ *      page gives the same results;
  *   3. "Drive" hands the robot to the keyboard, and handing it back restarts the episode;
  *   4. without WebGL, and with damaged weights, the page says so in words.
  * The policy is tests/web/fixtures.ts's: a PPO network at its seeded initialisation whose actions
@@ -136,6 +137,7 @@ function sameEpisode(a: EpisodeFigures, b: EpisodeFigures): boolean {
 }
 
 let fileResults: EpisodeFigures[] = [];
+let nodeResults: EpisodeFigures[] = [];
 
 describe.skipIf(!haveChromium)('the exported page in chromium', () => {
   it('runs the test episodes from file:// with the results of robonav eval --deterministic', async () => {
@@ -172,12 +174,23 @@ describe.skipIf(!haveChromium)('the exported page in chromium', () => {
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const node = (JSON.parse(evaluated.stdout.trim().split('\n').at(-1)!) as { perEpisode: EpisodeFigures[] }).perEpisode;
     expect(node).toHaveLength(EPISODES);
+    nodeResults = node;
     const flips = node.filter((n, i) => !sameEpisode(n, state.results[i]!));
     console.log(`exported page vs robonav eval: ${EPISODES - flips.length} of ${EPISODES} episodes the same`);
     expect(flips.length, JSON.stringify({ node, page: state.results })).toBeLessThanOrEqual(1);
     // The comparison has something to compare: the episodes went different ways.
     expect(new Set(node.map((r) => `${r.steps}:${r.pathLength.toFixed(3)}`)).size).toBeGreaterThan(3);
   }, 900_000);
+
+  it('runs on the wasm backend, whose binary it reads from tfjs-wasm.js, from file:// too', async () => {
+    const { page, problems } = await openPage(`${pathToFileURL(join(site, 'index.html')).href}?speed=max&backend=wasm`);
+    const state = await waitForResults(page, EPISODES, problems);
+    expect(state.backend).toBe('wasm');
+    const flips = nodeResults.filter((n, i) => !sameEpisode(n, state.results[i]!));
+    console.log(`exported page on wasm vs robonav eval: ${EPISODES - flips.length} of ${EPISODES} episodes the same`);
+    expect(flips.length).toBeLessThanOrEqual(1);
+    await page.close();
+  }, 600_000);
 
   it('runs the same from a static HTTP server', async () => {
     const { page, problems } = await openPage(`${httpUrl}?speed=max`);

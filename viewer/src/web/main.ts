@@ -11,7 +11,8 @@
  * keyboard (as `robonav play`); handing it back restarts the interrupted episode from its start, so
  * the table always holds the policy's own results.
  *
- * TensorFlow.js runs on WebGL, else on the CPU (`?backend=cpu` forces it); the page says which.
+ * TensorFlow.js runs on WebGL, else on wasm, else on the CPU (`?backend=wasm|cpu` forces one); the
+ * page says which.
  * `?speed=max` runs as fast as the browser can. `window.robonavExport` holds the page's state and
  * results for the e2e tests and the console. When WebGL is missing, the data is bad or the model
  * does not load, the page says so in words instead of leaving a blank canvas.
@@ -19,6 +20,7 @@
 import '../style.css';
 import './web.css';
 import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { PolicyInfo } from '../../../agents/common/policyInfo.js';
 import { ModelPolicy } from '../../../agents/ModelPolicy.js';
 import { make } from '../../../envs/registry.js';
@@ -79,10 +81,24 @@ function webglAvailable(): boolean {
   return (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) !== null;
 }
 
-/** WebGL, else the CPU; a `?backend=` the browser cannot start is an error, not a fallback. */
+/**
+ * The wasm backend reads its binary from the data: URL `tfjs-wasm.js` sets (a page on file://
+ * cannot fetch a .wasm file). Only the SIMD build ships: a browser without wasm SIMD fails to
+ * start it and the page goes on to the CPU; threads need a cross-origin-isolated page, which
+ * neither file:// nor a plain static host gives, so they are off.
+ */
+function prepareWasm(): void {
+  const simd = (window as unknown as Record<string, unknown>).ROBONAV_WASM_SIMD;
+  if (typeof simd !== 'string') throw new Error('tfjs-wasm.js is missing');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setWasmPaths({ 'tfjs-backend-wasm.wasm': simd, 'tfjs-backend-wasm-simd.wasm': simd, 'tfjs-backend-wasm-threaded-simd.wasm': simd });
+}
+
+/** WebGL, else wasm, else the CPU; a `?backend=` the browser cannot start is an error, not a fallback. */
 async function chooseBackend(forced: string | null): Promise<string> {
-  for (const name of forced === null ? ['webgl', 'cpu'] : [forced]) {
+  for (const name of forced === null ? ['webgl', 'wasm', 'cpu'] : [forced]) {
     try {
+      if (name === 'wasm') prepareWasm();
       if (await tf.setBackend(name)) {
         await tf.ready();
         return name;
@@ -91,7 +107,7 @@ async function chooseBackend(forced: string | null): Promise<string> {
       // The next backend in the list.
     }
   }
-  throw new Error(forced === null ? 'neither WebGL nor the CPU backend started' : `backend "${forced}" did not start`);
+  throw new Error(forced === null ? 'neither WebGL, wasm nor the CPU backend started' : `backend "${forced}" did not start`);
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
