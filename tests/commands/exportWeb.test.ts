@@ -4,7 +4,7 @@
  * than the env, an output path that is a file, an unknown env id: one line naming the argument,
  * exit 2, nothing written.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,20 @@ describe('robonav export-web', () => {
     const html = readFileSync(path.join(out, 'index.html'), 'utf8');
     expect(html).toMatch(/<script src="data\.js"><\/script>\s*<script src="tfjs-wasm\.js"><\/script>\s*<script src="web\.js"><\/script>/);
   }, 120_000);
+
+  it("takes a run directory's env and env options from its run.json", async () => {
+    const run = path.join(root, 'run');
+    mkdirSync(run);
+    cpSync(policy, path.join(run, 'policy'), { recursive: true });
+    writeFileSync(
+      path.join(run, 'run.json'),
+      JSON.stringify({ version: 1, env: TINY_ENV, envOptions: TINY_ENV_OPTIONS, agent: 'ppo', config: {}, steps: 8 }),
+    );
+    const out = path.join(root, 'site-from-run');
+    const r = await runCli(['export-web', run, '--out', out, '--episodes', '2', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ env: TINY_ENV, envOptions: TINY_ENV_OPTIONS, episodes: 2 });
+  }, 60_000);
 
   it('refuses a run with no policy', async () => {
     const empty = path.join(root, 'empty-run');
