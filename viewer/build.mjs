@@ -1,7 +1,7 @@
 /**
  * Build the browser viewer: type-check viewer/ (its own tsconfig with DOM libs), then bundle
  * viewer/src/main.ts with esbuild into dist/viewer/ (viewer.js, viewer.css, index.html), and the
- * page `robonav export-web` copies, viewer/src/web/main.ts, into dist/viewer/web/ (web.js,
+ * page `robonav export-web` copies, viewer/src/web/main.ts, into dist/web/ (web.js,
  * web.css, index.html, and tfjs-wasm.js with TensorFlow.js's wasm binary). The exported page is a
  * classic script (IIFE), not a module: browsers refuse module scripts from file://, where the page
  * must work too.
@@ -41,7 +41,8 @@ await build({
 });
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
 
-const webOut = join(out, 'web');
+// Beside the viewer, not in it: the viewer's server serves everything under dist/viewer/.
+const webOut = join(root, 'dist', 'web');
 mkdirSync(webOut, { recursive: true });
 await build({
   entryPoints: { web: join(here, 'src', 'web', 'main.ts') },

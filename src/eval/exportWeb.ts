@@ -2,7 +2,7 @@
  * `exportWebPage`: a trained policy as a self-contained static page (`robonav export-web`). The
  * folder it writes runs the env and the policy in the visitor's browser, with no robonav server:
  *
- *   index.html, web.js, web.css   the page (built by `npm run build` into dist/viewer/web/), and
+ *   index.html, web.js, web.css   the page (built by `npm run build` into dist/web/), and
  *   tfjs-wasm.js                  TensorFlow.js's wasm backend binary, for browsers without WebGL
  *   model.json, weights.bin       the policy's TensorFlow.js model, as `tf.loadLayersModel` reads it
  *   policy.json                   the policy's spaces, inputs and distribution
@@ -53,7 +53,7 @@ export interface ExportWebOptions {
   episodes?: number;
   /** Episode i is reset with seed + i, as `robonav eval --seed` does. @default 0 */
   seed?: number;
-  /** The built page. @default dist/viewer/web next to this module */
+  /** The built page. @default dist/web next to this module */
   pageDir?: string;
 }
 
@@ -69,9 +69,9 @@ export interface ExportWebResult {
   bytes: number;
 }
 
-/** Where `npm run build` puts the page: dist/src/eval/exportWeb.js → dist/viewer/web/. */
+/** Where `npm run build` puts the page: dist/src/eval/exportWeb.js → dist/web/. */
 export function defaultWebPageDir(): string {
-  return fileURLToPath(new URL('../../viewer/web/', import.meta.url));
+  return fileURLToPath(new URL('../../web/', import.meta.url));
 }
 
 /**
