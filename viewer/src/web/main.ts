@@ -21,7 +21,6 @@ import '../style.css';
 import './web.css';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { PolicyInfo } from '../../../agents/common/policyInfo.js';
 import { ModelPolicy } from '../../../agents/ModelPolicy.js';
 import { make } from '../../../envs/registry.js';
 import type { Env } from '../../../src/core/Env.js';
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
   let policy: ModelPolicy;
   try {
     env = make(data.env, data.envOptions);
-    policy = ModelPolicy.fromModel(data.source, model, data.policy as PolicyInfo, { stochastic: false });
+    policy = ModelPolicy.fromModel(data.source, model, data.policy, { stochastic: false });
     policy.checkEnv(env);
   } catch (err) {
     return fail('The policy does not fit the env', (err as Error).message);
@@ -256,7 +255,10 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
     drive.textContent = driving ? 'Hand back to the agent' : 'Drive (keyboard)';
     ui.play.enable(driving);
     state.status = driving ? 'driving' : current < data.episodes.length ? 'running' : 'done';
-    if (driving) $('scene').focus();
+    if (driving) {
+      ui.setStatus(true, 'you drive; hand back to let the agent restart the episode');
+      $('scene').focus();
+    }
   });
 
   const loop = async (): Promise<void> => {
