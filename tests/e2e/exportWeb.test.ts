@@ -12,7 +12,7 @@
  *   2. on TensorFlow.js's wasm backend (`?backend=wasm`), and from a static HTTP server, the same
  *      page gives the same results;
  *   3. "Drive" hands the robot to the keyboard, and handing it back restarts the episode;
- *   4. without WebGL, and with damaged weights, the page says so in words.
+ *   4. without WebGL, without its data.js and with damaged weights, the page says so in words.
  * The policy is tests/web/fixtures.ts's: a PPO network at its seeded initialisation whose actions
  * follow what it sees. Screenshots go to test-output/.
  */
@@ -234,6 +234,17 @@ describe.skipIf(!haveChromium)('the exported page in chromium', () => {
     expect(await page.locator('#page-error h1').textContent()).toBe('WebGL is not available');
     expect(await page.locator('#page-error p').textContent()).toMatch(/turn on hardware acceleration/i);
     await page.screenshot({ path: join(outDir, 'export-web-no-webgl.png') });
+    await page.close();
+  }, 120_000);
+
+  it('says in words that its data is missing when data.js is not beside it', async () => {
+    const bare = join(work, 'bare');
+    cpSync(site, bare, { recursive: true });
+    rmSync(join(bare, 'data.js'));
+    const { page } = await openPage(pathToFileURL(join(bare, 'index.html')).href);
+    await page.waitForFunction(() => (window as unknown as { robonavExport: PageState }).robonavExport.status === 'error');
+    expect(await page.locator('#page-error h1').textContent()).toBe('This page has no usable data');
+    expect(await page.locator('#page-error p').textContent()).toMatch(/data\.js is missing/);
     await page.close();
   }, 120_000);
 
