@@ -58,6 +58,10 @@ describe('the exported page bundles for the browser', () => {
     }
   }, 120_000);
 
+  it("keeps the viewer's own entry free of them too", async () => {
+    expect((await bundle('viewer/src/main.ts')).found).toEqual([]);
+  }, 120_000);
+
   it('catches a module that imports one', async () => {
     const { found } = await bundle('envs/episodeFile.ts');
     expect(found).toContain('envs/episodeFile.ts imports node:fs');
