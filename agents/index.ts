@@ -18,18 +18,8 @@ export { runUpdateCallbacks } from './common/callbacks.js';
 
 // The saved policy: a folder with the layers model over raw observations and policy.json describing it.
 // quantizePolicy (in the main entry) writes its float16 / uint8 copy, which loads like the original.
-export {
-  checkQuantizeTarget,
-  loadPolicyDir,
-  POLICY_FILE,
-  POLICY_VERSION,
-  policyInfo,
-  PolicyInfoSchema,
-  savePolicy,
-  type PolicyInfo,
-  type QuantizedPolicy,
-  type WeightDtype,
-} from './common/savedPolicy.js';
+export { POLICY_FILE, POLICY_VERSION, policyInfo, PolicyInfoSchema, type PolicyInfo } from './common/policyInfo.js';
+export { checkQuantizeTarget, loadPolicyDir, savePolicy, type QuantizedPolicy, type WeightDtype } from './common/savedPolicy.js';
 
 // Agents by name, with the strict schema of each one's config file (`robonav train --config`).
 export { AGENTS, CONFIG_SCHEMAS, parseAgentConfig, type AgentName } from './registry.js';

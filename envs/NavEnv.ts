@@ -28,7 +28,6 @@
  * and sensor noise); the first reset without a seed draws one from the OS, as Gymnasium does.
  * `reset({ options: { episode } })` runs a fixed dataset episode (see episodes.ts).
  */
-import { randomInt } from 'node:crypto';
 import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
 import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
 import { Rng } from '../src/core/Rng.js';
@@ -175,7 +174,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     }
     const fixed = options.episode === undefined ? null : parseEpisode(options.episode, `${this.task.id}.reset options.episode`);
     if (args.seed !== undefined) this.reseed(args.seed);
-    else if (!this.seeded) this.reseed(randomInt(0, 2 ** 31));
+    else if (!this.seeded) this.reseed(entropySeed());
     const episode = fixed ?? this.sampleEpisode();
     this.startEpisode(episode);
     return { obs: this.sensors.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
@@ -357,4 +356,9 @@ function describeValue(x: unknown): string {
 export function cellCenter(grid: OccupancyGrid, cell: number): [number, number] {
   const r = (cell / grid.cols) | 0;
   return [grid.centerX(cell - r * grid.cols), grid.centerZ(r)];
+}
+
+/** A seed in [0, 2^31) from the platform's entropy source (Web Crypto: Node 20 and browsers alike). */
+function entropySeed(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! >>> 1;
 }

@@ -5,13 +5,11 @@
  * geodesicDistance m }: the scene is regenerated from its seed, so a dataset stays small. Scene seeds
  * come from disjoint ranges per split (`SCENE_SPLITS`), so test layouts are never seen in training.
  *
- * File format (JSON, version 1): { version, env, split, seed, episodes: [...] }. Writes are atomic.
+ * File format (JSON, version 1): { version, env, split, seed, episodes: [...] }; reading and writing
+ * files is in `episodeFile.ts` (Node only), so that this module runs in a browser too.
  */
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../src/core/atomicWrite.js';
 import { formatZodError, UsageError } from '../src/core/errors.js';
-import { readJsonFile } from '../src/core/jsonFile.js';
 import { Rng } from '../src/core/Rng.js';
 
 /** Version of the episode file format; a file of another version is refused. */
@@ -81,31 +79,6 @@ export function isEpisodeSampler<E extends object>(env: E): env is E & EpisodeSa
   return typeof (env as Partial<EpisodeSampler>).sampleEpisodeInScene === 'function';
 }
 
-/** Where an evaluation's fixed episodes come from: a file of `robonav episodes`, else the split's dataset. */
-export interface EpisodeSource {
-  /** An episode file; it must hold episodes of the env being evaluated. */
-  file?: string;
-  split: Split;
-  /** At most this many episodes (a file's first ones; the split's dataset draws exactly this many). */
-  count: number;
-}
-
-/**
- * The fixed episodes of an evaluation, with a label saying where they came from: the first
- * `count` of the file, or the split's dataset drawn by `env` with seed 0 (what `robonav episodes
- * --seed 0` writes), so every evaluation of a split runs the very same episodes.
- * @throws UsageError for a file of another env, or an env that cannot draw episodes.
- */
-export function fixedEpisodes(envId: string, env: object, source: EpisodeSource): { episodes: EpisodeSpec[]; label: string } {
-  if (source.file !== undefined) {
-    const file = readEpisodeFile(source.file);
-    if (file.env !== envId) throw new UsageError(`--episodes-file ${source.file} holds ${file.env} episodes, not ${envId}`);
-    return { episodes: file.episodes.slice(0, source.count), label: `${file.split} (${source.file})` };
-  }
-  if (!isEpisodeSampler(env)) throw new UsageError(`${envId} cannot draw episodes; pass --episodes-file`);
-  return { episodes: generateEpisodes(env, source.split, source.count, 0), label: `${source.split} split` };
-}
-
 /**
  * `count` episodes of a split, one per scene: scene seeds run consecutively through the split's
  * range from an offset drawn from `seed`; a scene without a valid episode is skipped. Each scene's
@@ -125,16 +98,4 @@ export function generateEpisodes(sampler: EpisodeSampler, split: Split, count: n
   if (episodes.length < count)
     throw new Error(`only ${episodes.length} of ${count} valid episodes in ${limit} ${split} scenes; relax the distance filters`);
   return episodes;
-}
-
-/** Write a dataset atomically (temp file + rename). */
-export function writeEpisodeFile(path: string, file: EpisodeFile): void {
-  writeFileAtomicSync(path, `${JSON.stringify(file, null, 1)}\n`);
-}
-
-/** Read and validate a dataset; a missing file is a UsageError, a malformed one a FileFormatError naming the field. */
-export function readEpisodeFile(path: string): EpisodeFile {
-  // A path the user named that is not there is a bad argument; a file that is there but wrong is a bad file.
-  if (!existsSync(path)) throw new UsageError(`episode file ${path} does not exist`);
-  return readJsonFile(path, EpisodeFileSchema);
 }

@@ -65,7 +65,6 @@ export { TMaze, type TMazeOptions } from '../envs/TMaze.js';
 
 // Scenes: the one format the tasks, the physics, the camera and the viewer share, its generators and scene files.
 export {
-  loadSceneFile,
   parseSceneSpec,
   SCENE_SPEC_VERSION,
   type Material,
@@ -73,6 +72,7 @@ export {
   type SceneSpec,
   type SceneSpecInput,
 } from './sim/SceneSpec.js';
+export { loadSceneFile } from './sim/sceneFile.js';
 export {
   GENERATOR_NAMES,
   generateScene,
@@ -116,25 +116,26 @@ export {
 export { RandomPolicy } from '../agents/random.js';
 export { DEFAULT_ORACLE, OraclePolicy, type OracleConfig } from '../agents/oracle.js';
 export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolicy.js';
+export { ModelPolicy } from '../agents/ModelPolicy.js';
 export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type PolicyLoader } from './eval/policies.js';
 
 // Evaluation: a policy on fixed episodes, with 95% intervals; the episode datasets that make evaluations comparable.
 export { evaluate, type EpisodeResult, type EvaluateOptions, type EvaluationSummary } from './eval/evaluate.js';
 export { EvalCallback, evaluateAgent, type EvalCallbackOptions, type EvalResult, type EvaluateAgentOptions } from './eval/EvalCallback.js';
 export {
-  fixedEpisodes,
   generateEpisodes,
   isEpisodeSampler,
-  readEpisodeFile,
   SCENE_SPLITS,
   SPLITS,
-  writeEpisodeFile,
   type EpisodeFile,
   type EpisodeSampler,
-  type EpisodeSource,
   type EpisodeSpec,
   type Split,
 } from '../envs/episodes.js';
+export { fixedEpisodes, readEpisodeFile, writeEpisodeFile, type EpisodeSource } from '../envs/episodeFile.js';
+
+// The trained agent on a static page: env and policy run in the visitor's browser (`robonav export-web`).
+export { exportWebPage, type ExportWebOptions, type ExportWebResult } from './eval/exportWeb.js';
 
 // Compressing a saved policy to float16 / uint8 weights (by choice, or the smallest that keeps its SPL): smaller downloads for the browser.
 export { compressPolicy, type CompressOptions, type CompressResult, type QuantizeChoice } from './eval/quantize.js';

@@ -6,66 +6,20 @@
  *   policy.json               what a runner needs besides the model: spaces, input order, action
  *                             distribution, Gaussian log-std, recurrent core
  *
- * A checkpoint holds one in `policy/` (see `src/runs/checkpoint.ts`). `quantizePolicy` writes a
- * copy with float16 or uint8 weights, which loads like the original.
+ * A checkpoint holds one in `policy/` (see `src/runs/checkpoint.ts`). The `policy.json` format is
+ * in `policyInfo.ts`, which runs in a browser too; this module reads and writes folders (Node only).
+ * `quantizePolicy` writes a copy with float16 or uint8 weights, which loads like the original.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { writeFileAtomic } from '../../src/core/atomicWrite.js';
 import { readJsonFile } from '../../src/core/jsonFile.js';
 import { UsageError } from '../../src/core/errors.js';
-import { SpaceJSONSchema } from '../../src/core/spaces.js';
 import { loadModel, quantizeModel, saveModel } from '../../src/nn/fileIO.js';
-import { QUANTIZATION_DTYPES, type QuantizationDtype } from '../../src/nn/quantize.js';
+import type { QuantizationDtype } from '../../src/nn/quantize.js';
 import type { OnPolicyAgent } from './OnPolicyAgent.js';
-
-/** Version of the `policy.json` format; a policy of another version is refused. */
-export const POLICY_VERSION = 1;
-/** The file in a policy folder that describes the model beside it. */
-export const POLICY_FILE = 'policy.json';
-
-/** The zod schema of `policy.json`: the agent, the spaces, the model inputs and the recurrent core, if any. */
-export const PolicyInfoSchema = z.object({
-  version: z.literal(POLICY_VERSION),
-  /** The agent that trained it (ppo, a2c, reinforce). */
-  agent: z.string(),
-  observationSpace: SpaceJSONSchema,
-  actionSpace: SpaceJSONSchema,
-  /** Model inputs in order: observation keys (null for a single Box), then the core state. */
-  inputs: z.array(z.string().nullable()),
-  distribution: z.enum(['categorical', 'gaussian']),
-  /** The Gaussian's log-std (Box actions), else null. */
-  logStd: z.array(z.number()).nullable(),
-  core: z.object({ kind: z.enum(['gru', 'lstm']), size: z.number().int().positive(), numStates: z.number().int().positive() }).nullable(),
-  /** Env steps of training behind it. */
-  step: z.number().int().nonnegative(),
-  /** What the trainer recorded about the run (env id and options, so eval can rebuild the env). */
-  meta: z.record(z.string(), z.unknown()),
-  /** How its float32 weights are stored when quantised (`quantizePolicy`); absent: float32. */
-  quantization: z.enum(QUANTIZATION_DTYPES).optional(),
-});
-
-/** `policy.json`: how to run the saved model. */
-export type PolicyInfo = z.infer<typeof PolicyInfoSchema>;
-
-/** The `policy.json` of an agent's current network. */
-export function policyInfo(agent: OnPolicyAgent, meta: Record<string, unknown> = {}): PolicyInfo {
-  const net = agent.network;
-  return {
-    version: POLICY_VERSION,
-    agent: agent.name,
-    observationSpace: net.observationSpace.toJSON(),
-    actionSpace: net.actionSpace.toJSON(),
-    inputs: [...net.inputs.map(([key]) => key), ...(net.core ? (net.core.numStates === 1 ? ['state_h'] : ['state_h', 'state_c']) : [])],
-    distribution: net.dist.kind,
-    logStd: net.logStd ? Array.from(net.logStd.dataSync()) : null,
-    core: net.core ? { kind: net.core.kind, size: net.core.size, numStates: net.core.numStates } : null,
-    step: agent.globalStep,
-    meta,
-  };
-}
+import { POLICY_FILE, type PolicyInfo, PolicyInfoSchema, policyInfo } from './policyInfo.js';
 
 /** Write an agent's policy model and `policy.json` into `dir`. */
 export async function savePolicy(dir: string, agent: OnPolicyAgent, meta: Record<string, unknown> = {}): Promise<void> {

@@ -9,7 +9,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { EPISODE_FILE_VERSION, generateEpisodes, isEpisodeSampler, type Split, SPLITS, writeEpisodeFile } from '../../envs/episodes.js';
+import { writeEpisodeFile } from '../../envs/episodeFile.js';
+import { EPISODE_FILE_VERSION, generateEpisodes, isEpisodeSampler, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { choiceOption, integerOption, printJsonLine } from './options.js';
 

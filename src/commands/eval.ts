@@ -12,6 +12,10 @@
  * write, so every evaluation of a split runs the same episodes; --seed seeds the policy and the
  * env's noise, not the episode choice.
  *
+ * `--per-episode` adds each episode's seed, success, SPL, soft-SPL, return, collisions, path length
+ * and steps: a table after the summary, or `perEpisode` in the JSON line (what the page of
+ * `robonav export-web` is checked against).
+ *
  * `--record N` also writes the first N episodes to a replay file for `robonav view` (default path:
  * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed).
  */
@@ -19,7 +23,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
-import { fixedEpisodes, type Split, SPLITS } from '../../envs/episodes.js';
+import { fixedEpisodes } from '../../envs/episodeFile.js';
+import { type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import { attachRecorder } from '../runs/Recording.js';
@@ -38,6 +43,7 @@ interface EvalFlags {
   sensors?: string[];
   seed: number;
   deterministic?: boolean;
+  perEpisode?: boolean;
   json?: boolean;
   record?: number;
   recordOut?: string;
@@ -65,9 +71,10 @@ export function register(program: Command): void {
       '--deterministic',
       'a trained policy takes the most likely action instead of sampling one (sampling is seeded by --seed, as Habitat evaluates)',
     )
+    .option('--per-episode', "also report each episode's seed and figures (a table, or perEpisode in the JSON line)")
     .option(
       '--json',
-      'print one JSON line: {"actions" (trained policies),"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"}',
+      'print one JSON line: {"actions" (trained policies),"episodes","success","spl","softSpl","return","collisions","pathLength","steps","ci95"[,"perEpisode"]}',
     )
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
@@ -91,7 +98,7 @@ export function register(program: Command): void {
         const recorder = flags.record
           ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record })
           : null;
-        const { summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
+        const { results, summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
           seed: flags.seed,
           onEpisode: (_, i) => {
             if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length))
@@ -106,8 +113,9 @@ export function register(program: Command): void {
           recorder.writer.save(out);
           process.stderr.write(`recorded ${recorder.writer.episodeCount} episodes to ${out} (robonav view ${out})\n`);
         }
+        const perEpisode = flags.perEpisode ? results.map((r, i) => ({ episode: i, seed: flags.seed + i, ...r })) : null;
         if (flags.json) {
-          printJsonLine(actions ? { actions, ...summary } : summary);
+          printJsonLine({ ...(actions ? { actions } : {}), ...summary, ...(perEpisode ? { perEpisode } : {}) });
           return;
         }
         const lines = [
@@ -117,6 +125,13 @@ export function register(program: Command): void {
         for (const key of EVAL_METRICS) {
           const [lo, hi] = summary.ci95[key];
           lines.push(`${key.padEnd(12)}${format(summary[key]).padStart(10)}   [${format(lo)}, ${format(hi)}]`);
+        }
+        if (perEpisode) {
+          lines.push('', ['episode', 'seed', ...EVAL_METRICS].map((h) => h.padStart(12)).join(''));
+          for (const row of perEpisode) {
+            const cells = [row.episode, row.seed, ...EVAL_METRICS.map((key) => row[key])];
+            lines.push(cells.map((v) => (Number.isInteger(v) ? String(v) : format(v)).padStart(12)).join(''));
+          }
         }
         process.stdout.write(`${lines.join('\n')}\n`);
       } finally {

@@ -14,12 +14,14 @@
  */
 import type { Command } from 'commander';
 import { type Split, SPLITS } from '../../envs/episodes.js';
-import { checkQuantizeTarget, type PolicyInfo } from '../../agents/common/savedPolicy.js';
+import type { PolicyInfo } from '../../agents/common/policyInfo.js';
+import { checkQuantizeTarget } from '../../agents/common/savedPolicy.js';
 import { actionChoice } from '../eval/policies.js';
 import { compressPolicy, QUANTIZE_CHOICES, type QuantizeChoice } from '../eval/quantize.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import { resolvePolicyDir } from '../runs/checkpoint.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
+import { candidateLines, quantizationTable } from './quantizationTable.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 
 interface QuantizeFlags {
@@ -73,31 +75,15 @@ export function register(program: Command): void {
           if (!flags.json && i + 1 === total) process.stderr.write('\n');
         },
       });
-      const candidates =
-        result.candidates?.map((c) => ({
-          dtype: c.dtype,
-          weightBytes: c.weightBytes,
-          success: c.summary.success,
-          spl: c.summary.spl,
-          ci95: { success: c.summary.ci95.success, spl: c.summary.ci95.spl },
-          keepsSpl: c.keepsSpl,
-        })) ?? null;
+      const candidates = result.candidates ? candidateLines(result.candidates) : null;
       if (flags.json) {
         printJsonLine({ out: result.dir, dtype: result.dtype, weightBytes: result.weightBytes, candidates });
         return;
       }
       const lines: string[] = [];
       if (candidates && auto) {
-        lines.push(
-          `${auto.env} · ${flags.split} split · ${flags.episodes} episodes · ${actionChoice(flags.deterministic === true)} actions · seed ${flags.seed}`,
-          `${'dtype'.padEnd(9)}${'weights (bytes)'.padStart(16)}   ${'success [95% CI]'.padEnd(22)}SPL [95% CI]`,
-        );
-        for (const c of candidates) {
-          const mark = c.dtype === result.dtype ? '  ← kept' : c.keepsSpl ? '' : '  (SPL outside float32 interval)';
-          lines.push(
-            `${c.dtype.padEnd(9)}${c.weightBytes.toLocaleString('en-US').padStart(16)}   ${interval(c.success, c.ci95.success).padEnd(22)}${interval(c.spl, c.ci95.spl)}${mark}`,
-          );
-        }
+        const caption = `${auto.env} · ${flags.split} split · ${flags.episodes} episodes · ${actionChoice(flags.deterministic === true)} actions · seed ${flags.seed}`;
+        lines.push(...quantizationTable(caption, candidates, result.dtype));
       }
       lines.push(`wrote ${result.dir}: ${result.dtype} weights, ${result.weightBytes.toLocaleString('en-US')} bytes`);
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -126,8 +112,4 @@ function trainedEnv(target: string, info: PolicyInfo, flags: QuantizeFlags): { e
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function interval(mean: number, [lo, hi]: [number, number]): string {
-  return `${mean.toFixed(3)} [${lo.toFixed(3)}, ${hi.toFixed(3)}]`;
 }

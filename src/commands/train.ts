@@ -20,7 +20,7 @@ import type { Command } from 'commander';
 import { ProgressBarCallback, StopOnSignal, type TrainingCallback } from '../../agents/common/callbacks.js';
 import type { OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
 import { AGENTS } from '../../agents/registry.js';
-import { fixedEpisodes } from '../../envs/episodes.js';
+import { fixedEpisodes } from '../../envs/episodeFile.js';
 import type { Env } from '../core/Env.js';
 import { EvalCallback, evaluateAgent } from '../eval/EvalCallback.js';
 import type { EvaluationSummary } from '../eval/evaluate.js';

@@ -40,3 +40,7 @@ export { DEFAULT_REPORT, writeReport, type ReportConfig } from './report/report.
 // Videos of episodes: a policy's fixed episodes recorded in memory, and the agent's view of them as frames with a HUD.
 export { recordEpisodes, type RecordEpisodesOptions } from './video/recordEpisodes.js';
 export { agentCameraOf, agentViewFrames, resultLines, stepLines, type AgentViewOptions, type VideoFrame } from './video/agentView.js';
+
+// The exported static page's parts: where its model files are written, and the format of its data.js.
+export { defaultWebPageDir, writePolicyModel } from './exportWeb.js';
+export { WEB_DATA_GLOBAL, WEB_DATA_VERSION, WebDataSchema, type WebData } from './webData.js';

@@ -16,10 +16,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixedEpisodes, type Split } from '../../envs/episodes.js';
+import { fixedEpisodes } from '../../envs/episodeFile.js';
+import type { Split } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { checkQuantizeTarget, quantizePolicy, type QuantizedPolicy, type WeightDtype } from '../../agents/common/savedPolicy.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
+import { FileFormatError } from '../core/errors.js';
 import { evaluate, type EvaluationSummary } from './evaluate.js';
 
 /** The weight types `auto` compares, largest first. */
@@ -82,7 +84,8 @@ export async function compressPolicy(srcDir: string, outDir: string, options: Co
 
 /**
  * Evaluate the policy folder `srcDir` with float32, float16 and uint8 weights on the same fixed
- * episodes and seed (each copy written to a temporary folder, removed afterwards).
+ * episodes and seed (each copy written to a temporary folder, removed afterwards). A weight type
+ * that cannot hold the weights (float16 beyond ±65504) is left out.
  */
 export async function compareQuantizations(srcDir: string, options: Omit<CompressOptions, 'dtype'>): Promise<QuantizationCandidate[]> {
   if (options.env === undefined) throw new TypeError('compareQuantizations needs the env id the policy runs in');
@@ -92,7 +95,14 @@ export async function compareQuantizations(srcDir: string, options: Omit<Compres
     const { episodes } = fixedEpisodes(options.env, env, { split: options.split ?? 'test', count: options.episodes ?? 200 });
     const rows: Array<Omit<QuantizationCandidate, 'keepsSpl'>> = [];
     for (const dtype of WEIGHT_DTYPES) {
-      const copy = await quantizePolicy(srcDir, path.join(scratch, dtype), dtype);
+      let copy: QuantizedPolicy;
+      try {
+        copy = await quantizePolicy(srcDir, path.join(scratch, dtype), dtype);
+      } catch (err) {
+        // A weight type that cannot hold the weights (float16 beyond ±65504) is no candidate.
+        if (dtype !== 'float32' && err instanceof FileFormatError) continue;
+        throw err;
+      }
       const policy = await TrainedPolicy.load(copy.dir, { seed: options.seed ?? 0, stochastic: options.deterministic !== true });
       try {
         policy.checkEnv(env);

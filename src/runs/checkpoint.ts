@@ -26,7 +26,8 @@ import { FileFormatError } from '../core/errors.js';
 import { readJsonFile } from '../core/jsonFile.js';
 import { SpaceJSONSchema } from '../core/spaces.js';
 import type { AgentState, OnPolicyAgent } from '../../agents/common/OnPolicyAgent.js';
-import { loadPolicyDir, POLICY_FILE, savePolicy, type PolicyInfo } from '../../agents/common/savedPolicy.js';
+import { POLICY_FILE, type PolicyInfo } from '../../agents/common/policyInfo.js';
+import { loadPolicyDir, savePolicy } from '../../agents/common/savedPolicy.js';
 import { syncDir, writeFileAtomic, writeFileSynced } from '../core/atomicWrite.js';
 
 /** The format version of checkpoints (state.json, checkpoint.json) this robonav writes and reads. */

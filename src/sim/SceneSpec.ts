@@ -10,7 +10,6 @@
  * Ground positions are written [x, z]. A yaw θ (rad) rotates about +y; at yaw θ the robot's
  * forward direction is (cos θ, 0, −sin θ), so +yaw turns left (counter-clockwise seen from above).
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { formatZodError, UsageError } from '../core/errors.js';
 
@@ -209,24 +208,4 @@ export function parseSceneSpec(input: unknown, source = 'scene'): SceneSpec {
     checkCategory(d.primitive.material, `dynamic[${i}].primitive`);
   });
   return spec;
-}
-
-/**
- * Read and validate a scene file (JSON). A missing file, bad JSON or a schema violation is one
- * `UsageError` naming the file (and the field, e.g. `room.json: primitives[3].size[1]: …`).
- */
-export function loadSceneFile(path: string): SceneSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${path}: cannot read scene file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-  return parseSceneSpec(json, path);
 }

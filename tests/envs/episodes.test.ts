@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, UsageError } from '../../src/core/errors.js';
-import { EPISODE_FILE_VERSION, generateEpisodes, readEpisodeFile, SCENE_SPLITS, writeEpisodeFile } from '../../envs/episodes.js';
+import { readEpisodeFile, writeEpisodeFile } from '../../envs/episodeFile.js';
+import { EPISODE_FILE_VERSION, generateEpisodes, SCENE_SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import type { PointNav } from '../../envs/PointNav.js';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PPO } from '../../agents/ppo.js';
-import { fixedEpisodes } from '../../envs/episodes.js';
+import { fixedEpisodes } from '../../envs/episodeFile.js';
 import { make } from '../../envs/registry.js';
 import { type EvalRecord, EvalCallback, evaluateAgent } from '../../src/eval/EvalCallback.js';
 import { initBackend } from '../../src/nn/backend.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { generateScene } from '../../src/sim/generators/index.js';
-import { loadSceneFile } from '../../src/sim/SceneSpec.js';
+import { loadSceneFile } from '../../src/sim/sceneFile.js';
 import { fuzzRuns, jsonFileProperty } from '../helpers/fuzz.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'robonav-scene-fuzz-'));

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSceneFile, parseSceneSpec } from '../../src/sim/SceneSpec.js';
+import { parseSceneSpec } from '../../src/sim/SceneSpec.js';
+import { loadSceneFile } from '../../src/sim/sceneFile.js';
 import { generateScene } from '../../src/sim/generators/index.js';
 import { UsageError } from '../../src/core/errors.js';
 

@@ -1,66 +1,15 @@
 /**
- * The robonav viewer: connects to the server that served this page, and wires the protocol's
- * messages to the views (SceneView, Minimap, Hud, CameraPanel, Charts) and the user's input to
- * the server (PlaybackControls for replays, PlayControls for play mode).
- *
- * `window.robonav` exposes a little state (scene loaded, steps received, last pose) for the
- * browser end-to-end test and for debugging from the console.
+ * The robonav viewer: connects to the server that served this page and hands the protocol's
+ * messages and camera frames to the page's views (`ViewerUi`), and the person's input (playback,
+ * play mode) back to the server. `window.robonav` holds the state the e2e tests read.
  */
 import './style.css';
-import type { PoseXZ, ServerMessage } from '../../src/stream/protocol.js';
-import { CameraPanel } from './CameraPanel.js';
 import { captureMode, installCapture } from './capture.js';
 import { Charts } from './Charts.js';
 import { Connection } from './Connection.js';
-import { Hud } from './Hud.js';
-import { Minimap } from './Minimap.js';
-import { PlaybackControls } from './PlaybackControls.js';
-import { PlayControls } from './PlayControls.js';
-import { SceneView } from './SceneView.js';
-
-interface DebugState {
-  connected: boolean;
-  mode: string;
-  scenes: number;
-  steps: number;
-  episode: number;
-  step: number;
-  /** The robot's pose at the start of the current episode. */
-  start: PoseXZ | null;
-  pose: PoseXZ | null;
-  framesRendered: number;
-  cameraFrames: number;
-  errors: string[];
-}
-
-declare global {
-  interface Window {
-    robonav: DebugState;
-  }
-}
+import { ViewerUi } from './ViewerUi.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-
-const debug: DebugState = {
-  connected: false,
-  mode: '',
-  scenes: 0,
-  steps: 0,
-  episode: -1,
-  step: 0,
-  start: null,
-  pose: null,
-  framesRendered: 0,
-  cameraFrames: 0,
-  errors: [],
-};
-window.robonav = debug;
-
-const view = new SceneView($<HTMLCanvasElement>('scene'));
-const minimap = new Minimap($<HTMLCanvasElement>('minimap'));
-const hud = new Hud($('hud'));
-const charts = new Charts($('charts'), $<HTMLSelectElement>('chart-select'), $('chart'));
-const status = $('status');
 
 // A server reachable from the network prints its address with an access token (`/?token=…`). The
 // WebSocket carries it in its URL; the address bar loses it (the page's cookie lets reloads in), so
@@ -68,88 +17,32 @@ const status = $('status');
 const token = new URLSearchParams(location.search).get('token');
 if (token !== null) history.replaceState(history.state, '', `${location.pathname}${location.hash}`);
 const protocolUrl = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
-const connection = new Connection(protocolUrl, {
-  message: onMessage,
-  frame: (frame) => {
-    if (frame.episode !== debug.episode) return;
-    camera.draw(frame);
-    debug.cameraFrames = camera.framesDrawn;
-  },
-  status: (connected, detail) => {
-    debug.connected = connected;
-    status.textContent = detail;
-    status.classList.toggle('bad', !connected);
-  },
+
+const charts = new Charts($('charts'), $<HTMLSelectElement>('chart-select'), $('chart'));
+const ui: ViewerUi = new ViewerUi({
+  send: (message) => connection.send(message),
+  setFrames: (kinds) => connection.setFrames(kinds),
+  curves: charts,
 });
-const camera = new CameraPanel($('camera-panel'), $('camera-toggles'), $('camera-canvases'), (kinds) => connection.setFrames(kinds));
-const send = connection.send.bind(connection);
-const playback = new PlaybackControls($('playback'), send);
-const play = new PlayControls($('play-help'), send);
+const connection = new Connection(protocolUrl, {
+  message: (m) => {
+    ui.message(m);
+    captured?.(m);
+  },
+  frame: (frame) => ui.frame(frame),
+  status: (connected, detail) => ui.setStatus(connected, detail),
+});
 // `robonav video` films the page in capture mode (capture.ts): it draws only when told to.
 const mode = captureMode(location.search);
-const captured = mode === null ? null : installCapture(mode, view, drawOnce, send);
-
-/** One animation frame of the views (capture mode draws these on demand instead of every display frame). */
-function drawOnce(): void {
-  view.frame();
-  minimap.frame();
-}
-
-function onMessage(m: ServerMessage): void {
-  switch (m.type) {
-    case 'hello':
-      debug.mode = m.mode;
-      hud.setSource(m.mode, m.source, m.actions);
-      status.textContent =
-        m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
-      charts.reset();
-      camera.offer(m.frameKinds);
-      playback.show(m.mode === 'replay');
-      play.enable(m.mode === 'play');
-      if (m.mode === 'play') $('scene').focus();
-      break;
-    case 'scene': {
-      const trail = m.trail ?? [];
-      view.load(m.spec, m.start, m.goals, trail, m.pose);
-      minimap.load(m.spec, m.start, m.goals, m.shortestPath, trail, m.pose);
-      const stepsSoFar = Math.max(0, trail.length / 2 - 1);
-      hud.episode(m.episode, stepsSoFar, m.goalLabel ?? (m.goals.length > 0 ? 'point' : '–'));
-      debug.scenes += 1;
-      debug.episode = m.episode;
-      debug.step = stepsSoFar;
-      debug.start = m.start;
-      debug.pose = m.pose ?? null;
-      break;
-    }
-    case 'step':
-      if (m.episode !== debug.episode) break;
-      view.step(m.pose, m.dynamic);
-      minimap.step(m.pose);
-      hud.step(m);
-      playback.at(m.step);
-      debug.steps += 1;
-      debug.step = m.step;
-      debug.pose = m.pose;
-      break;
-    case 'episodeEnd':
-      if (m.episode === debug.episode) hud.end(m);
-      break;
-    case 'batch':
-      for (const inner of m.messages) onMessage(inner);
-      break;
-    case 'metrics':
-      charts.add(m.points);
-      break;
-    case 'playbackState':
-      playback.state(m);
-      break;
-    case 'error':
-      debug.errors.push(`${m.code}: ${m.message}`);
-      console.warn(`robonav server: ${m.code}: ${m.message}`);
-      break;
-  }
-  captured?.(m);
-}
+const captured =
+  mode === null
+    ? null
+    : installCapture(
+        mode,
+        ui.view,
+        () => ui.drawOnce(),
+        (message) => connection.send(message),
+      );
 
 // Pages the server offers beside the viewer (a run's report.html): show their links.
 void fetch('pages.json')
@@ -159,25 +52,5 @@ void fetch('pages.json')
     () => undefined,
   );
 
-const orbitButton = $<HTMLButtonElement>('cam-orbit');
-const followButton = $<HTMLButtonElement>('cam-follow');
-orbitButton.addEventListener('click', () => {
-  view.setCameraMode('orbit');
-  orbitButton.classList.add('active');
-  followButton.classList.remove('active');
-});
-followButton.addEventListener('click', () => {
-  view.setCameraMode('follow');
-  followButton.classList.add('active');
-  orbitButton.classList.remove('active');
-});
-
-function animate(): void {
-  view.frame();
-  minimap.frame();
-  debug.framesRendered = view.framesRendered;
-  requestAnimationFrame(animate);
-}
-
 connection.open();
-if (captured === null) requestAnimationFrame(animate);
+if (captured === null) ui.start();

@@ -4,7 +4,8 @@
  * seeds (episode i reset with seed + i), the policy's RGB observations kept as frames when it has
  * any. For videos of a run without a `.rec` file.
  */
-import { fixedEpisodes, type Split } from '../../../envs/episodes.js';
+import { fixedEpisodes } from '../../../envs/episodeFile.js';
+import type { Split } from '../../../envs/episodes.js';
 import { make } from '../../../envs/registry.js';
 import { frameSourcesOf } from '../../stream/EpisodeStreamer.js';
 import { attachRecorder, Recording } from '../../runs/Recording.js';

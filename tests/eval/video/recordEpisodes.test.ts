@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { savePolicy } from '../../../agents/common/savedPolicy.js';
 import { PPO } from '../../../agents/ppo.js';
 import { initBackend } from '../../../src/nn/backend.js';
-import { fixedEpisodes } from '../../../envs/episodes.js';
+import { fixedEpisodes } from '../../../envs/episodeFile.js';
 import { make } from '../../../envs/registry.js';
 import { OraclePolicy } from '../../../agents/oracle.js';
 import { UsageError } from '../../../src/core/errors.js';

@@ -1,0 +1,62 @@
+/**
+ * Pacer: the exported page's clock. The policy waits on `tick()` before each action: at a set
+ * number of steps per second, or, at full speed, only long enough every ~30 ms for the page to
+ * draw and take input. `interrupt(true)` hands the robot to the person: the next `tick()` throws
+ * `PacerInterrupted`, which ends the running episode, and `released()` waits until the robot is
+ * handed back.
+ */
+
+/** Thrown by `tick()` when the person has taken over the robot. */
+export class PacerInterrupted extends Error {
+  constructor() {
+    super('the person took over the robot');
+    this.name = 'PacerInterrupted';
+  }
+}
+
+/** Work between two yields to the browser at full speed (ms). */
+const MAX_BUSY_MS = 30;
+
+export class Pacer {
+  /** Steps per second; Infinity = as fast as the page can. */
+  private speed = 20;
+  private lastYield = performance.now();
+  private taken = false;
+  private waiters: Array<() => void> = [];
+
+  /** Whether the person holds the robot. */
+  get interrupted(): boolean {
+    return this.taken;
+  }
+
+  /** Steps per second (Infinity: full speed). */
+  setSpeed(stepsPerSecond: number): void {
+    this.speed = stepsPerSecond;
+  }
+
+  /** Take the robot (true) or hand it back (false). */
+  interrupt(taken: boolean): void {
+    this.taken = taken;
+    if (!taken) for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Resolves when the robot is the policy's (at once if it is). */
+  released(): Promise<void> {
+    return this.taken ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
+  }
+
+  /** Wait for the next step's turn. @throws PacerInterrupted when the person has taken over. */
+  async tick(): Promise<void> {
+    if (this.taken) throw new PacerInterrupted();
+    const now = performance.now();
+    if (Number.isFinite(this.speed)) await sleep(1000 / this.speed);
+    else if (now - this.lastYield >= MAX_BUSY_MS) await sleep(0);
+    else return;
+    this.lastYield = performance.now();
+    if (this.taken) throw new PacerInterrupted();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
