@@ -14,4 +14,4 @@ export { DEFAULT_LIDAR, Lidar, type LidarConfig } from './Lidar.js';
 export { assertNotBlank, isBlankFrame } from './blank.js';
 
 // Frames as images: PNG encoding and the colour maps of depth and semantic frames.
-export { decodePng, depthToRgb, encodePng, semanticToRgb } from './png.js';
+export { decodePng, depthToRgb, encodePng, saliencyOverlay, semanticToRgb } from './png.js';
