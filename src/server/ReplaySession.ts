@@ -22,6 +22,7 @@ import {
   type StreamName,
 } from '../stream/protocol.js';
 import type { RecordedEpisode } from '../runs/Recording.js';
+import type { ReplaySaliency } from './SaliencyMaps.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
 /** Replay speed at 1×: steps per second (s⁻¹). */
@@ -62,6 +63,10 @@ export interface ReplaySessionOptions {
   metrics?: MetricsLogTail;
   /** Where a problem with the metrics log is reported, one line at a time. @default standard error */
   log?: (line: string) => void;
+  /** A policy's saliency maps over these episodes, offered to viewers that ask. */
+  saliency?: ReplaySaliency;
+  /** Why a policy was given but has no maps here (shown in the viewer). */
+  saliencyNote?: string;
 }
 
 /** Plays recorded episodes to each viewer with its own cursor (pause, seek, speed), losing no step. */
@@ -99,7 +104,16 @@ export class ReplaySession implements ViewerSession {
       frameKinds,
       actions: this.options.actions ?? [],
       episodes: this.episodeCount,
+      ...(this.options.saliency ? { saliency: this.options.saliency.methods } : {}),
+      ...(this.options.saliencyNote !== undefined ? { saliencyNote: this.options.saliencyNote } : {}),
     };
+  }
+
+  /** Maps on: the current step's map at once (a paused viewer sees it without stepping). */
+  onSaliency(client: ViewerClient): void {
+    const cursor = client.state as Cursor | undefined;
+    if (cursor === undefined || this.episodeCount === 0) return;
+    this.sendSaliency(client, cursor);
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {
@@ -271,6 +285,14 @@ export class ReplaySession implements ViewerSession {
       if (frame === null) continue;
       client.sendBinary(encodeFrame({ ...frame, episode: cursor.episode }, frame.data));
     }
+    this.sendSaliency(client, cursor);
+  }
+
+  private sendSaliency(client: ViewerClient, cursor: Cursor): void {
+    const saliency = this.options.saliency;
+    if (cursor.behind || saliency === undefined || client.saliency === null) return;
+    const bytes = saliency.frame(cursor.episode, cursor.step, client.saliency);
+    if (bytes !== null) client.sendBinary(bytes);
   }
 
   private sendState(client: ViewerClient, cursor: Cursor): void {

@@ -29,6 +29,8 @@ interface DebugState {
   pose: PoseXZ | null;
   framesRendered: number;
   cameraFrames: number;
+  /** Saliency maps blended over the camera frames. */
+  saliencyMaps: number;
   errors: string[];
 }
 
@@ -51,6 +53,7 @@ const debug: DebugState = {
   pose: null,
   framesRendered: 0,
   cameraFrames: 0,
+  saliencyMaps: 0,
   errors: [],
 };
 window.robonav = debug;
@@ -71,6 +74,11 @@ const connection = new Connection(protocolUrl, {
   message: onMessage,
   frame: (frame) => {
     if (frame.episode !== debug.episode) return;
+    if (frame.kind === 'saliency') {
+      camera.drawSaliency(frame);
+      debug.saliencyMaps = camera.mapsDrawn;
+      return;
+    }
     camera.draw(frame);
     debug.cameraFrames = camera.framesDrawn;
   },
@@ -80,7 +88,13 @@ const connection = new Connection(protocolUrl, {
     status.classList.toggle('bad', !connected);
   },
 });
-const camera = new CameraPanel($('camera-panel'), $('camera-toggles'), $('camera-canvases'), (kinds) => connection.setFrames(kinds));
+const camera = new CameraPanel(
+  $('camera-panel'),
+  $('camera-toggles'),
+  $('camera-canvases'),
+  (kinds) => connection.setFrames(kinds),
+  (method) => connection.setSaliency(method),
+);
 const send = connection.send.bind(connection);
 const playback = new PlaybackControls($('playback'), send);
 const play = new PlayControls($('play-help'), send);
@@ -94,6 +108,7 @@ function onMessage(m: ServerMessage): void {
         m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
       charts.reset();
       camera.offer(m.frameKinds);
+      camera.offerSaliency(m.saliency ?? [], m.saliencyNote);
       playback.show(m.mode === 'replay');
       play.enable(m.mode === 'play');
       if (m.mode === 'play') $('scene').focus();

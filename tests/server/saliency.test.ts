@@ -1,0 +1,178 @@
+/** Saliency maps in the viewer: offered only with a policy, computed only for clients that ask, hostile requests refused. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PolicyInfo } from '../../agents/common/savedPolicy.js';
+import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
+import { Rng } from '../../src/core/Rng.js';
+import { Box, Dict, Discrete } from '../../src/core/spaces.js';
+import { ActorCritic } from '../../src/nn/ActorCritic.js';
+import { initBackend } from '../../src/nn/backend.js';
+import { PolicySaliency } from '../../src/nn/saliency.js';
+import { recordedObservation } from '../../src/runs/recordedObservation.js';
+import { Recording, RecordingWriter } from '../../src/runs/Recording.js';
+import { ReplaySession } from '../../src/server/ReplaySession.js';
+import { ReplaySaliency, saliencyFrame, VIEWER_IG_STEPS } from '../../src/server/SaliencyMaps.js';
+import { ViewerServer } from '../../src/server/ViewerServer.js';
+import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
+import { decodeFrame, PROTOCOL_VERSION } from '../../src/stream/protocol.js';
+import { FakeNavEnv, scriptedActions } from './fixtures.js';
+import { TestClient } from './TestClient.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'robonav-saliency-view-'));
+writeFileSync(join(dir, 'index.html'), '<!doctype html>');
+const servers: ViewerServer[] = [];
+const nets: ActorCritic[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+afterAll(() => {
+  for (const net of nets) net.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeAll(async () => {
+  await initBackend();
+});
+
+/** One recorded FakeNavEnv episode (26 steps) with depth frames. */
+function recording(): Recording {
+  const inner = new FakeNavEnv();
+  const streamer = streamerFor(inner, { task: 'Fake-v0' });
+  const writer = new RecordingWriter({ source: 'test', frames: ['depth'] });
+  streamer.addSink(writer);
+  const env = streamer.wrap(inner);
+  env.reset();
+  for (const a of scriptedActions()) env.step(a);
+  return Recording.fromBytes(writer.toBytes());
+}
+
+/** A small policy over depth 8×8 and a point goal (what FakeNavEnv observes), or over RGB, which the recording lacks. */
+function policy(camera: 'depth' | 'rgb', core: 'none' | 'gru' = 'none'): TrainedPolicy {
+  const space = new Dict({
+    [camera]: camera === 'depth' ? new Box(0, 10, [8, 8, 1]) : new Box(0, 255, [8, 8, 3], 'uint8'),
+    pointgoal: new Box(-100, 100, [2]),
+  });
+  const action = new Discrete(4);
+  const net = new ActorCritic(space, action, { core, coreSize: 8, fusionHidden: [16] }, new Rng(1));
+  nets.push(net);
+  const info: PolicyInfo = {
+    version: 1,
+    agent: 'ppo',
+    observationSpace: space.toJSON(),
+    actionSpace: action.toJSON(),
+    inputs: [camera, 'pointgoal', ...(core === 'gru' ? ['state_h'] : [])],
+    distribution: 'categorical',
+    logStd: null,
+    core: core === 'gru' ? { kind: 'gru', size: 8, numStates: 1 } : null,
+    step: 0,
+    meta: {},
+  };
+  return TrainedPolicy.fromModel('test-policy', net.toLayersModel(), info, { ownsModel: false });
+}
+
+async function start(saliency: Partial<ConstructorParameters<typeof ReplaySession>[0]>): Promise<TestClient> {
+  const rec = recording();
+  const session = new ReplaySession({ source: 'test.rec', episodes: rec.episodes, actions: rec.header.actions, ...saliency });
+  const server = await ViewerServer.start(session, { port: 0, staticDir: dir });
+  servers.push(server);
+  return TestClient.open(`ws://127.0.0.1:${server.port}/ws`);
+}
+
+describe('saliency in the viewer', () => {
+  it('offers maps with a policy, sends them only to a client that asks, one per shown step, and stops when asked', async () => {
+    const rec = recording();
+    const made = ReplaySaliency.create(policy('depth'), rec.episodes);
+    expect(made).toBeInstanceOf(ReplaySaliency);
+    const client = await start({ saliency: made as ReplaySaliency });
+    expect((await client.next('hello')).saliency).toEqual(['gradcam', 'ig', 'perturbation']);
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
+    await client.next('scene');
+    client.send({ type: 'playback', command: 'pause' });
+    await client.until(() => client.of('playbackState').some((m) => m.paused), 'the pause');
+    const paused = client.of('playbackState').find((m) => m.paused)!.step;
+    // Not asked: camera frames only.
+    expect(client.frames.every((f) => f.kind === 'depth')).toBe(true);
+    client.send({ type: 'saliency', enabled: true, method: 'ig' });
+    await client.until(() => client.frames.some((f) => f.kind === 'saliency'), 'the map of the paused step');
+    for (let i = 0; i < 3; i++) client.send({ type: 'playback', command: 'step' });
+    await client.until(() => client.frames.filter((f) => f.kind === 'saliency').length === 4, 'a map per step');
+    const maps = client.frames.filter((f) => f.kind === 'saliency');
+    expect(maps.map((m) => m.step)).toEqual([paused, paused + 1, paused + 2, paused + 3]);
+    for (const map of maps) expect([map.width, map.height, map.channels, map.dtype]).toEqual([8, 8, 1, 'uint8']);
+    // Each map is the policy's map of the observation rebuilt from the recording at that step.
+    const p = policy('depth');
+    const direct = new PolicySaliency(p.model, p.info).integratedGradients(
+      recordedObservation(p.observationSpace, rec.episodes[0]!, paused + 2) as Record<string, Float32Array>,
+      [],
+      { steps: VIEWER_IG_STEPS },
+    );
+    const expected = decodeFrame(saliencyFrame(direct, 0, paused + 2)!);
+    expect(Array.from(maps[2]!.data)).toEqual(Array.from(expected.data));
+    client.send({ type: 'saliency', enabled: false });
+    await new Promise((r) => setTimeout(r, 100));
+    client.send({ type: 'playback', command: 'step' });
+    await client.until(() => client.frames.some((f) => f.kind === 'depth' && f.step === paused + 4), 'the next depth frame');
+    expect(client.frames.filter((f) => f.kind === 'saliency')).toHaveLength(4);
+    expect(client.of('error')).toEqual([]);
+  });
+
+  it('carries a recurrent policy through the episode: its map at a step uses the state of the steps before', () => {
+    const rec = recording();
+    const p = policy('depth', 'gru');
+    const replay = ReplaySaliency.create(p, rec.episodes) as ReplaySaliency;
+    const later = decodeFrame(replay.frame(0, 5, 'ig')!);
+    const fresh = new PolicySaliency(p.model, p.info);
+    const obs = recordedObservation(p.observationSpace, rec.episodes[0]!, 5) as Record<string, Float32Array>;
+    p.reset();
+    for (let t = 0; t < 5; t++) p.act(recordedObservation(p.observationSpace, rec.episodes[0]!, t));
+    const carried = decodeFrame(saliencyFrame(fresh.integratedGradients(obs, p.recurrentState, { steps: VIEWER_IG_STEPS }), 0, 5)!);
+    expect(Array.from(later.data)).toEqual(Array.from(carried.data));
+    // Seeking back resets the state and gives the same map again (the cache aside: a different method recomputes).
+    const before = tf.memory().numTensors;
+    replay.frame(0, 1, 'gradcam');
+    replay.frame(0, 5, 'gradcam');
+    replay.frame(0, 1, 'perturbation');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('says why there are no maps when the recording lacks what the policy reads', async () => {
+    const made = ReplaySaliency.create(policy('rgb'), recording().episodes);
+    expect(made).toEqual({ problem: "episode 0: there are no rgb frames (the camera's rgb channel is off)" });
+    const client = await start({ saliencyNote: (made as { problem: string }).problem });
+    const hello = await client.next('hello');
+    expect(hello.saliency).toBeUndefined();
+    expect(hello.saliencyNote).toMatch(/no rgb frames/);
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    await client.next('scene');
+    client.send({ type: 'saliency', enabled: true, method: 'gradcam' });
+    expect((await client.next('error')).code).toBe('unsupported');
+  });
+
+  it('refuses malformed and hostile saliency messages like other bad messages', async () => {
+    const made = ReplaySaliency.create(policy('depth'), recording().episodes) as ReplaySaliency;
+    const client = await start({ saliency: made });
+    await client.next('hello');
+    client.send({ type: 'saliency', enabled: true, method: 'ig' });
+    expect((await client.next('error')).code).toBe('not-subscribed');
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+    await client.next('scene');
+    const bad: unknown[] = [
+      { type: 'saliency', enabled: 'yes' },
+      { type: 'saliency', enabled: true, method: 'lime' },
+      { type: 'saliency', enabled: true, method: 'ig', steps: 1e9 },
+      { type: 'saliency' },
+      { type: 'saliency', enabled: true, method: { $gt: '' } },
+    ];
+    for (const message of bad) client.send(message);
+    await client.until(() => client.of('error').length === 1 + bad.length, 'an error per bad message');
+    expect(
+      client
+        .of('error')
+        .slice(1)
+        .map((e) => e.code),
+    ).toEqual(bad.map(() => 'bad-message'));
+    expect(client.frames.filter((f) => f.kind === 'saliency')).toEqual([]);
+  });
+});
