@@ -13,16 +13,19 @@
  * env's noise, not the episode choice.
  *
  * `--record N` also writes the first N episodes to a replay file for `robonav view` (default path:
- * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed).
+ * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed);
+ * `--record-frames depth,rgb` stores those camera channels in it too (for the viewer's camera panel
+ * and `robonav view FILE.rec --policy RUN`'s saliency maps).
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { fixedEpisodes, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
 import { attachRecorder } from '../runs/Recording.js';
+import { FRAME_KINDS, type FrameKind } from '../stream/protocol.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
 import { actionChoice, loadPolicy } from '../eval/policies.js';
@@ -41,6 +44,16 @@ interface EvalFlags {
   json?: boolean;
   record?: number;
   recordOut?: string;
+  recordFrames?: FrameKind[];
+}
+
+/** `--record-frames depth,rgb`: camera channels, each named once. */
+function framesOption(value: string): FrameKind[] {
+  const kinds = listOption(value);
+  for (const k of kinds)
+    if (!(FRAME_KINDS as readonly string[]).includes(k))
+      throw new InvalidArgumentError(`expected camera channels among ${FRAME_KINDS.join(', ')}, got "${k}"`);
+  return [...new Set(kinds)] as FrameKind[];
 }
 
 export function register(program: Command): void {
@@ -71,6 +84,11 @@ export function register(program: Command): void {
     )
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
+    .option(
+      '--record-frames <list>',
+      `camera channels --record also stores (${FRAME_KINDS.join(', ')}), for the viewer's camera panel and saliency maps`,
+      framesOption,
+    )
     .action(async (flags: EvalFlags) => {
       // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
       const envOptions = {
@@ -89,7 +107,12 @@ export function register(program: Command): void {
           ...(flags.episodesFile ? { file: flags.episodesFile } : {}),
         });
         const recorder = flags.record
-          ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record })
+          ? attachRecorder(env, {
+              source: `${flags.policy} · ${flags.env} · ${source}`,
+              task: flags.env,
+              maxEpisodes: flags.record,
+              frames: flags.recordFrames ?? [],
+            })
           : null;
         const { summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
           seed: flags.seed,

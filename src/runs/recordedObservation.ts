@@ -101,6 +101,10 @@ function recordedParts(episode: RecordedEpisode, step: number): ObservationParts
 
 /** Why a policy's observations cannot be rebuilt from a recorded episode, or null when they can. */
 export function recordedObservationProblem(space: Space, episode: RecordedEpisode): string | null {
+  for (const [key] of leaves(space)) {
+    if ((FRAME_KINDS as readonly string[]).includes(key) && episode.frame(key as FrameKind, 0) === null)
+      return `the recording has no ${key} frames (record them with robonav eval --record N --record-frames ${key})`;
+  }
   return observationProblem(space, recordedParts(episode, 0));
 }
 

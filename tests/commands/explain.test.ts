@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../src/render/png.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { Recording } from '../../src/runs/Recording.js';
+import { PROTOCOL_VERSION } from '../../src/stream/protocol.js';
+import { runCli, serveCli, type CliRun } from '../helpers/cli.js';
+import { TestClient } from '../server/TestClient.js';
 
 function robonav(args: string[]): Promise<CliRun> {
   return runCli(args, { ROBONAV_BACKEND: 'wasm' });
@@ -103,4 +107,62 @@ function fileAt(name: string): string {
   const file = path.join(root, name);
   writeFileSync(file, 'x');
   return file;
+}
+
+describe('robonav view FILE.rec --policy RUN', () => {
+  it('replays an evaluation recorded with its depth frames and sends saliency maps to a viewer that asks', async () => {
+    const file = path.join(root, 'eval.rec');
+    const recorded = await robonav([
+      'eval',
+      '--policy',
+      run,
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      '{"cameraSize":16}',
+      '--episodes',
+      '1',
+      '--deterministic',
+      '--record',
+      '1',
+      '--record-frames',
+      'depth',
+      '--record-out',
+      file,
+    ]);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(Recording.read(file).episodes[0]!.frameKinds).toEqual(['depth']);
+    const { child, url } = serveCli(['view', file, '--policy', run, '--port', '0']);
+    try {
+      const client = await TestClient.open(`${(await url).replace('http', 'ws')}ws`);
+      expect((await client.next('hello')).saliency).toEqual(['gradcam', 'ig', 'perturbation']);
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
+      await client.next('scene');
+      client.send({ type: 'saliency', enabled: true, method: 'perturbation' });
+      await client.until(() => client.frames.some((f) => f.kind === 'saliency'), 'a saliency map', 30_000);
+      const map = client.frames.find((f) => f.kind === 'saliency')!;
+      expect([map.width, map.height, map.channels]).toEqual([16, 16, 1]);
+      expect(Math.max(...map.data)).toBe(255);
+      client.close();
+    } finally {
+      await stop(child);
+    }
+  }, 300_000);
+
+  it('rejects a --policy without a saved policy and unknown --record-frames: one line, exit 2', async () => {
+    const file = path.join(root, 'eval.rec');
+    const noPolicy = await robonav(['view', file, '--policy', mkdirEmpty('nothing-here'), '--port', '0']);
+    expect(noPolicy.code).toBe(2);
+    expect(noPolicy.stderr).toMatch(/^robonav: --policy .*nothing-here: .*\n$/);
+    const frames = await robonav(['eval', '--policy', 'oracle', '--env', 'PointNav-Easy-v0', '--record', '1', '--record-frames', 'lidar']);
+    expect(frames.code).toBe(2);
+    expect(frames.stderr).toMatch(/--record-frames.*lidar/);
+  }, 120_000);
+});
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
 }

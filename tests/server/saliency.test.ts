@@ -143,7 +143,7 @@ describe('saliency in the viewer', () => {
     const client = await start({ saliencyNote: (made as { problem: string }).problem });
     const hello = await client.next('hello');
     expect(hello.saliency).toBeUndefined();
-    expect(hello.saliencyNote).toMatch(/no rgb frames/);
+    expect(hello.saliencyNote).toMatch(/the recording has no rgb frames/);
     client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
     await client.next('scene');
     client.send({ type: 'saliency', enabled: true, method: 'gradcam' });
