@@ -139,7 +139,9 @@ describe('saliency in the viewer', () => {
 
   it('says why there are no maps when the recording lacks what the policy reads', async () => {
     const made = ReplaySaliency.create(policy('rgb'), recording().episodes);
-    expect(made).toEqual({ problem: "episode 0: there are no rgb frames (the camera's rgb channel is off)" });
+    expect(made).toEqual({
+      problem: 'episode 0: the recording has no rgb frames (record them with robonav eval --record N --record-frames rgb)',
+    });
     const client = await start({ saliencyNote: (made as { problem: string }).problem });
     const hello = await client.next('hello');
     expect(hello.saliency).toBeUndefined();
