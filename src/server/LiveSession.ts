@@ -11,21 +11,29 @@
  *
  * The source is an EpisodeStreamer in this thread or `RelayedEpisodes` of an env in a worker; the
  * latter cannot say the current scene at once, so a joining viewer waits for the source's `resync`.
+ *
+ * With a `LiveSaliency` (`setSaliency`), clients that ask get a saliency map with each camera frame
+ * they are sent: the observation is rebuilt from the step's frames, pose, start and goals, and the
+ * map computed once per method for all clients that want it. While nobody asks, nothing is computed.
  */
 import type { EpisodeSink, EpisodeSource } from '../stream/EpisodeStreamer.js';
 import {
   encodeFrame,
   encodeServerMessage,
   type EpisodeEndMessage,
+  type Frame,
   type FrameHeader,
   type FrameKind,
   type HelloMessage,
   type MetricPoint,
+  type PoseXZ,
+  type SaliencyMethodName,
   type SceneMessage,
   type StepMessage,
   type StreamName,
   type ViewerMode,
 } from '../stream/protocol.js';
+import type { LiveSaliency } from './SaliencyMaps.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
 /** How a live session shows its env: mode, source name, frame rate and metrics history kept. */
@@ -54,6 +62,13 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   private readonly queue: Array<SceneMessage | StepMessage | EpisodeEndMessage> = [];
   private lastFlushAt = -Infinity;
   private flushTimer: NodeJS.Timeout | null = null;
+  private saliency: LiveSaliency | null = null;
+  private saliencyNote: string | undefined = undefined;
+  /** Where the shown episode stands, for rebuilding its observations: the last scene and step. */
+  private track: { episode: number; step: number; start: PoseXZ; goals: Array<[number, number]>; pose: PoseXZ; collided: boolean } | null =
+    null;
+  /** The camera frames of the tracked step that saliency needs, as they arrive. */
+  private readonly stepFrames = new Map<FrameKind, Frame>();
 
   constructor(
     readonly streamer: EpisodeSource,
@@ -77,8 +92,27 @@ export class LiveSession implements ViewerSession, EpisodeSink {
       streams,
       frameKinds: this.streamer.frameKinds,
       actions: this.streamer.actionNames,
+      ...(this.saliency !== null ? { saliency: this.saliency.methods } : {}),
+      ...(this.saliencyNote !== undefined ? { saliencyNote: this.saliencyNote } : {}),
     };
   }
+
+  /**
+   * Offer saliency maps of a policy (`LiveSaliency`), or say why there are none (`{ problem }`).
+   * Viewers connected already learn of it with their next hello (a reconnect).
+   */
+  setSaliency(saliency: LiveSaliency | { problem: string }): void {
+    if ('problem' in saliency) {
+      this.saliency = null;
+      this.saliencyNote = saliency.problem;
+    } else {
+      this.saliency = saliency;
+      this.saliencyNote = undefined;
+    }
+  }
+
+  /** Maps on or off: they come with the next camera frames (the server has set `client.saliency`). */
+  onSaliency(): void {}
 
   onSubscribe(client: ViewerClient, first: boolean): void {
     this.clients.add(client);
@@ -129,7 +163,11 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     const now = performance.now();
     if (now - this.lastFrameAt < this.frameInterval) return [];
     const kinds = new Set<FrameKind>();
-    for (const client of this.clients) for (const k of client.frames) kinds.add(k);
+    for (const client of this.clients) {
+      for (const k of client.frames) kinds.add(k);
+      // A map needs the frames of every camera the policy reads, whether or not the client shows them.
+      if (client.saliency !== null && this.saliency !== null) for (const k of this.saliency.kinds) kinds.add(k);
+    }
     // The interval counts from the request: a relayed source's frames arrive a little later.
     if (kinds.size > 0) this.lastFrameAt = now;
     return [...kinds];
@@ -138,6 +176,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   scene(message: SceneMessage): void {
     // A new episode: everyone gets its scene, waiting clients included.
     this.awaitingScene.clear();
+    this.follow(message.episode, 0, message.start, false, message);
     this.enqueue(message);
   }
 
@@ -149,6 +188,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   }
 
   step(message: StepMessage): void {
+    this.follow(message.episode, message.step, message.pose, message.collided);
     this.enqueue(message);
   }
 
@@ -165,6 +205,37 @@ export class LiveSession implements ViewerSession, EpisodeSink {
       bytes ??= encodeFrame(header, data);
       client.sendBinary(bytes);
     }
+    this.explain(header, data);
+  }
+
+  /** Keep the episode's start and goals, and the step's pose, for rebuilding its observation. */
+  private follow(episode: number, step: number, pose: PoseXZ, collided: boolean, scene?: SceneMessage): void {
+    if (this.saliency === null) return;
+    if (scene !== undefined) this.track = { episode, step, start: scene.start, goals: scene.goals, pose, collided };
+    else if (this.track !== null && this.track.episode === episode) Object.assign(this.track, { step, pose, collided });
+    this.stepFrames.clear();
+  }
+
+  /** Once every camera the policy reads has its frame of the tracked step: a map per wanted method to the clients that want it. */
+  private explain(header: FrameHeader, data: Uint8Array | Float32Array): void {
+    const saliency = this.saliency;
+    const track = this.track;
+    if (saliency === null || track === null || !saliency.kinds.includes(header.kind)) return;
+    if (header.episode !== track.episode || header.step !== track.step) return;
+    const wanting = [...this.clients].filter((c) => c.saliency !== null);
+    if (wanting.length === 0) return;
+    // A copy: the source may reuse its buffer for the next step.
+    this.stepFrames.set(header.kind, { ...header, data: data.slice() });
+    if (!saliency.kinds.every((k) => this.stepFrames.has(k))) return;
+    const parts = { frame: (kind: FrameKind) => this.stepFrames.get(kind) ?? null, ...track };
+    const maps = new Map<SaliencyMethodName, Uint8Array | null>();
+    for (const client of wanting) {
+      const method = client.saliency!;
+      if (!maps.has(method)) maps.set(method, saliency.frame(parts, method, track.episode, track.step));
+      const bytes = maps.get(method);
+      if (bytes) client.sendBinary(bytes);
+    }
+    this.stepFrames.clear();
   }
 
   private enqueue(message: SceneMessage | StepMessage | EpisodeEndMessage): void {

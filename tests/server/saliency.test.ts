@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PolicyInfo } from '../../agents/common/savedPolicy.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { Rng } from '../../src/core/Rng.js';
@@ -14,7 +14,9 @@ import { PolicySaliency } from '../../src/nn/saliency.js';
 import { recordedObservation } from '../../src/runs/recordedObservation.js';
 import { Recording, RecordingWriter } from '../../src/runs/Recording.js';
 import { ReplaySession } from '../../src/server/ReplaySession.js';
-import { ReplaySaliency, saliencyFrame, VIEWER_IG_STEPS } from '../../src/server/SaliencyMaps.js';
+import { pointGoalReading } from '../../envs/SensorSuite.js';
+import { LiveViewer } from '../../src/server/LiveViewer.js';
+import { LiveSaliency, ReplaySaliency, saliencyFrame, VIEWER_IG_STEPS } from '../../src/server/SaliencyMaps.js';
 import { ViewerServer } from '../../src/server/ViewerServer.js';
 import { streamerFor } from '../../src/stream/EpisodeStreamer.js';
 import { decodeFrame, PROTOCOL_VERSION } from '../../src/stream/protocol.js';
@@ -176,5 +178,70 @@ describe('saliency in the viewer', () => {
         .map((e) => e.code),
     ).toEqual(bad.map(() => 'bad-message'));
     expect(client.frames.filter((f) => f.kind === 'saliency')).toEqual([]);
+  });
+});
+
+describe('saliency in live training', () => {
+  it('sends maps of the current weights with the frames of env 0 only to clients that ask, and computes none otherwise', async () => {
+    const p = policy('depth');
+    const spy = vi.spyOn(LiveSaliency.prototype, 'frame');
+    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test', task: 'Fake-v0', frameRate: 1000 });
+    try {
+      const env = viewer.observe(new FakeNavEnv());
+      viewer.explainWith(p.observationSpace, p.model, p.info);
+      const watcher = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      const asker = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      expect((await watcher.next('hello')).saliency).toEqual(['gradcam', 'ig', 'perturbation']);
+      await asker.next('hello');
+      watcher.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      asker.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      await viewer.pump();
+      env.reset();
+      for (let t = 0; t < 3; t++) {
+        env.step(3);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(spy).not.toHaveBeenCalled();
+      asker.send({ type: 'saliency', enabled: true, method: 'gradcam' });
+      await viewer.pump();
+      await new Promise((r) => setTimeout(r, 20));
+      const poses: Array<{ x: number; z: number; yaw: number }> = [];
+      const depths: Float32Array[] = [];
+      for (let t = 0; t < 3; t++) {
+        const { obs } = env.step(1);
+        poses.push({ ...(env as FakeNavEnv).world.pose });
+        depths.push(obs.depth.slice());
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await asker.until(() => asker.frames.filter((f) => f.kind === 'saliency').length === 3, 'a map per step');
+      const maps = asker.frames.filter((f) => f.kind === 'saliency');
+      expect(maps.map((m) => m.step)).toEqual([4, 5, 6]);
+      // No camera channel was asked for: only maps reach the asker, nothing reaches the watcher.
+      expect(asker.frames.every((f) => f.kind === 'saliency')).toBe(true);
+      expect(watcher.frames).toEqual([]);
+      // The last map is the policy's Grad-CAM of the observation at that step (depth, and the point goal from the pose).
+      const pointgoal = new Float32Array(2);
+      pointGoalReading(poses[2]!, [5, 5], 100, pointgoal);
+      const direct = new PolicySaliency(p.model, p.info).gradCam({ depth: depths[2]!, pointgoal });
+      expect(Array.from(maps[2]!.data)).toEqual(Array.from(decodeFrame(saliencyFrame(direct, 0, 6)!).data));
+    } finally {
+      spy.mockRestore();
+      await viewer.close();
+    }
+  });
+
+  it('offers no maps for a recurrent network, and says why', async () => {
+    const p = policy('depth', 'gru');
+    const viewer = await LiveViewer.start({ port: 0 });
+    try {
+      viewer.observe(new FakeNavEnv());
+      viewer.explainWith(p.observationSpace, p.model, p.info);
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      const hello = await client.next('hello');
+      expect(hello.saliency).toBeUndefined();
+      expect(hello.saliencyNote).toMatch(/recurrent policy is explained on replays/);
+    } finally {
+      await viewer.close();
+    }
   });
 });
