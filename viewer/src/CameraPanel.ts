@@ -42,8 +42,6 @@ export class CameraPanel {
   private map: SaliencyFrame | null = null;
   /** Frames drawn (the e2e test reads it). */
   framesDrawn = 0;
-  /** Saliency maps received and blended (the e2e test reads it). */
-  mapsDrawn = 0;
 
   constructor(
     private readonly root: HTMLElement,
@@ -102,7 +100,6 @@ export class CameraPanel {
   drawSaliency(frame: SaliencyFrame): void {
     if (!this.saliencyBox.checked) return;
     this.map = frame;
-    this.mapsDrawn += 1;
     for (const kind of this.enabled) {
       const last = this.lastFrames.get(kind);
       if (last !== undefined) this.render(last);

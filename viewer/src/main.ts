@@ -29,7 +29,7 @@ interface DebugState {
   pose: PoseXZ | null;
   framesRendered: number;
   cameraFrames: number;
-  /** Saliency maps blended over the camera frames. */
+  /** Saliency maps received (the server sends them only while the toggle is on). */
   saliencyMaps: number;
   errors: string[];
 }
@@ -75,8 +75,8 @@ const connection = new Connection(protocolUrl, {
   frame: (frame) => {
     if (frame.episode !== debug.episode) return;
     if (frame.kind === 'saliency') {
+      debug.saliencyMaps += 1;
       camera.drawSaliency(frame);
-      debug.saliencyMaps = camera.mapsDrawn;
       return;
     }
     camera.draw(frame);
