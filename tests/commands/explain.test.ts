@@ -97,6 +97,37 @@ describe('robonav explain', () => {
   );
 });
 
+describe('robonav explain of a policy without a camera', () => {
+  it('says the policy has nothing to explain: one line, exit 2, nothing written', async () => {
+    const blind = path.join(root, 'blind');
+    const trained = await robonav([
+      'train',
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      '{"sensors":["pointgoal"]}',
+      '--steps',
+      '32',
+      '--num-envs',
+      '2',
+      '--eval-every',
+      '0',
+      '--test-episodes',
+      '0',
+      '--config',
+      path.join(root, 'small.json'),
+      '--out',
+      blind,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const out = path.join(root, 'never-blind');
+    const r = await robonav(['explain', blind, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`robonav: ${blind}: the policy has no camera image input to explain\n`);
+    expect(existsSync(out)).toBe(false);
+  }, 300_000);
+});
+
 function mkdirEmpty(name: string): string {
   const dir = path.join(root, name);
   mkdirSync(dir, { recursive: true });
