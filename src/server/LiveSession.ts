@@ -125,8 +125,10 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     // Queued steps would follow the scene's trail twice: send them first to everyone else.
     this.flush();
     const scene = this.streamer.currentScene();
-    if (scene !== null) client.send(scene, false);
-    else this.awaitingScene.add(client);
+    if (scene !== null) {
+      this.followScene(scene);
+      client.send(scene, false);
+    } else this.awaitingScene.add(client);
   }
 
   onClose(client: ViewerClient): void {
@@ -176,13 +178,14 @@ export class LiveSession implements ViewerSession, EpisodeSink {
   scene(message: SceneMessage): void {
     // A new episode: everyone gets its scene, waiting clients included.
     this.awaitingScene.clear();
-    this.follow(message.episode, 0, message.start, false, message);
+    this.followScene(message);
     this.enqueue(message);
   }
 
   resync(message: SceneMessage): void {
     // The steps queued before the snapshot go first, as in onResync.
     this.flush();
+    this.followScene(message);
     for (const client of this.awaitingScene) client.send(message, false);
     this.awaitingScene.clear();
   }
@@ -208,11 +211,18 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     this.explain(header, data);
   }
 
-  /** Keep the episode's start and goals, and the step's pose, for rebuilding its observation. */
-  private follow(episode: number, step: number, pose: PoseXZ, collided: boolean, scene?: SceneMessage): void {
+  /** Keep an episode's start and goals, and where it stands (a late joiner's scene carries its trail and pose so far). */
+  private followScene(scene: SceneMessage): void {
     if (this.saliency === null) return;
-    if (scene !== undefined) this.track = { episode, step, start: scene.start, goals: scene.goals, pose, collided };
-    else if (this.track !== null && this.track.episode === episode) Object.assign(this.track, { step, pose, collided });
+    const step = scene.trail !== undefined ? Math.max(0, scene.trail.length / 2 - 1) : 0;
+    this.track = { episode: scene.episode, step, start: scene.start, goals: scene.goals, pose: scene.pose ?? scene.start, collided: false };
+    this.stepFrames.clear();
+  }
+
+  /** Keep the step's pose, for rebuilding its observation. */
+  private follow(episode: number, step: number, pose: PoseXZ, collided: boolean): void {
+    if (this.saliency === null) return;
+    if (this.track !== null && this.track.episode === episode) Object.assign(this.track, { step, pose, collided });
     this.stepFrames.clear();
   }
 

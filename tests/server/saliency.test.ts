@@ -224,8 +224,45 @@ describe('saliency in live training', () => {
       pointGoalReading(poses[2]!, [5, 5], 100, pointgoal);
       const direct = new PolicySaliency(p.model, p.info).gradCam({ depth: depths[2]!, pointgoal });
       expect(Array.from(maps[2]!.data)).toEqual(Array.from(decodeFrame(saliencyFrame(direct, 0, 6)!).data));
+      // A viewer joining mid-episode gets maps from its next step on.
+      const late = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      await late.next('hello');
+      late.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      late.send({ type: 'saliency', enabled: true, method: 'ig' });
+      await viewer.pump();
+      await late.next('scene');
+      await new Promise((r) => setTimeout(r, 20));
+      for (let t = 0; t < 2; t++) {
+        env.step(2);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await late.until(() => late.frames.filter((f) => f.kind === 'saliency').length === 2, "the late viewer's maps");
+      expect(late.frames.map((f) => f.step)).toEqual([7, 8]);
     } finally {
       spy.mockRestore();
+      await viewer.close();
+    }
+  });
+
+  it('gives maps to a viewer that joins in the middle of an episode nobody was watching', async () => {
+    const p = policy('depth');
+    const viewer = await LiveViewer.start({ port: 0, frameRate: 1000 });
+    try {
+      const env = viewer.observe(new FakeNavEnv());
+      viewer.explainWith(p.observationSpace, p.model, p.info);
+      env.reset();
+      for (let t = 0; t < 4; t++) env.step(3);
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      await client.next('hello');
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION });
+      client.send({ type: 'saliency', enabled: true, method: 'gradcam' });
+      await viewer.pump();
+      expect((await client.next('scene')).trail).toHaveLength(10);
+      await new Promise((r) => setTimeout(r, 20));
+      env.step(1);
+      await client.until(() => client.frames.some((f) => f.kind === 'saliency'), 'a map');
+      expect(client.frames.map((f) => [f.kind, f.episode, f.step])).toEqual([['saliency', 0, 5]]);
+    } finally {
       await viewer.close();
     }
   });
