@@ -47,6 +47,11 @@ export interface LiveSessionOptions {
   metricsHistory?: number;
   /** Episode messages are sent together at most this often (ms); 0 sends each at once. @default 50 */
   batchInterval?: number;
+  /**
+   * Saliency maps per second at most: each costs the trainer tens of milliseconds of its own thread,
+   * so maps come with fewer frames than the camera's. @default 4
+   */
+  saliencyRate?: number;
 }
 
 /** Shows an env as it runs to every subscribed viewer: the sink of an episode stream and the session of a ViewerServer. */
@@ -69,6 +74,8 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     null;
   /** The camera frames of the tracked step that saliency needs, as they arrive. */
   private readonly stepFrames = new Map<FrameKind, Frame>();
+  private readonly saliencyInterval: number;
+  private lastSaliencyAt = -Infinity;
 
   constructor(
     readonly streamer: EpisodeSource,
@@ -77,6 +84,7 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     this.frameInterval = 1000 / (options.frameRate ?? 15);
     this.historyLimit = options.metricsHistory ?? 10_000;
     this.batchInterval = options.batchInterval ?? 50;
+    this.saliencyInterval = 1000 / (options.saliencyRate ?? 4);
     streamer.addSink(this);
   }
 
@@ -237,6 +245,9 @@ export class LiveSession implements ViewerSession, EpisodeSink {
     // A copy: the source may reuse its buffer for the next step.
     this.stepFrames.set(header.kind, { ...header, data: data.slice() });
     if (!saliency.kinds.every((k) => this.stepFrames.has(k))) return;
+    const now = performance.now();
+    if (now - this.lastSaliencyAt < this.saliencyInterval) return;
+    this.lastSaliencyAt = now;
     const parts = { frame: (kind: FrameKind) => this.stepFrames.get(kind) ?? null, ...track };
     const maps = new Map<SaliencyMethodName, Uint8Array | null>();
     for (const client of wanting) {

@@ -33,6 +33,8 @@ export interface LiveViewerOptions extends ViewerServerOptions {
   task?: string;
   /** Camera frames per second at most. @default 15 */
   frameRate?: number;
+  /** Saliency maps per second at most (each costs the trainer's thread tens of ms). @default 4 */
+  saliencyRate?: number;
 }
 
 /**
@@ -98,6 +100,7 @@ export class LiveViewer {
       mode: 'live',
       source: this.options.source ?? 'training',
       ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}),
+      ...(this.options.saliencyRate !== undefined ? { saliencyRate: this.options.saliencyRate } : {}),
     });
     if (this.saliency !== null) this.session.setSaliency(this.saliency);
     this.forward.setTarget(this.session);

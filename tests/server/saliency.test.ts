@@ -185,7 +185,7 @@ describe('saliency in live training', () => {
   it('sends maps of the current weights with the frames of env 0 only to clients that ask, and computes none otherwise', async () => {
     const p = policy('depth');
     const spy = vi.spyOn(LiveSaliency.prototype, 'frame');
-    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test', task: 'Fake-v0', frameRate: 1000 });
+    const viewer = await LiveViewer.start({ port: 0, source: 'runs/test', task: 'Fake-v0', frameRate: 1000, saliencyRate: 1000 });
     try {
       const env = viewer.observe(new FakeNavEnv());
       viewer.explainWith(p.observationSpace, p.model, p.info);
@@ -246,7 +246,7 @@ describe('saliency in live training', () => {
 
   it('gives maps to a viewer that joins in the middle of an episode nobody was watching', async () => {
     const p = policy('depth');
-    const viewer = await LiveViewer.start({ port: 0, frameRate: 1000 });
+    const viewer = await LiveViewer.start({ port: 0, frameRate: 1000, saliencyRate: 1000 });
     try {
       const env = viewer.observe(new FakeNavEnv());
       viewer.explainWith(p.observationSpace, p.model, p.info);
@@ -262,6 +262,34 @@ describe('saliency in live training', () => {
       env.step(1);
       await client.until(() => client.frames.some((f) => f.kind === 'saliency'), 'a map');
       expect(client.frames.map((f) => [f.kind, f.episode, f.step])).toEqual([['saliency', 0, 5]]);
+    } finally {
+      await viewer.close();
+    }
+  });
+
+  it('sends at most saliencyRate maps per second, whatever the frame rate', async () => {
+    const p = policy('depth');
+    const viewer = await LiveViewer.start({ port: 0, frameRate: 1000, saliencyRate: 2 });
+    try {
+      const env = viewer.observe(new FakeNavEnv());
+      viewer.explainWith(p.observationSpace, p.model, p.info);
+      const client = await TestClient.open(`ws://127.0.0.1:${viewer.port}/ws`);
+      await client.next('hello');
+      client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
+      client.send({ type: 'saliency', enabled: true, method: 'gradcam' });
+      await viewer.pump();
+      env.reset();
+      const start = performance.now();
+      for (let t = 0; t < 10; t++) {
+        env.step(3);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const elapsed = performance.now() - start;
+      await client.until(() => client.frames.filter((f) => f.kind === 'depth').length >= 10, 'the depth frames');
+      // One map, then none until 500 ms have passed, however long the steps took.
+      const maps = client.frames.filter((f) => f.kind === 'saliency').length;
+      expect(maps).toBeGreaterThanOrEqual(1);
+      expect(maps).toBeLessThanOrEqual(1 + Math.floor(elapsed / 500));
     } finally {
       await viewer.close();
     }
