@@ -120,6 +120,7 @@ export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type 
 
 // Saliency: which pixels of its camera a trained policy acts on, and how much each observation key drives the action.
 export {
+  combinedMap,
   PolicySaliency,
   SALIENCY_METHODS,
   type SaliencyMap,

@@ -211,6 +211,19 @@ function normalise(values: Float32Array): Float32Array {
 }
 
 /**
+ * One map for a policy with several camera inputs: the maps of the first one's size combined by
+ * maximum (the viewer blends one map over the camera); null when there is no map.
+ */
+export function combinedMap(maps: readonly SaliencyMap[]): SaliencyMap | null {
+  const first = maps[0];
+  if (first === undefined) return null;
+  const same = maps.filter((m) => m.width === first.width && m.height === first.height);
+  const data = first.data.slice();
+  for (const map of same.slice(1)) for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i]!, map.data[i]!);
+  return { key: same.map((m) => m.key).join('+'), height: first.height, width: first.width, data };
+}
+
+/**
  * Saliency maps of one saved policy model: build it once per model, then call `gradCam`,
  * `integratedGradients`, `perturbation` or `compute` for each observation.
  *

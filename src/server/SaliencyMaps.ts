@@ -13,7 +13,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { Box, Dict, type Space } from '../core/spaces.js';
-import { PolicySaliency, SALIENCY_METHODS, type SaliencyPolicyInfo, type SaliencyResult } from '../nn/saliency.js';
+import { combinedMap, PolicySaliency, SALIENCY_METHODS, type SaliencyPolicyInfo, type SaliencyResult } from '../nn/saliency.js';
 import {
   observationFromParts,
   observationProblem,
@@ -34,14 +34,10 @@ const CACHE_SIZE = 256;
  * combined by maximum, as uint8 (0..255 for [0, 1]); null without a map or for a map too large.
  */
 export function saliencyFrame(result: SaliencyResult, episode: number, step: number): Uint8Array | null {
-  const first = result.maps[0];
-  if (first === undefined || Math.max(first.width, first.height) > MAX_SALIENCY_SIDE) return null;
-  const data = new Uint8Array(first.width * first.height);
-  for (const map of result.maps) {
-    if (map.width !== first.width || map.height !== first.height) continue;
-    for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i]!, Math.round(255 * map.data[i]!));
-  }
-  return encodeFrame({ kind: 'saliency', dtype: 'uint8', channels: 1, width: first.width, height: first.height, episode, step }, data);
+  const map = combinedMap(result.maps);
+  if (map === null || Math.max(map.width, map.height) > MAX_SALIENCY_SIDE) return null;
+  const data = Uint8Array.from(map.data, (v) => Math.round(255 * v));
+  return encodeFrame({ kind: 'saliency', dtype: 'uint8', channels: 1, width: map.width, height: map.height, episode, step }, data);
 }
 
 /** The camera channels (frame kinds) among a policy's observation keys. */

@@ -11,7 +11,7 @@ import { SyncVectorEnv } from '../../envs/vector/SyncVectorEnv.js';
 import { ActorCritic } from '../../src/nn/ActorCritic.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { loadModel, saveModel } from '../../src/nn/fileIO.js';
-import { PolicySaliency, SALIENCY_METHODS, type SaliencyPolicyInfo } from '../../src/nn/saliency.js';
+import { combinedMap, PolicySaliency, SALIENCY_METHODS, type SaliencyPolicyInfo } from '../../src/nn/saliency.js';
 import { NoiseImageCue, PatchCue } from '../agents/fakeEnvs.js';
 
 /** Spearman rank correlation (average ranks for ties). */
@@ -242,5 +242,21 @@ describe('PolicySaliency', () => {
       () => new PolicySaliency(discrete.toLayersModel(), { inputs: [null, 'state_h'], distribution: 'categorical', core: null }),
     ).toThrow(/inputs/);
     discrete.dispose();
+  });
+
+  it('combines the maps of several cameras by maximum, skipping a map of another size', () => {
+    const map = (key: string, values: number[], width = 2) => ({
+      key,
+      width,
+      height: values.length / width,
+      data: Float32Array.from(values),
+    });
+    expect(combinedMap([])).toBeNull();
+    const one = map('depth', [0, 0.5, 1, 0.25]);
+    expect(combinedMap([one])).toEqual(one);
+    const both = combinedMap([one, map('rgb', [1, 0, 0.5, 0.5]), map('semantic', [1, 1, 1, 1, 1, 1], 3)])!;
+    expect(both.key).toBe('depth+rgb');
+    expect(Array.from(both.data)).toEqual([1, 0.5, 1, 0.5]);
+    expect(Array.from(one.data)).toEqual([0, 0.5, 1, 0.25]);
   });
 });
