@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -258,5 +259,11 @@ describe('PolicySaliency', () => {
     expect(both.key).toBe('depth+rgb');
     expect(Array.from(both.data)).toEqual([1, 0.5, 1, 0.5]);
     expect(Array.from(one.data)).toEqual([0, 0.5, 1, 0.25]);
+  });
+
+  it('imports nothing but TensorFlow.js, so the exported web page runs it in a browser', () => {
+    const source = readFileSync(new URL('../../src/nn/saliency.ts', import.meta.url), 'utf8');
+    const imports = [...source.matchAll(/^import\s[^;]*?from\s+'([^']+)';/gm)].map((m) => m[1]);
+    expect(imports).toEqual(['@tensorflow/tfjs']);
   });
 });
