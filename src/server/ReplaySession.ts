@@ -76,6 +76,8 @@ export class ReplaySession implements ViewerSession {
   private readonly timer: NodeJS.Timeout;
   private readonly metricsTimer: NodeJS.Timeout | null = null;
   private lastTick = performance.now();
+  /** During a tick: the clients whose saliency map waits for the tick's last step (a fast replay computes one map per tick, not one per step). */
+  private deferredMaps: Set<ViewerClient> | null = null;
   /** The metrics log's last read failed (reported once; curves resume when it reads again). */
   private metricsFailing = false;
 
@@ -200,6 +202,21 @@ export class ReplaySession implements ViewerSession {
     const now = performance.now();
     const dt = (now - this.lastTick) / 1000;
     this.lastTick = now;
+    const deferred = new Set<ViewerClient>();
+    this.deferredMaps = deferred;
+    try {
+      this.play(dt);
+    } finally {
+      this.deferredMaps = null;
+    }
+    for (const client of deferred) {
+      const cursor = client.state as Cursor | undefined;
+      if (cursor !== undefined) this.sendSaliency(client, cursor);
+    }
+  }
+
+  /** Each client's playback for `dt` seconds. */
+  private play(dt: number): void {
     for (const client of this.clients) {
       const cursor = client.state as Cursor | undefined;
       if (cursor === undefined || client.backlogged) continue;
@@ -291,6 +308,10 @@ export class ReplaySession implements ViewerSession {
   private sendSaliency(client: ViewerClient, cursor: Cursor): void {
     const saliency = this.options.saliency;
     if (cursor.behind || saliency === undefined || client.saliency === null) return;
+    if (this.deferredMaps !== null) {
+      this.deferredMaps.add(client);
+      return;
+    }
     const bytes = saliency.frame(cursor.episode, cursor.step, client.saliency);
     if (bytes !== null) client.sendBinary(bytes);
   }

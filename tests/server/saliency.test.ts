@@ -120,6 +120,26 @@ describe('saliency in the viewer', () => {
     expect(client.of('error')).toEqual([]);
   });
 
+  it('computes one map per playback tick at high speed: the map of the step the viewer ends up on', async () => {
+    const made = ReplaySaliency.create(policy('depth'), recording().episodes) as ReplaySaliency;
+    const client = await start({ saliency: made });
+    await client.next('hello');
+    client.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: ['depth'] });
+    await client.next('scene');
+    client.send({ type: 'saliency', enabled: true, method: 'gradcam' });
+    client.send({ type: 'playback', command: 'speed', speed: 64 });
+    await client.until(() => client.of('episodeEnd').length === 1, 'the end of the episode', 10_000);
+    await client.until(() => client.frames.at(-1)?.kind === 'saliency', 'the last map');
+    const maps = client.frames.filter((f) => f.kind === 'saliency');
+    const depth = client.frames.filter((f) => f.kind === 'depth');
+    expect(depth).toHaveLength(27);
+    expect(maps.length).toBeLessThan(depth.length);
+    // Each map is of a step the viewer was sent, and the last one of the last step.
+    const shown = new Set(depth.map((f) => f.step));
+    for (const map of maps) expect(shown.has(map.step)).toBe(true);
+    expect(maps.at(-1)!.step).toBe(26);
+  });
+
   it('carries a recurrent policy through the episode: its map at a step uses the state of the steps before', () => {
     const rec = recording();
     const p = policy('depth', 'gru');
