@@ -10,7 +10,7 @@
  *   The paper's weights are w_k = mean over the map of ∂y/∂A_k ('mean'); robonav's encoders flatten
  *   that map into a dense layer, where averaging forgets where the gradient came from and the map is
  *   often empty, so the default takes the gradient element-wise, w_k = ∂y/∂A_k ('elementwise', HiResCAM,
- *   Draelos & Carin 2020), which sums exactly to the dense layer's use of each location.
+ *   Draelos & Carin 2020): each location's own term in the dense layer's weighted sum, to first order.
  *   y is the taken action's centred logit (Discrete) or Σ_k sign(μ_k) μ_k, the Gaussian means pushed
  *   the way the policy acts (Box).
  * - **Integrated gradients** (Sundararajan et al. 2017): attribution (x − x′) ⊙ mean over m midpoints
