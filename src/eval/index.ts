@@ -9,6 +9,16 @@ export { EVAL_METRIC_LABELS, EVAL_METRICS, runEpisode, summarize, type EvalMetri
 export { actionChoice } from './policies.js';
 export type { EvalRecord } from './EvalCallback.js';
 
+// What a policy looks at on fixed episodes (`robonav explain`): saliency maps every K steps and each observation's share.
+export {
+  explainEpisodes,
+  imageKeys,
+  type ExplainedEpisode,
+  type ExplainedStep,
+  type ExplainOptions,
+  type ExplainSummary,
+} from './explain.js';
+
 // Percentile-bootstrap confidence intervals of means.
 export { bootstrapMeanCI, DEFAULT_BOOTSTRAP, type BootstrapConfig } from './bootstrap.js';
 

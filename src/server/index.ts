@@ -12,3 +12,5 @@ export { PlaySession } from './PlaySession.js';
 export { ReplaySession, type ReplaySessionOptions } from './ReplaySession.js';
 // The training curves a ViewerCallback publishes.
 export { VIEWER_CURVES } from './ViewerCallback.js';
+// Saliency maps for viewers that ask: a saved policy over a replay's episodes, the network in training over a live env.
+export { LiveSaliency, ReplaySaliency, saliencyFrame, VIEWER_IG_STEPS } from './SaliencyMaps.js';
