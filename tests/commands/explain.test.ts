@@ -97,6 +97,56 @@ describe('robonav explain', () => {
   );
 });
 
+describe('robonav explain of a recurrent policy', () => {
+  it('explains each step from the state the policy carries there', async () => {
+    const gru = path.join(root, 'gru');
+    const cfg = path.join(root, 'gru.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small', core: 'gru', coreSize: 16 } }),
+    );
+    const trained = await robonav([
+      'train',
+      '--env',
+      'PointNav-Easy-v0',
+      '--env-options',
+      '{"cameraSize":16}',
+      '--steps',
+      '32',
+      '--num-envs',
+      '2',
+      '--eval-every',
+      '0',
+      '--test-episodes',
+      '0',
+      '--config',
+      cfg,
+      '--out',
+      gru,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const r = await robonav([
+      'explain',
+      gru,
+      '--episodes',
+      '1',
+      '--every',
+      '25',
+      '--ig-steps',
+      '4',
+      '--method',
+      'gradcam',
+      '--out',
+      path.join(root, 'gru-out'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(summary.explainedSteps).toBe(Math.ceil(summary.episodes[0].steps / 25));
+    expect(summary.attribution.depth.mean + summary.attribution.pointgoal.mean).toBeCloseTo(1, 6);
+  }, 300_000);
+});
+
 describe('robonav explain of a policy without a camera', () => {
   it('says the policy has nothing to explain: one line, exit 2, nothing written', async () => {
     const blind = path.join(root, 'blind');
