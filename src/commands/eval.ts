@@ -24,6 +24,7 @@ import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { fixedEpisodes, type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
+import { Dict, type Space } from '../core/spaces.js';
 import { attachRecorder } from '../runs/Recording.js';
 import { FRAME_KINDS, type FrameKind } from '../stream/protocol.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
@@ -45,6 +46,17 @@ interface EvalFlags {
   record?: number;
   recordOut?: string;
   recordFrames?: FrameKind[];
+}
+
+/** Every channel `--record-frames` names must be one the env observes (frames come from its observations). */
+function checkRecordFrames(flags: EvalFlags, space: Space): void {
+  if (!flags.recordFrames) return;
+  const keys = space instanceof Dict ? Object.keys(space.spaces) : [];
+  const missing = flags.recordFrames.filter((k) => !keys.includes(k));
+  if (missing.length > 0)
+    throw new UsageError(
+      `--record-frames: ${flags.env} observes no ${missing.join(', ')} (its observations: ${keys.join(', ') || 'one unnamed Box'})`,
+    );
 }
 
 /** `--record-frames depth,rgb`: camera channels, each named once. */
@@ -98,6 +110,7 @@ export function register(program: Command): void {
       if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
       const env = make(flags.env, envOptions);
       try {
+        checkRecordFrames(flags, env.observationSpace);
         const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.deterministic !== true });
         // How actions are chosen matters only to a trained policy: random and oracle have one way each.
         const actions = policy instanceof TrainedPolicy ? actionChoice(flags.deterministic === true) : null;

@@ -231,13 +231,29 @@ describe('robonav view FILE.rec --policy RUN', () => {
   }, 300_000);
 
   it('rejects a --policy without a saved policy and unknown --record-frames: one line, exit 2', async () => {
-    const file = path.join(root, 'eval.rec');
-    const noPolicy = await robonav(['view', file, '--policy', mkdirEmpty('nothing-here'), '--port', '0']);
+    const noPolicy = await robonav(['view', run, '--policy', mkdirEmpty('nothing-here'), '--port', '0']);
     expect(noPolicy.code).toBe(2);
     expect(noPolicy.stderr).toMatch(/^robonav: --policy .*nothing-here: .*\n$/);
     const frames = await robonav(['eval', '--policy', 'oracle', '--env', 'PointNav-Easy-v0', '--record', '1', '--record-frames', 'lidar']);
     expect(frames.code).toBe(2);
     expect(frames.stderr).toMatch(/--record-frames.*lidar/);
+    const out = path.join(root, 'never.rec');
+    const absent = await robonav([
+      'eval',
+      '--policy',
+      'oracle',
+      '--env',
+      'PointNav-Easy-v0',
+      '--record',
+      '1',
+      '--record-frames',
+      'rgb',
+      '--record-out',
+      out,
+    ]);
+    expect(absent.code).toBe(2);
+    expect(absent.stderr).toBe('robonav: --record-frames: PointNav-Easy-v0 observes no rgb (its observations: depth, pointgoal)\n');
+    expect(existsSync(out)).toBe(false);
   }, 120_000);
 });
 
