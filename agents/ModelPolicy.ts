@@ -79,6 +79,11 @@ export class ModelPolicy implements Policy {
     }
   }
 
+  /** The recurrent state the next `act` starts from ([1, size] tensors, [] without a core); owned by the policy. */
+  get recurrentState(): readonly tf.Tensor2D[] {
+    return this.state;
+  }
+
   reset(): void {
     tf.dispose(this.state);
     const core = this.info.core;

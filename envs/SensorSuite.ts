@@ -137,21 +137,10 @@ export class SensorSuite {
     if (this.lidar) this.lidar.scan(scene!, pose, this.obs.lidar as Float32Array, rng);
     const range = this.range;
     const pg = this.obs.pointgoal as Float32Array | undefined;
-    if (pg) {
-      const [gx, gz] = goal!;
-      pg[0] = Math.min(range, Math.hypot(gx - pose.x, gz - pose.z));
-      pg[1] = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
-    }
+    if (pg) pointGoalReading(pose, goal!, range, pg);
+    const origin = { x: start.position[0], z: start.position[1], yaw: start.yaw };
     const gps = this.obs.gps as Float32Array | undefined;
-    if (gps) {
-      // Start frame: forward = (cos y0, −sin y0), left = (−sin y0, −cos y0) in world (x, z).
-      const dx = pose.x - start.position[0];
-      const dz = pose.z - start.position[1];
-      const c = Math.cos(start.yaw);
-      const s = Math.sin(start.yaw);
-      gps[0] = clamp(dx * c - dz * s, -range, range);
-      gps[1] = clamp(-dx * s - dz * c, -range, range);
-    }
+    if (gps) gpsReading(pose, origin, range, gps);
     const compass = this.obs.compass as Float32Array | undefined;
     if (compass) compass[0] = wrapAngle(pose.yaw - start.yaw);
     const collision = this.obs.collision as Float32Array | undefined;
@@ -175,6 +164,34 @@ export class SensorSuite {
       `${id}: every camera pixel reads ${blankValue(this.frame!)} at episode start, in all four directions: the camera sees nothing; check camera.mountHeight (${this.camera.config.mountHeight} m), near/far, pitch and the scene`,
     );
   }
+}
+
+/** A robot pose on the ground plane: x, z (m), yaw (rad). */
+interface GroundPose {
+  x: number;
+  z: number;
+  yaw: number;
+}
+
+/**
+ * The `pointgoal` reading of a pose into `out`: [Euclidean distance to `goal` (m, at most `range`),
+ * bearing (rad, + = left)]. Pure, so a recording's poses give back the observations the policy read.
+ */
+export function pointGoalReading(pose: GroundPose, goal: readonly [number, number], range: number, out: Float32Array): void {
+  const [gx, gz] = goal;
+  out[0] = Math.min(range, Math.hypot(gx - pose.x, gz - pose.z));
+  out[1] = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
+}
+
+/** The `gps` reading of a pose into `out`: displacement from `start` in the start frame [forward, left] (m, within ±`range`). */
+export function gpsReading(pose: GroundPose, start: GroundPose, range: number, out: Float32Array): void {
+  // Start frame: forward = (cos y0, −sin y0), left = (−sin y0, −cos y0) in world (x, z).
+  const dx = pose.x - start.x;
+  const dz = pose.z - start.z;
+  const c = Math.cos(start.yaw);
+  const s = Math.sin(start.yaw);
+  out[0] = clamp(dx * c - dz * s, -range, range);
+  out[1] = clamp(-dx * s - dz * c, -range, range);
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -119,6 +119,17 @@ export { TrainedPolicy, type TrainedPolicyOptions } from '../agents/TrainedPolic
 export { ModelPolicy } from '../agents/ModelPolicy.js';
 export { loadPolicy, policyLoaders, type ActionChoice, type PolicyContext, type PolicyLoader } from './eval/policies.js';
 
+// Saliency: which pixels of its camera a trained policy acts on, and how much each observation key drives the action.
+export {
+  combinedMap,
+  PolicySaliency,
+  SALIENCY_METHODS,
+  type SaliencyMap,
+  type SaliencyMethod,
+  type SaliencyOptions,
+  type SaliencyResult,
+} from './nn/saliency.js';
+
 // Evaluation: a policy on fixed episodes, with 95% intervals; the episode datasets that make evaluations comparable.
 export { evaluate, type EpisodeResult, type EvaluateOptions, type EvaluationSummary } from './eval/evaluate.js';
 export { EvalCallback, evaluateAgent, type EvalCallbackOptions, type EvalResult, type EvaluateAgentOptions } from './eval/EvalCallback.js';

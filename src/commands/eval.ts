@@ -17,17 +17,21 @@
  * `robonav export-web` is checked against).
  *
  * `--record N` also writes the first N episodes to a replay file for `robonav view` (default path:
- * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed).
+ * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed);
+ * `--record-frames depth,rgb` stores those camera channels in it too (for the viewer's camera panel
+ * and `robonav view FILE.rec --policy RUN`'s saliency maps).
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { fixedEpisodes } from '../../envs/episodeFile.js';
 import { type Split, SPLITS } from '../../envs/episodes.js';
 import { make } from '../../envs/registry.js';
 import { FileFormatError, UsageError } from '../core/errors.js';
+import { Dict, type Space } from '../core/spaces.js';
 import { attachRecorder } from '../runs/Recording.js';
+import { FRAME_KINDS, type FrameKind } from '../stream/protocol.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
 import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
 import { actionChoice, loadPolicy } from '../eval/policies.js';
@@ -47,6 +51,27 @@ interface EvalFlags {
   json?: boolean;
   record?: number;
   recordOut?: string;
+  recordFrames?: FrameKind[];
+}
+
+/** Every channel `--record-frames` names must be one the env observes (frames come from its observations). */
+function checkRecordFrames(flags: EvalFlags, space: Space): void {
+  if (!flags.recordFrames) return;
+  const keys = space instanceof Dict ? Object.keys(space.spaces) : [];
+  const missing = flags.recordFrames.filter((k) => !keys.includes(k));
+  if (missing.length > 0)
+    throw new UsageError(
+      `--record-frames: ${flags.env} observes no ${missing.join(', ')} (its observations: ${keys.join(', ') || 'one unnamed Box'})`,
+    );
+}
+
+/** `--record-frames depth,rgb`: camera channels, each named once. */
+function framesOption(value: string): FrameKind[] {
+  const kinds = listOption(value);
+  for (const k of kinds)
+    if (!(FRAME_KINDS as readonly string[]).includes(k))
+      throw new InvalidArgumentError(`expected camera channels among ${FRAME_KINDS.join(', ')}, got "${k}"`);
+  return [...new Set(kinds)] as FrameKind[];
 }
 
 export function register(program: Command): void {
@@ -78,6 +103,11 @@ export function register(program: Command): void {
     )
     .option('--record <n>', 'also write the first N episodes to a replay file (.rec) for robonav view', integerOption(1))
     .option('--record-out <path>', 'where --record writes (default: recordings/<env>-<split>-seed<S>.rec, under the run for runs/NAME)')
+    .option(
+      '--record-frames <list>',
+      `camera channels --record also stores (${FRAME_KINDS.join(', ')}), for the viewer's camera panel and saliency maps`,
+      framesOption,
+    )
     .action(async (flags: EvalFlags) => {
       // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
       const envOptions = {
@@ -87,6 +117,7 @@ export function register(program: Command): void {
       if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
       const env = make(flags.env, envOptions);
       try {
+        checkRecordFrames(flags, env.observationSpace);
         const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.deterministic !== true });
         // How actions are chosen matters only to a trained policy: random and oracle have one way each.
         const actions = policy instanceof TrainedPolicy ? actionChoice(flags.deterministic === true) : null;
@@ -96,7 +127,12 @@ export function register(program: Command): void {
           ...(flags.episodesFile ? { file: flags.episodesFile } : {}),
         });
         const recorder = flags.record
-          ? attachRecorder(env, { source: `${flags.policy} · ${flags.env} · ${source}`, task: flags.env, maxEpisodes: flags.record })
+          ? attachRecorder(env, {
+              source: `${flags.policy} · ${flags.env} · ${source}`,
+              task: flags.env,
+              maxEpisodes: flags.record,
+              frames: flags.recordFrames ?? [],
+            })
           : null;
         const { results, summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
           seed: flags.seed,

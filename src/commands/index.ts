@@ -20,6 +20,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'envs', load: () => import('./envs.js') },
   { name: 'episodes', load: () => import('./episodes.js') },
   { name: 'eval', load: () => import('./eval.js') },
+  { name: 'explain', load: () => import('./explain.js') },
   { name: 'export-web', load: () => import('./exportWeb.js') },
   { name: 'info', load: () => import('./info.js') },
   { name: 'play', load: () => import('./play.js') },

@@ -6,16 +6,23 @@
  *   --load-limit MiB) and its training curves from `metrics.jsonl`, followed while the run is still
  *   writing it;
  * - nothing: the most recently changed run under `runs/`.
+ * With `--policy RUN` (a run, checkpoint or policy folder) the viewer offers that policy's saliency
+ * maps over the agent's camera (computed only while a viewer has them on), from the observations
+ * rebuilt from the recorded frames and poses; when the recording lacks something the policy reads
+ * it says so and replays without maps.
  * Runs until interrupted (Ctrl-C).
  */
 import { readdirSync, type Stats, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
+import { FileFormatError, UsageError } from '../core/errors.js';
+import { resolvePolicyDir } from '../runs/checkpoint.js';
 import { MetricsLogTail } from '../runs/MetricsLog.js';
 import { Recording, type RecordedEpisode } from '../runs/Recording.js';
 import { checkedToken } from '../server/access.js';
 import { ReplaySession } from '../server/ReplaySession.js';
+import { ReplaySaliency } from '../server/SaliencyMaps.js';
 import { ViewerServer } from '../server/ViewerServer.js';
 import { integerOption, numberOption } from './options.js';
 
@@ -42,12 +49,24 @@ export function register(program: Command): void {
       numberOption(0.001),
       DEFAULT_LOAD_LIMIT_MIB,
     )
-    .action(async (given: string | undefined, opts: { port: number; host: string; token?: string; loadLimit: number }) => {
+    .option('--policy <run>', "offer this policy's saliency maps over the agent's camera (a run, checkpoint or policy folder)")
+    .action(async (given: string | undefined, opts: { port: number; host: string; token?: string; loadLimit: number; policy?: string }) => {
       if (opts.port > 65535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${opts.port}`);
       if (opts.token !== undefined) checkedToken(opts.token);
       const source = given ?? newestRun('runs');
       const limits = { maxBytes: opts.loadLimit * 1024 * 1024, warn: (line: string) => process.stderr.write(`${line}\n`) };
-      const session = new ReplaySession(loadSource(source, limits));
+      const loaded = loadSource(source, limits);
+      const policy = opts.policy !== undefined ? await loadViewPolicy(opts.policy) : null;
+      let saliency: Pick<ConstructorParameters<typeof ReplaySession>[0], 'saliency' | 'saliencyNote'> = {};
+      if (policy !== null) {
+        const made = ReplaySaliency.create(policy, loaded.episodes);
+        if (made instanceof ReplaySaliency) saliency = { saliency: made };
+        else {
+          process.stderr.write(`robonav view: no saliency maps: ${made.problem}\n`);
+          saliency = { saliencyNote: made.problem };
+        }
+      }
+      const session = new ReplaySession({ ...loaded, ...saliency });
       let server: ViewerServer;
       try {
         server = await ViewerServer.start(session, { port: opts.port, host: opts.host, token: opts.token, pages: reportPage(source) });
@@ -59,7 +78,18 @@ export function register(program: Command): void {
       process.stdout.write(`robonav view: ${source} (${session.episodeCount} episodes) at ${server.url}\n`);
       await untilInterrupted();
       await server.close();
+      policy?.dispose();
     });
+}
+
+/** The saved policy of `--policy`; a path without one is a UsageError naming the flag. */
+async function loadViewPolicy(target: string): Promise<TrainedPolicy> {
+  try {
+    return await TrainedPolicy.load(await resolvePolicyDir(target));
+  } catch (err) {
+    if (err instanceof FileFormatError) throw new UsageError(`--policy ${target}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** A run's `robonav report` page (runs/NAME/report.html or runs/NAME/report/report.html), served at /report.html. */

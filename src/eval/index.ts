@@ -20,6 +20,16 @@ export {
   type QuantizeChoice,
 } from './quantize.js';
 
+// What a policy looks at on fixed episodes (`robonav explain`): saliency maps every K steps and each observation's share.
+export {
+  explainEpisodes,
+  imageKeys,
+  type ExplainedEpisode,
+  type ExplainedStep,
+  type ExplainOptions,
+  type ExplainSummary,
+} from './explain.js';
+
 // Percentile-bootstrap confidence intervals of means.
 export { bootstrapMeanCI, DEFAULT_BOOTSTRAP, type BootstrapConfig } from './bootstrap.js';
 

@@ -14,7 +14,7 @@ export { DEFAULT_LIDAR, Lidar, type LidarConfig } from './Lidar.js';
 export { assertNotBlank, isBlankFrame } from './blank.js';
 
 // Frames as images: PNG encoding and the colour maps of depth and semantic frames.
-export { decodePng, depthToRgb, encodePng, semanticToRgb } from './png.js';
+export { decodePng, depthToRgb, encodePng, saliencyOverlay, semanticToRgb } from './png.js';
 
 // Video files: RGBA frames, a bitmap-font HUD, GIF (gifenc) and MP4 (ffmpeg) encoders behind one atomic file writer.
 export { createImage, fillRect, scaleNearestInto, type Rgb, type RgbaImage } from './video/raster.js';

@@ -35,6 +35,7 @@ import {
   type Frame,
   type FrameHeader,
   type FrameKind,
+  type PoseXZ,
   type SceneMessage,
   type StepMessage,
 } from '../stream/protocol.js';
@@ -333,6 +334,24 @@ export class RecordedEpisode {
 
   get frameKinds(): FrameKind[] {
     return [...this.frameData.keys()];
+  }
+
+  /** The robot's pose when the episode started. */
+  get start(): PoseXZ {
+    return this.meta.start;
+  }
+
+  /** The episode's goal positions [x, z] (m): the goal point, or every instance of the goal category. */
+  get goals(): ReadonlyArray<[number, number]> {
+    return this.meta.goals;
+  }
+
+  /** The robot's pose after step i (0 = the start). */
+  pose(i: number): PoseXZ {
+    if (!Number.isInteger(i) || i < 0 || i > this.steps) throw new RangeError(`episode ${this.index} has poses 0..${this.steps}, not ${i}`);
+    if (i === 0) return this.meta.start;
+    const o = (i - 1) * this.stride;
+    return { x: this.data[o]!, z: this.data[o + 1]!, yaw: this.data[o + 2]! };
   }
 
   /** The scene message of this episode; with `upToStep`, the trail of positions up to that step. */

@@ -6,6 +6,15 @@
 // `.rec` recordings: the writer `attachRecorder` returns, and reading a file back episode by episode.
 export { RECORDING_VERSION, RecordedEpisode, Recording, RecordingWriter, type RecordingHeader } from './Recording.js';
 
+// A policy's observations rebuilt from a recording's frames and poses (replays with saliency maps), or from a live stream's.
+export {
+  observationFromParts,
+  observationProblem,
+  recordedObservation,
+  recordedObservationProblem,
+  type ObservationParts,
+} from './recordedObservation.js';
+
 // The metrics log read back, whole or as it grows.
 export { METRICS_FILE } from './MetricsWriter.js';
 export { MetricsLogTail, parseMetricsLine } from './MetricsLog.js';

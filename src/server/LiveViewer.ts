@@ -14,7 +14,11 @@
  *
  * While no browser is connected the observed env costs one pose copy per step.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { Env } from '../core/Env.js';
+import type { Space } from '../core/spaces.js';
+import type { SaliencyPolicyInfo } from '../nn/saliency.js';
+import { LiveSaliency } from './SaliencyMaps.js';
 import { streamerFor, type EpisodeSource } from '../stream/EpisodeStreamer.js';
 import { LiveSession } from './LiveSession.js';
 import { PROTOCOL_VERSION, type MetricPoint } from '../stream/protocol.js';
@@ -29,6 +33,8 @@ export interface LiveViewerOptions extends ViewerServerOptions {
   task?: string;
   /** Camera frames per second at most. @default 15 */
   frameRate?: number;
+  /** Saliency maps per second at most (each costs the trainer's thread tens of ms). @default 4 */
+  saliencyRate?: number;
 }
 
 /**
@@ -38,6 +44,7 @@ export interface LiveViewerOptions extends ViewerServerOptions {
 export class LiveViewer {
   private session: LiveSession | null = null;
   private pending: MetricPoint[] = [];
+  private saliency: LiveSaliency | { problem: string } | null = null;
 
   private constructor(
     private readonly server: ViewerServer | null,
@@ -93,7 +100,9 @@ export class LiveViewer {
       mode: 'live',
       source: this.options.source ?? 'training',
       ...(this.options.frameRate !== undefined ? { frameRate: this.options.frameRate } : {}),
+      ...(this.options.saliencyRate !== undefined ? { saliencyRate: this.options.saliencyRate } : {}),
     });
+    if (this.saliency !== null) this.session.setSaliency(this.saliency);
     this.forward.setTarget(this.session);
     if (this.pending.length > 0) this.session.publishMetrics(this.pending.splice(0));
   }
@@ -110,6 +119,19 @@ export class LiveViewer {
     if (server === null) return;
     const deadline = performance.now() + waitMs;
     while (server.pendingCount > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /**
+   * Offer saliency maps of a policy over the observed env's camera: `model` is the policy's layers
+   * model (for a network in training, `network.toLayersModel()`, which shares its weights, so maps
+   * follow the training). Call before `observe` so the first viewers are offered them.
+   */
+  explainWith(observationSpace: Space, model: tf.LayersModel, info: SaliencyPolicyInfo): void {
+    this.saliency = LiveSaliency.create(observationSpace, model, info);
+    if (this.session === null) return;
+    this.session.setSaliency(this.saliency);
+    // Viewers already connected get the new hello (with the methods) and the current state.
+    this.forward.setTarget(this.session);
   }
 
   /** Training curves: `step` = env steps so far, `values` = scalars (mean return, success, losses…). */
@@ -189,6 +211,9 @@ class ForwardingSession {
   onClose(client: ViewerClient): void {
     this.clients.delete(client);
     this.target?.onClose(client);
+  }
+  onSaliency(): void {
+    this.target?.onSaliency();
   }
   close(): void {
     this.target?.close();

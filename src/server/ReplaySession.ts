@@ -22,6 +22,7 @@ import {
   type StreamName,
 } from '../stream/protocol.js';
 import type { RecordedEpisode } from '../runs/Recording.js';
+import type { ReplaySaliency } from './SaliencyMaps.js';
 import type { ViewerClient, ViewerSession } from './ViewerServer.js';
 
 /** Replay speed at 1×: steps per second (s⁻¹). */
@@ -62,6 +63,10 @@ export interface ReplaySessionOptions {
   metrics?: MetricsLogTail;
   /** Where a problem with the metrics log is reported, one line at a time. @default standard error */
   log?: (line: string) => void;
+  /** A policy's saliency maps over these episodes, offered to viewers that ask. */
+  saliency?: ReplaySaliency;
+  /** Why a policy was given but has no maps here (shown in the viewer). */
+  saliencyNote?: string;
 }
 
 /** Plays recorded episodes to each viewer with its own cursor (pause, seek, speed), losing no step. */
@@ -71,6 +76,8 @@ export class ReplaySession implements ViewerSession {
   private readonly timer: NodeJS.Timeout;
   private readonly metricsTimer: NodeJS.Timeout | null = null;
   private lastTick = performance.now();
+  /** During a tick: the clients whose saliency map waits for the tick's last step (a fast replay computes one map per tick, not one per step). */
+  private deferredMaps: Set<ViewerClient> | null = null;
   /** The metrics log's last read failed (reported once; curves resume when it reads again). */
   private metricsFailing = false;
 
@@ -99,7 +106,16 @@ export class ReplaySession implements ViewerSession {
       frameKinds,
       actions: this.options.actions ?? [],
       episodes: this.episodeCount,
+      ...(this.options.saliency ? { saliency: this.options.saliency.methods } : {}),
+      ...(this.options.saliencyNote !== undefined ? { saliencyNote: this.options.saliencyNote } : {}),
     };
+  }
+
+  /** Maps on: the current step's map at once (a paused viewer sees it without stepping). */
+  onSaliency(client: ViewerClient): void {
+    const cursor = client.state as Cursor | undefined;
+    if (cursor === undefined || this.episodeCount === 0) return;
+    this.sendSaliency(client, cursor);
   }
 
   onSubscribe(client: ViewerClient, first: boolean): void {
@@ -186,6 +202,21 @@ export class ReplaySession implements ViewerSession {
     const now = performance.now();
     const dt = (now - this.lastTick) / 1000;
     this.lastTick = now;
+    const deferred = new Set<ViewerClient>();
+    this.deferredMaps = deferred;
+    try {
+      this.play(dt);
+    } finally {
+      this.deferredMaps = null;
+    }
+    for (const client of deferred) {
+      const cursor = client.state as Cursor | undefined;
+      if (cursor !== undefined) this.sendSaliency(client, cursor);
+    }
+  }
+
+  /** Each client's playback for `dt` seconds. */
+  private play(dt: number): void {
     for (const client of this.clients) {
       const cursor = client.state as Cursor | undefined;
       if (cursor === undefined || client.backlogged) continue;
@@ -271,6 +302,18 @@ export class ReplaySession implements ViewerSession {
       if (frame === null) continue;
       client.sendBinary(encodeFrame({ ...frame, episode: cursor.episode }, frame.data));
     }
+    this.sendSaliency(client, cursor);
+  }
+
+  private sendSaliency(client: ViewerClient, cursor: Cursor): void {
+    const saliency = this.options.saliency;
+    if (cursor.behind || saliency === undefined || client.saliency === null) return;
+    if (this.deferredMaps !== null) {
+      this.deferredMaps.add(client);
+      return;
+    }
+    const bytes = saliency.frame(cursor.episode, cursor.step, client.saliency);
+    if (bytes !== null) client.sendBinary(bytes);
   }
 
   private sendState(client: ViewerClient, cursor: Cursor): void {

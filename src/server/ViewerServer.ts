@@ -39,6 +39,8 @@ import {
   type FrameKind,
   type HelloMessage,
   type PlaybackMessage,
+  type SaliencyMessage,
+  type SaliencyMethodName,
   type ServerMessage,
 } from '../stream/protocol.js';
 
@@ -52,6 +54,11 @@ export interface ViewerSession {
   onControl?(client: ViewerClient, message: ControlMessage): void;
   /** Replays; other sessions leave it undefined. */
   onPlayback?(client: ViewerClient, message: PlaybackMessage): void;
+  /**
+   * Saliency maps on or off for this client (the server has set `client.saliency`). Sessions that
+   * offer maps (their hello lists methods) define it; for the others the client gets `unsupported`.
+   */
+  onSaliency?(client: ViewerClient, message: SaliencyMessage): void;
   /** A stale client drained its buffer: bring it up to date (usually: resend the scene with its trail). */
   onResync?(client: ViewerClient): void;
   onClose(client: ViewerClient): void;
@@ -143,6 +150,8 @@ export class ViewerClient {
   readonly id = ViewerClient.nextId++;
   /** Camera channels the client subscribed to. */
   frames: readonly FrameKind[] = [];
+  /** The saliency method this client asked for maps of, or null (none: maps are computed only for clients that ask). */
+  saliency: SaliencyMethodName | null = null;
   metrics = true;
   subscribed = false;
   /** Something droppable was skipped: the session should resync this client when it drains. */
@@ -490,6 +499,24 @@ export class ViewerServer {
             return;
           }
           handler.call(this.session, client, message as ControlMessage & PlaybackMessage);
+          return;
+        }
+        case 'saliency': {
+          if (!client.subscribed) {
+            this.reject(client, 'not-subscribed', 'saliency before subscribe');
+            return;
+          }
+          const offered = this.session.hello().saliency ?? [];
+          if (this.session.onSaliency === undefined || offered.length === 0) {
+            this.reject(client, 'unsupported', 'this server has no policy to compute saliency maps with');
+            return;
+          }
+          if (message.enabled && !offered.includes(message.method)) {
+            this.reject(client, 'unsupported', `saliency method ${message.method} is not offered (${offered.join(', ')})`);
+            return;
+          }
+          client.saliency = message.enabled ? message.method : null;
+          this.session.onSaliency(client, message);
           return;
         }
       }

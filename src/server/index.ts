@@ -16,3 +16,6 @@ export { VIEWER_CURVES } from './ViewerCallback.js';
 // The viewer filmed frame by frame in headless chromium (what `robonav video --view follow|orbit` encodes).
 export { CHROMIUM, CHROMIUM_INSTALL, chromiumInstalled, chromiumPath, launchChromium } from './capture/browser.js';
 export { VIEWER_CAMERAS, viewerFrames, type ViewerCamera, type ViewerFramesOptions } from './capture/viewerFrames.js';
+
+// Saliency maps for viewers that ask: a saved policy over a replay's episodes, the network in training over a live env.
+export { LiveSaliency, ReplaySaliency, saliencyFrame, VIEWER_IG_STEPS } from './SaliencyMaps.js';

@@ -5,6 +5,7 @@
 
 // The WebSocket protocol (version, message types, validators and the binary frame format), the one thing server and viewers share.
 export {
+  BINARY_FRAME_KINDS,
   ClientMessageSchema,
   decodeFrame,
   decodeServerMessage,
@@ -14,10 +15,15 @@ export {
   FRAME_HEADER_BYTES,
   FRAME_KINDS,
   MAX_CLIENT_MESSAGE_BYTES,
+  MAX_SALIENCY_SIDE,
   parseClientMessage,
   PROTOCOL_VERSION,
+  SALIENCY_METHOD_NAMES,
   STREAMS,
   type BatchMessage,
+  type BinaryFrame,
+  type BinaryFrameHeader,
+  type BinaryFrameKind,
   type ClientMessage,
   type ClientMessageInput,
   type ControlMessage,
@@ -35,6 +41,8 @@ export {
   type PlaybackMessage,
   type PlaybackStateMessage,
   type PoseXZ,
+  type SaliencyMessage,
+  type SaliencyMethodName,
   type SceneMessage,
   type ServerMessage,
   type StepMessage,

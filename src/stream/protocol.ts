@@ -32,6 +32,14 @@ export const STREAMS = ['episodes', 'frames', 'metrics'] as const;
 /** One of `STREAMS`. */
 export type StreamName = (typeof STREAMS)[number];
 
+/**
+ * The saliency methods a server may offer over the agent's camera (the names of `SALIENCY_METHODS` in
+ * src/nn/saliency.ts, which a test keeps equal): Grad-CAM, integrated gradients, blur perturbation.
+ */
+export const SALIENCY_METHOD_NAMES = ['gradcam', 'ig', 'perturbation'] as const;
+/** One of `SALIENCY_METHOD_NAMES`. */
+export type SaliencyMethodName = (typeof SALIENCY_METHOD_NAMES)[number];
+
 /** Names of the default discrete actions (DiscreteAction in src/sim/PhysicsWorld.ts), by index. */
 export const DISCRETE_ACTION_NAMES = ['STOP', 'MOVE_FORWARD', 'TURN_LEFT', 'TURN_RIGHT'] as const;
 
@@ -89,8 +97,22 @@ export const PlaybackSchema = z.discriminatedUnion('command', [
   playback('seek', { episode: count, step: count }),
 ]);
 
-/** The zod schema of every client message: subscribe, control (play mode) and playback (replays). */
-export const ClientMessageSchema = z.discriminatedUnion('type', [SubscribeSchema, ControlSchema, PlaybackSchema]);
+/**
+ * Saliency maps over the agent's camera, on or off. While on, the server computes a map for each
+ * step it shows this client (costly: only for clients that ask) and sends it as a binary frame of
+ * kind 'saliency' after the step's camera frames.
+ */
+export const SaliencySchema = z
+  .object({
+    type: z.literal('saliency'),
+    enabled: z.boolean(),
+    /** One of the methods the server's hello offers. */
+    method: z.enum(SALIENCY_METHOD_NAMES).default('gradcam'),
+  })
+  .strict();
+
+/** The zod schema of every client message: subscribe, control (play mode), playback (replays) and saliency. */
+export const ClientMessageSchema = z.discriminatedUnion('type', [SubscribeSchema, ControlSchema, PlaybackSchema, SaliencySchema]);
 
 /** A client asks for the streams and camera channels it wants. */
 export type SubscribeMessage = z.infer<typeof SubscribeSchema>;
@@ -98,6 +120,8 @@ export type SubscribeMessage = z.infer<typeof SubscribeSchema>;
 export type ControlMessage = z.infer<typeof ControlSchema>;
 /** Replays: pause, resume, one step, speed (× real time) or seek. */
 export type PlaybackMessage = z.infer<typeof PlaybackSchema>;
+/** Saliency maps on or off, and by which method. */
+export type SaliencyMessage = z.infer<typeof SaliencySchema>;
 /** Any message a client sends, validated. */
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 /** What a client writes (defaults may be omitted). */
@@ -161,6 +185,10 @@ export interface HelloMessage {
   actions: string[];
   /** Replays: the number of recorded episodes. */
   episodes?: number;
+  /** Saliency methods this server can compute over the agent's camera ([] or absent: none). */
+  saliency?: SaliencyMethodName[];
+  /** Why there are no saliency maps although a policy was given (e.g. the recording lacks an observation the policy reads). */
+  saliencyNote?: string;
 }
 
 /** An episode's start: its scene, task, start pose, goals and shortest path. */
@@ -290,7 +318,7 @@ export function decodeServerMessage(text: string): ServerMessage {
 // ---------------------------------------------------------------------------------------------
 //
 // Little-endian, 24-byte header, then width*height*channels values (row-major HWC, row 0 = top):
-//   0  u32 magic 'RNFR'        4  u8 frame format version   5  u8 kind (0 rgb, 1 depth, 2 semantic)
+//   0  u32 magic 'RNFR'        4  u8 frame format version   5  u8 kind (0 rgb, 1 depth, 2 semantic, 3 saliency)
 //   6  u8 dtype (0 u8, 1 f32)  7  u8 channels               8  u16 width    10  u16 height
 //   12 u32 episode             16 u32 step                  20 u32 payload bytes
 // The header is a multiple of 4 bytes so a float32 payload can be viewed in place.
@@ -299,6 +327,16 @@ export const FRAME_MAGIC = 0x52464e52; // 'RNFR' read as a little-endian u32
 export const FRAME_FORMAT_VERSION = 1;
 /** Size of the header of a binary camera frame (bytes), before the pixels. */
 export const FRAME_HEADER_BYTES = 24;
+
+/**
+ * Kinds of binary frame: the camera channels, then 'saliency', a map over the agent's camera
+ * (uint8, one channel, 0..255 = the map's [0, 1]; several camera inputs combined by maximum).
+ */
+export const BINARY_FRAME_KINDS = [...FRAME_KINDS, 'saliency'] as const;
+/** One of `BINARY_FRAME_KINDS`. */
+export type BinaryFrameKind = (typeof BINARY_FRAME_KINDS)[number];
+/** Largest side (px) of a saliency frame: the camera's own size, bounded so a map stays small. */
+export const MAX_SALIENCY_SIDE = 1024;
 
 /** A camera frame's element type: uint8 (RGB, semantic) or float32 (depth, m). */
 export type FrameDtype = 'uint8' | 'float32';
@@ -319,8 +357,21 @@ export interface Frame extends FrameHeader {
   data: Uint8Array | Float32Array;
 }
 
+/** The header of any binary frame: a camera channel's or a saliency map's. */
+export interface BinaryFrameHeader extends Omit<FrameHeader, 'kind'> {
+  kind: BinaryFrameKind;
+}
+
+/** A decoded binary frame: a camera frame, or a saliency map (uint8 H×W). */
+export type BinaryFrame = Frame | (Omit<Frame, 'kind'> & { kind: 'saliency'; data: Uint8Array });
+
 /** Encode a frame into a fresh buffer (the socket may hold it after `send` returns, so no reuse). */
-export function encodeFrame(header: FrameHeader, data: Uint8Array | Float32Array): Uint8Array {
+export function encodeFrame(header: BinaryFrameHeader, data: Uint8Array | Float32Array): Uint8Array {
+  if (
+    header.kind === 'saliency' &&
+    (header.dtype !== 'uint8' || header.channels !== 1 || Math.max(header.width, header.height) > MAX_SALIENCY_SIDE)
+  )
+    throw new RangeError(`frame saliency: must be uint8, 1 channel, at most ${MAX_SALIENCY_SIDE} px a side`);
   const expected = header.width * header.height * header.channels;
   if (data.length !== expected) {
     throw new RangeError(`frame ${header.kind}: ${data.length} values for ${header.width}x${header.height}x${header.channels}`);
@@ -332,7 +383,7 @@ export function encodeFrame(header: FrameHeader, data: Uint8Array | Float32Array
   const view = new DataView(out.buffer);
   view.setUint32(0, FRAME_MAGIC, true);
   view.setUint8(4, FRAME_FORMAT_VERSION);
-  view.setUint8(5, FRAME_KINDS.indexOf(header.kind));
+  view.setUint8(5, BINARY_FRAME_KINDS.indexOf(header.kind));
   view.setUint8(6, header.dtype === 'uint8' ? 0 : 1);
   view.setUint8(7, header.channels);
   view.setUint16(8, header.width, true);
@@ -345,13 +396,13 @@ export function encodeFrame(header: FrameHeader, data: Uint8Array | Float32Array
 }
 
 /** Decode a binary frame; throws an Error naming the bad header field. The payload is copied out. */
-export function decodeFrame(bytes: Uint8Array): Frame {
+export function decodeFrame(bytes: Uint8Array): BinaryFrame {
   if (bytes.byteLength < FRAME_HEADER_BYTES) throw new Error(`frame: ${bytes.byteLength} bytes is shorter than the header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== FRAME_MAGIC) throw new Error('frame: bad magic (not a robonav frame)');
   const version = view.getUint8(4);
   if (version !== FRAME_FORMAT_VERSION) throw new Error(`frame: format version ${version}, expected ${FRAME_FORMAT_VERSION}`);
-  const kind = FRAME_KINDS[view.getUint8(5)];
+  const kind = BINARY_FRAME_KINDS[view.getUint8(5)];
   if (kind === undefined) throw new Error(`frame: unknown kind ${view.getUint8(5)}`);
   const dtypeCode = view.getUint8(6);
   if (dtypeCode > 1) throw new Error(`frame: unknown dtype ${dtypeCode}`);
@@ -359,6 +410,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const channels = view.getUint8(7);
   const width = view.getUint16(8, true);
   const height = view.getUint16(10, true);
+  if (kind === 'saliency' && (dtype !== 'uint8' || channels !== 1 || width > MAX_SALIENCY_SIDE || height > MAX_SALIENCY_SIDE))
+    throw new Error(
+      `frame: a saliency map is uint8, 1 channel, at most ${MAX_SALIENCY_SIDE} px a side; got ${dtype}, ${channels}, ${width}x${height}`,
+    );
   const payload = view.getUint32(20, true);
   const expected = width * height * channels * (dtype === 'uint8' ? 1 : 4);
   if (payload !== expected || bytes.byteLength !== FRAME_HEADER_BYTES + payload) {
@@ -368,5 +423,5 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const raw = new Uint8Array(payload);
   raw.set(bytes.subarray(FRAME_HEADER_BYTES));
   const data = dtype === 'uint8' ? raw : new Float32Array(raw.buffer, 0, raw.byteLength / 4);
-  return { kind, dtype, width, height, channels, episode: view.getUint32(12, true), step: view.getUint32(16, true), data };
+  return { kind, dtype, width, height, channels, episode: view.getUint32(12, true), step: view.getUint32(16, true), data } as BinaryFrame;
 }

@@ -180,3 +180,80 @@ export class FixedChain implements Env<Float32Array, number> {
 
   close(): void {}
 }
+
+/**
+ * A cue in one corner: a 12×12 uint8 image of uniform noise in [0, 128) whose top-left 4×4 patch is
+ * 255 (answer 1) or 0 (answer 0); the action naming it gives reward 1. Only the patch predicts the
+ * reward, so a trained policy's saliency should sit on it.
+ */
+export class PatchCue implements Env {
+  static readonly SIZE = 12;
+  static readonly PATCH = 4;
+  readonly observationSpace = new Dict({
+    image: new Box(0, 255, [PatchCue.SIZE, PatchCue.SIZE, 1], 'uint8'),
+    bias: new Box(-1, 1, [1]),
+  });
+  readonly actionSpace = new Discrete(2);
+  private readonly rng: Rng;
+  private side = 0;
+  private readonly obs = { image: new Uint8Array(PatchCue.SIZE * PatchCue.SIZE), bias: new Float32Array(1) };
+
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  reset(args: ResetArgs = {}): ResetResult {
+    if (args.seed !== undefined) this.rng.reseed(args.seed);
+    this.side = this.rng.int(2);
+    const n = PatchCue.SIZE;
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        const inPatch = r < PatchCue.PATCH && c < PatchCue.PATCH;
+        this.obs.image[r * n + c] = inPatch ? this.side * 255 : this.rng.int(128);
+      }
+    }
+    this.obs.bias[0] = this.rng.uniform(-1, 1);
+    return { obs: this.obs, info: {} };
+  }
+
+  step(action: number | Float32Array | number[]): StepResult {
+    const success = action === this.side ? 1 : 0;
+    return { obs: this.obs, reward: success, terminated: true, truncated: false, info: { success } };
+  }
+
+  close(): void {}
+}
+
+/**
+ * The image is noise, the vector is the cue: a 6×6 uint8 image of uniform noise, its brightness drawn
+ * from all black to full range each episode, beside a one-hot cue of 2 classes; the action naming the
+ * cue gives reward 1. A trained policy has no reason to look at the image, black or not.
+ */
+export class NoiseImageCue implements Env {
+  readonly observationSpace = new Dict({ image: new Box(0, 255, [6, 6, 1], 'uint8'), cue: new Box(0, 1, [2]) });
+  readonly actionSpace = new Discrete(2);
+  private readonly rng: Rng;
+  private cue = 0;
+  private readonly obs = { image: new Uint8Array(36), cue: new Float32Array(2) };
+
+  constructor(seed = 0) {
+    this.rng = new Rng(seed);
+  }
+
+  reset(args: ResetArgs = {}): ResetResult {
+    if (args.seed !== undefined) this.rng.reseed(args.seed);
+    this.cue = this.rng.int(2);
+    const brightness = this.rng.random();
+    for (let i = 0; i < 36; i++) this.obs.image[i] = Math.floor(brightness * this.rng.int(256));
+    this.obs.cue.fill(0);
+    this.obs.cue[this.cue] = 1;
+    return { obs: this.obs, info: {} };
+  }
+
+  step(action: number | Float32Array | number[]): StepResult {
+    const success = action === this.cue ? 1 : 0;
+    return { obs: this.obs, reward: success, terminated: true, truncated: false, info: { success } };
+  }
+
+  close(): void {}
+}

@@ -192,6 +192,8 @@ declare global {
       steps: number;
       framesRendered: number;
       cameraFrames: number;
+      saliencyMaps: number;
+      errors: string[];
       start: { x: number; z: number; yaw: number } | null;
       pose: { x: number; z: number; yaw: number } | null;
     };

@@ -1,10 +1,10 @@
 /** A WebSocket test client that queues what it receives (batches unpacked) and waits for messages by predicate. */
 import WebSocket from 'ws';
-import { decodeFrame, type Frame, type ServerMessage } from '../../src/stream/protocol.js';
+import { decodeFrame, type BinaryFrame, type ServerMessage } from '../../src/stream/protocol.js';
 
 export class TestClient {
   readonly messages: ServerMessage[] = [];
-  readonly frames: Frame[] = [];
+  readonly frames: BinaryFrame[] = [];
   batches = 0;
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];

@@ -6,9 +6,12 @@ import {
   encodeServerMessage,
   FRAME_HEADER_BYTES,
   parseClientMessage,
+  MAX_SALIENCY_SIDE,
   PROTOCOL_VERSION,
+  SALIENCY_METHOD_NAMES,
   type ServerMessage,
 } from '../../src/stream/protocol.js';
+import { SALIENCY_METHODS } from '../../src/nn/saliency.js';
 
 describe('parseClientMessage', () => {
   it('accepts every client message type and fills defaults', () => {
@@ -129,5 +132,61 @@ describe('binary frames', () => {
     expect(() => decodeFrame(corrupt(5, 7))).toThrow(/unknown kind 7/);
     expect(() => decodeFrame(corrupt(6, 5))).toThrow(/unknown dtype 5/);
     expect(() => decodeFrame(corrupt(8, 3))).toThrow(/payload/);
+  });
+
+  it('carries saliency maps as uint8 single-channel frames of bounded size, and refuses any other', () => {
+    const map = Uint8Array.from({ length: 6 }, (_, i) => i * 40);
+    const header = { kind: 'saliency', dtype: 'uint8', width: 3, height: 2, channels: 1, episode: 2, step: 7 } as const;
+    const f = decodeFrame(encodeFrame(header, map));
+    expect(f).toMatchObject(header);
+    expect(Array.from(f.data)).toEqual(Array.from(map));
+    expect(() => encodeFrame({ ...header, dtype: 'float32' }, new Float32Array(6))).toThrow(/saliency/);
+    expect(() => encodeFrame({ ...header, channels: 3 }, new Uint8Array(18))).toThrow(/saliency/);
+    const side = MAX_SALIENCY_SIDE + 1;
+    expect(() => encodeFrame({ ...header, width: side, height: 1 }, new Uint8Array(side))).toThrow(/saliency/);
+    // A peer's forged header: a depth-like float payload or three channels under the saliency kind.
+    const depth = encodeFrame(
+      { kind: 'depth', dtype: 'float32', width: 3, height: 2, channels: 1, episode: 0, step: 0 },
+      new Float32Array(6),
+    );
+    depth[5] = 3;
+    expect(() => decodeFrame(depth)).toThrow(/a saliency map is uint8, 1 channel/);
+    const rgb = encodeFrame({ kind: 'rgb', dtype: 'uint8', width: 2, height: 1, channels: 3, episode: 0, step: 0 }, new Uint8Array(6));
+    rgb[5] = 3;
+    expect(() => decodeFrame(rgb)).toThrow(/a saliency map is uint8, 1 channel/);
+    const wide = new Uint8Array(FRAME_HEADER_BYTES + side);
+    wide.set(
+      encodeFrame({ kind: 'rgb', dtype: 'uint8', width: 1, height: 1, channels: 1, episode: 0, step: 0 }, new Uint8Array(1)).subarray(
+        0,
+        24,
+      ),
+    );
+    const view = new DataView(wide.buffer);
+    view.setUint8(5, 3);
+    view.setUint16(8, side, true);
+    view.setUint32(20, side, true);
+    expect(() => decodeFrame(wide)).toThrow(/at most 1024 px/);
+  });
+});
+
+describe('saliency requests', () => {
+  it('validates the saliency message and names the same methods as the saliency module', () => {
+    expect([...SALIENCY_METHOD_NAMES]).toEqual([...SALIENCY_METHODS]);
+    expect(parseClientMessage('{"type":"saliency","enabled":true}')).toEqual({
+      ok: true,
+      message: { type: 'saliency', enabled: true, method: 'gradcam' },
+    });
+    expect(parseClientMessage('{"type":"saliency","enabled":false,"method":"perturbation"}').ok).toBe(true);
+    for (const bad of [
+      '{"type":"saliency"}',
+      '{"type":"saliency","enabled":1}',
+      '{"type":"saliency","enabled":true,"method":"lime"}',
+      '{"type":"saliency","enabled":true,"extra":1}',
+      '{"type":"saliency","enabled":true,"method":["ig"]}',
+    ]) {
+      const r = parseClientMessage(bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.code).toBe('bad-message');
+    }
   });
 });

@@ -2,13 +2,44 @@
  * CameraPanel: the agent's own camera frames as the policy receives them — RGB, depth (near =
  * bright, far = dark, clipped to the frame's own maximum) and semantic (a fixed colour per category
  * id). Toggling a channel changes the subscription, so unwanted channels cost no bandwidth.
+ *
+ * When the server has a policy (its hello lists saliency methods), a "saliency" toggle and a method
+ * menu ask it for maps of what the policy looks at; each map is blended over the frames of its own
+ * step in the turbo colours (opacity 0.6 × the score, so unimportant pixels keep the camera's look).
  */
-import { FRAME_KINDS, type Frame, type FrameKind } from '../../src/stream/protocol.js';
+import { FRAME_KINDS, type BinaryFrame, type Frame, type FrameKind, type SaliencyMethodName } from '../../src/stream/protocol.js';
+
+/** Opacity of the heat map where the saliency is 1. */
+const SALIENCY_ALPHA = 0.6;
+/** Turbo colour map (Mikhailov 2019), 9 control points from 0 to 1, as in the PNG overlays of `robonav explain`. */
+const TURBO = [
+  [0.19, 0.07, 0.23],
+  [0.27, 0.41, 0.89],
+  [0.16, 0.74, 0.92],
+  [0.19, 0.96, 0.6],
+  [0.64, 0.99, 0.24],
+  [0.94, 0.8, 0.22],
+  [0.98, 0.5, 0.13],
+  [0.82, 0.2, 0.03],
+  [0.48, 0.02, 0.01],
+];
+/** Labels of the saliency methods in the menu. */
+const METHOD_LABELS: Record<SaliencyMethodName, string> = {
+  gradcam: 'Grad-CAM',
+  ig: 'integrated gradients',
+  perturbation: 'blur perturbation',
+};
+
+type SaliencyFrame = Extract<BinaryFrame, { kind: 'saliency' }>;
 
 export class CameraPanel {
   private readonly canvases = new Map<FrameKind, HTMLCanvasElement>();
   private readonly toggles = new Map<FrameKind, HTMLInputElement>();
+  private readonly lastFrames = new Map<FrameKind, Frame>();
+  private readonly saliencyBox: HTMLInputElement;
+  private readonly methodSelect: HTMLSelectElement;
   private enabled: FrameKind[] = [];
+  private map: SaliencyFrame | null = null;
   /** Frames drawn (the e2e test reads it). */
   framesDrawn = 0;
 
@@ -17,6 +48,7 @@ export class CameraPanel {
     togglesRoot: HTMLElement,
     private readonly canvasRoot: HTMLElement,
     private readonly onChange: (kinds: FrameKind[]) => void,
+    private readonly onSaliency: (method: SaliencyMethodName | null) => void = () => undefined,
   ) {
     for (const kind of FRAME_KINDS) {
       const label = document.createElement('label');
@@ -27,6 +59,50 @@ export class CameraPanel {
       label.append(box, ` ${kind}`);
       togglesRoot.append(label);
       this.toggles.set(kind, box);
+    }
+    const label = document.createElement('label');
+    label.hidden = true;
+    this.saliencyBox = document.createElement('input');
+    this.saliencyBox.type = 'checkbox';
+    this.saliencyBox.id = 'cam-saliency';
+    this.saliencyBox.addEventListener('change', () => this.saliencyChanged());
+    this.methodSelect = document.createElement('select');
+    this.methodSelect.id = 'saliency-method';
+    this.methodSelect.addEventListener('change', () => this.saliencyChanged());
+    label.append(this.saliencyBox, ' saliency ', this.methodSelect);
+    togglesRoot.append(label);
+  }
+
+  /**
+   * Offer the saliency methods the server has (none: the toggle is hidden; `note` says why, e.g. the
+   * recording lacks an observation the policy reads).
+   */
+  offerSaliency(methods: readonly SaliencyMethodName[], note?: string): void {
+    const label = this.saliencyBox.parentElement as HTMLElement;
+    label.hidden = methods.length === 0 && note === undefined;
+    this.saliencyBox.disabled = methods.length === 0;
+    label.title = note ?? 'what the policy looks at: blended over the camera frames';
+    const current = this.methodSelect.value;
+    this.methodSelect.replaceChildren(
+      ...methods.map((m) => {
+        const option = document.createElement('option');
+        option.value = m;
+        option.textContent = METHOD_LABELS[m];
+        return option;
+      }),
+    );
+    if (methods.includes(current as SaliencyMethodName)) this.methodSelect.value = current;
+    if (methods.length === 0) this.saliencyBox.checked = false;
+    this.saliencyChanged();
+  }
+
+  /** A saliency map: kept, and blended over the frames of its step. */
+  drawSaliency(frame: SaliencyFrame): void {
+    if (!this.saliencyBox.checked) return;
+    this.map = frame;
+    for (const kind of this.enabled) {
+      const last = this.lastFrames.get(kind);
+      if (last !== undefined) this.render(last);
     }
   }
 
@@ -46,6 +122,12 @@ export class CameraPanel {
 
   draw(frame: Frame): void {
     if (!this.enabled.includes(frame.kind)) return;
+    this.lastFrames.set(frame.kind, frame);
+    this.render(frame);
+    this.framesDrawn += 1;
+  }
+
+  private render(frame: Frame): void {
     let canvas = this.canvases.get(frame.kind);
     if (canvas === undefined) {
       canvas = document.createElement('canvas');
@@ -88,14 +170,52 @@ export class CameraPanel {
         out[4 * i + 3] = 255;
       }
     }
+    const map = this.map;
+    if (
+      map !== null &&
+      map.episode === frame.episode &&
+      map.step === frame.step &&
+      map.width === frame.width &&
+      map.height === frame.height
+    )
+      blendSaliency(out, map.data);
     ctx.putImageData(img, 0, 0);
-    this.framesDrawn += 1;
+  }
+
+  private saliencyChanged(): void {
+    const on = this.saliencyBox.checked && !this.saliencyBox.disabled;
+    this.methodSelect.disabled = !on;
+    if (!on && this.map !== null) {
+      this.map = null;
+      for (const kind of this.enabled) {
+        const last = this.lastFrames.get(kind);
+        if (last !== undefined) this.render(last);
+      }
+    }
+    this.onSaliency(on ? (this.methodSelect.value as SaliencyMethodName) : null);
   }
 
   private changed(): void {
     this.enabled = FRAME_KINDS.filter((k) => this.toggles.get(k)!.checked);
     for (const [kind, canvas] of this.canvases) canvas.hidden = !this.enabled.includes(kind);
     this.onChange(this.enabled);
+  }
+}
+
+/** Blend a uint8 map (0..255) over RGBA pixels in the turbo colours, opacity SALIENCY_ALPHA × the score. */
+function blendSaliency(rgba: Uint8ClampedArray, map: Uint8Array): void {
+  const last = TURBO.length - 1;
+  for (let i = 0; i < map.length; i++) {
+    const m = map[i]! / 255;
+    if (m === 0) continue;
+    const v = m * last;
+    const k = Math.min(last - 1, Math.floor(v));
+    const f = v - k;
+    const a = SALIENCY_ALPHA * m;
+    for (let c = 0; c < 3; c++) {
+      const heat = 255 * (TURBO[k]![c]! + (TURBO[k + 1]![c]! - TURBO[k]![c]!) * f);
+      rgba[4 * i + c] = (1 - a) * rgba[4 * i + c]! + a * heat;
+    }
   }
 }
 

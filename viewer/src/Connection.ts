@@ -1,21 +1,23 @@
 /**
- * Connection: the viewer's WebSocket to the robonav server. Subscribes on every (re)connect,
- * decodes text messages and binary camera frames, and reconnects by itself with a growing delay
+ * Connection: the viewer's WebSocket to the robonav server. Subscribes (and asks for saliency maps,
+ * when on) on every (re)connect, decodes text messages and binary frames (camera, saliency), and reconnects by itself with a growing delay
  * (0.5 s doubling to 5 s) when the server goes away — e.g. while `robonav train --view` restarts.
  */
 import {
   decodeFrame,
   decodeServerMessage,
   PROTOCOL_VERSION,
+  type BinaryFrame,
   type ClientMessageInput,
-  type Frame,
   type FrameKind,
+  type SaliencyMethodName,
   type ServerMessage,
 } from '../../src/stream/protocol.js';
 
 export interface ConnectionHandlers {
   message(message: ServerMessage): void;
-  frame(frame: Frame): void;
+  /** A camera frame or a saliency map. */
+  frame(frame: BinaryFrame): void;
   /** `connected` false: the socket closed; a reconnect is scheduled. */
   status(connected: boolean, detail: string): void;
 }
@@ -29,6 +31,7 @@ export class Connection {
   private retryDelay = RETRY_MIN;
   private retryTimer: number | null = null;
   private frames: FrameKind[] = [];
+  private saliency: SaliencyMethodName | null = null;
 
   constructor(
     private readonly url: string,
@@ -43,6 +46,7 @@ export class Connection {
       this.retryDelay = RETRY_MIN;
       this.handlers.status(true, 'connected');
       this.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames: this.frames, metrics: true });
+      if (this.saliency !== null) this.send({ type: 'saliency', enabled: true, method: this.saliency });
     };
     socket.onmessage = (event: MessageEvent) => {
       try {
@@ -65,6 +69,13 @@ export class Connection {
   setFrames(frames: FrameKind[]): void {
     this.frames = frames;
     this.send({ type: 'subscribe', version: PROTOCOL_VERSION, frames, metrics: true });
+  }
+
+  /** Saliency maps by `method`, or none (null): the server computes them only while asked. */
+  setSaliency(method: SaliencyMethodName | null): void {
+    if (method === this.saliency) return;
+    this.saliency = method;
+    this.send(method === null ? { type: 'saliency', enabled: false } : { type: 'saliency', enabled: true, method });
   }
 
   send(message: ClientMessageInput): void {

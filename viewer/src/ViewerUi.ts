@@ -9,7 +9,15 @@
  * `window.robonav` exposes a little state (scene loaded, steps received, last pose) for the
  * browser end-to-end tests and for debugging from the console.
  */
-import type { ClientMessageInput, Frame, FrameKind, MetricPoint, PoseXZ, ServerMessage } from '../../src/stream/protocol.js';
+import type {
+  BinaryFrame,
+  ClientMessageInput,
+  FrameKind,
+  MetricPoint,
+  PoseXZ,
+  SaliencyMethodName,
+  ServerMessage,
+} from '../../src/stream/protocol.js';
 import { CameraPanel } from './CameraPanel.js';
 import { Hud } from './Hud.js';
 import { Minimap } from './Minimap.js';
@@ -30,6 +38,8 @@ export interface DebugState {
   pose: PoseXZ | null;
   framesRendered: number;
   cameraFrames: number;
+  /** Saliency maps received (sent only while the toggle is on). */
+  saliencyMaps: number;
   errors: string[];
 }
 
@@ -51,6 +61,8 @@ export interface ViewerUiOptions {
   send(message: ClientMessageInput): void;
   /** The person changed the camera channels to show. */
   setFrames(kinds: FrameKind[]): void;
+  /** The person turned the saliency overlay on (with a method) or off; pages without maps leave it out. */
+  setSaliency?(method: SaliencyMethodName | null): void;
   curves?: CurvesView;
 }
 
@@ -69,6 +81,7 @@ export class ViewerUi {
     pose: null,
     framesRendered: 0,
     cameraFrames: 0,
+    saliencyMaps: 0,
     errors: [],
   };
   readonly view: SceneView;
@@ -87,7 +100,13 @@ export class ViewerUi {
     this.view = new SceneView($<HTMLCanvasElement>('scene'));
     this.minimap = new Minimap($<HTMLCanvasElement>('minimap'));
     this.hud = new Hud($('hud'));
-    this.camera = new CameraPanel($('camera-panel'), $('camera-toggles'), $('camera-canvases'), (kinds) => options.setFrames(kinds));
+    this.camera = new CameraPanel(
+      $('camera-panel'),
+      $('camera-toggles'),
+      $('camera-canvases'),
+      (kinds) => options.setFrames(kinds),
+      (method) => options.setSaliency?.(method),
+    );
     this.playback = new PlaybackControls($('playback'), options.send);
     this.play = new PlayControls($('play-help'), options.send);
     this.wireCameraButtons();
@@ -100,9 +119,14 @@ export class ViewerUi {
     this.status.classList.toggle('bad', !connected);
   }
 
-  /** One camera frame of the current episode. */
-  frame(frame: Frame): void {
+  /** One camera frame or saliency map of the current episode. */
+  frame(frame: BinaryFrame): void {
     if (frame.episode !== this.debug.episode) return;
+    if (frame.kind === 'saliency') {
+      this.debug.saliencyMaps += 1;
+      this.camera.drawSaliency(frame);
+      return;
+    }
     this.camera.draw(frame);
     this.debug.cameraFrames = this.camera.framesDrawn;
   }
@@ -118,6 +142,7 @@ export class ViewerUi {
           m.mode === 'replay' && m.episodes === 0 ? `${m.source}: no recorded episodes, training curves only` : `${m.mode}: ${m.source}`;
         this.curves?.reset();
         this.camera.offer(m.frameKinds);
+        this.camera.offerSaliency(m.saliency ?? [], m.saliencyNote);
         this.playback.show(m.mode === 'replay');
         this.play.enable(m.mode === 'play');
         if (m.mode === 'play') $('scene').focus();

@@ -22,6 +22,7 @@ const charts = new Charts($('charts'), $<HTMLSelectElement>('chart-select'), $('
 const ui: ViewerUi = new ViewerUi({
   send: (message) => connection.send(message),
   setFrames: (kinds) => connection.setFrames(kinds),
+  setSaliency: (method) => connection.setSaliency(method),
   curves: charts,
 });
 const connection = new Connection(protocolUrl, {

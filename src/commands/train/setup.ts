@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { A2C } from '../../../agents/a2c.js';
 import type { NetworkInit, OnPolicyAgent } from '../../../agents/common/OnPolicyAgent.js';
+import { policyInfo } from '../../../agents/common/savedPolicy.js';
 import { PPO } from '../../../agents/ppo.js';
 import { Reinforce } from '../../../agents/reinforce.js';
 import { make } from '../../../envs/registry.js';
@@ -48,6 +49,8 @@ export async function setUp(plan: RunPlan, cleanup: CleanupStack): Promise<Built
   const built = await buildAgent(plan, envs);
   agent = built.agent;
   if (plan.start.kind === 'resume') agent.setState(plan.start.state);
+  // The viewer's saliency maps use the network in training: its layers model shares the weights.
+  if (viewer) viewer.explainWith(agent.network.observationSpace, agent.network.toLayersModel(), policyInfo(agent));
   const evalEnv = plan.validation !== null || plan.testEpisodes > 0 ? make(plan.run.env, plan.run.envOptions ?? {}) : null;
   if (evalEnv) cleanup.defer(() => evalEnv.close());
 
