@@ -11,8 +11,9 @@
  *      both, so the same actions give the same episode to the last bit;
  *   2. on TensorFlow.js's wasm backend (`?backend=wasm`), and from a static HTTP server, the same
  *      page gives the same results;
- *   3. "Drive" hands the robot to the keyboard, and handing it back restarts the episode;
- *   4. without WebGL, without its data.js and with damaged weights, the page says so in words.
+ *   3. the saliency toggle blends maps over the camera while it is on, and the policy acts as before;
+ *   4. "Drive" hands the robot to the keyboard, and handing it back restarts the episode;
+ *   5. without WebGL, without its data.js and with damaged weights, the page says so in words.
  * The policy is tests/web/fixtures.ts's: a PPO network at its seeded initialisation whose actions
  * follow what it sees. Screenshots go to test-output/.
  */
@@ -199,6 +200,21 @@ describe.skipIf(!haveChromium)('the exported page in chromium', () => {
     const { page, problems } = await openPage(`${httpUrl}?speed=max`);
     const state = await waitForResults(page, 3, problems);
     for (let i = 0; i < 3; i++) expect(sameEpisode(state.results[i]!, fileResults[i]!), `episode ${i}`).toBe(true);
+    await page.close();
+  }, 600_000);
+
+  it('blends saliency maps over the camera while the toggle is on, without changing what the policy does', async () => {
+    const { page, problems } = await openPage(`${httpUrl}?speed=20`);
+    await page.check('#cam-saliency');
+    await page.selectOption('#saliency-method', 'gradcam');
+    await page.waitForFunction(() => window.robonav?.saliencyMaps >= 5, null, { timeout: 120_000 });
+    await page.locator('#camera-panel').screenshot({ path: join(outDir, 'export-web-saliency.png') });
+    await page.uncheck('#cam-saliency');
+    const off = await page.evaluate(() => window.robonav.saliencyMaps);
+    await page.selectOption('#speed', 'max');
+    const state = await waitForResults(page, 2, problems);
+    expect(await page.evaluate(() => window.robonav.saliencyMaps)).toBe(off);
+    for (let i = 0; i < 2; i++) expect(sameEpisode(state.results[i]!, fileResults[i]!), `episode ${i}`).toBe(true);
     await page.close();
   }, 600_000);
 

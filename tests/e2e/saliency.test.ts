@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY_FILE, type PolicyInfo } from '../../agents/common/savedPolicy.js';
+import { POLICY_FILE, type PolicyInfo } from '../../agents/common/policyInfo.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';
 import { ActorCritic } from '../../src/nn/ActorCritic.js';

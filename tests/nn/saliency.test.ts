@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policyInfo } from '../../agents/common/savedPolicy.js';
+import { policyInfo } from '../../agents/common/policyInfo.js';
 import { PPO } from '../../agents/ppo.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PolicyInfo } from '../../agents/common/savedPolicy.js';
+import type { PolicyInfo } from '../../agents/common/policyInfo.js';
 import { TrainedPolicy } from '../../agents/TrainedPolicy.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';

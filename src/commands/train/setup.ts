@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { A2C } from '../../../agents/a2c.js';
 import type { NetworkInit, OnPolicyAgent } from '../../../agents/common/OnPolicyAgent.js';
-import { policyInfo } from '../../../agents/common/savedPolicy.js';
+import { policyInfo } from '../../../agents/common/policyInfo.js';
 import { PPO } from '../../../agents/ppo.js';
 import { Reinforce } from '../../../agents/reinforce.js';
 import { make } from '../../../envs/registry.js';

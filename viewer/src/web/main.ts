@@ -11,6 +11,10 @@
  * keyboard (as `robonav play`); handing it back restarts the interrupted episode from its start, so
  * the table always holds the policy's own results.
  *
+ * The camera panel's saliency toggle works here too: while it is on, the page computes the policy's
+ * saliency map (`src/nn/saliency.ts`) over each observation before the policy acts on it, with the
+ * recurrent state the policy carries, and blends it over that step's camera frames.
+ *
  * TensorFlow.js runs on WebGL, else on wasm, else on the CPU (`?backend=wasm|cpu` forces one); the
  * page says which.
  * `?speed=max` runs as fast as the browser can. `window.robonavExport` holds the page's state and
@@ -23,13 +27,21 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ModelPolicy } from '../../../agents/ModelPolicy.js';
 import { make } from '../../../envs/registry.js';
-import type { Env } from '../../../src/core/Env.js';
+import type { Env, Observation } from '../../../src/core/Env.js';
 import { formatZodError } from '../../../src/core/errors.js';
 import type { Policy } from '../../../src/core/Policy.js';
 import { runEpisode } from '../../../src/eval/evaluate.js';
 import { WEB_DATA_GLOBAL, type WebData, WebDataSchema } from '../../../src/eval/webData.js';
+import { combinedMap, PolicySaliency, type SaliencyObservation } from '../../../src/nn/saliency.js';
 import { type EpisodeSink, streamerFor } from '../../../src/stream/EpisodeStreamer.js';
-import { type ClientMessageInput, type FrameKind, PROTOCOL_VERSION } from '../../../src/stream/protocol.js';
+import {
+  type ClientMessageInput,
+  type FrameKind,
+  MAX_SALIENCY_SIDE,
+  PROTOCOL_VERSION,
+  SALIENCY_METHOD_NAMES,
+  type SaliencyMethodName,
+} from '../../../src/stream/protocol.js';
 import { ViewerUi } from '../ViewerUi.js';
 import { Pacer, PacerInterrupted } from './Pacer.js';
 import { type PageResult, ResultsTable } from './ResultsTable.js';
@@ -140,10 +152,15 @@ async function main(): Promise<void> {
   }
 
   let wanted: FrameKind[] = [];
+  let saliencyMethod: SaliencyMethodName | null = null;
   let control: (message: ClientMessageInput) => void = () => undefined;
   let ui: ViewerUi;
   try {
-    ui = new ViewerUi({ send: (m) => control(m), setFrames: (kinds) => (wanted = kinds) });
+    ui = new ViewerUi({
+      send: (m) => control(m),
+      setFrames: (kinds) => (wanted = kinds),
+      setSaliency: (method) => (saliencyMethod = method),
+    });
   } catch (err) {
     return fail('WebGL is not available', `three.js could not make a WebGL context (${(err as Error).message}).`);
   }
@@ -176,27 +193,68 @@ async function main(): Promise<void> {
   }
   run(data, ui, env, policy, params, {
     frames: () => wanted,
+    saliency: () => saliencyMethod,
     setControl: (handler) => (control = handler),
   });
 }
 
-/** How `run` reaches the views' input: the camera channels wanted, and where key presses go. */
+/** How `run` reaches the views' input: the camera channels and saliency method wanted, and where key presses go. */
 interface Wiring {
   frames(): FrameKind[];
+  saliency(): SaliencyMethodName | null;
   setControl(handler: (message: ClientMessageInput) => void): void;
+}
+
+/** Integrated-gradient steps per map: as the viewer server computes them, fast enough to keep up with an episode. */
+const PAGE_IG_STEPS = 16;
+
+/**
+ * Show the policy's saliency map over the observation it is about to act on, as a saliency frame of
+ * the step on screen (`shown`); nothing for a policy without a camera or a map too large to send.
+ */
+function showSaliency(
+  ui: ViewerUi,
+  saliency: PolicySaliency,
+  method: SaliencyMethodName,
+  obs: Observation,
+  policy: ModelPolicy,
+  shown: { episode: number; step: number },
+): void {
+  const result = saliency.compute(method, obs as SaliencyObservation, policy.recurrentState, { steps: PAGE_IG_STEPS });
+  const map = combinedMap(result.maps);
+  if (map === null || Math.max(map.width, map.height) > MAX_SALIENCY_SIDE) return;
+  ui.frame({
+    kind: 'saliency',
+    dtype: 'uint8',
+    channels: 1,
+    width: map.width,
+    height: map.height,
+    episode: shown.episode,
+    step: shown.step,
+    data: Uint8Array.from(map.data, (v) => Math.round(255 * v)),
+  });
 }
 
 function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, params: URLSearchParams, wiring: Wiring): void {
   const streamer = streamerFor(rawEnv, { task: data.env });
+  const saliency = new PolicySaliency(policy.model, data.policy);
   let episodeOver = true;
+  // The episode and step on screen: a saliency map belongs to the step whose observation it explains.
+  const shown = { episode: 0, step: 0 };
   const sink: EpisodeSink = {
     wantsEpisodes: () => true,
     wantsFrames: () => wiring.frames(),
     scene: (m) => {
       episodeOver = false;
+      shown.episode = m.episode;
+      shown.step = 0;
       ui.message(m);
     },
-    step: (m) => ui.message(m),
+    step: (m) => {
+      shown.episode = m.episode;
+      shown.step = m.step;
+      ui.message(m);
+    },
     frame: (header, pixels) => ui.frame({ ...header, data: pixels }),
     episodeEnd: (m) => {
       episodeOver = true;
@@ -213,6 +271,7 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
     streams: ['episodes', 'frames'],
     frameKinds: streamer.frameKinds,
     actions: streamer.actionNames,
+    saliency: saliency.imageKeys.length > 0 ? [...SALIENCY_METHOD_NAMES] : [],
   });
 
   const table = new ResultsTable($('results'), $('summary'), data.episodes.length);
@@ -231,6 +290,9 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
     name: policy.name,
     reset: () => policy.reset(),
     act: async (obs) => {
+      // The map first, so that it stays on screen with its step's frame while the pacer waits.
+      const method = wiring.saliency();
+      if (method !== null) showSaliency(ui, saliency, method, obs, policy, shown);
       await pacer.tick();
       return policy.act(obs);
     },
