@@ -202,8 +202,8 @@ function checkSpec(spec: AugmentSpec, images: ReadonlyArray<readonly [string | n
     for (const key of spec.keys ?? []) {
       if (NEVER_JITTER.has(key)) throw new UsageError(`augment: colorJitter.keys: "${key}" is not a colour image`);
       const image = images.find(([k]) => k === key);
-      if (image && image[1].shape[2] !== 3)
-        throw new UsageError(`augment: colorJitter.keys: "${key}" has ${image[1].shape[2]} channels, not 3`);
+      if (!image) throw new UsageError(`augment: colorJitter.keys: "${key}" is not an image observation of the env`);
+      if (image[1].shape[2] !== 3) throw new UsageError(`augment: colorJitter.keys: "${key}" has ${image[1].shape[2]} channels, not 3`);
     }
   } else {
     throw new UsageError(`augment: unknown kind "${(spec as { kind: unknown }).kind}" (shift, colorJitter)`);

@@ -200,6 +200,7 @@ describe('ImageAugmentation', () => {
     expect(() => make({ kind: 'shift', pad: 0 })).toThrow(/shift\.pad/);
     expect(() => make({ kind: 'colorJitter', strength: 1.5 })).toThrow(/colorJitter\.strength/);
     expect(() => make({ kind: 'colorJitter', keys: ['depth'] })).toThrow(/colorJitter\.keys: "depth"/);
+    expect(() => make({ kind: 'colorJitter', keys: ['rbg'] })).toThrow(/colorJitter\.keys: "rbg" is not an image/);
   });
 });
 
