@@ -250,6 +250,18 @@ describe('augmentation in the on-policy update', () => {
       'ppo',
       (): OnPolicyAgent => new PPO(() => new CameraCue(), { ...SMALL, seed: 2, numMinibatches: 2, updateEpochs: 1, augment: AUGMENT }),
     ],
+    [
+      'ppo with a GRU core',
+      (): OnPolicyAgent =>
+        new PPO(() => new CameraCue(), {
+          ...SMALL,
+          seed: 2,
+          numMinibatches: 2,
+          updateEpochs: 1,
+          augment: AUGMENT,
+          network: { ...SMALL.network, core: 'gru', coreSize: 8 },
+        }),
+    ],
     ['a2c', (): OnPolicyAgent => new A2C(() => new CameraCue(), { ...SMALL, seed: 2, augment: AUGMENT })],
     ['reinforce', (): OnPolicyAgent => new Reinforce(() => new CameraCue(), { ...SMALL, seed: 2, augment: AUGMENT })],
   ])(
@@ -289,7 +301,9 @@ describe('augmentation in the on-policy update', () => {
         // One augmentation, one encoder pass and one head pass (policy and value together) per minibatch.
         expect(augmented.length).toBeGreaterThan(0);
         expect(encoded.length).toBe(augmented.length);
-        expect(headInputs.map((t) => t.id)).toEqual(encoded.map((e) => e.features.id));
+        expect(headInputs).toHaveLength(encoded.length);
+        // Feed-forward, the heads read the encoder's output directly; recurrent, the core's output over it.
+        if (net.core === null) expect(headInputs.map((t) => t.id)).toEqual(encoded.map((e) => e.features.id));
         for (let i = 0; i < augmented.length; i++) {
           expect(encoded[i]!.rgb).toEqual(Array.from(augmented[i]!.rgb));
           expect(encoded[i]!.depth).toEqual(Array.from(augmented[i]!.depth));
