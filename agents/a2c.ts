@@ -42,6 +42,7 @@ export const DEFAULT_A2C: A2CConfig = {
   rmspropAlpha: 0.99,
   rmspropEps: 1e-5,
   network: {},
+  augment: [],
 };
 
 /**

@@ -10,6 +10,9 @@ export { computeGae, type GaeInput } from './common/gae.js';
 // Optimisers with PyTorch's update rules and serialisable state (exact resumes), and global-norm clipping.
 export { Adam, clipByGlobalNorm, RMSprop, type Optimizer } from './common/optim.js';
 
+// The shift kernel and defaults of the image augmentation (ImageAugmentation itself is in the main entry).
+export { DEFAULT_JITTER_STRENGTH, DEFAULT_SHIFT_PAD, shiftImage } from './common/augment.js';
+
 // Batch statistics the agents log and normalise with.
 export { explainedVariance, normalize } from './common/stats.js';
 

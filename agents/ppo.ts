@@ -56,6 +56,7 @@ export const DEFAULT_PPO: PPOConfig = {
   maxGradNorm: 0.5,
   targetKl: null,
   network: {},
+  augment: [],
 };
 
 /**

@@ -28,6 +28,29 @@ const network = z
   .strict()
   .partial();
 
+// The update's image augmentation (agents/common/augment.ts): a list of steps, each a known kind.
+const augment = z.array(
+  z.discriminatedUnion('kind', [
+    z
+      .object({ kind: z.literal('shift'), pad: positiveInt })
+      .strict()
+      .partial({ pad: true }),
+    z
+      .object({
+        kind: z.literal('colorJitter'),
+        strength: z.number().gt(0).lt(1),
+        keys: z.array(
+          z
+            .string()
+            .min(1)
+            .refine((k) => k !== 'depth' && k !== 'semantic', 'depth and semantic frames are not colour images'),
+        ),
+      })
+      .strict()
+      .partial({ strength: true, keys: true }),
+  ]),
+);
+
 const common = {
   seed: z.number().int().min(0),
   numEnvs: positiveInt,
@@ -39,6 +62,7 @@ const common = {
   entCoef: z.number().min(0).finite(),
   vfCoef: z.number().min(0).finite(),
   network,
+  augment,
 };
 
 /** Each agent's config-file schema: strict (an unknown key is an error) and partial (missing keys take the defaults). */

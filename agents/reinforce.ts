@@ -38,6 +38,7 @@ export const DEFAULT_REINFORCE: ReinforceConfig = {
   baseline: true,
   normReturns: true,
   network: {},
+  augment: [],
 };
 
 /**

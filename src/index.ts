@@ -98,6 +98,13 @@ export {
   type NetworkInit,
   type OnPolicyConfig,
 } from '../agents/common/OnPolicyAgent.js';
+// Image augmentation of the update's minibatches (the `augment` list of an agent config): random shift, colour jitter.
+export {
+  ImageAugmentation,
+  type AugmentSpec,
+  type ColorJitterAugment,
+  type ShiftAugment,
+} from '../agents/common/augment.js';
 
 // Training callbacks: what `learn()` calls at the start, after every update and at the end (progress, metrics, early stop).
 export {

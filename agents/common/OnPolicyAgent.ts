@@ -16,6 +16,7 @@ import { runUpdateCallbacks, type TrainingCallback, type UpdateRecord } from './
 import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import { RolloutBuffer, type Minibatch } from './RolloutBuffer.js';
 import { OneHotObservation } from '../../envs/wrappers/OneHotObservation.js';
+import { type AugmentSpec, ImageAugmentation } from './augment.js';
 
 /** Fields every on-policy agent's config has. */
 export interface OnPolicyConfig {
@@ -39,6 +40,8 @@ export interface OnPolicyConfig {
   vfCoef: number;
   /** The network (encoders, core, sizes); see `ActorCriticConfig`. */
   network: Partial<ActorCriticConfig>;
+  /** Image augmentation of the update's minibatches, applied in order (empty: none); see augment.ts. */
+  augment: AugmentSpec[];
 }
 
 /** Episode statistics reported with each update. */
@@ -100,6 +103,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   readonly network: ActorCritic;
   readonly buffer: RolloutBuffer;
   readonly rng: Rng;
+  /** The update's image augmentation (its own Rng stream, reseeded each update from the seed and update number). */
+  readonly augmentation: ImageAugmentation;
   abstract readonly optimizer: Optimizer;
   /** Env steps taken (all envs together). */
   globalStep = 0;
@@ -127,6 +132,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.numEnvs = this.envs.numEnvs;
     const obsSpace = this.envs.singleObservationSpace;
     const actSpace = this.envs.singleActionSpace;
+    this.augmentation = new ImageAugmentation(obsSpace, this.config.augment, this.augmentSeed());
     this.network = new ActorCritic(obsSpace, actSpace, this.config.network, this.rng);
     try {
       init?.(this.network);
@@ -183,6 +189,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       await this.collectRollout();
       const rolloutSeconds = (performance.now() - start) / 1000;
       this.computeTargets();
+      this.augmentation.reseed(this.augmentSeed());
       const losses = this.train();
       const seconds = (performance.now() - start) / 1000;
       const stats = this.takeEpisodeStats();
@@ -360,6 +367,11 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     return (this.config.seed + Math.imul(this.update, 0x9e3779b1)) >>> 0;
   }
 
+  /** Seed of the augmentation stream for the current update, derived like `envSeed` so that resumes repeat it. */
+  private augmentSeed(): number {
+    return (Math.imul(this.config.seed ^ 0x41756721, 0x85ebca6b) + Math.imul(this.update, 0x9e3779b1)) >>> 0;
+  }
+
   // ───────────────────────────── re-evaluation and gradients ─────────────────────────────
 
   /**
@@ -374,7 +386,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     seq: { envs: ArrayLike<number>; starts: Float32Array } | null,
   ): { logprob: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
     const net = this.network;
-    const obs = net.obsTensors(mb.obs, 0, mb.size);
+    const obs = net.obsTensors(this.augmentation.apply(mb.obs, mb.size), 0, mb.size);
     let out: { params: tf.Tensor2D; value: tf.Tensor1D };
     if (net.core) {
       if (!seq) throw new Error('evaluate: a recurrent network needs whole sequences');

@@ -28,3 +28,26 @@ describe('training configs', () => {
     expect(() => parseAgentConfig('reinforce', { numSteps: 0 }, 'cfg.json')).toThrow(/cfg\.json: numSteps: /);
   });
 });
+
+describe('the augment list of a config', () => {
+  it('accepts the documented steps, with or without their optional fields', () => {
+    const augment = [{ kind: 'shift', pad: 4 }, { kind: 'colorJitter', strength: 0.2, keys: ['rgb'] }, { kind: 'shift' }];
+    for (const agent of AGENTS) expect(parseAgentConfig(agent, { augment }, 'cfg.json')).toEqual({ augment });
+  });
+
+  it('rejects an unknown kind, an unknown field or a bad value with a UsageError naming the field', () => {
+    expect(() => parseAgentConfig('ppo', { augment: [{ kind: 'cutout' }] }, 'cfg.json')).toThrow(UsageError);
+    expect(() => parseAgentConfig('ppo', { augment: [{ kind: 'cutout' }] }, 'cfg.json')).toThrow(
+      /cfg\.json: augment\[0\]\.kind: .*shift.*colorJitter/,
+    );
+    expect(() => parseAgentConfig('a2c', { augment: [{ kind: 'shift', size: 2 }] }, 'cfg.json')).toThrow(/augment\[0\]: .*"size"/);
+    expect(() => parseAgentConfig('reinforce', { augment: [{ kind: 'shift', pad: 1.5 }] }, 'cfg.json')).toThrow(/augment\[0\]\.pad: /);
+    expect(() => parseAgentConfig('ppo', { augment: [{ kind: 'shift' }, { kind: 'colorJitter', strength: 1 }] }, 'cfg.json')).toThrow(
+      /augment\[1\]\.strength: /,
+    );
+    expect(() => parseAgentConfig('ppo', { augment: [{ kind: 'colorJitter', keys: ['depth'] }] }, 'cfg.json')).toThrow(
+      /augment\[0\]\.keys\[0\]: depth and semantic frames are not colour images/,
+    );
+    expect(() => parseAgentConfig('ppo', { augment: { kind: 'shift' } }, 'cfg.json')).toThrow(/cfg\.json: augment: /);
+  });
+});
