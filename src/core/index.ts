@@ -14,3 +14,6 @@ export { formatZodError, type ValidationIssues } from './errors.js';
 
 // The env checker's parts: an observation hash for same-seed determinism tests, and the actions every env must refuse.
 export { badActions, hashObservation } from './checkEnv.js';
+
+// The turbo colour map: the same colours in robonav's PNGs and in the viewer's saliency overlay.
+export { turboChannel } from './colormap.js';

@@ -3,6 +3,7 @@
  * Not on the training path: these allocate freely.
  */
 import { PNG } from 'pngjs';
+import { turboChannel } from '../core/colormap.js';
 
 /** Encode an RGB (HWC, uint8) image as PNG bytes. */
 export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
@@ -24,28 +25,12 @@ export function decodePng(bytes: Buffer): { width: number; height: number; rgb: 
   return { width: png.width, height: png.height, rgb };
 }
 
-/** Control points of the turbo colour map (Mikhailov 2019), sampled at 9 even steps. */
-const TURBO = [
-  [0.19, 0.07, 0.23],
-  [0.27, 0.41, 0.89],
-  [0.16, 0.74, 0.92],
-  [0.19, 0.96, 0.6],
-  [0.64, 0.99, 0.24],
-  [0.94, 0.8, 0.22],
-  [0.98, 0.5, 0.13],
-  [0.82, 0.2, 0.03],
-  [0.48, 0.02, 0.01],
-];
-
 /** Depth (m) → RGB: near is blue, far is dark red (turbo map over [near, far]). */
 export function depthToRgb(depth: Float32Array, near: number, far: number): Uint8Array {
   const out = new Uint8Array(depth.length * 3);
-  const last = TURBO.length - 1;
   for (let i = 0; i < depth.length; i++) {
-    const v = Math.min(1, Math.max(0, (depth[i]! - near) / (far - near))) * last;
-    const k = Math.min(last - 1, Math.floor(v));
-    const f = v - k;
-    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(255 * (TURBO[k]![c]! + (TURBO[k + 1]![c]! - TURBO[k]![c]!) * f));
+    const t = (depth[i]! - near) / (far - near);
+    for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(turboChannel(t, c));
   }
   return out;
 }

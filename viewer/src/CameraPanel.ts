@@ -7,22 +7,11 @@
  * menu ask it for maps of what the policy looks at; each map is blended over the frames of its own
  * step in the turbo colours (opacity 0.6 × the score, so unimportant pixels keep the camera's look).
  */
+import { turboChannel } from '../../src/core/colormap.js';
 import { FRAME_KINDS, type BinaryFrame, type Frame, type FrameKind, type SaliencyMethodName } from '../../src/stream/protocol.js';
 
 /** Opacity of the heat map where the saliency is 1. */
 const SALIENCY_ALPHA = 0.6;
-/** Turbo colour map (Mikhailov 2019), 9 control points from 0 to 1, as in the PNG overlays of `robonav explain`. */
-const TURBO = [
-  [0.19, 0.07, 0.23],
-  [0.27, 0.41, 0.89],
-  [0.16, 0.74, 0.92],
-  [0.19, 0.96, 0.6],
-  [0.64, 0.99, 0.24],
-  [0.94, 0.8, 0.22],
-  [0.98, 0.5, 0.13],
-  [0.82, 0.2, 0.03],
-  [0.48, 0.02, 0.01],
-];
 /** Labels of the saliency methods in the menu. */
 const METHOD_LABELS: Record<SaliencyMethodName, string> = {
   gradcam: 'Grad-CAM',
@@ -204,18 +193,11 @@ export class CameraPanel {
 
 /** Blend a uint8 map (0..255) over RGBA pixels in the turbo colours, opacity SALIENCY_ALPHA × the score. */
 function blendSaliency(rgba: Uint8ClampedArray, map: Uint8Array): void {
-  const last = TURBO.length - 1;
   for (let i = 0; i < map.length; i++) {
     const m = map[i]! / 255;
     if (m === 0) continue;
-    const v = m * last;
-    const k = Math.min(last - 1, Math.floor(v));
-    const f = v - k;
     const a = SALIENCY_ALPHA * m;
-    for (let c = 0; c < 3; c++) {
-      const heat = 255 * (TURBO[k]![c]! + (TURBO[k + 1]![c]! - TURBO[k]![c]!) * f);
-      rgba[4 * i + c] = (1 - a) * rgba[4 * i + c]! + a * heat;
-    }
+    for (let c = 0; c < 3; c++) rgba[4 * i + c] = (1 - a) * rgba[4 * i + c]! + a * turboChannel(m, c);
   }
 }
 
