@@ -18,15 +18,16 @@ const root = mkdtempSync(path.join(tmpdir(), 'robonav-explain-'));
 const run = path.join(root, 'run');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-beforeAll(async () => {
-  const cfg = path.join(root, 'small.json');
-  writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small' } }));
-  const r = await robonav([
+/** Train a tiny PPO run (two updates of PointNav-Easy, 16×16 camera by default) with `network` into `out`. */
+function trainTinyRun(out: string, network: Record<string, unknown>, envOptions: object = { cameraSize: 16 }): Promise<CliRun> {
+  const cfg = `${out}.json`;
+  writeFileSync(cfg, JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network }));
+  return robonav([
     'train',
     '--env',
     'PointNav-Easy-v0',
     '--env-options',
-    '{"cameraSize":16}',
+    JSON.stringify(envOptions),
     '--steps',
     '32',
     '--num-envs',
@@ -38,8 +39,12 @@ beforeAll(async () => {
     '--config',
     cfg,
     '--out',
-    run,
+    out,
   ]);
+}
+
+beforeAll(async () => {
+  const r = await trainTinyRun(run, { cnn: 'small' });
   expect(r.code, r.stderr).toBe(0);
 }, 300_000);
 
@@ -100,30 +105,7 @@ describe('robonav explain', () => {
 describe('robonav explain of a recurrent policy', () => {
   it('explains each step from the state the policy carries there', async () => {
     const gru = path.join(root, 'gru');
-    const cfg = path.join(root, 'gru.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({ numSteps: 16, numMinibatches: 1, updateEpochs: 1, network: { cnn: 'small', core: 'gru', coreSize: 16 } }),
-    );
-    const trained = await robonav([
-      'train',
-      '--env',
-      'PointNav-Easy-v0',
-      '--env-options',
-      '{"cameraSize":16}',
-      '--steps',
-      '32',
-      '--num-envs',
-      '2',
-      '--eval-every',
-      '0',
-      '--test-episodes',
-      '0',
-      '--config',
-      cfg,
-      '--out',
-      gru,
-    ]);
+    const trained = await trainTinyRun(gru, { cnn: 'small', core: 'gru', coreSize: 16 });
     expect(trained.code, trained.stderr).toBe(0);
     const r = await robonav([
       'explain',
@@ -150,25 +132,7 @@ describe('robonav explain of a recurrent policy', () => {
 describe('robonav explain of a policy without a camera', () => {
   it('says the policy has nothing to explain: one line, exit 2, nothing written', async () => {
     const blind = path.join(root, 'blind');
-    const trained = await robonav([
-      'train',
-      '--env',
-      'PointNav-Easy-v0',
-      '--env-options',
-      '{"sensors":["pointgoal"]}',
-      '--steps',
-      '32',
-      '--num-envs',
-      '2',
-      '--eval-every',
-      '0',
-      '--test-episodes',
-      '0',
-      '--config',
-      path.join(root, 'small.json'),
-      '--out',
-      blind,
-    ]);
+    const trained = await trainTinyRun(blind, { cnn: 'small' }, { sensors: ['pointgoal'] });
     expect(trained.code, trained.stderr).toBe(0);
     const out = path.join(root, 'never-blind');
     const r = await robonav(['explain', blind, '--out', out]);
