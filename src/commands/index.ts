@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'quantize', load: () => import('./quantize.js') },
   { name: 'report', load: () => import('./report.js') },
   { name: 'render', load: () => import('./render.js') },
+  { name: 'sweep', load: () => import('./sweep.js') },
   { name: 'train', load: () => import('./train.js') },
   { name: 'video', load: () => import('./video.js') },
   { name: 'view', load: () => import('./view.js') },
