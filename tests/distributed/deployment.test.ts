@@ -33,17 +33,19 @@ function docCommandLines(): string[][] {
   const lines: string[] = [];
   for (const block of docs.matchAll(/```sh\n([\s\S]*?)```/g)) lines.push(...block[1]!.split('\n'));
   for (const span of docs.matchAll(/`([^`\n]+)`/g)) lines.push(span[1]!);
-  return lines
-    .map((line) => line.replace(/\s#.*$/, ''))
-    // A command, not a log line quoted in the text (`robonav actor: lost Redis at …`).
-    .filter((line) => /(?:^|\s)robonav\s+[a-z][a-z-]*(?:\s|$)/.test(line))
-    .map((line) =>
-      line
-        .slice(line.search(/(?:^|\s)robonav\s/))
-        .trim()
-        .split(/\s+/)
-        .slice(1),
-    );
+  return (
+    lines
+      .map((line) => line.replace(/\s#.*$/, ''))
+      // A command, not a log line quoted in the text (`robonav actor: lost Redis at …`).
+      .filter((line) => /(?:^|\s)robonav\s+[a-z][a-z-]*(?:\s|$)/.test(line))
+      .map((line) =>
+        line
+          .slice(line.search(/(?:^|\s)robonav\s/))
+          .trim()
+          .split(/\s+/)
+          .slice(1),
+      )
+  );
 }
 
 describe('docker-compose.yml', () => {
