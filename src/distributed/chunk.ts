@@ -49,7 +49,7 @@
  *   starts   starts[t + 1] is not 1 exactly where step t ended an episode (same-step autoreset)
  *   final    finalSteps are not the truncated steps in increasing order
  *   episodes not one well-formed entry ({ return: finite, length: integer ≥ 1, success: null or
- *            in [0, 1] }) per episode end, in the order the episodes ended
+ *            in [0, 1] }) per episode end (the sender lists them in the order they ended)
  */
 import { endianness } from 'node:os';
 import { z } from 'zod';
