@@ -133,7 +133,7 @@ export interface ShardedRunOptions {
   jobEpisodes?: number;
   /** Give up (BrokerError) after this long without an answer; 0 waits until `signal` aborts. @default 0 */
   timeoutMs?: number;
-  /** Say that it is waiting for actors after this long without an answer. @default 5000 */
+  /** Say that it is waiting for actors after this long without an answer. @default 5000, or half of `timeoutMs` if shorter */
   noticeMs?: number;
   /** Lifetime of the job set's keys if the command dies; refreshed while it waits. @default 3600 */
   ttlSeconds?: number;
@@ -214,6 +214,7 @@ export async function runShardedSlice(
       jobIds.push(id as string);
     }
 
+    const noticeMs = options.noticeMs ?? Math.min(5000, options.timeoutMs ? options.timeoutMs / 2 : 5000);
     reader = broker.connection();
     let lastId = '0';
     let done = 0;
@@ -255,7 +256,7 @@ export async function runShardedSlice(
         await refresh.exec();
       }
       const silent = now - lastAnswer;
-      if (!noticed && silent >= (options.noticeMs ?? 5000)) {
+      if (!noticed && silent >= noticeMs) {
         noticed = true;
         log(
           `${options.name}: waiting for actors: ${done}/${jobs.length} jobs done, none answered in ${Math.round(silent / 1000)} s (start one: robonav actor --broker ${broker.redacted} --eval)`,
