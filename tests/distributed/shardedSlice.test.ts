@@ -1,0 +1,88 @@
+/**
+ * `runShardedSlice` and `EvalJobWorker` in one process: a job taken with `takeOne()` gives what
+ * `runSlice` gives locally, `takeOne()` returns false when there is no job, and a job answered twice
+ * counts once.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedEpisodes } from '../../envs/episodeFile.js';
+import { make } from '../../envs/registry.js';
+import { Broker } from '../../src/distributed/Broker.js';
+import { EVAL_GROUP, EVAL_JOBS_STREAM, EvalJobWorker, runShardedSlice, type ShardedRunStats } from '../../src/distributed/evalJobs.js';
+import { runSlice, type SliceTask } from '../../src/eval/bench/policiesBench.js';
+import { type RedisServer, redisAvailable, startRedis } from '../helpers/redis.js';
+
+const haveRedis = redisAvailable('tests/distributed/shardedSlice.test.ts');
+const quiet = (): void => {};
+
+function task(): SliceTask {
+  const envOptions = { sensors: ['pointgoal'] };
+  const env = make('PointNav-Easy-v0', envOptions);
+  const { episodes } = fixedEpisodes('PointNav-Easy-v0', env, { split: 'val', count: 4 });
+  env.close();
+  return { env: 'PointNav-Easy-v0', envOptions, policies: ['random', 'oracle'], seed: 5, first: 0, episodes, replays: 2, stochastic: true };
+}
+
+describe.skipIf(!haveRedis)('sharded slices in one process', () => {
+  let redis: RedisServer;
+  let broker: Broker;
+  beforeAll(async () => {
+    redis = await startRedis();
+    broker = await Broker.connect(redis.url, { name: 'robonav test', log: quiet });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    await redis?.stop();
+  });
+
+  it('an actor taking one job at a time gives what runSlice gives here; takeOne is false without jobs', async () => {
+    const local = await runSlice(task(), quiet);
+    const worker = new EvalJobWorker(broker, { name: 'robonav test', log: quiet, blockMs: 100 });
+    expect(await worker.takeOne()).toBe(false);
+    let episodes = 0;
+    const sharded = runShardedSlice(broker, task(), { name: 'robonav test', log: quiet, jobEpisodes: 3 }, () => episodes++);
+    let taken = 0;
+    while (taken < 4) if (await worker.takeOne()) taken++;
+    expect(await sharded).toEqual(local);
+    expect(episodes).toBe(8);
+    expect(worker.counts).toEqual({ done: 4, reclaimed: 0, rejected: 0 });
+    expect(await worker.takeOne()).toBe(false);
+    await worker.close();
+  });
+
+  it('a job answered twice counts once', async () => {
+    const one = { ...task(), policies: ['random'] };
+    const local = await runSlice(one, quiet);
+    const stats: ShardedRunStats = { jobs: 0, duplicates: 0, rejected: 0 };
+    const sharded = runShardedSlice(broker, one, { name: 'robonav test', log: quiet }, quiet, stats);
+    // A stand-in actor: take the job, answer it twice at once (as a slow actor and the one that took over would).
+    const reader = new Redis(redis.url);
+    let entry: [string, string[]] | undefined;
+    while (!entry) {
+      const reply = (await reader.xreadgroup(
+        'GROUP',
+        EVAL_GROUP,
+        'stand-in',
+        'COUNT',
+        1,
+        'BLOCK',
+        100,
+        'STREAMS',
+        EVAL_JOBS_STREAM,
+        '>',
+      )) as Array<[string, Array<[string, string[]]>]> | null;
+      entry = reply?.[0]?.[1]?.[0];
+    }
+    const set = entry[1][entry[1].indexOf('set') + 1]!;
+    const answer = JSON.stringify({ job: 0, actor: 'stand-in', results: local.results[0], replays: local.replays });
+    await reader
+      .multi()
+      .xadd(`robonav:eval:${set}:results`, '*', 'answer', answer)
+      .xadd(`robonav:eval:${set}:results`, '*', 'answer', answer)
+      .exec();
+    expect(await sharded).toEqual(local);
+    expect(stats).toEqual({ jobs: 1, duplicates: 1, rejected: 0 });
+    expect(await reader.keys(`robonav:eval:${set}:*`)).toEqual([]);
+    reader.disconnect();
+  });
+});
