@@ -195,24 +195,30 @@ export async function runShardedSlice(
       policies: task.policies.map((name) => ({ name, model: !BUILTIN_POLICIES.includes(name) })),
       ttlSeconds: ttl,
     };
+    const folders = new Map<number, Record<string, Buffer>>();
     for (const [p, { name, model }] of spec.policies.entries()) {
       if (!model) continue;
       const dir = await resolvePolicyDir(name);
       const fields: Record<string, Buffer> = {};
       for (const file of POLICY_FILES) fields[file] = await readFile(path.join(dir, file));
-      await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
+      folders.set(p, fields);
     }
-    // The spec last: an actor that sees it finds the policies in place.
-    await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
-    await ensureGroup(redis);
-    const adding = redis.pipeline();
-    for (const { count: _, ...job } of jobs) {
-      adding.xadd(EVAL_JOBS_STREAM, 'MAXLEN', '~', JOBS_MAXLEN, '*', 'set', set, 'job', JSON.stringify(job));
-    }
-    for (const [err, id] of (await adding.exec()) ?? []) {
-      if (err) throw err;
-      jobIds.push(id as string);
-    }
+    /** Put the job set into Redis with `pending` as its jobs. */
+    const submit = async (pending: Array<Job & { count: number }>): Promise<void> => {
+      for (const [p, fields] of folders) await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
+      // The spec last: an actor that sees it finds the policies in place.
+      await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
+      await ensureGroup(redis);
+      const adding = redis.pipeline();
+      for (const { count: _, ...job } of pending) {
+        adding.xadd(EVAL_JOBS_STREAM, 'MAXLEN', '~', JOBS_MAXLEN, '*', 'set', set, 'job', JSON.stringify(job));
+      }
+      for (const [err, id] of (await adding.exec()) ?? []) {
+        if (err) throw err;
+        jobIds.push(id as string);
+      }
+    };
+    await submit(jobs);
 
     const noticeMs = options.noticeMs ?? Math.min(5000, options.timeoutMs ? options.timeoutMs / 2 : 5000);
     reader = broker.connection();
@@ -220,6 +226,7 @@ export async function runShardedSlice(
     let done = 0;
     let lastAnswer = Date.now();
     let lastRefresh = Date.now();
+    let lastCheck = Date.now();
     let noticed = false;
     while (done < jobs.length) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -249,6 +256,18 @@ export async function runShardedSlice(
       }
       if (entries.length > 0) await redis.xdel(resultsKey, ...entries.map(([id]) => id));
       const now = Date.now();
+      if (now - lastCheck > 2000) {
+        lastCheck = now;
+        // A Redis restarted without persistence (or one that evicted the set) has lost the jobs: send the unanswered ones again.
+        if ((await redis.exists(specKey)) === 0) {
+          const unanswered = jobs.filter((job) => answers[job.job] === null);
+          log(
+            `${options.name}: the job set is gone from Redis (restarted without persistence?); sending its ${unanswered.length} unanswered jobs again`,
+          );
+          lastId = '0';
+          await submit(unanswered);
+        }
+      }
       if (now - lastRefresh > (ttl * 1000) / 3) {
         lastRefresh = now;
         const refresh = redis.multi().expire(specKey, ttl).expire(resultsKey, ttl);
@@ -423,6 +442,19 @@ export class EvalJobWorker {
       await ensureGroup(redis);
       this.grouped = true;
     }
+    try {
+      return await this.takeOneInGroup();
+    } catch (err) {
+      // A Redis restarted without persistence has no group: make it again, and take a job next time.
+      if (!(err instanceof Error && err.message.includes('NOGROUP'))) throw err;
+      this.grouped = false;
+      this.cursor = '0-0';
+      return false;
+    }
+  }
+
+  private async takeOneInGroup(): Promise<boolean> {
+    const redis = this.broker.client;
     const reclaimAfter = this.options.reclaimAfterMs ?? 60_000;
     const claimed = (await redis.xautoclaim(EVAL_JOBS_STREAM, EVAL_GROUP, this.consumer, reclaimAfter, this.cursor, 'COUNT', 1)) as [
       string,

@@ -1,7 +1,7 @@
 /**
  * `runShardedSlice` and `EvalJobWorker` in one process: a job taken with `takeOne()` gives what
  * `runSlice` gives locally, `takeOne()` returns false when there is no job, and a job answered twice
- * counts once.
+ * counts once, and a Redis restart (which loses everything: no persistence) costs a resubmission.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,24 @@ describe.skipIf(!haveRedis)('sharded slices in one process', () => {
     expect(stats).toEqual({ jobs: 1, duplicates: 1, rejected: 0 });
     expect(await reader.keys(`robonav:eval:${set}:*`)).toEqual([]);
     reader.disconnect();
+  });
+
+  it('after a Redis restart the command sends its unanswered jobs again and an actor finishes them', async () => {
+    const one = { ...task(), policies: ['random'] };
+    const local = await runSlice(one, quiet);
+    const lines: string[] = [];
+    const sharded = runShardedSlice(broker, one, { name: 'robonav test', log: (l) => lines.push(l), jobEpisodes: 2 });
+    const worker = new EvalJobWorker(broker, { name: 'robonav test', log: quiet, blockMs: 100 });
+    expect(await worker.takeOne()).toBe(true);
+    await redis.restart();
+    let finished = false;
+    const result = sharded.finally(() => {
+      finished = true;
+    });
+    while (!finished) await worker.takeOne();
+    expect(await result).toEqual(local);
+    // The answer to the first job may or may not have been read before the restart.
+    expect(lines).toEqual([expect.stringMatching(/the job set is gone from Redis .*; sending its [12] unanswered jobs again/)]);
+    await worker.close();
   });
 });
