@@ -288,6 +288,7 @@ export async function runShardedSlice(
       }
     }
   } finally {
+    if (reader !== null) broker.release(reader);
     // Nothing of the job set outlives the command: its jobs (taken or not), answers, spec and policies.
     const cleanup = redis.multi();
     if (jobIds.length > 0) cleanup.xack(EVAL_JOBS_STREAM, EVAL_GROUP, ...jobIds).xdel(EVAL_JOBS_STREAM, ...jobIds);
@@ -503,8 +504,9 @@ export class EvalJobWorker {
     this.abandoning = true;
   }
 
-  /** Forget the unpacked policies, and leave the group if no job of this actor is pending. */
+  /** Forget the unpacked policies, close its blocking connection, and leave the group if no job of this actor is pending. */
   async close(): Promise<void> {
+    this.broker.release(this.blocking);
     for (const known of this.sets.values()) for (const dir of known.dirs.values()) rmSync(dir, { recursive: true, force: true });
     this.sets.clear();
     if (!this.grouped) return;
@@ -692,8 +694,11 @@ export async function runOnBroker(
 ): Promise<SliceOutput> {
   const broker = await Broker.connect(flags.broker, { name, log });
   const abort = new AbortController();
-  const stop = (signal: NodeJS.Signals): void =>
+  const stop = (signal: NodeJS.Signals): void => {
+    // A second signal while the first is being handled (Redis unreachable, say) ends the process at once.
+    if (abort.signal.aborted) process.exit(130);
     abort.abort(new Error(`${name}: interrupted (${signal}); the job set was deleted from ${broker.redacted}`));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
