@@ -22,7 +22,8 @@
  * A job an actor took and never answered (the actor died) is idle in the group's pending list; any
  * actor takes it over with XAUTOCLAIM once it has been idle longer than `reclaimAfterMs`, and an
  * actor running a job marks it as alive after every episode (XCLAIM … JUSTID resets the idle time).
- * A job answered twice is counted once (the command keeps the first answer of each job). When the
+ * A job answered twice is counted once (the command keeps the first answer of each job); an actor
+ * that cannot run a job says why, and the job is sent again, up to three times. When the
  * command ends — done, failed, timed out or interrupted — it deletes its set's keys and jobs; the
  * TTL (refreshed while it waits) removes them if the command itself is killed. A malformed job or
  * answer (bad JSON, wrong fields, an unknown env, a policy that does not load) is rejected with a
@@ -54,6 +55,8 @@ export const EVAL_JOBS_STREAM = 'robonav:eval:jobs';
 /** The consumer group of the actors on `EVAL_JOBS_STREAM`. */
 export const EVAL_GROUP = 'robonav:eval:actors';
 const JOBS_MAXLEN = 100_000;
+/** A job whose actors answered this many times that they could not run it ends the command. */
+const MAX_JOB_FAILURES = 3;
 const RESULTS_MAXLEN = 100_000;
 const POLICY_FILES = ['model.json', 'weights.bin', 'policy.json'] as const;
 
@@ -183,6 +186,7 @@ export async function runShardedSlice(
   stats.jobs = jobs.length;
   await checkPolicies(task);
   const answers: Array<z.infer<typeof AnswerSchema> | null> = jobs.map(() => null);
+  const failures: string[][] = jobs.map(() => []);
   let reader: Redis | null = null;
   try {
     const spec: JobSetSpec = {
@@ -203,12 +207,14 @@ export async function runShardedSlice(
       for (const file of POLICY_FILES) fields[file] = await readFile(path.join(dir, file));
       folders.set(p, fields);
     }
-    /** Put the job set into Redis with `pending` as its jobs. */
-    const submit = async (pending: Array<Job & { count: number }>): Promise<void> => {
-      for (const [p, fields] of folders) await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
-      // The spec last: an actor that sees it finds the policies in place.
-      await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
-      await ensureGroup(redis);
+    /** Put the job set into Redis with `pending` as its jobs (`withSet` false: the jobs alone). */
+    const submit = async (pending: Array<Job & { count: number }>, withSet = true): Promise<void> => {
+      if (withSet) {
+        for (const [p, fields] of folders) await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
+        // The spec last: an actor that sees it finds the policies in place.
+        await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
+        await ensureGroup(redis);
+      }
       const adding = redis.pipeline();
       for (const { count: _, ...job } of pending) {
         adding.xadd(EVAL_JOBS_STREAM, 'MAXLEN', '~', JOBS_MAXLEN, '*', 'set', set, 'job', JSON.stringify(job));
@@ -246,8 +252,17 @@ export async function runShardedSlice(
           stats.duplicates++;
           continue;
         }
-        if (answer.error !== undefined)
-          throw new BrokerError(`${options.name}: actor ${answer.actor} could not run job ${answer.job}: ${answer.error}`);
+        if (answer.error !== undefined) {
+          // Another actor may manage (one with another robonav version, say); three failures of a job end the command.
+          failures[answer.job]!.push(`${answer.actor}: ${answer.error}`);
+          if (failures[answer.job]!.length >= MAX_JOB_FAILURES)
+            throw new BrokerError(
+              `${options.name}: job ${answer.job} failed ${MAX_JOB_FAILURES} times: ${failures[answer.job]!.join('; ')}`,
+            );
+          log(`${options.name}: actor ${answer.actor} could not run job ${answer.job} (${answer.error}); sending it again`);
+          await submit([jobs[answer.job]!], false);
+          continue;
+        }
         answers[answer.job] = answer;
         done++;
         lastAnswer = Date.now();

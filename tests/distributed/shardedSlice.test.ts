@@ -104,4 +104,46 @@ describe.skipIf(!haveRedis)('sharded slices in one process', () => {
     expect(lines).toEqual([expect.stringMatching(/the job set is gone from Redis .*; sending its [12] unanswered jobs again/)]);
     await worker.close();
   });
+
+  it('a job an actor could not run is sent again; three failures end the command with their reasons', async () => {
+    const one = { ...task(), policies: ['random'] };
+    const lines: string[] = [];
+    const sharded = runShardedSlice(broker, one, { name: 'robonav test', log: (l) => lines.push(l) });
+    const outcome = sharded.then(
+      () => 'resolved',
+      (err: Error) => err.message,
+    );
+    const reader = new Redis(redis.url);
+    let set = '';
+    for (let failure = 0; failure < 3; failure++) {
+      // Each failure sends the job again: take that copy, then say it failed.
+      let entry: [string, string[]] | undefined;
+      while (!entry) {
+        const reply = (await reader.xreadgroup(
+          'GROUP',
+          EVAL_GROUP,
+          'stand-in',
+          'COUNT',
+          1,
+          'BLOCK',
+          100,
+          'STREAMS',
+          EVAL_JOBS_STREAM,
+          '>',
+        )) as Array<[string, Array<[string, string[]]>]> | null;
+        entry = reply?.[0]?.[1]?.[0];
+      }
+      set = entry[1][entry[1].indexOf('set') + 1]!;
+      const answer = { job: 0, actor: `a${failure}`, error: `no env here (${failure})`, results: [], replays: [] };
+      await reader.xadd(`robonav:eval:${set}:results`, '*', 'answer', JSON.stringify(answer));
+    }
+    expect(await outcome).toBe('robonav test: job 0 failed 3 times: a0: no env here (0); a1: no env here (1); a2: no env here (2)');
+    expect(lines).toEqual([
+      'robonav test: actor a0 could not run job 0 (no env here (0)); sending it again',
+      'robonav test: actor a1 could not run job 0 (no env here (1)); sending it again',
+    ]);
+    expect(await reader.keys(`robonav:eval:${set}:*`)).toEqual([]);
+    expect(await reader.xlen(EVAL_JOBS_STREAM)).toBe(0);
+    reader.disconnect();
+  });
 });
