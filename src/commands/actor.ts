@@ -7,7 +7,8 @@
  * taken over by another once it has been idle for --reclaim-after seconds.
  *
  * SIGINT or SIGTERM stops it: the running job is abandoned at the end of its episode, handed back
- * unanswered to the other actors, and the actor exits 0. A lost Redis is waited for with back-off.
+ * unanswered to the other actors, and the actor exits 0; a second signal ends it at once. A lost
+ * Redis is waited for with back-off.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
@@ -45,7 +46,8 @@ export function register(program: Command): void {
       const worker = new EvalJobWorker(broker, { name: NAME, log, reclaimAfterMs: flags.reclaimAfter * 1000 });
       let stopping = false;
       const stop = (signal: NodeJS.Signals): void => {
-        if (stopping) return;
+        // A second signal (Redis unreachable while it stops, say) ends the process at once.
+        if (stopping) process.exit(130);
         stopping = true;
         log(`${NAME}: ${signal}: stopping${worker.busy ? '; the running job goes back to the other actors' : ''}`);
         worker.abandon();
