@@ -409,10 +409,10 @@ export interface EvalJobCounts {
 /** Thrown out of a job when the actor is told to stop (its job stays pending for another actor). */
 class Abandoned extends Error {}
 
-/** A job set as an actor keeps it: its spec and the folders its policies were unpacked to. */
+/** A job set as an actor keeps it: its spec and its policies' files as read from Redis. */
 interface KnownSet {
   spec: JobSetSpec;
-  dirs: Map<number, string>;
+  folders: Map<number, Record<string, Buffer>>;
 }
 
 /**
@@ -519,10 +519,9 @@ export class EvalJobWorker {
     this.abandoning = true;
   }
 
-  /** Forget the unpacked policies, close its blocking connection, and leave the group if no job of this actor is pending. */
+  /** Forget the job sets, close its blocking connection, and leave the group if no job of this actor is pending. */
   async close(): Promise<void> {
     this.broker.release(this.blocking);
-    for (const known of this.sets.values()) for (const dir of known.dirs.values()) rmSync(dir, { recursive: true, force: true });
     this.sets.clear();
     if (!this.grouped) return;
     const pending = (await this.broker.client.xpending(EVAL_JOBS_STREAM, EVAL_GROUP, '-', '+', 1, this.consumer)) as unknown[];
@@ -630,16 +629,17 @@ export class EvalJobWorker {
     env.close();
     // Keep the few latest sets: a set is used by a run of jobs, then never again.
     if (this.sets.size >= 4) {
-      const [oldest, old] = this.sets.entries().next().value as [string, KnownSet];
-      for (const dir of old.dirs.values()) rmSync(dir, { recursive: true, force: true });
-      this.sets.delete(oldest);
+      this.sets.delete(this.sets.keys().next().value as string);
     }
-    const known = { spec: parsed.data, dirs: new Map<number, string>() };
+    const known = { spec: parsed.data, folders: new Map<number, Record<string, Buffer>>() };
     this.sets.set(set, known);
     return known;
   }
 
-  /** Policy `p` of a job set: random and oracle as locally; a trained one from its bytes in Redis, through the same checks as a folder. */
+  /**
+   * Policy `p` of a job set: random and oracle as locally; a trained one from its bytes in Redis,
+   * unpacked into a temporary folder just for the load, so that it passes the checks of a folder.
+   */
   private async loadPolicy(
     set: string,
     known: KnownSet,
@@ -650,17 +650,23 @@ export class EvalJobWorker {
     stochastic: boolean,
   ): Promise<Policy> {
     if (!known.spec.policies[p]!.model) return loadPolicy(name, { env, seed, stochastic });
-    let dir = known.dirs.get(p);
-    if (dir === undefined) {
-      const fields = await this.broker.client.hgetallBuffer(keyOf(set, `policy:${p}`));
-      const missing = POLICY_FILES.filter((file) => !fields[file]);
+    let fields = known.folders.get(p);
+    if (fields === undefined) {
+      fields = await this.broker.client.hgetallBuffer(keyOf(set, `policy:${p}`));
+      const missing = POLICY_FILES.filter((file) => !fields![file]);
       if (missing.length > 0) throw new Error(`policy ${name} of job set ${set} lacks ${missing.join(', ')} in Redis`);
-      dir = mkdtempSync(path.join(tmpdir(), 'robonav-eval-policy-'));
-      for (const file of POLICY_FILES) writeFileSync(path.join(dir, file), fields[file]!);
-      known.dirs.set(p, dir);
+      known.folders.set(p, fields);
     }
     await initBackend();
-    const { model, info } = await loadPolicyDir(dir);
+    const dir = mkdtempSync(path.join(tmpdir(), 'robonav-eval-policy-'));
+    let loaded: Awaited<ReturnType<typeof loadPolicyDir>>;
+    try {
+      for (const file of POLICY_FILES) writeFileSync(path.join(dir, file), fields[file]!);
+      loaded = await loadPolicyDir(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const { model, info } = loaded;
     const policy = TrainedPolicy.fromModel(name, model, info, { seed, stochastic });
     try {
       policy.checkEnv(env);
