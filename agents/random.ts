@@ -1,7 +1,9 @@
 /**
  * The random baseline: uniform samples from the action space, from its own seeded stream (so a
- * seed gives the same actions whatever the env does). For Discrete(4) navigation it calls STOP on
- * about a quarter of its steps, so its episodes are short: the floor any learned policy must beat.
+ * seed gives the same actions whatever the env does; `reset(episodeSeed)` restarts it from a mix of
+ * the two seeds, so an episode's actions do not depend on the episodes before it). For Discrete(4)
+ * navigation it calls STOP on about a quarter of its steps, so its episodes are short: the floor any
+ * learned policy must beat.
  */
 import type { Action, Env } from '../src/core/Env.js';
 import { Rng } from '../src/core/Rng.js';
@@ -12,11 +14,13 @@ export class RandomPolicy implements Policy {
   readonly name = 'random';
   private readonly rng: Rng;
 
-  constructor(seed = 0) {
+  constructor(private readonly seed = 0) {
     this.rng = new Rng(seed);
   }
 
-  reset(): void {}
+  reset(episodeSeed?: number): void {
+    if (episodeSeed !== undefined) this.rng.reseed(Rng.mix(this.seed, episodeSeed));
+  }
 
   act(_obs: unknown, env: Env): Action {
     return env.actionSpace.sample(this.rng) as Action;
