@@ -6,6 +6,7 @@
 // Rollout storage and advantage estimation (GAE with truncation bootstrapping).
 export { RolloutBuffer, type Minibatch } from './common/RolloutBuffer.js';
 export { computeGae, type GaeInput } from './common/gae.js';
+export { computeVtrace, type VtraceInput } from './common/vtrace.js';
 
 // Optimisers with PyTorch's update rules and serialisable state (exact resumes), and global-norm clipping.
 export { Adam, clipByGlobalNorm, RMSprop, type Optimizer } from './common/optim.js';
