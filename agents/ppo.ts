@@ -9,6 +9,8 @@
  *               L_v    = ½·mean(max((V−R)², (V_old + clip(V−V_old, −ε, ε) − R)²))   (or unclipped)
  *               L      = L_pg − c_ent·H[π] + c_v·L_v,  Adam (ε 1e-5), global grad-norm clip, linear LR decay
  *             optional early stop of the epochs when approx-KL (k3: mean((ρ−1) − log ρ)) exceeds a target.
+ *   off-policy rollouts (actors on older weights): V-trace targets and ρ̄-clipped advantages under the
+ *             current weights, the ratio against the behaviour log-probs (APPO)
  *   recurrent minibatches are groups of envs; each replays its envs' whole T-step sequences from the
  *             core state stored at the start of the rollout, zeroing it where an episode starts.
  */
@@ -89,8 +91,10 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
     this.optimizer = new Adam(this.network.variables(), c.learningRate, 0.9, 0.999, 1e-5);
   }
 
+  /** GAE(λ) on the behaviour values; rollouts from older weights (a learner fed by actors): V-trace with the same λ (APPO). */
   protected computeTargets(): void {
-    this.gae(this.config.gaeLambda);
+    if (this.source.offPolicy) this.vtrace(this.config.gaeLambda);
+    else this.gae(this.config.gaeLambda);
   }
 
   protected train(): Record<string, number> {

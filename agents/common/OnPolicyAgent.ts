@@ -11,6 +11,7 @@ import { SyncVectorEnv } from '../../envs/vector/SyncVectorEnv.js';
 import type { Box, Discrete, Space, SpaceJSON } from '../../src/core/spaces.js';
 import { ActorCritic, type ActorCriticConfig } from '../../src/nn/ActorCritic.js';
 import { computeGae } from './gae.js';
+import { computeVtrace } from './vtrace.js';
 import { type EpisodeEnd, envResetSeed, RolloutCollector, samplingSeed } from './RolloutCollector.js';
 import { runUpdateCallbacks, type TrainingCallback, type UpdateRecord } from './callbacks.js';
 import { clipByGlobalNorm, type Optimizer } from './optim.js';
@@ -78,6 +79,9 @@ export interface AgentState {
 }
 
 const STATS_WINDOW = 100;
+
+/** Rows per forward pass when V-trace recomputes the buffer under the current weights (whole env sequences). */
+const RECOMPUTE_ROWS = 1024;
 
 /** One rollout as a source delivered it. */
 export interface RolloutResult {
@@ -216,6 +220,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
 
   protected readonly numEnvs: number;
   protected readonly actionSize: number;
+  /** [T·N] scratch of the V-trace targets: log π(a_t|s_t) under the current weights, then log ρ_t. */
+  private readonly currentLogprobs: Float32Array;
   private readonly recent = { returns: [] as number[], lengths: [] as number[], success: [] as number[], episodes: 0 };
 
   /** `envs`: a factory (the agent builds `numEnvs` envs in this thread), a vector env, or another rollout source. */
@@ -242,6 +248,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.actionSize = this.network.dist.actionSize;
     const stateSizes = this.network.core ? Array(this.network.core.numStates).fill(this.network.core.size) : [];
     this.buffer = new RolloutBuffer(this.config.numSteps, this.numEnvs, obsSpace, this.actionSize, stateSizes);
+    this.currentLogprobs = new Float32Array(this.buffer.size);
     this.source.attach(this);
   }
 
@@ -349,6 +356,81 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       b.advantages,
       b.returns,
     );
+  }
+
+  /**
+   * V-trace targets (IMPALA) for a rollout that older weights collected, as APPO computes them:
+   * V(s_t) and log π(a_t|s_t) recomputed under the current weights (recurrent: each env's sequence
+   * replayed from its initial state), ρ_t = π/μ against the behaviour log-probs in the buffer.
+   * Afterwards `values` holds the current V(s_t) (the value clip's reference), `returns` the
+   * targets v_s and `advantages` ρ̄-clipped ρ_s·(r_s + γ·v_{s+1} − V(s_s)); the policy loss keeps
+   * the behaviour log-probs, so PPO's ratio is π/μ. The bootstraps V(s_T) and V(final obs) stay the
+   * behaviour's (recomputing them would need the observations after the rollout).
+   */
+  protected vtrace(lambda: number, rhoBar = 1, cBar = 1): void {
+    const b = this.buffer;
+    const current = this.currentLogprobs;
+    this.recompute(b.values, current);
+    const logRhos = current;
+    for (let i = 0; i < b.size; i++) logRhos[i] = current[i]! - b.logprobs[i]!;
+    computeVtrace(
+      {
+        numSteps: b.numSteps,
+        numEnvs: b.numEnvs,
+        gamma: this.config.gamma,
+        lambda,
+        rhoBar,
+        cBar,
+        rewards: b.rewards,
+        values: b.values,
+        terminated: b.terminated,
+        truncated: b.truncated,
+        finalValues: b.finalValues,
+        lastValues: b.lastValues,
+        logRhos,
+      },
+      b.returns,
+      b.advantages,
+    );
+  }
+
+  /** V(s_t) and log π(a_t|s_t) of the whole buffer under the current weights, in groups of whole env sequences. */
+  private recompute(outValues: Float32Array, outLogprobs: Float32Array): void {
+    const b = this.buffer;
+    const net = this.network;
+    const T = b.numSteps;
+    const perGroup = Math.max(1, Math.min(this.numEnvs, Math.floor(RECOMPUTE_ROWS / T)));
+    for (let first = 0; first < this.numEnvs; first += perGroup) {
+      const envs = Int32Array.from({ length: Math.min(perGroup, this.numEnvs - first) }, (_, j) => first + j);
+      const size = envs.length * T;
+      const rows = new Int32Array(size);
+      b.envRows(envs, rows);
+      const mb = b.allocateMinibatch(size);
+      b.gather(rows, mb);
+      const starts = new Float32Array(size);
+      for (let j = 0; j < size; j++) starts[j] = b.starts[rows[j]!]!;
+      const { value, logprob } = tf.tidy(() => {
+        const obs = net.obsTensors(mb.obs, 0, size);
+        let out: { params: tf.Tensor2D; value: tf.Tensor1D };
+        if (net.core) {
+          const envIdx = tf.tensor1d(envs, 'int32');
+          const state0 = b.initialState.map((s) => tf.gather(tf.tensor2d(s, [this.numEnvs, net.core!.size]), envIdx) as tf.Tensor2D);
+          out = net.sequence(obs, state0, tf.tensor2d(starts, [T, envs.length]));
+        } else {
+          out = net.step(obs);
+        }
+        const actions = tf.tensor2d(mb.actions, [size, this.actionSize]);
+        const lp = net.dist.kind === 'categorical' ? net.dist.logProb(out.params, actions) : net.dist.logProb(out.params, actions, net.logStd!);
+        return { value: out.value, logprob: lp };
+      });
+      const v = value.dataSync();
+      const lp = logprob.dataSync();
+      for (let j = 0; j < size; j++) {
+        outValues[rows[j]!] = v[j]!;
+        outLogprobs[rows[j]!] = lp[j]!;
+      }
+      tf.dispose([value, logprob]);
+    }
   }
 
   private recordEpisodes(episodes: readonly EpisodeEnd[]): void {
