@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig, type RolloutSource } from './common/OnPolicyAgent.js';
 import { Adam } from './common/optim.js';
 import type { Minibatch } from './common/RolloutBuffer.js';
 import { explainedVariance, normalize, splitEven } from './common/stats.js';
@@ -83,7 +83,7 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
   private readonly minibatches = new Map<number, { mb: Minibatch; starts: Float32Array }>();
 
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
+  constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_PPO, config, init);
     const c = this.config;
     if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0))

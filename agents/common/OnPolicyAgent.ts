@@ -420,7 +420,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
           out = net.step(obs);
         }
         const actions = tf.tensor2d(mb.actions, [size, this.actionSize]);
-        const lp = net.dist.kind === 'categorical' ? net.dist.logProb(out.params, actions) : net.dist.logProb(out.params, actions, net.logStd!);
+        const lp =
+          net.dist.kind === 'categorical' ? net.dist.logProb(out.params, actions) : net.dist.logProb(out.params, actions, net.logStd!);
         return { value: out.value, logprob: lp };
       });
       const v = value.dataSync();

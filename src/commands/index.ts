@@ -15,6 +15,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS: CommandEntry[] = [
+  { name: 'actor', load: () => import('./actor.js') },
   { name: 'bench', load: () => import('./bench.js') },
   { name: 'collect', load: () => import('./collect.js') },
   { name: 'envs', load: () => import('./envs.js') },
