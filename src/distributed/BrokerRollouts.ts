@@ -143,15 +143,16 @@ export class BrokerRollouts implements RolloutSource {
       const entries = await this.read(N - filled);
       waiting += performance.now() - readStart;
       for (const [id, bytes] of entries) {
-        this.addBytes(bytes.length);
         let chunk: TrajectoryChunk;
         try {
+          if (bytes === null) throw new ChunkError('format', "the stream entry has no 'chunk' field");
+          this.addBytes(bytes.length);
           chunk = decodeChunk(bytes, expect);
         } catch (err) {
           if (!(err instanceof ChunkError)) throw err;
           this.totals.rejectedChunks++;
           stale.push(id);
-          this.log(`robonav train: rejected chunk ${id} (${err.reason}): ${err.message}`);
+          this.log(`robonav train: stream entry ${id}: ${err.message}`);
           continue;
         }
         const lag = version - chunk.policyVersion;
@@ -220,7 +221,7 @@ export class BrokerRollouts implements RolloutSource {
   async close(): Promise<void> {}
 
   /** Up to `count` entries: the consumer's pending ones while there are any, then new ones (blocking). */
-  private async read(count: number): Promise<Array<[string, Buffer]>> {
+  private async read(count: number): Promise<Array<[string, Buffer | null]>> {
     const id = this.pendingFirst ? this.pendingCursor : '>';
     const block = this.pendingFirst ? [] : ['BLOCK', String(this.blockMs)];
     const reply = (await this.reader.callBuffer(
@@ -240,16 +241,16 @@ export class BrokerRollouts implements RolloutSource {
       if (entries.length === 0) this.pendingFirst = false;
       else this.pendingCursor = entries[entries.length - 1]![0].toString();
     }
-    const out: Array<[string, Buffer]> = [];
+    const out: Array<[string, Buffer | null]> = [];
     for (const [entryId, fields] of entries) {
       const id = entryId.toString();
       // A pending entry that MAXLEN trimmed away comes back without fields: acknowledge it and move on.
-      const at = fields ? fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'chunk') : -1;
-      if (at < 0 || !fields) {
+      if (!fields) {
         await this.options.broker.client.xack(this.keys.chunks, LEARNER_GROUP, id);
         continue;
       }
-      out.push([id, fields[at + 1]!]);
+      const at = fields.findIndex((f, i) => i % 2 === 0 && f.toString() === 'chunk');
+      out.push([id, at < 0 ? null : fields[at + 1]!]);
     }
     return out;
   }
