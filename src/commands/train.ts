@@ -25,6 +25,7 @@ import type { Env } from '../core/Env.js';
 import { EvalCallback, evaluateAgent } from '../eval/EvalCallback.js';
 import type { EvaluationSummary } from '../eval/evaluate.js';
 import { type ActionChoice, actionChoice } from '../eval/policies.js';
+import { UsageError } from '../core/errors.js';
 import type { LearnerTotals } from '../distributed/BrokerRollouts.js';
 import { CheckpointCallback } from '../runs/CheckpointCallback.js';
 import { ViewerCallback } from '../server/ViewerCallback.js';
@@ -104,6 +105,8 @@ export function register(program: Command): void {
       'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval","test"}, plus "distributed" with --broker',
     )
     .action(async (flags: TrainFlags) => {
+      if (flags.seeds && flags.broker !== undefined)
+        throw new UsageError('--seeds cannot be combined with --broker (one learner trains one run)');
       if (flags.seeds) await trainSeeds(flags, train);
       else await train(flags);
     });

@@ -168,7 +168,6 @@ function checkDistributedFlags(flags: TrainFlags): void {
     throw new UsageError('--max-policy-lag cannot be combined with --sync (a sync learner takes only chunks of its current weights)');
   if (flags.workers !== undefined)
     throw new UsageError('--workers: a learner fed by --broker steps no envs (give --workers to robonav actor)');
-  if (flags.seeds !== undefined) throw new UsageError('--seeds cannot be combined with --broker (one learner trains one run)');
   if (flags.out === undefined && flags.resume === undefined)
     throw new UsageError('--broker needs --out runs/NAME (NAME is the run actors join with robonav actor --run NAME)');
 }
