@@ -131,14 +131,22 @@ export type ChunkRejection =
   | 'final'
   | 'episodes';
 
-/** A chunk the receiver cannot use: `reason` is a short code to count by, the message says what was wrong. */
+/** Longest detail a ChunkError message keeps (characters). */
+const MAX_DETAIL_LENGTH = 300;
+
+/**
+ * A chunk the receiver cannot use: `reason` is a short code to count by, the message says what was
+ * wrong. The message quotes what the sender wrote, so it is one line (control characters become
+ * `?`) of bounded length: a crafted chunk cannot forge or flood log lines.
+ */
 export class ChunkError extends Error {
   readonly code = 'chunk' as const;
   constructor(
     readonly reason: ChunkRejection,
     detail: string,
   ) {
-    super(`rejected chunk (${reason}): ${detail}`);
+    const line = detail.replace(/\p{Cc}/gu, '?');
+    super(`rejected chunk (${reason}): ${line.length > MAX_DETAIL_LENGTH ? `${line.slice(0, MAX_DETAIL_LENGTH)}…` : line}`);
     this.name = 'ChunkError';
   }
 }

@@ -272,6 +272,22 @@ describe('trajectory chunks', () => {
     expect(reason(header((h) => (((h.episodes as unknown[])[0] as Record<string, unknown>).extra = 1)))).toBe('episodes');
   });
 
+  it('keeps a rejection to one line of bounded length, whatever the sender wrote', () => {
+    const bytes = withHeader(encodeChunk(makeChunk(9), space), (h) => ({
+      ...h,
+      run: `evil\nrobonav learner: forged line${'x'.repeat(200)}`,
+    }));
+    let message = '';
+    try {
+      decodeChunk(bytes, expectation());
+    } catch (err) {
+      message = (err as ChunkError).message;
+    }
+    expect(message).toMatch(/^rejected chunk \(run\): run "evil\?robonav learner: forged linex+/);
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThanOrEqual(350);
+  });
+
   it('refuses to encode a chunk whose arrays are shorter than its sizes', () => {
     const chunk = makeChunk(6);
     expect(() => encodeChunk({ ...chunk, values: new Float32Array(T) }, space)).toThrow(/values has 6 values, the chunk needs 7/);
