@@ -4,6 +4,8 @@
  * carrying the recurrent state across steps and clearing it on `reset()`, and takes the most likely
  * action (argmax / the Gaussian mean, clipped to the action bounds) unless `stochastic` asks it to
  * sample from a seeded Rng, which is what robonav's evaluations do by default, as Habitat evaluates.
+ * `reset(episodeSeed)` restarts that stream from a mix of the policy's seed and the episode's, so an
+ * episode's sampled actions depend only on the two seeds, not on the episodes before it.
  *
  * Free of Node APIs, so the exported static page (`robonav export-web`) runs it in a browser on a
  * model from `tf.loadLayersModel`; `TrainedPolicy` adds loading a saved policy folder in Node.
@@ -84,7 +86,8 @@ export class ModelPolicy implements Policy {
     return this.state;
   }
 
-  reset(): void {
+  reset(episodeSeed?: number): void {
+    if (episodeSeed !== undefined) this.rng.reseed(Rng.mix(this.options.seed ?? 0, episodeSeed));
     tf.dispose(this.state);
     const core = this.info.core;
     this.state = core ? Array.from({ length: core.numStates }, () => tf.zeros([1, core.size]) as tf.Tensor2D) : [];

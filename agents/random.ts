@@ -1,6 +1,7 @@
 /**
  * The random baseline: uniform samples from the action space, from its own seeded stream (so a
- * seed gives the same actions whatever the env does). For Discrete(4) navigation it calls STOP on
+ * seed gives the same actions whatever the env does; `reset(episodeSeed)` restarts it from a mix of the
+ * two, so an episode's actions do not depend on the episodes before it). For Discrete(4) navigation it calls STOP on
  * about a quarter of its steps, so its episodes are short: the floor any learned policy must beat.
  */
 import type { Action, Env } from '../src/core/Env.js';
@@ -12,11 +13,13 @@ export class RandomPolicy implements Policy {
   readonly name = 'random';
   private readonly rng: Rng;
 
-  constructor(seed = 0) {
+  constructor(private readonly seed = 0) {
     this.rng = new Rng(seed);
   }
 
-  reset(): void {}
+  reset(episodeSeed?: number): void {
+    if (episodeSeed !== undefined) this.rng.reseed(Rng.mix(this.seed, episodeSeed));
+  }
 
   act(_obs: unknown, env: Env): Action {
     return env.actionSpace.sample(this.rng) as Action;

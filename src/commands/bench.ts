@@ -4,6 +4,9 @@
  * last line of stdout) with the backend and the machine beside them, so a figure is never quoted
  * without its context.
  *
+ * `bench policies --broker URL` runs the episodes as jobs for actors (`robonav actor --broker URL
+ * --eval`) and prints and writes what the local command does (`src/distributed/evalJobs.ts`).
+ *
  * Subcommands are registered from `SUBCOMMANDS`; add one as a `(bench: Command) => void` there.
  */
 import { existsSync } from 'node:fs';
@@ -28,8 +31,18 @@ import {
 } from '../eval/bench/soakBench.js';
 import { envSpec } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
+import { checkBrokerFlags, runOnBroker } from '../distributed/evalJobs.js';
 import { describeMachine } from './info.js';
-import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, numberOption, printJsonLine } from './options.js';
+import {
+  addBrokerOptions,
+  checkEnvOptions,
+  choiceOption,
+  envOptionsOption,
+  integerOption,
+  listOption,
+  numberOption,
+  printJsonLine,
+} from './options.js';
 
 interface LearnerOptions {
   backend?: BackendName;
@@ -86,10 +99,13 @@ interface PoliciesFlags {
   replays: number;
   json?: boolean;
   out?: string;
+  broker?: string;
+  brokerTimeout?: number;
+  jobEpisodes?: number;
 }
 
 function registerPolicies(bench: Command): void {
-  bench
+  const command = bench
     .command('policies')
     .description(
       'Run every policy on the same fixed episodes in worker threads; means with 95% bootstrap CIs of success, SPL, soft-SPL, return, collisions, path length, steps.',
@@ -124,38 +140,42 @@ function registerPolicies(bench: Command): void {
       DEFAULT_POLICIES_BENCH.replays,
     )
     .option('--out <dir>', 'write policies.json, policies.md, policies.csv (per-episode rows) and replays.json there')
-    .option('--json', 'print one JSON line: {"env","split","episodes","seed","resamples","policies":[{"name","success","spl",…,"ci"}]}')
-    .action(async (o: PoliciesFlags) => {
-      const envOptions = { ...o.envOptions, ...(o.sensors ? { sensors: o.sensors } : {}) };
-      if (o.envOptions) checkEnvOptions(o.env, envOptions);
-      const result = await runPoliciesBench(
-        {
-          env: o.env,
-          envOptions,
-          split: o.split,
-          episodes: o.episodes,
-          episodesFile: o.episodesFile,
-          policies: o.policies,
-          seed: o.seed,
-          threads: o.threads,
-          resamples: o.resamples,
-          replays: o.replays,
-        },
-        {
-          onProgress:
-            o.json || !process.stderr.isTTY
-              ? undefined
-              : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`),
-        },
-      );
-      const written = o.out ? writeBenchOutputs(o.out, result) : [];
-      if (o.json) {
-        printJsonLine(benchJson(result));
-        return;
-      }
-      process.stdout.write(formatTerminal(result));
-      if (written.length > 0) process.stdout.write(`wrote ${written.join(', ')}\n`);
-    });
+    .option('--json', 'print one JSON line: {"env","split","episodes","seed","resamples","policies":[{"name","success","spl",…,"ci"}]}');
+  addBrokerOptions(command).action(async (o: PoliciesFlags) => {
+    checkBrokerFlags(o);
+    const envOptions = { ...o.envOptions, ...(o.sensors ? { sensors: o.sensors } : {}) };
+    if (o.envOptions) checkEnvOptions(o.env, envOptions);
+    const result = await runPoliciesBench(
+      {
+        env: o.env,
+        envOptions,
+        split: o.split,
+        episodes: o.episodes,
+        episodesFile: o.episodesFile,
+        policies: o.policies,
+        seed: o.seed,
+        threads: o.threads,
+        resamples: o.resamples,
+        replays: o.replays,
+      },
+      {
+        onProgress:
+          o.json || !process.stderr.isTTY
+            ? undefined
+            : (done, total) => process.stderr.write(`\r${done}/${total} policy-episodes${done === total ? '\n' : ''}`),
+        ...(o.broker !== undefined
+          ? { run: (task, onEpisode) => runOnBroker({ ...o, broker: o.broker! }, task, 'robonav bench policies', onEpisode) }
+          : {}),
+      },
+    );
+    const written = o.out ? writeBenchOutputs(o.out, result) : [];
+    if (o.json) {
+      printJsonLine(benchJson(result));
+      return;
+    }
+    process.stdout.write(formatTerminal(result));
+    if (written.length > 0) process.stdout.write(`wrote ${written.join(', ')}\n`);
+  });
 }
 
 interface AllFlags {

@@ -20,6 +20,11 @@
  * `<policy dir>/recordings/` for a run, else `recordings/`, named after env, split and seed);
  * `--record-frames depth,rgb` stores those camera channels in it too (for the viewer's camera panel
  * and `robonav view FILE.rec --policy RUN`'s saliency maps).
+ *
+ * `--broker redis://HOST:6379/0` runs the episodes as jobs for actors (`robonav actor --broker …
+ * --eval`, on any machines) instead of here, and prints what the local command prints: episode i's
+ * actions depend only on (--seed, i), whoever runs it (`src/distributed/evalJobs.ts`). Not with
+ * --record (the env runs elsewhere).
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,9 +38,10 @@ import { Dict, type Space } from '../core/spaces.js';
 import { attachRecorder } from '../runs/Recording.js';
 import { FRAME_KINDS, type FrameKind } from '../stream/protocol.js';
 import { hasRunFile, readRunFile } from '../runs/runFile.js';
-import { EVAL_METRICS, evaluate } from '../eval/evaluate.js';
 import { actionChoice, loadPolicy } from '../eval/policies.js';
-import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
+import { checkBrokerFlags, runOnBroker } from '../distributed/evalJobs.js';
+import { EVAL_METRICS, type EpisodeResult, evaluate, summarize } from '../eval/evaluate.js';
+import { addBrokerOptions, checkEnvOptions, choiceOption, envOptionsOption, integerOption, listOption, printJsonLine } from './options.js';
 
 interface EvalFlags {
   policy: string;
@@ -52,6 +58,9 @@ interface EvalFlags {
   record?: number;
   recordOut?: string;
   recordFrames?: FrameKind[];
+  broker?: string;
+  brokerTimeout?: number;
+  jobEpisodes?: number;
 }
 
 /** Every channel `--record-frames` names must be one the env observes (frames come from its observations). */
@@ -75,7 +84,7 @@ function framesOption(value: string): FrameKind[] {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('eval')
     .description(
       'Run a policy on fixed episodes and report success, SPL, soft-SPL, return, collisions, path length and steps (means, 95% CI).',
@@ -107,73 +116,92 @@ export function register(program: Command): void {
       '--record-frames <list>',
       `camera channels --record also stores (${FRAME_KINDS.join(', ')}), for the viewer's camera panel and saliency maps`,
       framesOption,
-    )
-    .action(async (flags: EvalFlags) => {
-      // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
-      const envOptions = {
-        ...(flags.envOptions ?? trainedEnvOptions(flags.policy)),
-        ...(flags.sensors ? { sensors: flags.sensors } : {}),
+    );
+  addBrokerOptions(command).action(async (flags: EvalFlags) => {
+    checkBrokerFlags(flags);
+    if (flags.broker !== undefined && flags.record !== undefined)
+      throw new UsageError('--record cannot be used with --broker (the episodes run on the actors)');
+    // A run is evaluated with the env options it was trained with unless --env-options says otherwise.
+    const envOptions = {
+      ...(flags.envOptions ?? trainedEnvOptions(flags.policy)),
+      ...(flags.sensors ? { sensors: flags.sensors } : {}),
+    };
+    if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
+    const env = make(flags.env, envOptions);
+    try {
+      checkRecordFrames(flags, env.observationSpace);
+      const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.deterministic !== true });
+      // How actions are chosen matters only to a trained policy: random and oracle have one way each.
+      const actions = policy instanceof TrainedPolicy ? actionChoice(flags.deterministic === true) : null;
+      const { episodes, label: source } = fixedEpisodes(flags.env, env, {
+        split: flags.split,
+        count: flags.episodes ?? (flags.episodesFile ? Number.POSITIVE_INFINITY : 200),
+        ...(flags.episodesFile ? { file: flags.episodesFile } : {}),
+      });
+      const recorder = flags.record
+        ? attachRecorder(env, {
+            source: `${flags.policy} · ${flags.env} · ${source}`,
+            task: flags.env,
+            maxEpisodes: flags.record,
+            frames: flags.recordFrames ?? [],
+          })
+        : null;
+      const progress = (i: number): void => {
+        if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length))
+          process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
       };
-      if (flags.envOptions) checkEnvOptions(flags.env, envOptions);
-      const env = make(flags.env, envOptions);
-      try {
-        checkRecordFrames(flags, env.observationSpace);
-        const policy = await loadPolicy(flags.policy, { env, seed: flags.seed, stochastic: flags.deterministic !== true });
-        // How actions are chosen matters only to a trained policy: random and oracle have one way each.
-        const actions = policy instanceof TrainedPolicy ? actionChoice(flags.deterministic === true) : null;
-        const { episodes, label: source } = fixedEpisodes(flags.env, env, {
-          split: flags.split,
-          count: flags.episodes ?? (flags.episodesFile ? Number.POSITIVE_INFINITY : 200),
-          ...(flags.episodesFile ? { file: flags.episodesFile } : {}),
-        });
-        const recorder = flags.record
-          ? attachRecorder(env, {
-              source: `${flags.policy} · ${flags.env} · ${source}`,
-              task: flags.env,
-              maxEpisodes: flags.record,
-              frames: flags.recordFrames ?? [],
-            })
-          : null;
-        const { results, summary } = await evaluate(recorder?.env ?? env, policy, episodes, {
-          seed: flags.seed,
-          onEpisode: (_, i) => {
-            if (!flags.json && ((i + 1) % 20 === 0 || i + 1 === episodes.length))
-              process.stderr.write(`\r${i + 1}/${episodes.length} episodes`);
-          },
-        });
-        if (!flags.json) process.stderr.write('\n');
+      let results: EpisodeResult[];
+      if (flags.broker !== undefined) {
         policy.dispose?.();
-        if (recorder) {
-          const out = flags.recordOut ?? defaultRecordingPath(flags);
-          mkdirSync(dirname(out), { recursive: true });
-          recorder.writer.save(out);
-          process.stderr.write(`recorded ${recorder.writer.episodeCount} episodes to ${out} (robonav view ${out})\n`);
-        }
-        const perEpisode = flags.perEpisode ? results.map((r, i) => ({ episode: i, seed: flags.seed + i, ...r })) : null;
-        if (flags.json) {
-          printJsonLine({ ...(actions ? { actions } : {}), ...summary, ...(perEpisode ? { perEpisode } : {}) });
-          return;
-        }
-        const lines = [
-          `${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy}${actions ? ` · ${actions} actions` : ''} · seed ${flags.seed}`,
-          `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`,
-        ];
-        for (const key of EVAL_METRICS) {
-          const [lo, hi] = summary.ci95[key];
-          lines.push(`${key.padEnd(12)}${format(summary[key]).padStart(10)}   [${format(lo)}, ${format(hi)}]`);
-        }
-        if (perEpisode) {
-          lines.push('', ['episode', 'seed', ...EVAL_METRICS].map((h) => h.padStart(12)).join(''));
-          for (const row of perEpisode) {
-            const cells = [row.episode, row.seed, ...EVAL_METRICS.map((key) => row[key])];
-            lines.push(cells.map((v) => (Number.isInteger(v) ? String(v) : format(v)).padStart(12)).join(''));
-          }
-        }
-        process.stdout.write(`${lines.join('\n')}\n`);
-      } finally {
-        env.close();
+        let done = 0;
+        const task = {
+          env: flags.env,
+          envOptions,
+          policies: [flags.policy],
+          seed: flags.seed,
+          first: 0,
+          episodes,
+          replays: 0,
+          stochastic: flags.deterministic !== true,
+        };
+        results = (await runOnBroker({ ...flags, broker: flags.broker }, task, 'robonav eval', () => progress(done++))).results[0]!;
+      } else {
+        results = (await evaluate(recorder?.env ?? env, policy, episodes, { seed: flags.seed, onEpisode: (_, i) => progress(i) })).results;
+        policy.dispose?.();
       }
-    });
+      const summary = summarize(results);
+      if (!flags.json) process.stderr.write('\n');
+      if (recorder) {
+        const out = flags.recordOut ?? defaultRecordingPath(flags);
+        mkdirSync(dirname(out), { recursive: true });
+        recorder.writer.save(out);
+        process.stderr.write(`recorded ${recorder.writer.episodeCount} episodes to ${out} (robonav view ${out})\n`);
+      }
+      const perEpisode = flags.perEpisode ? results.map((r, i) => ({ episode: i, seed: flags.seed + i, ...r })) : null;
+      if (flags.json) {
+        printJsonLine({ ...(actions ? { actions } : {}), ...summary, ...(perEpisode ? { perEpisode } : {}) });
+        return;
+      }
+      const lines = [
+        `${flags.env} · ${source} · ${summary.episodes} episodes · policy ${flags.policy}${actions ? ` · ${actions} actions` : ''} · seed ${flags.seed}`,
+        `${'metric'.padEnd(12)}${'mean'.padStart(10)}   95% CI`,
+      ];
+      for (const key of EVAL_METRICS) {
+        const [lo, hi] = summary.ci95[key];
+        lines.push(`${key.padEnd(12)}${format(summary[key]).padStart(10)}   [${format(lo)}, ${format(hi)}]`);
+      }
+      if (perEpisode) {
+        lines.push('', ['episode', 'seed', ...EVAL_METRICS].map((h) => h.padStart(12)).join(''));
+        for (const row of perEpisode) {
+          const cells = [row.episode, row.seed, ...EVAL_METRICS.map((key) => row[key])];
+          lines.push(cells.map((v) => (Number.isInteger(v) ? String(v) : format(v)).padStart(12)).join(''));
+        }
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } finally {
+      env.close();
+    }
+  });
 }
 
 /**

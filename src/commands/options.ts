@@ -2,7 +2,7 @@
  * Option parsers shared by the subcommands. Each throws `InvalidArgumentError`, which commander
  * reports as one line naming the option; the CLI then exits with code 2 before anything runs.
  */
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { make } from '../../envs/registry.js';
 import { UsageError } from '../core/errors.js';
 import type { Env } from '../core/Env.js';
@@ -81,4 +81,23 @@ export function checkEnvOptions(id: string, options: Record<string, unknown>): v
 /** Print the figures of a `--json` run: one JSON object as the last line of standard output. */
 export function printJsonLine(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/**
+ * The flags of a command that can run its episodes as jobs for actors on a Redis broker (`robonav
+ * actor --broker URL --eval`): --broker, --broker-timeout, --job-episodes. Check them with
+ * `checkBrokerFlags` (src/distributed/evalJobs.ts).
+ */
+export function addBrokerOptions(command: Command): Command {
+  return command
+    .option(
+      '--broker <url>',
+      'run the episodes as jobs for actors (robonav actor --broker URL --eval) on this Redis: redis://[user:password@]host[:port][/db] or rediss://…; the output is what a local run prints',
+    )
+    .option(
+      '--broker-timeout <seconds>',
+      'with --broker: give up (exit 1, the jobs deleted) after this long without an answer from any actor (default: wait; Ctrl-C ends it)',
+      numberOption(1),
+    )
+    .option('--job-episodes <n>', 'with --broker: episodes per job (default 10)', integerOption(1));
 }

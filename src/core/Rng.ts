@@ -99,6 +99,16 @@ export class Rng {
     }
   }
 
+  /**
+   * A well-spread 32-bit seed from two integers (e.g. a policy's seed and an episode's seed), so that
+   * neighbouring pairs get unrelated streams and neither seed alone decides the result.
+   */
+  static mix(a: number, b: number): number {
+    let h = Math.imul((Math.trunc(a) ^ 0x5bd1e995) >>> 0, 0x9e3779b1) ^ Math.imul((Math.trunc(b) + 1) >>> 0, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35);
+    return (h ^ (h >>> 13)) >>> 0;
+  }
+
   /** A child seed derived from this stream: use it to seed independent sub-streams. */
   deriveSeed(): number {
     return this.nextU32();

@@ -5,7 +5,8 @@
 
  *
  * Episode i is reset with seed `seed + i`, so a result does not depend on the order or on which
- * episodes ran before it; the random policy draws from its own stream seeded by `seed`.
+ * episodes ran before it: the policy's sampling stream restarts for each episode from its own seed
+ * mixed with the episode's (`Policy.reset(seed)`).
  */
 import type { Env, Info } from '../core/Env.js';
 import type { Policy } from '../core/Policy.js';
@@ -64,13 +65,14 @@ export async function evaluate(
 }
 
 /**
- * Run `policy` on one fixed episode from a reset with `seed` to its end; `watch` is called after the
+ * Run `policy` on one fixed episode from a reset with `seed` to its end (the policy is reset with the
+ * same seed, so its sampled actions depend only on its own seed and this one); `watch` is called after the
  * reset and after every step (e.g. to record the robot's path). The env must put the task metrics in
  * the final info.
  */
 export async function runEpisode(env: Env, policy: Policy, episode: EpisodeSpec, seed: number, watch?: () => void): Promise<EpisodeResult> {
   let { obs } = env.reset({ seed, options: { episode } });
-  policy.reset();
+  policy.reset(seed);
   watch?.();
   let total = 0;
   for (;;) {

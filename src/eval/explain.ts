@@ -118,7 +118,7 @@ export async function explainEpisodes(
   let explainedSteps = 0;
   for (const [i, episode] of episodes.entries()) {
     let { obs } = env.reset({ seed: seed + i, options: { episode } });
-    policy.reset();
+    policy.reset(seed + i);
     const shares: Array<Record<string, number>> = [];
     for (let t = 0; ; t++) {
       if (t % every === 0) {

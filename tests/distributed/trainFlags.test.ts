@@ -41,8 +41,9 @@ describe.concurrent('robonav train --broker and robonav actor: bad flags', () =>
   });
 
   it.each([
-    [['actor', '--run', 'x'], /--broker URL is required/],
-    [['actor', '--broker', url], /--run NAME is required/],
+    [['actor', '--run', 'x'], /required option '--broker <url>'/],
+    [['actor', '--broker', url], /say which jobs to take: --eval .*and\/or --run NAME/],
+    [['actor', '--broker', url, '--num-envs', '2', '--eval'], /--num-envs and --workers need --run NAME/],
     [['actor', '--broker', 'redis://h:99999', '--run', 'x'], /^robonav: --broker /],
     [['actor', '--broker', url, '--run', 'a/b'], /^robonav: --run a\/b/],
     [['actor', '--broker', url, '--run', 'x', '--num-envs', '2', '--workers', '3'], /--workers 3 exceeds/],

@@ -3,11 +3,11 @@
  * threads, summarised as means with percentile-bootstrap 95% intervals (`src/eval/bootstrap.ts`).
  *
  * Determinism, whatever the thread count: the episodes are split into contiguous slices, one per
- * worker, and merged back in episode order; episode i is reset with seed `seed + i`; a policy that
- * draws random numbers (the `random` baseline) is created anew for every episode with a seed mixed
- * from (seed, i); trained policies act deterministically and clear their state on `reset()`. So
- * episode i's result depends only on (seed, i, policy), never on which worker ran it or what ran
- * before it.
+ * worker, and merged back in episode order; episode i is reset with seed `seed + i`, and so is the
+ * policy (`Policy.reset(seed + i)`: the `random` baseline restarts its stream from a mix of the two
+ * seeds; trained policies act deterministically and clear their state). So episode i's result
+ * depends only on (seed, i, policy), never on which worker ran it or what ran before it — which is
+ * also what lets `hooks.run` shard the episodes over other machines (`robonav bench policies --broker`).
  *
  * Policies are named as for `robonav eval`: `random`, `oracle`, or a run / checkpoint / policy
  * directory (whatever `policyLoaders` in `src/eval/evaluate.ts` recognise). A directory that does
@@ -119,6 +119,11 @@ export interface PoliciesBenchResult {
 export interface PoliciesBenchHooks {
   /** Called after every finished (policy, episode) pair with the running count and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Run the whole benchmark (every policy on every episode) elsewhere instead of in worker threads,
+   * e.g. as jobs for actors over Redis; `onEpisode` is called once per finished (policy, episode).
+   */
+  run?: (task: SliceTask, onEpisode: () => void) => Promise<SliceOutput>;
 }
 
 /** What one worker runs (structured-cloneable). */
@@ -131,9 +136,12 @@ export interface SliceTask {
   first: number;
   episodes: EpisodeSpec[];
   replays: number;
+  /** Trained policies sample their actions (seeded) instead of taking the most likely one. @default false */
+  stochastic?: boolean;
 }
 
-interface SliceOutput {
+/** What a slice gives back: every policy's results in episode order, and the replays of its kept episodes. */
+export interface SliceOutput {
   /** results[p][k]: policy p on the slice's episode k. */
   results: EpisodeResult[][];
   replays: ReplayEpisode[];
@@ -156,6 +164,11 @@ export async function runPoliciesBench(
   const slices = splitEven(episodes.length, threads);
   const total = episodes.length * c.policies.length;
   let done = 0;
+  if (hooks.run) {
+    const task = { env: c.env, envOptions: c.envOptions, policies: c.policies, seed: c.seed, first: 0, episodes, replays: c.replays };
+    const output = await hooks.run(task, () => hooks.onProgress?.(++done, total));
+    return assemble(c, episodes, split, [output]);
+  }
   const workers = slices.map(([first, end]) =>
     startWorker(
       {
@@ -177,6 +190,11 @@ export async function runPoliciesBench(
     // After a failure the other workers would run on for nothing.
     await Promise.all(workers.map((w) => w.worker.terminate()));
   }
+  return assemble(c, episodes, split, outputs);
+}
+
+/** The result from the outputs of consecutive slices. */
+function assemble(c: PoliciesBenchConfig, episodes: EpisodeSpec[], split: string, outputs: SliceOutput[]): PoliciesBenchResult {
   const perEpisode = c.policies.map((_, p) => outputs.flatMap((o) => o.results[p]!));
   const policies = perEpisode.map((results, p) => summarizeRow(c.policies[p]!, results, c.seed, c.resamples));
   const replays = outputs.flatMap((o) => o.replays);
@@ -255,28 +273,30 @@ function startWorker(task: SliceTask, onProgress: () => void): { worker: Worker;
 
 // ───────────────────────────── inside a worker ─────────────────────────────
 
-/** Run every policy on a slice of episodes (called in a worker; exported for it). */
-export async function runSlice(task: SliceTask, onEpisode: () => void): Promise<SliceOutput> {
+/** How `runSlice` gets a policy by name, checked against the env: the `policyLoaders` by default. */
+export type SlicePolicyLoader = (name: string, env: Env, seed: number, stochastic: boolean) => Promise<Policy>;
+
+/**
+ * Run every policy on a slice of episodes (called in a worker, and by an actor for a job of sharded
+ * evaluation, which passes its own `load`).
+ */
+export async function runSlice(task: SliceTask, onEpisode: () => void, load: SlicePolicyLoader = loadChecked): Promise<SliceOutput> {
   const env = make(task.env, task.envOptions);
   try {
     if (task.policies.some((name) => !BUILTIN_POLICIES.includes(name))) await initBackend();
     const results: EpisodeResult[][] = task.policies.map(() => []);
     const replays = new Map<number, ReplayEpisode>();
     for (const [p, name] of task.policies.entries()) {
-      // The random baseline is remade per episode so its actions depend on the episode, not the slice.
-      const perEpisode = name === 'random';
-      const shared = perEpisode ? null : await loadChecked(name, env, task.seed);
+      const policy = await load(name, env, task.seed, task.stochastic ?? false);
       try {
         for (const [k, episode] of task.episodes.entries()) {
           const index = task.first + k;
-          const policy = shared ?? (await loadChecked(name, env, mixSeed(task.seed, index)));
           const replay = index < task.replays && env instanceof NavEnv ? replays : null;
           results[p]!.push(await runBenchEpisode(env, name, policy, episode, task.seed + index, index, replay));
-          if (!shared) policy.dispose?.();
           onEpisode();
         }
       } finally {
-        shared?.dispose?.();
+        policy.dispose?.();
       }
     }
     return { results, replays: [...replays.values()].sort((a, b) => a.index - b.index) };
@@ -289,21 +309,14 @@ export async function runSlice(task: SliceTask, onEpisode: () => void): Promise<
  * Load a policy through `policyLoaders` (the trained-policy loader checks the policy's spaces against
  * the env's). A file problem becomes a UsageError naming the policy: the user named a bad path.
  */
-async function loadChecked(name: string, env: Env, seed: number): Promise<Policy> {
+async function loadChecked(name: string, env: Env, seed: number, stochastic: boolean): Promise<Policy> {
   try {
-    return await loadPolicy(name, { env, seed });
+    return await loadPolicy(name, { env, seed, stochastic });
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const message = (err as Error).message;
     throw new UsageError(message.includes(name) ? message : `policy "${name}": ${message}`);
   }
-}
-
-/** A well-spread 32-bit seed from (seed, index), so neighbouring episodes get unrelated streams. */
-function mixSeed(seed: number, index: number): number {
-  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35);
-  return (h ^ (h >>> 13)) >>> 0;
 }
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;

@@ -288,7 +288,7 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
   // robot over to the keyboard by interrupting the episode.
   const paced: Policy = {
     name: policy.name,
-    reset: () => policy.reset(),
+    reset: (seed) => policy.reset(seed),
     act: async (obs) => {
       // The map first, so that it stays on screen with its step's frame while the pacer waits.
       const method = wiring.saliency();
