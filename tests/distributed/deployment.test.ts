@@ -35,7 +35,8 @@ function docCommandLines(): string[][] {
   for (const span of docs.matchAll(/`([^`\n]+)`/g)) lines.push(span[1]!);
   return lines
     .map((line) => line.replace(/\s#.*$/, ''))
-    .filter((line) => /(?:^|\s)robonav\s+[a-z]/.test(line))
+    // A command, not a log line quoted in the text (`robonav actor: lost Redis at …`).
+    .filter((line) => /(?:^|\s)robonav\s+[a-z][a-z-]*(?:\s|$)/.test(line))
     .map((line) =>
       line
         .slice(line.search(/(?:^|\s)robonav\s/))
