@@ -24,7 +24,7 @@ import { type Box, type Discrete, type Space, spaceFromJSON, spacesEqual } from 
 import { ActorCritic, type ActorCriticConfig } from '../nn/ActorCritic.js';
 import type { Broker } from './Broker.js';
 import { encodeChunk, quantizeObservation, type TrajectoryChunk } from './chunk.js';
-import { HEARTBEAT_TTL_SECONDS, readWeights, type RunSpec, RunSpecSchema, runKeys, weightsVersion } from './trainingRun.js';
+import { chunkBacklog, HEARTBEAT_TTL_SECONDS, readWeights, type RunSpec, RunSpecSchema, runKeys, weightsVersion } from './trainingRun.js';
 
 /** Options of `TrainingActor.run`. */
 export interface TrainingActorOptions {
@@ -109,6 +109,11 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     let chunks = 0;
     let bytes = 0;
     while (!options.stopped()) {
+      if (!spec.sync) {
+        const next = await waitForBacklog(broker, spec, net, version, options.stopped, announcements);
+        if (next === null) break;
+        version = next;
+      }
       await collector.collect(buffer);
       const pipeline = client.pipeline();
       for (let n = 0; n < numEnvs; n++) {
@@ -171,6 +176,28 @@ async function waitForWeights(
   while (!stopped()) {
     const next = await takeNewerWeights(broker, run, network, current);
     if (next !== current) return next;
+    await announcements.next(POLL_MS);
+  }
+  return null;
+}
+
+/**
+ * Wait while the learner has `maxBacklog` chunks or more still to read (taking newer weights
+ * meanwhile); returns the version in force, null if stopped first.
+ */
+async function waitForBacklog(
+  broker: Broker,
+  spec: RunSpec,
+  network: ActorCritic,
+  current: number,
+  stopped: () => boolean,
+  announcements: Announcements,
+): Promise<number | null> {
+  let version = current;
+  while (!stopped()) {
+    version = (await takeNewerWeights(broker, spec.run, network, version)) ?? version;
+    const backlog = await chunkBacklog(broker.client, spec.run);
+    if (backlog === null || backlog < spec.maxBacklog) return version;
     await announcements.next(POLL_MS);
   }
   return null;

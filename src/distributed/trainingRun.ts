@@ -62,6 +62,12 @@ export const RunSpecSchema = z.object({
   sync: z.boolean(),
   /** Approximate bound of the chunk stream (XADD … MAXLEN ~). */
   streamMaxLen: z.number().int().positive(),
+  /**
+   * Async runs: an actor waits before its next rollout while this many chunks or more wait
+   * undelivered in the stream (the group's lag), so that actors faster than the learner do not
+   * fill the stream with chunks that would be stale by the time they are read.
+   */
+  maxBacklog: z.number().int().positive(),
 });
 
 /** The spec of a run (see `RunSpecSchema`). */
@@ -87,6 +93,22 @@ export async function publishWeights(client: Redis, run: string, version: number
   await client.hset(keys.weights, { version: String(version), lengths, data });
   await client.publish(keys.versions, String(version));
   return data.length;
+}
+
+/** Entries of the run's chunk stream not yet delivered to the learner's group (null when Redis does not say). */
+export async function chunkBacklog(client: Redis, run: string): Promise<number | null> {
+  let groups: unknown;
+  try {
+    groups = await client.xinfo('GROUPS', runKeys(run).chunks);
+  } catch {
+    return null;
+  }
+  for (const group of groups as unknown[][]) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+    if (fields.get('name') === LEARNER_GROUP) return typeof fields.get('lag') === 'number' ? (fields.get('lag') as number) : null;
+  }
+  return null;
 }
 
 /** The version of the run's weights, or null before the first publication. */

@@ -102,6 +102,7 @@ async function connectLearner(
     actionSpace: actionSpace.toJSON(),
     sync: distributed.run.sync,
     streamMaxLen: Math.max(64, 4 * plan.numEnvs * (maxPolicyLag + 1)),
+    maxBacklog: 2 * plan.numEnvs,
   };
   const source = new BrokerRollouts({ broker, spec, observationSpace, actionSpace, maxPolicyLag });
   return { broker, source };
