@@ -77,6 +77,7 @@ export class BrokerRollouts implements RolloutSource {
   private readonly log: (line: string) => void;
   private readonly blockMs: number;
   private stateSizes: number[] = [];
+  private agent: OnPolicyAgent | null = null;
   /** Entry ids of the rollout being trained on, acknowledged after the update. */
   private toAck: string[] = [];
   /** Read the consumer's own pending entries (left by a learner that died) before new ones. */
@@ -99,6 +100,7 @@ export class BrokerRollouts implements RolloutSource {
   }
 
   attach(agent: OnPolicyAgent): void {
+    this.agent = agent;
     const core = agent.network.core;
     this.stateSizes = core ? Array<number>(core.numStates).fill(core.size) : [];
   }
@@ -109,8 +111,13 @@ export class BrokerRollouts implements RolloutSource {
    * re-publishes its checkpoint's, and re-reads the chunks it had taken but not acknowledged).
    */
   async start(agent: OnPolicyAgent, fresh: boolean): Promise<void> {
+    if (fresh) await this.options.broker.client.del(this.keys.chunks, this.keys.weights, this.keys.actors);
+    await this.open(agent);
+  }
+
+  /** Write the spec, make sure the chunk stream and its group exist, publish the agent's weights. */
+  private async open(agent: OnPolicyAgent): Promise<void> {
     const client = this.options.broker.client;
-    if (fresh) await client.del(this.keys.chunks, this.keys.weights, this.keys.actors);
     await client.set(this.keys.spec, JSON.stringify(this.options.spec));
     try {
       await client.xgroup('CREATE', this.keys.chunks, LEARNER_GROUP, '0', 'MKSTREAM');
@@ -224,18 +231,28 @@ export class BrokerRollouts implements RolloutSource {
   private async read(count: number): Promise<Array<[string, Buffer | null]>> {
     const id = this.pendingFirst ? this.pendingCursor : '>';
     const block = this.pendingFirst ? [] : ['BLOCK', String(this.blockMs)];
-    const reply = (await this.reader.callBuffer(
-      'XREADGROUP',
-      'GROUP',
-      LEARNER_GROUP,
-      LEARNER_GROUP,
-      'COUNT',
-      String(count),
-      ...block,
-      'STREAMS',
-      this.keys.chunks,
-      id,
-    )) as Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
+    let reply: Array<[Buffer, Array<[Buffer, Buffer[] | null]>]> | null;
+    try {
+      reply = (await this.reader.callBuffer(
+        'XREADGROUP',
+        'GROUP',
+        LEARNER_GROUP,
+        LEARNER_GROUP,
+        'COUNT',
+        String(count),
+        ...block,
+        'STREAMS',
+        this.keys.chunks,
+        id,
+      )) as typeof reply;
+    } catch (err) {
+      // Redis came back without its data (no persistence): the run's keys are gone with it.
+      if (!String((err as Error).message).includes('NOGROUP') || this.agent === null) throw err;
+      this.log('robonav train: the chunk stream is gone (Redis restarted without its data?); writing the spec and weights again');
+      this.pendingFirst = false;
+      await this.open(this.agent);
+      return [];
+    }
     const entries = reply?.[0]?.[1] ?? [];
     if (this.pendingFirst) {
       if (entries.length === 0) this.pendingFirst = false;

@@ -24,7 +24,7 @@ import { type Box, type Discrete, type Space, spaceFromJSON, spacesEqual } from 
 import { ActorCritic, type ActorCriticConfig } from '../nn/ActorCritic.js';
 import type { Broker } from './Broker.js';
 import { encodeChunk, quantizeObservation, type TrajectoryChunk } from './chunk.js';
-import { chunkBacklog, HEARTBEAT_TTL_SECONDS, readWeights, type RunSpec, RunSpecSchema, runKeys, weightsVersion } from './trainingRun.js';
+import { chunkBacklog, HEARTBEAT_TTL_SECONDS, readWeights, type RunSpec, RunSpecSchema, runKeys, weightsStamp } from './trainingRun.js';
 
 /** Options of `TrainingActor.run`. */
 export interface TrainingActorOptions {
@@ -102,7 +102,7 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
 
     const first = await waitForWeights(broker, run, net, null, options.stopped, announcements);
     if (first === null) return { actor, rollouts: 0, chunks: 0, bytes: 0 };
-    let version: number = first;
+    let held: Held = first;
     const resetSeed = (envResetSeed(seed, 1) + number * numEnvs) >>> 0;
     await collector.reset(resetSeed);
     let rollouts = 0;
@@ -110,14 +110,14 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     let bytes = 0;
     while (!options.stopped()) {
       if (!spec.sync) {
-        const next = await waitForBacklog(broker, spec, net, version, options.stopped, announcements);
+        const next = await waitForBacklog(broker, spec, net, held, options.stopped, announcements);
         if (next === null) break;
-        version = next;
+        held = next;
       }
       await collector.collect(buffer);
       const pipeline = client.pipeline();
       for (let n = 0; n < numEnvs; n++) {
-        const chunk = split.chunk(n, collector, { run, actor, policyVersion: version, envSeed: resetSeed + n });
+        const chunk = split.chunk(n, collector, { run, actor, policyVersion: held.version, envSeed: resetSeed + n });
         const encoded = encodeChunk(chunk, observationSpace);
         bytes += encoded.length;
         pipeline.xadd(keys.chunks, 'MAXLEN', '~', String(spec.streamMaxLen), '*', 'chunk', encoded);
@@ -128,11 +128,11 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
       chunks += numEnvs;
       if (options.betweenRollouts) await options.betweenRollouts();
       // Sync: the next rollout waits for the next version; async: take whatever is newer, if anything.
-      const next: number | null = spec.sync
-        ? await waitForWeights(broker, run, net, version, options.stopped, announcements)
-        : await takeNewerWeights(broker, run, net, version);
+      const next: Held | null = spec.sync
+        ? await waitForWeights(broker, run, net, held, options.stopped, announcements)
+        : await takeNewerWeights(broker, run, net, held);
       if (next === null) break;
-      version = next;
+      held = next;
     }
     log(`robonav actor: ${actor} stopped after ${rollouts} rollouts (${chunks} chunks, ${(bytes / 1e6).toFixed(1)} MB)`);
     return { actor, rollouts, chunks, bytes };
@@ -164,18 +164,24 @@ async function waitForSpec(broker: Broker, run: string, stopped: () => boolean, 
   return null;
 }
 
-/** Wait until the run's weights have a version other than `current`, and load them; null if stopped first. */
+/** The weights an actor acts with: their version (a chunk's policyVersion) and publication stamp. */
+interface Held {
+  version: number;
+  stamp: string;
+}
+
+/** Wait until the run's weights are a publication other than `current`, and load them; null if stopped first. */
 async function waitForWeights(
   broker: Broker,
   run: string,
   network: ActorCritic,
-  current: number | null,
+  current: Held | null,
   stopped: () => boolean,
   announcements: Announcements,
-): Promise<number | null> {
+): Promise<Held | null> {
   while (!stopped()) {
     const next = await takeNewerWeights(broker, run, network, current);
-    if (next !== current) return next;
+    if (next !== null && next !== current) return next;
     await announcements.next(POLL_MS);
   }
   return null;
@@ -183,37 +189,38 @@ async function waitForWeights(
 
 /**
  * Wait while the learner has `maxBacklog` chunks or more still to read (taking newer weights
- * meanwhile); returns the version in force, null if stopped first.
+ * meanwhile); returns the weights in force, null if stopped first.
  */
 async function waitForBacklog(
   broker: Broker,
   spec: RunSpec,
   network: ActorCritic,
-  current: number,
+  current: Held,
   stopped: () => boolean,
   announcements: Announcements,
-): Promise<number | null> {
-  let version = current;
+): Promise<Held | null> {
+  let held = current;
   while (!stopped()) {
-    version = (await takeNewerWeights(broker, spec.run, network, version)) ?? version;
+    held = (await takeNewerWeights(broker, spec.run, network, held)) ?? held;
     const backlog = await chunkBacklog(broker.client, spec.run);
-    if (backlog === null || backlog < spec.maxBacklog) return version;
+    if (backlog === null || backlog < spec.maxBacklog) return held;
     await announcements.next(POLL_MS);
   }
   return null;
 }
 
 /**
- * Load the run's weights when their version differs from `current` (a resumed learner may publish
- * an older version than the actor holds: it is the learner's now); returns the version in force.
+ * Load the run's weights when they are another publication than `current` — whatever their
+ * version: a restarted learner may publish an older version, or the same one again, and it is the
+ * learner's now. Returns the weights in force (`current` itself when nothing changed).
  */
-async function takeNewerWeights(broker: Broker, run: string, network: ActorCritic, current: number | null): Promise<number | null> {
-  const version = await weightsVersion(broker.client, run);
-  if (version === null || version === current) return current;
+async function takeNewerWeights(broker: Broker, run: string, network: ActorCritic, current: Held | null): Promise<Held | null> {
+  const stamp = await weightsStamp(broker.client, run);
+  if (stamp === null || stamp === current?.stamp) return current;
   const published = await readWeights(broker.client, run);
-  if (published === null || published.version === current) return current;
+  if (published === null || published.stamp === current?.stamp) return current;
   network.setWeights(published.weights);
-  return published.version;
+  return { version: published.version, stamp: published.stamp };
 }
 
 /** Wakes a waiting actor when the learner announces a version (or after a timeout: a missed message only delays it). */

@@ -32,7 +32,7 @@ export {
   RUN_SPEC_FORMAT,
   runKeys,
   RunSpecSchema,
-  weightsVersion,
+  weightsStamp,
   type PublishedWeights,
   type RunSpec,
 } from './trainingRun.js';

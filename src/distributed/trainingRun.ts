@@ -2,13 +2,15 @@
  * What a learner and its actors share in Redis for one training run NAME:
  *
  *   robonav:run:NAME:spec        string  JSON `RunSpec`: env, env options, agent config, spaces, sync flag (the learner writes it)
- *   robonav:run:NAME:weights     hash    version (update count), lengths (JSON), data (float32 little-endian, concatenated)
+ *   robonav:run:NAME:weights     hash    version (update count), stamp (unique per publication), lengths (JSON),
+ *                                        data (float32 little-endian, concatenated)
  *   robonav:run:NAME:versions    channel a new weights version, announced after the hash is written
  *   robonav:run:NAME:chunks      stream  one entry per trajectory chunk (field `chunk`), XADD … MAXLEN ~ by the actors,
  *                                        consumer group `learner`
  *   robonav:run:NAME:actors      counter INCR hands each actor its number (env seeds and sampling stream)
  *   robonav:run:NAME:alive:ID    string  an actor's heartbeat, with a TTL: the learner counts the live actors
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SpaceJSONSchema } from '../core/spaces.js';
@@ -76,6 +78,11 @@ export type RunSpec = z.infer<typeof RunSpecSchema>;
 /** Weights and the version they were published under. */
 export interface PublishedWeights {
   version: number;
+  /**
+   * Unique per publication: a learner that restarts (resumed, or after Redis lost its data)
+   * publishes the same version again under a new stamp, which a waiting actor takes as new.
+   */
+  stamp: string;
   weights: Float32Array[];
 }
 
@@ -90,7 +97,8 @@ export async function publishWeights(client: Redis, run: string, version: number
     offset += w.length;
   }
   const lengths = JSON.stringify(weights.map((w) => w.length));
-  await client.hset(keys.weights, { version: String(version), lengths, data });
+  const stamp = `${version}-${randomBytes(6).toString('hex')}`;
+  await client.hset(keys.weights, { version: String(version), stamp, lengths, data });
   await client.publish(keys.versions, String(version));
   return data.length;
 }
@@ -111,16 +119,15 @@ export async function chunkBacklog(client: Redis, run: string): Promise<number |
   return null;
 }
 
-/** The version of the run's weights, or null before the first publication. */
-export async function weightsVersion(client: Redis, run: string): Promise<number | null> {
-  const v = await client.hget(runKeys(run).weights, 'version');
-  return v === null ? null : Number(v);
+/** The stamp of the run's latest weights, or null before the first publication. */
+export async function weightsStamp(client: Redis, run: string): Promise<string | null> {
+  return client.hget(runKeys(run).weights, 'stamp');
 }
 
 /** The run's weights, or null before the first publication. */
 export async function readWeights(client: Redis, run: string): Promise<PublishedWeights | null> {
   const hash = await client.hgetallBuffer(runKeys(run).weights);
-  if (!hash.version || !hash.lengths || !hash.data) return null;
+  if (!hash.version || !hash.stamp || !hash.lengths || !hash.data) return null;
   const lengths = JSON.parse(hash.lengths.toString()) as number[];
   const data = hash.data;
   const all = new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
@@ -130,5 +137,5 @@ export async function readWeights(client: Redis, run: string): Promise<Published
     weights.push(all.subarray(offset, offset + n));
     offset += n;
   }
-  return { version: Number(hash.version.toString()), weights };
+  return { version: Number(hash.version.toString()), stamp: hash.stamp.toString(), weights };
 }
