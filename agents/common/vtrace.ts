@@ -20,8 +20,10 @@
  * Episode ends are those of `gae.ts`: after a termination V_next = v_next = 0; after a truncation
  * V_next = v_next = V(final observation) (the episode would have gone on; nothing after it is in
  * the rollout, so its target is its value); either end stops the trace. After the last step,
- * V_next = v_next = V(s_T). All values — `values`, `finalValues`, `lastValues` — are V under the
- * current parameters; only the actions, and so the ρ_t, come from μ.
+ * V_next = v_next = V(s_T). V-trace takes V to be the current parameters' value function
+ * everywhere, bootstraps included; only the actions, and so the ρ_t, come from μ. Bootstraps
+ * `finalValues` and `lastValues` computed by μ instead shift each target by their error times the
+ * discounted trace weight γ^k·Π c_i to the rollout's edge or the truncation.
  *
  * λ is the trace-cutting factor of IMPALA §4.1, Remarks (c_t = λ·min(c̄, ρ_t)); with ρ_t = 1 and
  * ρ̄ = c̄ = 1, v_s − V(s_s) is GAE(λ)'s advantage and v_s its return.

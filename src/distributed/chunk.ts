@@ -49,7 +49,7 @@
  *   starts   starts[t + 1] is not 1 exactly where step t ended an episode (same-step autoreset)
  *   final    finalSteps are not the truncated steps in increasing order
  *   episodes not one well-formed entry ({ return: finite, length: integer ≥ 1, success: null or
- *            in [0, 1] }) per episode end, in the order the episodes ended
+ *            in [0, 1] }) per episode end (the sender lists them in the order they ended)
  */
 import { endianness } from 'node:os';
 import { z } from 'zod';
@@ -159,8 +159,8 @@ const PREFIX_BYTES = 16;
 export const MAX_HEADER_BYTES = 2 ** 20;
 /** Longest run or actor name (UTF-16 code units). */
 const MAX_NAME_LENGTH = 256;
-/** Largest finite value an mm16 leaf can carry (m). */
-const MAX_MM16 = 65.535;
+/** Largest value an mm16 leaf carries (m): 65535 mm, as a Box's float32 bound holds it. */
+const MAX_MM16 = Math.fround(65.535);
 
 /** How an observation leaf travels. */
 type LeafEncoding = 'u8' | 'mm16' | 'f32';
@@ -235,11 +235,16 @@ export function chunkBytes(space: Space, numSteps: number, layout: ChunkLayout):
   return PREFIX_BYTES + pad4(headerBytes) + bodyBytes(leafCodecs(space), numSteps, actionSize, numFinal, stateSizes);
 }
 
-/** round(1000·v) clamped to [0, 65535]; NaN → 0. The one rounding both the codec and `quantizeObservation` use. */
+/**
+ * round(1000·v) (halves up) clamped to [0, 65535]; NaN → 0. The one rounding both the codec and
+ * `quantizeObservation` use. floor(x + 0.5) by `| 0` is Math.round for these x, and several times
+ * faster: 1000·v of a float32 v is exact in float64 with at most 34 significant bits, so adding 0.5
+ * is exact too.
+ */
 function toMillimetres(v: number): number {
-  const mm = v * 1000;
-  if (!(mm > 0)) return 0;
-  return mm >= 65535 ? 65535 : Math.round(mm);
+  const halfUp = v * 1000 + 0.5;
+  if (!(halfUp > 0.5)) return 0;
+  return halfUp >= 65535 ? 65535 : halfUp | 0;
 }
 
 /** Round rows [0, count) of a batch in place to exactly what encodeChunk transmits, so actors act on what the learner will see. */

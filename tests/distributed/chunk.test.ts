@@ -162,6 +162,19 @@ describe('trajectory chunks', () => {
     expect(batch.pointgoal![0]).toBe(Math.fround(1.23456));
   });
 
+  it('rounds depth to the nearest millimetre as Math.round does, halves up', () => {
+    const rng = new Rng(10);
+    const depthOnly = new Box(0, 65.535, [100, 100, 10]);
+    const values = Float32Array.from({ length: depthOnly.size }, (_, i) =>
+      i % 10 === 0 ? (rng.int(65535) + 0.5) / 1000 : rng.uniform(0, 65.535),
+    );
+    const want = Float32Array.from(values, (v) => Math.round(v * 1000) / 1000);
+    quantizeObservation(depthOnly, values, 1);
+    const got = bits(values);
+    const expected = bits(want);
+    expect(got.findIndex((b, i) => b !== expected[i])).toBe(-1);
+  });
+
   it('has the byte count chunkBytes gives: 2 bytes a depth pixel, 1 a colour byte, 4 a float', () => {
     for (const stateSizes of [[], [8, 3]]) {
       const bytes = encodeChunk(makeChunk(4, stateSizes), space);

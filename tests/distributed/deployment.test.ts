@@ -29,23 +29,23 @@ const docs = readFileSync(path.join(ROOT, 'docs/distributed.md'), 'utf8');
 const flagValue = (command: string[], flag: string): string | undefined => command[command.indexOf(flag) + 1];
 
 /** Every `robonav …` command line of the docs (shell blocks and inline code), as tokens from the command on, comments dropped. */
-/** A robonav command, not a log line quoted in the text (`robonav actor: lost Redis at …`). */
-const COMMAND_LINE = /(?:^|\s)robonav\s+[a-z][a-z-]*(?:\s|$)/;
-
 function docCommandLines(): string[][] {
   const lines: string[] = [];
   for (const block of docs.matchAll(/```sh\n([\s\S]*?)```/g)) lines.push(...block[1]!.split('\n'));
   for (const span of docs.matchAll(/`([^`\n]+)`/g)) lines.push(span[1]!);
-  return lines
-    .map((line) => line.replace(/\s#.*$/, ''))
-    .filter((line) => COMMAND_LINE.test(line))
-    .map((line) =>
-      line
-        .slice(line.search(/(?:^|\s)robonav\s/))
-        .trim()
-        .split(/\s+/)
-        .slice(1),
-    );
+  return (
+    lines
+      .map((line) => line.replace(/\s#.*$/, ''))
+      // A command, not a log line quoted in the text (`robonav actor: lost Redis at …`).
+      .filter((line) => /(?:^|\s)robonav\s+[a-z][a-z-]*(?:\s|$)/.test(line))
+      .map((line) =>
+        line
+          .slice(line.search(/(?:^|\s)robonav\s/))
+          .trim()
+          .split(/\s+/)
+          .slice(1),
+      )
+  );
 }
 
 describe('docker-compose.yml', () => {
