@@ -1,8 +1,9 @@
 /**
  * The random baseline: uniform samples from the action space, from its own seeded stream (so a
- * seed gives the same actions whatever the env does; `reset(episodeSeed)` restarts it from a mix of the
- * two, so an episode's actions do not depend on the episodes before it). For Discrete(4) navigation it calls STOP on
- * about a quarter of its steps, so its episodes are short: the floor any learned policy must beat.
+ * seed gives the same actions whatever the env does; `reset(episodeSeed)` restarts it from a mix of
+ * the two seeds, so an episode's actions do not depend on the episodes before it). For Discrete(4)
+ * navigation it calls STOP on about a quarter of its steps, so its episodes are short: the floor any
+ * learned policy must beat.
  */
 import type { Action, Env } from '../src/core/Env.js';
 import { Rng } from '../src/core/Rng.js';

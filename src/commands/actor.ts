@@ -15,8 +15,8 @@
  *
  * Any number of actors, on any machines, may join and leave at any time. SIGINT or SIGTERM stops it
  * (a training actor between rollouts; a running evaluation job is abandoned at the end of its
- * episode and handed back unanswered to the other actors) and it exits 0. A lost Redis is waited
- * for with back-off.
+ * episode and handed back unanswered to the other actors) and it exits 0; a second signal ends it
+ * at once. A lost Redis is waited for with back-off.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
@@ -88,7 +88,8 @@ async function actor(flags: ActorFlags): Promise<void> {
     : null;
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    // A second signal (Redis unreachable while it stops, say) ends the process at once.
+    if (stopping) process.exit(130);
     stopping = true;
     log(`${NAME}: ${signal}: stopping${worker?.busy ? '; the running job goes back to the other actors' : ''}`);
     worker?.abandon();

@@ -124,6 +124,7 @@ export class Broker {
   private readonly log: (line: string) => void;
   private readonly extra: Redis[] = [];
   private readonly down = new Set<Redis>();
+  private readonly released = new WeakSet<Redis>();
   private lastError: Error | null = null;
   private lostAt = 0;
   private closing = false;
@@ -220,7 +221,7 @@ export class Broker {
       this.log(`${this.options.name}: reconnected to Redis at ${this.where} after ${seconds} s`);
     });
     redis.on('close', () => {
-      if (!ready || this.closing) return;
+      if (!ready || this.closing || this.released.has(redis)) return;
       ready = false;
       const first = this.down.size === 0;
       this.down.add(redis);
@@ -241,6 +242,16 @@ export class Broker {
     this.extra.push(redis);
     this.watch(redis);
     return redis;
+  }
+
+  /** Close one connection made by `connection()` before the others (its pending commands fail). */
+  release(redis: Redis): void {
+    const index = this.extra.indexOf(redis);
+    if (index < 0) return;
+    this.extra.splice(index, 1);
+    this.released.add(redis);
+    this.down.delete(redis);
+    redis.disconnect();
   }
 
   /** Close every connection and wait until they are closed; pending commands fail. */

@@ -22,7 +22,8 @@
  * A job an actor took and never answered (the actor died) is idle in the group's pending list; any
  * actor takes it over with XAUTOCLAIM once it has been idle longer than `reclaimAfterMs`, and an
  * actor running a job marks it as alive after every episode (XCLAIM … JUSTID resets the idle time).
- * A job answered twice is counted once (the command keeps the first answer of each job). When the
+ * A job answered twice is counted once (the command keeps the first answer of each job); an actor
+ * that cannot run a job says why, and the job is sent again, up to three times. When the
  * command ends — done, failed, timed out or interrupted — it deletes its set's keys and jobs; the
  * TTL (refreshed while it waits) removes them if the command itself is killed. A malformed job or
  * answer (bad JSON, wrong fields, an unknown env, a policy that does not load) is rejected with a
@@ -54,6 +55,8 @@ export const EVAL_JOBS_STREAM = 'robonav:eval:jobs';
 /** The consumer group of the actors on `EVAL_JOBS_STREAM`. */
 export const EVAL_GROUP = 'robonav:eval:actors';
 const JOBS_MAXLEN = 100_000;
+/** A job whose actors answered this many times that they could not run it ends the command. */
+const MAX_JOB_FAILURES = 3;
 const RESULTS_MAXLEN = 100_000;
 const POLICY_FILES = ['model.json', 'weights.bin', 'policy.json'] as const;
 
@@ -183,6 +186,7 @@ export async function runShardedSlice(
   stats.jobs = jobs.length;
   await checkPolicies(task);
   const answers: Array<z.infer<typeof AnswerSchema> | null> = jobs.map(() => null);
+  const failures: string[][] = jobs.map(() => []);
   let reader: Redis | null = null;
   try {
     const spec: JobSetSpec = {
@@ -195,24 +199,32 @@ export async function runShardedSlice(
       policies: task.policies.map((name) => ({ name, model: !BUILTIN_POLICIES.includes(name) })),
       ttlSeconds: ttl,
     };
+    const folders = new Map<number, Record<string, Buffer>>();
     for (const [p, { name, model }] of spec.policies.entries()) {
       if (!model) continue;
       const dir = await resolvePolicyDir(name);
       const fields: Record<string, Buffer> = {};
       for (const file of POLICY_FILES) fields[file] = await readFile(path.join(dir, file));
-      await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
+      folders.set(p, fields);
     }
-    // The spec last: an actor that sees it finds the policies in place.
-    await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
-    await ensureGroup(redis);
-    const adding = redis.pipeline();
-    for (const { count: _, ...job } of jobs) {
-      adding.xadd(EVAL_JOBS_STREAM, 'MAXLEN', '~', JOBS_MAXLEN, '*', 'set', set, 'job', JSON.stringify(job));
-    }
-    for (const [err, id] of (await adding.exec()) ?? []) {
-      if (err) throw err;
-      jobIds.push(id as string);
-    }
+    /** Put the job set into Redis with `pending` as its jobs (`withSet` false: the jobs alone). */
+    const submit = async (pending: Array<Job & { count: number }>, withSet = true): Promise<void> => {
+      if (withSet) {
+        for (const [p, fields] of folders) await redis.multi().hset(policyKeys[p]!, fields).expire(policyKeys[p]!, ttl).exec();
+        // The spec last: an actor that sees it finds the policies in place.
+        await redis.set(specKey, JSON.stringify(spec), 'EX', ttl);
+        await ensureGroup(redis);
+      }
+      const adding = redis.pipeline();
+      for (const { count: _, ...job } of pending) {
+        adding.xadd(EVAL_JOBS_STREAM, 'MAXLEN', '~', JOBS_MAXLEN, '*', 'set', set, 'job', JSON.stringify(job));
+      }
+      for (const [err, id] of (await adding.exec()) ?? []) {
+        if (err) throw err;
+        jobIds.push(id as string);
+      }
+    };
+    await submit(jobs);
 
     const noticeMs = options.noticeMs ?? Math.min(5000, options.timeoutMs ? options.timeoutMs / 2 : 5000);
     reader = broker.connection();
@@ -220,6 +232,7 @@ export async function runShardedSlice(
     let done = 0;
     let lastAnswer = Date.now();
     let lastRefresh = Date.now();
+    let lastCheck = Date.now();
     let noticed = false;
     while (done < jobs.length) {
       if (options.signal?.aborted) throw options.signal.reason;
@@ -239,8 +252,17 @@ export async function runShardedSlice(
           stats.duplicates++;
           continue;
         }
-        if (answer.error !== undefined)
-          throw new BrokerError(`${options.name}: actor ${answer.actor} could not run job ${answer.job}: ${answer.error}`);
+        if (answer.error !== undefined) {
+          // Another actor may manage (one with another robonav version, say); three failures of a job end the command.
+          failures[answer.job]!.push(`${answer.actor}: ${answer.error}`);
+          if (failures[answer.job]!.length >= MAX_JOB_FAILURES)
+            throw new BrokerError(
+              `${options.name}: job ${answer.job} failed ${MAX_JOB_FAILURES} times: ${failures[answer.job]!.join('; ')}`,
+            );
+          log(`${options.name}: actor ${answer.actor} could not run job ${answer.job} (${answer.error}); sending it again`);
+          await submit([jobs[answer.job]!], false);
+          continue;
+        }
         answers[answer.job] = answer;
         done++;
         lastAnswer = Date.now();
@@ -249,6 +271,18 @@ export async function runShardedSlice(
       }
       if (entries.length > 0) await redis.xdel(resultsKey, ...entries.map(([id]) => id));
       const now = Date.now();
+      if (now - lastCheck > 2000) {
+        lastCheck = now;
+        // A Redis restarted without persistence (or one that evicted the set) has lost the jobs: send the unanswered ones again.
+        if ((await redis.exists(specKey)) === 0) {
+          const unanswered = jobs.filter((job) => answers[job.job] === null);
+          log(
+            `${options.name}: the job set is gone from Redis (restarted without persistence?); sending its ${unanswered.length} unanswered jobs again`,
+          );
+          lastId = '0';
+          await submit(unanswered);
+        }
+      }
       if (now - lastRefresh > (ttl * 1000) / 3) {
         lastRefresh = now;
         const refresh = redis.multi().expire(specKey, ttl).expire(resultsKey, ttl);
@@ -269,6 +303,7 @@ export async function runShardedSlice(
       }
     }
   } finally {
+    if (reader !== null) broker.release(reader);
     // Nothing of the job set outlives the command: its jobs (taken or not), answers, spec and policies.
     const cleanup = redis.multi();
     if (jobIds.length > 0) cleanup.xack(EVAL_JOBS_STREAM, EVAL_GROUP, ...jobIds).xdel(EVAL_JOBS_STREAM, ...jobIds);
@@ -374,10 +409,10 @@ export interface EvalJobCounts {
 /** Thrown out of a job when the actor is told to stop (its job stays pending for another actor). */
 class Abandoned extends Error {}
 
-/** A job set as an actor keeps it: its spec and the folders its policies were unpacked to. */
+/** A job set as an actor keeps it: its spec and its policies' files as read from Redis. */
 interface KnownSet {
   spec: JobSetSpec;
-  dirs: Map<number, string>;
+  folders: Map<number, Record<string, Buffer>>;
 }
 
 /**
@@ -423,6 +458,19 @@ export class EvalJobWorker {
       await ensureGroup(redis);
       this.grouped = true;
     }
+    try {
+      return await this.takeOneInGroup();
+    } catch (err) {
+      // A Redis restarted without persistence has no group: make it again, and take a job next time.
+      if (!(err instanceof Error && err.message.includes('NOGROUP'))) throw err;
+      this.grouped = false;
+      this.cursor = '0-0';
+      return false;
+    }
+  }
+
+  private async takeOneInGroup(): Promise<boolean> {
+    const redis = this.broker.client;
     const reclaimAfter = this.options.reclaimAfterMs ?? 60_000;
     const claimed = (await redis.xautoclaim(EVAL_JOBS_STREAM, EVAL_GROUP, this.consumer, reclaimAfter, this.cursor, 'COUNT', 1)) as [
       string,
@@ -471,9 +519,9 @@ export class EvalJobWorker {
     this.abandoning = true;
   }
 
-  /** Forget the unpacked policies, and leave the group if no job of this actor is pending. */
+  /** Forget the job sets, close its blocking connection, and leave the group if no job of this actor is pending. */
   async close(): Promise<void> {
-    for (const known of this.sets.values()) for (const dir of known.dirs.values()) rmSync(dir, { recursive: true, force: true });
+    this.broker.release(this.blocking);
     this.sets.clear();
     if (!this.grouped) return;
     const pending = (await this.broker.client.xpending(EVAL_JOBS_STREAM, EVAL_GROUP, '-', '+', 1, this.consumer)) as unknown[];
@@ -581,16 +629,17 @@ export class EvalJobWorker {
     env.close();
     // Keep the few latest sets: a set is used by a run of jobs, then never again.
     if (this.sets.size >= 4) {
-      const [oldest, old] = this.sets.entries().next().value as [string, KnownSet];
-      for (const dir of old.dirs.values()) rmSync(dir, { recursive: true, force: true });
-      this.sets.delete(oldest);
+      this.sets.delete(this.sets.keys().next().value as string);
     }
-    const known = { spec: parsed.data, dirs: new Map<number, string>() };
+    const known = { spec: parsed.data, folders: new Map<number, Record<string, Buffer>>() };
     this.sets.set(set, known);
     return known;
   }
 
-  /** Policy `p` of a job set: random and oracle as locally; a trained one from its bytes in Redis, through the same checks as a folder. */
+  /**
+   * Policy `p` of a job set: random and oracle as locally; a trained one from its bytes in Redis,
+   * unpacked into a temporary folder just for the load, so that it passes the checks of a folder.
+   */
   private async loadPolicy(
     set: string,
     known: KnownSet,
@@ -601,17 +650,23 @@ export class EvalJobWorker {
     stochastic: boolean,
   ): Promise<Policy> {
     if (!known.spec.policies[p]!.model) return loadPolicy(name, { env, seed, stochastic });
-    let dir = known.dirs.get(p);
-    if (dir === undefined) {
-      const fields = await this.broker.client.hgetallBuffer(keyOf(set, `policy:${p}`));
-      const missing = POLICY_FILES.filter((file) => !fields[file]);
+    let fields = known.folders.get(p);
+    if (fields === undefined) {
+      fields = await this.broker.client.hgetallBuffer(keyOf(set, `policy:${p}`));
+      const missing = POLICY_FILES.filter((file) => !fields![file]);
       if (missing.length > 0) throw new Error(`policy ${name} of job set ${set} lacks ${missing.join(', ')} in Redis`);
-      dir = mkdtempSync(path.join(tmpdir(), 'robonav-eval-policy-'));
-      for (const file of POLICY_FILES) writeFileSync(path.join(dir, file), fields[file]!);
-      known.dirs.set(p, dir);
+      known.folders.set(p, fields);
     }
     await initBackend();
-    const { model, info } = await loadPolicyDir(dir);
+    const dir = mkdtempSync(path.join(tmpdir(), 'robonav-eval-policy-'));
+    let loaded: Awaited<ReturnType<typeof loadPolicyDir>>;
+    try {
+      for (const file of POLICY_FILES) writeFileSync(path.join(dir, file), fields[file]!);
+      loaded = await loadPolicyDir(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const { model, info } = loaded;
     const policy = TrainedPolicy.fromModel(name, model, info, { seed, stochastic });
     try {
       policy.checkEnv(env);
@@ -660,8 +715,11 @@ export async function runOnBroker(
 ): Promise<SliceOutput> {
   const broker = await Broker.connect(flags.broker, { name, log });
   const abort = new AbortController();
-  const stop = (signal: NodeJS.Signals): void =>
+  const stop = (signal: NodeJS.Signals): void => {
+    // A second signal while the first is being handled (Redis unreachable, say) ends the process at once.
+    if (abort.signal.aborted) process.exit(130);
     abort.abort(new Error(`${name}: interrupted (${signal}); the job set was deleted from ${broker.redacted}`));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {

@@ -73,14 +73,20 @@ describe.skipIf(!haveRedis)('Broker on a real Redis', () => {
     await secured?.stop();
   });
 
-  it('connects, runs commands on both connections and closes', async () => {
-    const broker = await Broker.connect(redis.url, { name: 'robonav test', log: () => {} });
+  it('connects, runs commands on both connections, releases one quietly and closes', async () => {
+    const lines: string[] = [];
+    const broker = await Broker.connect(redis.url, { name: 'robonav test', log: (l) => lines.push(l) });
     expect(broker.redacted).toBe(redis.url);
     await broker.client.set('robonav:test:k', 'v');
     const other = broker.connection();
     expect(await other.get('robonav:test:k')).toBe('v');
+    const released = broker.connection();
+    expect(await released.ping()).toBe('PONG');
+    broker.release(released);
+    await new Promise((resolve) => released.once('end', resolve));
     await broker.client.del('robonav:test:k');
     await broker.close();
+    expect(lines).toEqual([]);
     expect(broker.client.status).toBe('end');
     expect(other.status).toBe('end');
   });
