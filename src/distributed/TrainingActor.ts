@@ -38,7 +38,7 @@ export interface TrainingActorOptions {
   log?: (line: string) => void;
   /** Stop between chunks once this returns true (SIGINT / SIGTERM). */
   stopped: () => boolean;
-  /** Called between rollouts (the actor's evaluation jobs, when it takes both). */
+  /** Called between rollouts and while waiting (the actor's evaluation jobs, when it takes both); it must not block for long. */
   betweenRollouts?: () => Promise<void>;
 }
 
@@ -78,6 +78,11 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
   const subscriber = broker.connection();
   const announcements = new Announcements();
   subscriber.on('message', () => announcements.wake());
+  // While it waits for weights or for the learner to catch up, an actor that also evaluates takes jobs.
+  const pause = async (): Promise<void> => {
+    if (options.betweenRollouts) await options.betweenRollouts();
+    await announcements.next(POLL_MS);
+  };
   try {
     if (!spacesEqual(envs.singleObservationSpace, observationSpace))
       throw new Error(`${actor}: the env's observation space differs from the run's (different env version?)`);
@@ -100,7 +105,7 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     const split = new ChunkSplitter(observationSpace, buffer, stateSizes);
     log(`robonav actor: ${actor} joined run ${run} (${spec.env}, ${numEnvs} envs × ${T} steps${spec.sync ? ', sync' : ''})`);
 
-    const first = await waitForWeights(broker, run, net, null, options.stopped, announcements);
+    const first = await waitForWeights(broker, run, net, null, options.stopped, pause);
     if (first === null) return { actor, rollouts: 0, chunks: 0, bytes: 0 };
     let held: Held = first;
     const resetSeed = (envResetSeed(seed, 1) + number * numEnvs) >>> 0;
@@ -110,7 +115,7 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     let bytes = 0;
     while (!options.stopped()) {
       if (!spec.sync) {
-        const next = await waitForBacklog(broker, spec, net, held, options.stopped, announcements);
+        const next = await waitForBacklog(broker, spec, net, held, options.stopped, pause);
         if (next === null) break;
         held = next;
       }
@@ -129,7 +134,7 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
       if (options.betweenRollouts) await options.betweenRollouts();
       // Sync: the next rollout waits for the next version; async: take whatever is newer, if anything.
       const next: Held | null = spec.sync
-        ? await waitForWeights(broker, run, net, held, options.stopped, announcements)
+        ? await waitForWeights(broker, run, net, held, options.stopped, pause)
         : await takeNewerWeights(broker, run, net, held);
       if (next === null) break;
       held = next;
@@ -177,12 +182,12 @@ async function waitForWeights(
   network: ActorCritic,
   current: Held | null,
   stopped: () => boolean,
-  announcements: Announcements,
+  pause: () => Promise<void>,
 ): Promise<Held | null> {
   while (!stopped()) {
     const next = await takeNewerWeights(broker, run, network, current);
     if (next !== null && next !== current) return next;
-    await announcements.next(POLL_MS);
+    await pause();
   }
   return null;
 }
@@ -197,14 +202,14 @@ async function waitForBacklog(
   network: ActorCritic,
   current: Held,
   stopped: () => boolean,
-  announcements: Announcements,
+  pause: () => Promise<void>,
 ): Promise<Held | null> {
   let held = current;
   while (!stopped()) {
     held = (await takeNewerWeights(broker, spec.run, network, held)) ?? held;
     const backlog = await chunkBacklog(broker.client, spec.run);
     if (backlog === null || backlog < spec.maxBacklog) return held;
-    await announcements.next(POLL_MS);
+    await pause();
   }
   return null;
 }

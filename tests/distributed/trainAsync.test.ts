@@ -64,7 +64,7 @@ describe.skipIf(!haveRedis)('robonav train --broker (async)', () => {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('trains from two actors, rejects foreign and malformed chunks, and writes a run eval reads', async () => {
+  it('trains from two actors, rejects foreign and malformed chunks, and writes a run that eval reads, locally and through the actor that also evaluates', async () => {
     const out = path.join(tmp, 'appo');
     const learner = start([
       'train',
@@ -101,7 +101,8 @@ describe.skipIf(!haveRedis)('robonav train --broker (async)', () => {
         ['chunk', chunkFor(spec, { rewards: nan })],
       ] as const)
         await client.xadd(keys.chunks, '*', ...fields);
-      procs.push(start(['actor', '--broker', url, '--run', 'appo']), start(['actor', '--broker', url, '--run', 'appo']));
+      // The second actor also takes evaluation jobs, between rollouts and while it waits.
+      procs.push(start(['actor', '--broker', url, '--run', 'appo']), start(['actor', '--broker', url, '--run', 'appo', '--eval']));
       expect(await learner.exited, learner.stderr()).toBe(0);
       const summary = JSON.parse(learner.stdout()) as { step: number; distributed: Record<string, number>; test: unknown };
       expect(summary.step).toBe(320);
@@ -135,10 +136,15 @@ describe.skipIf(!haveRedis)('robonav train --broker (async)', () => {
       client.disconnect();
     }
 
-    const evaluation = await runCli(['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '2', '--json'], {
-      ROBONAV_BACKEND: 'wasm',
-    });
+    const evalArgs = ['eval', '--policy', out, '--env', 'PointNav-Easy-v0', '--episodes', '2', '--json'];
+    const [evaluation, sharded] = await Promise.all([
+      runCli(evalArgs, { ROBONAV_BACKEND: 'wasm' }),
+      runCli([...evalArgs, '--broker', url], { ROBONAV_BACKEND: 'wasm' }),
+    ]);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     expect(JSON.parse(evaluation.stdout)).toMatchObject({ episodes: 2 });
+    // The training actor with --eval ran the jobs: the same figures as the local evaluation.
+    expect(sharded.code, sharded.stderr).toBe(0);
+    expect(JSON.parse(sharded.stdout)).toEqual(JSON.parse(evaluation.stdout));
   });
 });
