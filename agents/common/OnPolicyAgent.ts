@@ -125,7 +125,7 @@ export interface RolloutSource {
  * agent's network, with sampling seeded from the run seed (actor 0's stream).
  */
 export class LocalRollouts implements RolloutSource {
-  readonly offPolicy = false;
+  readonly offPolicy: boolean = false;
   readonly numEnvs: number;
   private collector: RolloutCollector | null = null;
 
@@ -222,6 +222,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   protected readonly actionSize: number;
   /** [T·N] scratch of the V-trace targets: log π(a_t|s_t) under the current weights, then log ρ_t. */
   private readonly currentLogprobs: Float32Array;
+  private readonly recomputeBatches = new Map<number, { mb: Minibatch; rows: Int32Array; starts: Float32Array }>();
   private readonly recent = { returns: [] as number[], lengths: [] as number[], success: [] as number[], episodes: 0 };
 
   /** `envs`: a factory (the agent builds `numEnvs` envs in this thread), a vector env, or another rollout source. */
@@ -394,6 +395,16 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     );
   }
 
+  /** Arrays of one recompute group of `size` rows, allocated once per size. */
+  private recomputeBatch(size: number): { mb: Minibatch; rows: Int32Array; starts: Float32Array } {
+    let entry = this.recomputeBatches.get(size);
+    if (!entry) {
+      entry = { mb: this.buffer.allocateMinibatch(size), rows: new Int32Array(size), starts: new Float32Array(size) };
+      this.recomputeBatches.set(size, entry);
+    }
+    return entry;
+  }
+
   /** V(s_t) and log π(a_t|s_t) of the whole buffer under the current weights, in groups of whole env sequences. */
   private recompute(outValues: Float32Array, outLogprobs: Float32Array): void {
     const b = this.buffer;
@@ -403,11 +414,9 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     for (let first = 0; first < this.numEnvs; first += perGroup) {
       const envs = Int32Array.from({ length: Math.min(perGroup, this.numEnvs - first) }, (_, j) => first + j);
       const size = envs.length * T;
-      const rows = new Int32Array(size);
+      const { mb, rows, starts } = this.recomputeBatch(size);
       b.envRows(envs, rows);
-      const mb = b.allocateMinibatch(size);
       b.gather(rows, mb);
-      const starts = new Float32Array(size);
       for (let j = 0; j < size; j++) starts[j] = b.starts[rows[j]!]!;
       const { value, logprob } = tf.tidy(() => {
         const obs = net.obsTensors(mb.obs, 0, size);

@@ -110,11 +110,6 @@ export class RolloutCollector {
     this.runningLength = new Int32Array(N);
   }
 
-  /** Recurrent state before the next rollout, one [N·H] array per state tensor (empty without a core). */
-  recurrentState(): Float32Array[] {
-    return this.state.map((s) => s.dataSync() as Float32Array);
-  }
-
   /** Reset the envs (seeded), the recurrent state and the running episode figures. */
   async reset(seed: number): Promise<void> {
     const { obs } = await this.envs.reset({ seed });

@@ -1,4 +1,7 @@
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { computeGae } from '../../../agents/common/gae.js';
+import { LocalRollouts } from '../../../agents/common/OnPolicyAgent.js';
 import { RolloutBuffer } from '../../../agents/common/RolloutBuffer.js';
 import { envResetSeed, RolloutCollector, samplingSeed } from '../../../agents/common/RolloutCollector.js';
 import { PPO } from '../../../agents/ppo.js';
@@ -74,4 +77,38 @@ describe('RolloutCollector', () => {
     expect(derived).not.toEqual(saved);
     await a.close();
   });
+});
+
+describe('V-trace targets of an off-policy source', () => {
+  /** The agent's own envs, declared off-policy: the targets go through V-trace with the recomputed values. */
+  class OffPolicyLocal extends LocalRollouts {
+    override readonly offPolicy = true;
+  }
+
+  it.each([
+    ['feed-forward', {}],
+    ['GRU', { core: 'gru' as const, coreSize: 8 }],
+  ])(
+    '%s: on rollouts of the current weights, the recomputed values and log-probs are the behaviour’s and V-trace is GAE',
+    async (_, network) => {
+      const envs = new SyncVectorEnv((i) => new CueBandit(3, i), 3);
+      const ppo = new PPO(new OffPolicyLocal(envs), { numEnvs: 3, numSteps: 7, seed: 5, network });
+      ppo.update = 1;
+      await (ppo as unknown as Internals).collectRollout();
+      const b = ppo.buffer;
+      const behaviour = Float32Array.from(b.values);
+      (ppo as unknown as { computeTargets(): void }).computeTargets();
+      for (let i = 0; i < b.size; i++) expect(b.values[i]).toBeCloseTo(behaviour[i]!, 5);
+      const advantages = new Float32Array(b.size);
+      const returns = new Float32Array(b.size);
+      computeGae({ ...b, gamma: ppo.config.gamma, lambda: ppo.config.gaeLambda, values: behaviour }, advantages, returns);
+      for (let i = 0; i < b.size; i++) {
+        expect(b.returns[i]).toBeCloseTo(returns[i]!, 4);
+      }
+      const before = tf.memory().numTensors;
+      await ppo.learn(3 * 7 * 4);
+      expect(tf.memory().numTensors).toBe(before);
+      await ppo.close();
+    },
+  );
 });
