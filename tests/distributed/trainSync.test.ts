@@ -51,17 +51,17 @@ describe.skipIf(!haveRedis)('robonav train --broker --sync', () => {
     // so the same actions and episodes as the in-process run. The losses are not bit-identical: an
     // actor rounds depth to whole millimetres (the uint16 a chunk carries) before the policy sees
     // it, the in-process run does not, so values, log-probs and gradients differ by about the
-    // network's sensitivity to 0.5 mm: about 1e-5 relative in the first update, then growing as
-    // the weights drift apart (value loss within a few per cent, policy loss within ~5e-4 by the
-    // third update). The bounds leave about twice that.
+    // network's sensitivity to 0.5 mm. Measured (wasm backend): value loss 2e-4 relative and policy
+    // loss 4e-8 absolute apart in the first update, 0.3 % and 7e-6 in the next two as the weights
+    // drift apart; the bounds leave about ten times that.
     for (let u = 0; u < 3; u++) {
       const [x, y] = [a[u]!, b[u]!];
       expect(y.episodeReturn).toBe(x.episodeReturn);
       expect(y.episodes).toBe(x.episodes);
-      expect(y.entropy as number).toBeCloseTo(x.entropy as number, 2);
-      const tol = u === 0 ? 1e-3 : 0.2;
-      expect(Math.abs((y.valueLoss as number) - (x.valueLoss as number))).toBeLessThan(tol * Math.abs(x.valueLoss as number) + 1e-5);
-      expect(Math.abs((y.policyLoss as number) - (x.policyLoss as number))).toBeLessThan(u === 0 ? 1e-5 : 2e-3);
+      expect(Math.abs((y.entropy as number) - (x.entropy as number))).toBeLessThan(5e-5);
+      const valueTolerance = u === 0 ? 2e-3 : 3e-2;
+      expect(Math.abs((y.valueLoss as number) - (x.valueLoss as number))).toBeLessThan(valueTolerance * Math.abs(x.valueLoss as number));
+      expect(Math.abs((y.policyLoss as number) - (x.policyLoss as number))).toBeLessThan(u === 0 ? 1e-6 : 1e-4);
     }
     expect(b[0]).toMatchObject({ actors: 1, policyLag: 0, droppedChunks: 0, rejectedChunks: 0 });
     for (const key of ['brokerBytesPerSecond', 'learnerIdle']) expect(typeof b[0]![key]).toBe('number');
