@@ -1,7 +1,8 @@
 /**
- * What REINFORCE, A2C and PPO share (SB3's `OnPolicyAlgorithm`): the vector env, the actor-critic
- * network, the rollout loop filling a `RolloutBuffer`, episode statistics, learning-rate annealing,
- * the `learn()` loop and checkpoint state. Each agent file adds its config, optimiser, advantage
+ * What REINFORCE, A2C and PPO share (SB3's `OnPolicyAlgorithm`): the rollout source (the agent's
+ * own vector env stepped by a `RolloutCollector`, or trajectories actors collected elsewhere), the
+ * actor-critic network, the `RolloutBuffer`, episode statistics, learning-rate annealing, the
+ * `learn()` loop and checkpoint state. Each agent file adds its config, optimiser, advantage
  * estimate and `train()` (the loss and update), and reads top to bottom like a paper appendix.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -190,8 +191,8 @@ const MB = 1024 * 1024;
 export type NetworkInit = (network: ActorCritic) => void;
 
 /**
- * The base of PPO, A2C and REINFORCE (SB3's `OnPolicyAlgorithm`): it owns the vector env, the
- * network and the rollout buffer, collects rollouts and runs `learn()`; a subclass supplies
+ * The base of PPO, A2C and REINFORCE (SB3's `OnPolicyAlgorithm`): it owns the rollout source,
+ * the network and the rollout buffer, takes rollouts and runs `learn()`; a subclass supplies
  * `computeTargets()` and `train()`.
  *
  * @example
