@@ -97,10 +97,13 @@ async function actor(flags: ActorFlags): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    if (flags.run !== undefined) {
+    const run = flags.run;
+    // An actor whose run was started again with other settings joins it afresh.
+    let rejoin = run !== undefined;
+    while (run !== undefined && rejoin && !stopping) {
       const summary = await runTrainingActor({
         broker,
-        run: flags.run,
+        run,
         log,
         ...(flags.numEnvs !== undefined ? { numEnvs: flags.numEnvs } : {}),
         ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
@@ -113,8 +116,11 @@ async function actor(flags: ActorFlags): Promise<void> {
             }
           : {}),
       });
-      if (flags.json) printJsonLine(summary);
-    } else if (worker) {
+      rejoin = summary.rejoin;
+      if (flags.json && !rejoin)
+        printJsonLine({ actor: summary.actor, rollouts: summary.rollouts, chunks: summary.chunks, bytes: summary.bytes });
+    }
+    if (run === undefined && worker) {
       log(`${NAME}: taking evaluation jobs from ${broker.redacted} as ${worker.consumer}`);
       while (!stopping) await worker.takeOne();
     }

@@ -48,6 +48,8 @@ export interface TrainingActorSummary {
   rollouts: number;
   chunks: number;
   bytes: number;
+  /** The run was started again with other settings: join it afresh (the command does). */
+  rejoin: boolean;
 }
 
 /** How often (ms) a waiting actor polls for the spec or new weights besides the pub/sub announcements. */
@@ -61,7 +63,7 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
   const client = broker.client;
 
   const spec = await waitForSpec(broker, run, options.stopped, log);
-  if (spec === null) return { actor: '', rollouts: 0, chunks: 0, bytes: 0 };
+  if (spec === null) return { actor: '', rollouts: 0, chunks: 0, bytes: 0, rejoin: false };
   const number = (await client.incr(keys.actors)) - 1;
   const actor = `actor-${number}`;
   const numEnvs = options.numEnvs ?? spec.config.numEnvs;
@@ -71,6 +73,9 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
   const envs = await makeEnvs(spec, numEnvs, options.workers ?? 0);
   const alive = keys.alive(actor);
   let network: ActorCritic | null = null;
+  let rollouts = 0;
+  let chunks = 0;
+  let bytes = 0;
   let collector: RolloutCollector | null = null;
   const heartbeat = setInterval(() => {
     client.set(alive, String(Date.now()), 'EX', HEARTBEAT_TTL_SECONDS).catch(() => undefined);
@@ -105,14 +110,11 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     const split = new ChunkSplitter(observationSpace, buffer, stateSizes);
     log(`robonav actor: ${actor} joined run ${run} (${spec.env}, ${numEnvs} envs × ${T} steps${spec.sync ? ', sync' : ''})`);
 
-    const first = await waitForWeights(broker, run, net, null, options.stopped, pause);
-    if (first === null) return { actor, rollouts: 0, chunks: 0, bytes: 0 };
+    const first = await waitForWeights(broker, spec, net, null, options.stopped, pause);
+    if (first === null) return { actor, rollouts: 0, chunks: 0, bytes: 0, rejoin: false };
     let held: Held = first;
     const resetSeed = (envResetSeed(seed, 1) + number * numEnvs) >>> 0;
     await collector.reset(resetSeed);
-    let rollouts = 0;
-    let chunks = 0;
-    let bytes = 0;
     while (!options.stopped()) {
       if (!spec.sync) {
         const next = await waitForBacklog(broker, spec, net, held, options.stopped, pause);
@@ -134,13 +136,17 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
       if (options.betweenRollouts) await options.betweenRollouts();
       // Sync: the next rollout waits for the next version; async: take whatever is newer, if anything.
       const next: Held | null = spec.sync
-        ? await waitForWeights(broker, run, net, held, options.stopped, pause)
-        : await takeNewerWeights(broker, run, net, held);
+        ? await waitForWeights(broker, spec, net, held, options.stopped, pause)
+        : await takeNewerWeights(broker, spec, net, held);
       if (next === null) break;
       held = next;
     }
     log(`robonav actor: ${actor} stopped after ${rollouts} rollouts (${chunks} chunks, ${(bytes / 1e6).toFixed(1)} MB)`);
-    return { actor, rollouts, chunks, bytes };
+    return { actor, rollouts, chunks, bytes, rejoin: false };
+  } catch (err) {
+    if (!(err instanceof RunChanged)) throw err;
+    log(`robonav actor: ${actor}: run ${run} was started again with other settings; joining it afresh`);
+    return { actor, rollouts, chunks, bytes, rejoin: true };
   } finally {
     clearInterval(heartbeat);
     await client.del(alive).catch(() => undefined);
@@ -178,14 +184,14 @@ interface Held {
 /** Wait until the run's weights are a publication other than `current`, and load them; null if stopped first. */
 async function waitForWeights(
   broker: Broker,
-  run: string,
+  spec: RunSpec,
   network: ActorCritic,
   current: Held | null,
   stopped: () => boolean,
   pause: () => Promise<void>,
 ): Promise<Held | null> {
   while (!stopped()) {
-    const next = await takeNewerWeights(broker, run, network, current);
+    const next = await takeNewerWeights(broker, spec, network, current);
     if (next !== null && next !== current) return next;
     await pause();
   }
@@ -206,7 +212,7 @@ async function waitForBacklog(
 ): Promise<Held | null> {
   let held = current;
   while (!stopped()) {
-    held = (await takeNewerWeights(broker, spec.run, network, held)) ?? held;
+    held = (await takeNewerWeights(broker, spec, network, held)) ?? held;
     const backlog = await chunkBacklog(broker.client, spec.run);
     if (backlog === null || backlog < spec.maxBacklog) return held;
     await pause();
@@ -219,13 +225,36 @@ async function waitForBacklog(
  * version: a restarted learner may publish an older version, or the same one again, and it is the
  * learner's now. Returns the weights in force (`current` itself when nothing changed).
  */
-async function takeNewerWeights(broker: Broker, run: string, network: ActorCritic, current: Held | null): Promise<Held | null> {
-  const stamp = await weightsStamp(broker.client, run);
+async function takeNewerWeights(broker: Broker, spec: RunSpec, network: ActorCritic, current: Held | null): Promise<Held | null> {
+  const stamp = await weightsStamp(broker.client, spec.run);
   if (stamp === null || stamp === current?.stamp) return current;
-  const published = await readWeights(broker.client, run);
+  // A learner started afresh under the same name may train something else: rejoin then.
+  const text = await broker.client.get(runKeys(spec.run).spec);
+  if (text !== null && !sameRun(spec, JSON.parse(text) as unknown)) throw new RunChanged();
+  const published = await readWeights(broker.client, spec.run);
   if (published === null || published.stamp === current?.stamp) return current;
   network.setWeights(published.weights);
   return { version: published.version, stamp: published.stamp };
+}
+
+/** The run's spec changed under the actor (a new learner with other settings). */
+class RunChanged extends Error {}
+
+/** Whether the spec now in Redis trains what the actor joined (env, options, agent config, spaces, mode). */
+function sameRun(joined: RunSpec, now: unknown): boolean {
+  const parsed = RunSpecSchema.safeParse(now);
+  if (!parsed.success) return false;
+  const key = (s: RunSpec): string => canonical([s.format, s.env, s.envOptions, s.config, s.observationSpace, s.actionSpace, s.sync]);
+  return key(joined) === key(parsed.data);
+}
+
+/** JSON with every object's keys sorted, so that equal values compare equal as text. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /** Wakes a waiting actor when the learner announces a version (or after a timeout: a missed message only delays it). */

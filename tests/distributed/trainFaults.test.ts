@@ -60,6 +60,14 @@ describe.skipIf(!haveRedis)('distributed training faults', () => {
     expect(records).toHaveLength(20);
     expect(killedAt).toBeLessThan(20);
     expect(JSON.parse(learner.stdout()).step).toBe(640);
+
+    // A new learner under the same run name with other settings (one env): the actor joins it afresh.
+    const again = path.join(tmp, 'again', 'kill-actor');
+    const second = start([...learnerArgs(again, 64), '--num-envs', '1']);
+    procs.push(second);
+    expect(await second.exited, second.stderr()).toBe(0);
+    expect(b.stderr()).toMatch(/run kill-actor was started again with other settings; joining it afresh/);
+    expect(b.stderr()).toMatch(/joined run kill-actor \(PointNav-Easy-v0, 1 envs/);
     b.child.kill('SIGTERM');
     expect(await b.exited, b.stderr()).toBe(0);
   });
