@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig, type RolloutSource } from './common/OnPolicyAgent.js';
 import { RMSprop } from './common/optim.js';
 import { explainedVariance, normalize } from './common/stats.js';
 
@@ -56,7 +56,7 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
   private readonly allEnvs: Int32Array;
 
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<A2CConfig> = {}, init?: NetworkInit) {
+  constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<A2CConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_A2C, config, init);
     this.optimizer = new RMSprop(this.network.variables(), this.config.learningRate, this.config.rmspropAlpha, this.config.rmspropEps);
     this.starts = new Float32Array(this.buffer.size);

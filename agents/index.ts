@@ -8,6 +8,18 @@ export { RolloutBuffer, type Minibatch } from './common/RolloutBuffer.js';
 export { computeGae, type GaeInput } from './common/gae.js';
 export { computeVtrace, type VtraceInput } from './common/vtrace.js';
 
+// Rollout collection: N envs stepped T times into a RolloutBuffer, the one loop of local training and remote actors;
+// the rollout sources an agent takes (its own envs, or trajectories collected elsewhere).
+export {
+  envResetSeed,
+  RolloutCollector,
+  samplingSeed,
+  type EpisodeEnd,
+  type FinalObservation,
+  type RolloutCollectorOptions,
+} from './common/RolloutCollector.js';
+export { derivedSamplingSeed, LocalRollouts, type RolloutResult, type RolloutSource } from './common/OnPolicyAgent.js';
+
 // Optimisers with PyTorch's update rules and serialisable state (exact resumes), and global-norm clipping.
 export { Adam, clipByGlobalNorm, RMSprop, type Optimizer } from './common/optim.js';
 

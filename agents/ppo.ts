@@ -9,12 +9,14 @@
  *               L_v    = ½·mean(max((V−R)², (V_old + clip(V−V_old, −ε, ε) − R)²))   (or unclipped)
  *               L      = L_pg − c_ent·H[π] + c_v·L_v,  Adam (ε 1e-5), global grad-norm clip, linear LR decay
  *             optional early stop of the epochs when approx-KL (k3: mean((ρ−1) − log ρ)) exceeds a target.
+ *   off-policy rollouts (actors on older weights): V-trace targets and ρ̄-clipped advantages under the
+ *             current weights, the ratio against the behaviour log-probs (APPO)
  *   recurrent minibatches are groups of envs; each replays its envs' whole T-step sequences from the
  *             core state stored at the start of the rollout, zeroing it where an episode starts.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig, type RolloutSource } from './common/OnPolicyAgent.js';
 import { Adam } from './common/optim.js';
 import type { Minibatch } from './common/RolloutBuffer.js';
 import { explainedVariance, normalize, splitEven } from './common/stats.js';
@@ -81,7 +83,7 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
   private readonly minibatches = new Map<number, { mb: Minibatch; starts: Float32Array }>();
 
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
+  constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<PPOConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_PPO, config, init);
     const c = this.config;
     if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0))
@@ -89,8 +91,10 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
     this.optimizer = new Adam(this.network.variables(), c.learningRate, 0.9, 0.999, 1e-5);
   }
 
+  /** GAE(λ) on the behaviour values; rollouts from older weights (a learner fed by actors): V-trace with the same λ (APPO). */
   protected computeTargets(): void {
-    this.gae(this.config.gaeLambda);
+    if (this.source.offPolicy) this.vtrace(this.config.gaeLambda);
+    else this.gae(this.config.gaeLambda);
   }
 
   protected train(): Record<string, number> {

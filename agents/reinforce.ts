@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EnvFactory, VectorEnv } from '../src/core/Env.js';
-import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig } from './common/OnPolicyAgent.js';
+import { OnPolicyAgent, type NetworkInit, type OnPolicyConfig, type RolloutSource } from './common/OnPolicyAgent.js';
 import { Adam } from './common/optim.js';
 import { explainedVariance, normalize } from './common/stats.js';
 
@@ -54,7 +54,7 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
   private readonly allEnvs: Int32Array;
 
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
-  constructor(envs: VectorEnv | EnvFactory, config: Partial<ReinforceConfig> = {}, init?: NetworkInit) {
+  constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<ReinforceConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_REINFORCE, config, init);
     this.optimizer = new Adam(this.network.variables(), this.config.learningRate, 0.9, 0.999, 1e-5);
     this.valid = new Float32Array(this.buffer.size);

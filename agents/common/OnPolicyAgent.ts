@@ -1,17 +1,19 @@
 /**
- * What REINFORCE, A2C and PPO share (SB3's `OnPolicyAlgorithm`): the vector env, the actor-critic
- * network, the rollout loop filling a `RolloutBuffer`, episode statistics, learning-rate annealing,
- * the `learn()` loop and checkpoint state. Each agent file adds its config, optimiser, advantage
+ * What REINFORCE, A2C and PPO share (SB3's `OnPolicyAlgorithm`): the rollout source (the agent's
+ * own vector env stepped by a `RolloutCollector`, or trajectories actors collected elsewhere), the
+ * actor-critic network, the `RolloutBuffer`, episode statistics, learning-rate annealing, the
+ * `learn()` loop and checkpoint state. Each agent file adds its config, optimiser, advantage
  * estimate and `train()` (the loss and update), and reads top to bottom like a paper appendix.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BatchedObservation, EnvFactory, Info, VectorEnv } from '../../src/core/Env.js';
+import type { EnvFactory, VectorEnv } from '../../src/core/Env.js';
 import { Rng, type RngState } from '../../src/core/Rng.js';
 import { SyncVectorEnv } from '../../envs/vector/SyncVectorEnv.js';
-import { allocateBatch, writeToBatch } from '../../src/core/batch.js';
-import { type Box, Discrete, type Space, type SpaceJSON } from '../../src/core/spaces.js';
+import type { Box, Discrete, Space, SpaceJSON } from '../../src/core/spaces.js';
 import { ActorCritic, type ActorCriticConfig } from '../../src/nn/ActorCritic.js';
 import { computeGae } from './gae.js';
+import { computeVtrace } from './vtrace.js';
+import { type EpisodeEnd, envResetSeed, RolloutCollector, samplingSeed } from './RolloutCollector.js';
 import { runUpdateCallbacks, type TrainingCallback, type UpdateRecord } from './callbacks.js';
 import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import { RolloutBuffer, type Minibatch } from './RolloutBuffer.js';
@@ -20,7 +22,7 @@ import { type AugmentSpec, ImageAugmentation } from './augment.js';
 
 /** Fields every on-policy agent's config has. */
 export interface OnPolicyConfig {
-  /** Seed of network init, action sampling, minibatch shuffles and env resets. */
+  /** Seed of network init, action sampling (its own stream), minibatch shuffles and env resets. */
   seed: number;
   /** Parallel envs N (when the agent builds its own vector env from a factory). */
   numEnvs: number;
@@ -67,7 +69,10 @@ export interface AgentState {
   step: number;
   update: number;
   totalSteps: number;
+  /** Network init and minibatch shuffles. */
   rng: RngState;
+  /** The action-sampling stream of an in-process run (absent in older checkpoints and in a learner fed by actors: derived from the seed and update). */
+  samplingRng?: RngState;
   observationSpace: SpaceJSON;
   actionSpace: SpaceJSON;
   weights: Float32Array[];
@@ -75,6 +80,105 @@ export interface AgentState {
 }
 
 const STATS_WINDOW = 100;
+
+/** Rows per forward pass when V-trace recomputes the buffer under the current weights (whole env sequences). */
+const RECOMPUTE_ROWS = 1024;
+
+/** One rollout as a source delivered it. */
+export interface RolloutResult {
+  /** Env steps it holds (N·T). */
+  steps: number;
+  /** Episodes that ended in it. */
+  episodes: readonly EpisodeEnd[];
+  /** Figures the source adds to the update's record (actors, policy lag, …). */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Where an agent's rollouts come from: its own vector env stepped in this process (`LocalRollouts`),
+ * or trajectories that actors collected elsewhere (a learner's broker source, src/distributed).
+ */
+export interface RolloutSource {
+  readonly observationSpace: Space;
+  readonly actionSpace: Box | Discrete;
+  /** Envs N of one rollout (the buffer's columns). */
+  readonly numEnvs: number;
+  /**
+   * Whether the rollouts may come from older weights than the agent's: targets are then V-trace
+   * with values recomputed under the current weights (APPO), not GAE on the behaviour values.
+   */
+  readonly offPolicy: boolean;
+  /** Called once, when the agent's network and buffer exist. */
+  attach(agent: OnPolicyAgent): void;
+  /** Fill `agent.buffer` with one rollout (starts, obs, actions, rewards, ends, behaviour log-probs and values, bootstraps, initial state). */
+  collect(agent: OnPolicyAgent): Promise<RolloutResult>;
+  /** After each update's optimiser steps, before the callbacks (publish weights, acknowledge the rollout). */
+  afterUpdate?(agent: OnPolicyAgent): Promise<void>;
+  /** The action-sampling stream's state for checkpoints (null: sampling happens elsewhere). */
+  samplingState(): RngState | null;
+  /** Continue from a restored checkpoint (the envs reset on the next rollout). */
+  restore(state: AgentState): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The in-process source: the agent's own vector env stepped by a `RolloutCollector` under the
+ * agent's network, with sampling seeded from the run seed (actor 0's stream).
+ */
+export class LocalRollouts implements RolloutSource {
+  readonly offPolicy: boolean = false;
+  readonly numEnvs: number;
+  private collector: RolloutCollector | null = null;
+
+  constructor(readonly envs: VectorEnv) {
+    this.numEnvs = envs.numEnvs;
+  }
+
+  get observationSpace(): Space {
+    return this.envs.singleObservationSpace;
+  }
+
+  get actionSpace(): Box | Discrete {
+    return this.envs.singleActionSpace as Box | Discrete;
+  }
+
+  attach(agent: OnPolicyAgent): void {
+    this.collector = new RolloutCollector(this.envs, agent.network, { samplingSeed: samplingSeed(agent.config.seed) });
+  }
+
+  async collect(agent: OnPolicyAgent): Promise<RolloutResult> {
+    const collector = this.attached();
+    if (collector.nextObs === null) await collector.reset(envResetSeed(agent.config.seed, agent.update));
+    const steps = await collector.collect(agent.buffer);
+    return { steps, episodes: collector.episodes };
+  }
+
+  samplingState(): RngState {
+    return this.attached().rng.getState();
+  }
+
+  restore(state: AgentState): void {
+    const collector = this.attached();
+    if (state.samplingRng) collector.rng.setState(state.samplingRng);
+    else collector.rng.reseed(derivedSamplingSeed(state.config.seed, state.update));
+    collector.invalidate();
+  }
+
+  async close(): Promise<void> {
+    this.collector?.dispose();
+    await this.envs.close();
+  }
+
+  private attached(): RolloutCollector {
+    if (this.collector === null) throw new Error('LocalRollouts: not attached to an agent');
+    return this.collector;
+  }
+}
+
+/** The sampling seed of a checkpoint that did not save the stream: the run seed's, moved on by the update. */
+export function derivedSamplingSeed(seed: number, update: number): number {
+  return (samplingSeed(seed) + Math.imul(update, 0x7feb352d)) >>> 0;
+}
 
 /** Bytes in the MB of the memory figures (2^20, as /proc and `top` count). */
 const MB = 1024 * 1024;
@@ -87,8 +191,8 @@ const MB = 1024 * 1024;
 export type NetworkInit = (network: ActorCritic) => void;
 
 /**
- * The base of PPO, A2C and REINFORCE (SB3's `OnPolicyAlgorithm`): it owns the vector env, the
- * network and the rollout buffer, collects rollouts and runs `learn()`; a subclass supplies
+ * The base of PPO, A2C and REINFORCE (SB3's `OnPolicyAlgorithm`): it owns the rollout source,
+ * the network and the rollout buffer, takes rollouts and runs `learn()`; a subclass supplies
  * `computeTargets()` and `train()`.
  *
  * @example
@@ -99,9 +203,11 @@ export type NetworkInit = (network: ActorCritic) => void;
 export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   abstract readonly name: string;
   readonly config: C;
-  readonly envs: VectorEnv;
+  /** Where the rollouts come from (`LocalRollouts` over the agent's own envs, or a learner's broker source). */
+  readonly source: RolloutSource;
   readonly network: ActorCritic;
   readonly buffer: RolloutBuffer;
+  /** Network init and minibatch shuffles (action sampling has its own stream, in the rollout source). */
   readonly rng: Rng;
   /** The update's image augmentation (its own Rng stream, reseeded each update from the seed and update number). */
   readonly augmentation: ImageAugmentation;
@@ -115,23 +221,24 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
 
   protected readonly numEnvs: number;
   protected readonly actionSize: number;
-  private nextObs: BatchedObservation | null = null;
-  private readonly nextStarts: Uint8Array;
-  private state: tf.Tensor2D[] = [];
-  private readonly finalObsBatch: BatchedObservation;
-  private readonly actionsOut: Int32Array | Float32Array;
-  private readonly sampled: Float32Array;
-  private readonly runningReturn: Float64Array;
-  private readonly runningLength: Int32Array;
+  /** [T·N] scratch of the V-trace targets: log π(a_t|s_t) under the current weights, then log ρ_t. */
+  private readonly currentLogprobs: Float32Array;
+  private readonly recomputeBatches = new Map<number, { mb: Minibatch; rows: Int32Array; starts: Float32Array }>();
   private readonly recent = { returns: [] as number[], lengths: [] as number[], success: [] as number[], episodes: 0 };
 
-  constructor(envs: VectorEnv | EnvFactory, defaults: C, config: Partial<C>, init?: NetworkInit) {
+  /** `envs`: a factory (the agent builds `numEnvs` envs in this thread), a vector env, or another rollout source. */
+  constructor(envs: VectorEnv | EnvFactory | RolloutSource, defaults: C, config: Partial<C>, init?: NetworkInit) {
     this.config = { ...defaults, ...config, network: { ...defaults.network, ...config.network } };
     this.rng = new Rng(this.config.seed);
-    this.envs = typeof envs === 'function' ? new SyncVectorEnv(OneHotObservation.wrapFactory(envs), this.config.numEnvs) : envs;
-    this.numEnvs = this.envs.numEnvs;
-    const obsSpace = this.envs.singleObservationSpace;
-    const actSpace = this.envs.singleActionSpace;
+    this.source =
+      typeof envs === 'function'
+        ? new LocalRollouts(new SyncVectorEnv(OneHotObservation.wrapFactory(envs), this.config.numEnvs))
+        : isRolloutSource(envs)
+          ? envs
+          : new LocalRollouts(envs);
+    this.numEnvs = this.source.numEnvs;
+    const obsSpace = this.source.observationSpace;
+    const actSpace = this.source.actionSpace;
     this.augmentation = new ImageAugmentation(obsSpace, this.config.augment, this.augmentSeed());
     this.network = new ActorCritic(obsSpace, actSpace, this.config.network, this.rng);
     try {
@@ -143,12 +250,22 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.actionSize = this.network.dist.actionSize;
     const stateSizes = this.network.core ? Array(this.network.core.numStates).fill(this.network.core.size) : [];
     this.buffer = new RolloutBuffer(this.config.numSteps, this.numEnvs, obsSpace, this.actionSize, stateSizes);
-    this.nextStarts = new Uint8Array(this.numEnvs).fill(1);
-    this.finalObsBatch = allocateBatch(obsSpace, this.numEnvs);
-    this.actionsOut = actSpace instanceof Discrete ? new Int32Array(this.numEnvs) : new Float32Array(this.numEnvs * this.actionSize);
-    this.sampled = new Float32Array(this.numEnvs * this.actionSize);
-    this.runningReturn = new Float64Array(this.numEnvs);
-    this.runningLength = new Int32Array(this.numEnvs);
+    this.currentLogprobs = new Float32Array(this.buffer.size);
+    this.source.attach(this);
+  }
+
+  /** The agent's own vector env. @throws Error when its rollouts come from elsewhere (a learner fed by actors). */
+  get envs(): VectorEnv {
+    if (this.source instanceof LocalRollouts) return this.source.envs;
+    throw new Error(`${this.name}: its rollouts come from actors, it has no envs of its own`);
+  }
+
+  get observationSpace(): Space {
+    return this.source.observationSpace;
+  }
+
+  get actionSpace(): Box | Discrete {
+    return this.source.actionSpace;
   }
 
   /** Transitions per rollout (N·T). */
@@ -186,11 +303,12 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
         const frac = Math.max(0, 1 - (this.update - 1) / numUpdates);
         this.optimizer.learningRate = frac * this.config.learningRate;
       }
-      await this.collectRollout();
+      const rollout = await this.collectRollout();
       const rolloutSeconds = (performance.now() - start) / 1000;
       this.computeTargets();
       this.augmentation.reseed(this.augmentSeed());
       const losses = this.train();
+      await this.source.afterUpdate?.(this);
       const seconds = (performance.now() - start) / 1000;
       const stats = this.takeEpisodeStats();
       last = {
@@ -202,6 +320,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
         learningRate: this.optimizer.learningRate,
         ...nullIfNaN(stats),
         ...losses,
+        ...rollout.metrics,
         ...memoryFigures(),
       };
       if ((await runUpdateCallbacks(callbacks, last, this)) === 'stop') break;
@@ -210,69 +329,14 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     return last;
   }
 
-  // ───────────────────────────── rollout ─────────────────────────────
+  // ───────────────────────────── rollout and targets ─────────────────────────────
 
-  /** Reset the envs (seeded) and the recurrent state; `learn` does it before the first rollout. */
-  async resetEnvs(seed: number): Promise<void> {
-    const { obs } = await this.envs.reset({ seed });
-    this.nextObs = obs;
-    this.nextStarts.fill(1);
-    tf.dispose(this.state);
-    this.state = this.network.zeroState(this.numEnvs);
-    this.runningReturn.fill(0);
-    this.runningLength.fill(0);
-  }
-
-  /** Fill the buffer with T steps of every env under the current policy. */
-  protected async collectRollout(): Promise<void> {
-    if (this.nextObs === null) await this.resetEnvs(this.envSeed());
-    const { buffer, network } = this;
-    const N = this.numEnvs;
-    const logStd = network.logStd ? (network.logStd.dataSync() as Float32Array) : null;
-    buffer.initialState.forEach((dst, k) => {
-      dst.set(this.state[k]!.dataSync());
-    });
-    for (let t = 0; t < buffer.numSteps; t++) {
-      buffer.writeObs(t, this.nextObs!);
-      buffer.starts.set(this.nextStarts, t * N);
-      // ── action logic: forward, sample in JS from the seeded Rng, log-prob through the same ops as the update ──
-      const prevState = this.state;
-      const { value, logprob, state } = tf.tidy(() => {
-        const starts = tf.tensor1d(this.nextStarts, 'float32');
-        const out = network.step(network.obsTensors(this.nextObs!, 0, N), prevState, starts);
-        const paramsData = out.params.dataSync() as Float32Array;
-        this.sample(paramsData, logStd);
-        const actions = tf.tensor2d(this.sampled, [N, this.actionSize]);
-        const lp =
-          network.dist.kind === 'categorical'
-            ? network.dist.logProb(out.params, actions)
-            : network.dist.logProb(out.params, actions, network.logStd!);
-        return { value: out.value, logprob: lp, state: out.state };
-      });
-      tf.dispose(prevState);
-      this.state = state;
-      buffer.values.set(value.dataSync(), t * N);
-      buffer.logprobs.set(logprob.dataSync(), t * N);
-      buffer.actions.set(this.sampled, t * N * this.actionSize);
-      tf.dispose([value, logprob]);
-
-      // ── env step ──
-      const result = await this.envs.step(this.actionsOut);
-      this.globalStep += N;
-      this.nextObs = result.obs;
-      buffer.rewards.set(result.rewards, t * N);
-      buffer.terminated.set(result.terminated, t * N);
-      for (let n = 0; n < N; n++) buffer.truncated[t * N + n] = result.truncated[n]! && !result.terminated[n]! ? 1 : 0;
-      this.trackEpisodes(result.rewards, result.terminated, result.truncated, result.infos);
-      this.bootstrapTruncated(t, result.infos);
-      for (let n = 0; n < N; n++) this.nextStarts[n] = result.terminated[n]! || result.truncated[n]! ? 1 : 0;
-    }
-    // V(s_T) for the bootstrap of the last step.
-    const last = tf.tidy(
-      () => network.step(network.obsTensors(this.nextObs!, 0, N), this.state, tf.tensor1d(this.nextStarts, 'float32')).value,
-    );
-    buffer.lastValues.set(last.dataSync());
-    last.dispose();
+  /** Fill the buffer with one rollout from the source; counts its steps and episodes. */
+  protected async collectRollout(): Promise<RolloutResult> {
+    const rollout = await this.source.collect(this);
+    this.globalStep += rollout.steps;
+    this.recordEpisodes(rollout.episodes);
+    return rollout;
   }
 
   /** GAE(γ, λ) over the buffer (λ = 1: n-step returns). */
@@ -296,57 +360,98 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     );
   }
 
-  /** Write env actions from `this.sampled`: Discrete as indices, Box clipped to the bounds (CleanRL's ClipAction). */
-  private sample(params: Float32Array, logStd: Float32Array | null): void {
-    const dist = this.network.dist;
-    const N = this.numEnvs;
-    if (dist.kind === 'categorical') {
-      dist.sample(params, N, this.rng, this.sampled);
-      for (let n = 0; n < N; n++) this.actionsOut[n] = this.sampled[n]!;
-    } else {
-      dist.sample(params, N, this.rng, this.sampled, logStd!);
-      const box = this.envs.singleActionSpace as Box;
-      const d = this.actionSize;
-      for (let i = 0; i < N * d; i++) this.actionsOut[i] = Math.min(box.high[i % d]!, Math.max(box.low[i % d]!, this.sampled[i]!));
-    }
+  /**
+   * V-trace targets (IMPALA) for a rollout that older weights collected, as APPO computes them:
+   * V(s_t) and log π(a_t|s_t) recomputed under the current weights (recurrent: each env's sequence
+   * replayed from its initial state), ρ_t = π/μ against the behaviour log-probs in the buffer.
+   * Afterwards `values` holds the current V(s_t) (the value clip's reference), `returns` the
+   * targets v_s and `advantages` ρ̄-clipped ρ_s·(r_s + γ·v_{s+1} − V(s_s)); the policy loss keeps
+   * the behaviour log-probs, so PPO's ratio is π/μ. The bootstraps V(s_T) and V(final obs) stay the
+   * behaviour's (recomputing them would need the observations after the rollout).
+   */
+  protected vtrace(lambda: number, rhoBar = 1, cBar = 1): void {
+    const b = this.buffer;
+    const current = this.currentLogprobs;
+    this.recompute(b.values, current);
+    const logRhos = current;
+    for (let i = 0; i < b.size; i++) logRhos[i] = current[i]! - b.logprobs[i]!;
+    computeVtrace(
+      {
+        numSteps: b.numSteps,
+        numEnvs: b.numEnvs,
+        gamma: this.config.gamma,
+        lambda,
+        rhoBar,
+        cBar,
+        rewards: b.rewards,
+        values: b.values,
+        terminated: b.terminated,
+        truncated: b.truncated,
+        finalValues: b.finalValues,
+        lastValues: b.lastValues,
+        logRhos,
+      },
+      b.returns,
+      b.advantages,
+    );
   }
 
-  /** V(final observation) for envs that truncated at step t, from the state after step t. */
-  private bootstrapTruncated(t: number, infos: Info[]): void {
-    const N = this.numEnvs;
-    const rows: number[] = [];
-    for (let n = 0; n < N; n++) {
-      if (this.buffer.truncated[t * N + n]) {
-        writeToBatch(this.envs.singleObservationSpace, this.finalObsBatch, rows.length, infos[n]!.finalObs as never);
-        rows.push(n);
+  /** Arrays of one recompute group of `size` rows, allocated once per size. */
+  private recomputeBatch(size: number): { mb: Minibatch; rows: Int32Array; starts: Float32Array } {
+    let entry = this.recomputeBatches.get(size);
+    if (!entry) {
+      entry = { mb: this.buffer.allocateMinibatch(size), rows: new Int32Array(size), starts: new Float32Array(size) };
+      this.recomputeBatches.set(size, entry);
+    }
+    return entry;
+  }
+
+  /** V(s_t) and log π(a_t|s_t) of the whole buffer under the current weights, in groups of whole env sequences. */
+  private recompute(outValues: Float32Array, outLogprobs: Float32Array): void {
+    const b = this.buffer;
+    const net = this.network;
+    const T = b.numSteps;
+    const perGroup = Math.max(1, Math.min(this.numEnvs, Math.floor(RECOMPUTE_ROWS / T)));
+    for (let first = 0; first < this.numEnvs; first += perGroup) {
+      const envs = Int32Array.from({ length: Math.min(perGroup, this.numEnvs - first) }, (_, j) => first + j);
+      const size = envs.length * T;
+      const { mb, rows, starts } = this.recomputeBatch(size);
+      b.envRows(envs, rows);
+      b.gather(rows, mb);
+      for (let j = 0; j < size; j++) starts[j] = b.starts[rows[j]!]!;
+      const { value, logprob } = tf.tidy(() => {
+        const obs = net.obsTensors(mb.obs, 0, size);
+        let out: { params: tf.Tensor2D; value: tf.Tensor1D };
+        if (net.core) {
+          const envIdx = tf.tensor1d(envs, 'int32');
+          const state0 = b.initialState.map((s) => tf.gather(tf.tensor2d(s, [this.numEnvs, net.core!.size]), envIdx) as tf.Tensor2D);
+          out = net.sequence(obs, state0, tf.tensor2d(starts, [T, envs.length]));
+        } else {
+          out = net.step(obs);
+        }
+        const actions = tf.tensor2d(mb.actions, [size, this.actionSize]);
+        const lp =
+          net.dist.kind === 'categorical' ? net.dist.logProb(out.params, actions) : net.dist.logProb(out.params, actions, net.logStd!);
+        return { value: out.value, logprob: lp };
+      });
+      const v = value.dataSync();
+      const lp = logprob.dataSync();
+      for (let j = 0; j < size; j++) {
+        outValues[rows[j]!] = v[j]!;
+        outLogprobs[rows[j]!] = lp[j]!;
       }
+      tf.dispose([value, logprob]);
     }
-    if (rows.length === 0) return;
-    const values = tf.tidy(() => {
-      const state = this.state.map((s) => tf.gather(s, rows));
-      return this.network.step(this.network.obsTensors(this.finalObsBatch, 0, rows.length), state).value;
-    });
-    const v = values.dataSync();
-    rows.forEach((n, j) => {
-      this.buffer.finalValues[t * N + n] = v[j]!;
-    });
-    values.dispose();
   }
 
-  private trackEpisodes(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, infos: Info[]): void {
-    for (let n = 0; n < this.numEnvs; n++) {
-      this.runningReturn[n]! += rewards[n]!;
-      this.runningLength[n]!++;
-      if (!terminated[n] && !truncated[n]) continue;
-      const r = this.recent;
-      r.returns.push(this.runningReturn[n]!);
-      r.lengths.push(this.runningLength[n]!);
-      const success = (infos[n]?.finalInfo as Info | undefined)?.success;
-      if (typeof success === 'number' || typeof success === 'boolean') r.success.push(Number(success));
+  private recordEpisodes(episodes: readonly EpisodeEnd[]): void {
+    const r = this.recent;
+    for (const episode of episodes) {
+      r.returns.push(episode.return);
+      r.lengths.push(episode.length);
+      if (episode.success !== null) r.success.push(episode.success);
       r.episodes++;
       for (const list of [r.returns, r.lengths, r.success]) if (list.length > STATS_WINDOW) list.shift();
-      this.runningReturn[n] = 0;
-      this.runningLength[n] = 0;
     }
   }
 
@@ -362,12 +467,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     return stats;
   }
 
-  /** Env reset seed: the run seed at the start, a seed derived from it and the update after a resume (not drawn from `rng`, so resuming does not shift the action stream). */
-  private envSeed(): number {
-    return (this.config.seed + Math.imul(this.update, 0x9e3779b1)) >>> 0;
-  }
-
-  /** Seed of the augmentation stream for the current update, derived like `envSeed` so that resumes repeat it. */
+  /** Seed of the augmentation stream for the current update, derived like `envResetSeed` so that resumes repeat it. */
   private augmentSeed(): number {
     return (Math.imul(this.config.seed ^ 0x41756721, 0x85ebca6b) + Math.imul(this.update, 0x9e3779b1)) >>> 0;
   }
@@ -432,8 +532,9 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       update: this.update,
       totalSteps: this.totalSteps,
       rng: this.rng.getState(),
-      observationSpace: this.envs.singleObservationSpace.toJSON(),
-      actionSpace: this.envs.singleActionSpace.toJSON(),
+      ...samplingField(this.source.samplingState()),
+      observationSpace: this.observationSpace.toJSON(),
+      actionSpace: this.actionSpace.toJSON(),
       weights: this.network.getWeights(),
       optimizer: this.optimizer.getState(),
     };
@@ -443,7 +544,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   setState(state: AgentState): void {
     if (state.agent !== this.name) throw new RangeError(`checkpoint is for agent "${state.agent}", not "${this.name}"`);
     const same = (a: Space, b: SpaceJSON): boolean => JSON.stringify(a.toJSON()) === JSON.stringify(b);
-    if (!same(this.envs.singleObservationSpace, state.observationSpace) || !same(this.envs.singleActionSpace, state.actionSpace)) {
+    if (!same(this.observationSpace, state.observationSpace) || !same(this.actionSpace, state.actionSpace)) {
       throw new RangeError('checkpoint was trained on different observation or action spaces');
     }
     this.network.setWeights(state.weights);
@@ -452,15 +553,13 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.globalStep = state.step;
     this.update = state.update;
     this.totalSteps = state.totalSteps;
-    this.nextObs = null;
+    this.source.restore(state);
   }
 
   async close(): Promise<void> {
-    tf.dispose(this.state);
-    this.state = [];
+    await this.source.close();
     this.optimizer.dispose();
     this.network.dispose();
-    await this.envs.close();
   }
 }
 
@@ -478,4 +577,13 @@ function nullIfNaN(stats: EpisodeStats): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(stats)) out[k] = Number.isNaN(v) ? null : v;
   return out;
+}
+
+/** A vector env has `singleObservationSpace`; a rollout source has none (a vector env may have a private `collect`). */
+function isRolloutSource(value: VectorEnv | RolloutSource): value is RolloutSource {
+  return !('singleObservationSpace' in value);
+}
+
+function samplingField(state: RngState | null): { samplingRng?: RngState } {
+  return state === null ? {} : { samplingRng: state };
 }

@@ -25,12 +25,14 @@ import type { Env } from '../core/Env.js';
 import { EvalCallback, evaluateAgent } from '../eval/EvalCallback.js';
 import type { EvaluationSummary } from '../eval/evaluate.js';
 import { type ActionChoice, actionChoice } from '../eval/policies.js';
+import { UsageError } from '../core/errors.js';
+import type { LearnerTotals } from '../distributed/BrokerRollouts.js';
 import { CheckpointCallback } from '../runs/CheckpointCallback.js';
 import { ViewerCallback } from '../server/ViewerCallback.js';
 import { seedListOption, trainSeeds } from './multiSeed.js';
 import { choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 import { CleanupStack } from './train/CleanupStack.js';
-import { resolveRun, type RunPlan, TRAIN_DEFAULTS, type TrainFlags } from './train/resolveRun.js';
+import { DEFAULT_MAX_POLICY_LAG, resolveRun, type RunPlan, TRAIN_DEFAULTS, type TrainFlags } from './train/resolveRun.js';
 import { setUp, type BuiltRun } from './train/setup.js';
 
 export function register(program: Command): void {
@@ -88,8 +90,23 @@ export function register(program: Command): void {
       '--core <dir>',
       'start the recurrent core from a `robonav pretrain rnn` output: recurrent weights and biases, plus input weights when the policy reads the same features (one image observation and --encoder of the same run); needs network.core gru|lstm in --config; fresh runs only',
     )
-    .option('--json', 'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval","test"}')
+    .option(
+      '--broker <url>',
+      "learn from actors over Redis (redis://[user:password@]host[:port][/db] or rediss://): robonav actor --broker URL --run NAME joins, NAME being the --out directory's name (PPO only)",
+    )
+    .option('--sync', 'with --broker: actors wait for each new version and every update takes exactly one rollout of it (plain PPO)')
+    .option(
+      '--max-policy-lag <k>',
+      `with --broker: drop chunks more than K versions older than the learner's weights (default ${DEFAULT_MAX_POLICY_LAG})`,
+      integerOption(0),
+    )
+    .option(
+      '--json',
+      'print one JSON line at the end: {"out","step","updates","seconds","sps","episodeReturn","success","eval","test"}, plus "distributed" with --broker',
+    )
     .action(async (flags: TrainFlags) => {
+      if (flags.seeds && flags.broker !== undefined)
+        throw new UsageError('--seeds cannot be combined with --broker (one learner trains one run)');
       if (flags.seeds) await trainSeeds(flags, train);
       else await train(flags);
     });
@@ -111,6 +128,25 @@ interface TrainSummary {
   eval: { success: number; spl: number; softSpl: number; return: number } | null;
   /** The final policy on the test split; null when skipped (--test-episodes 0, or Ctrl-C). */
   test: TestResult | null;
+  /** With --broker: the learner's figures over this invocation's updates. */
+  distributed?: LearnerFigures;
+}
+
+/** A learner's figures over this invocation. */
+interface LearnerFigures {
+  /** Live actors, mean over the updates. */
+  actors: number;
+  /** Versions between a chunk's weights and the learner's: mean over all chunks used, and the largest. */
+  policyLag: number;
+  policyLagMax: number;
+  /** Bytes through Redis (chunks read, weights published) per second of the run. */
+  brokerBytesPerSecond: number;
+  /** Bytes per env step trained on. */
+  bytesPerStep: number;
+  /** Fraction of the learner's time spent waiting for chunks. */
+  learnerIdle: number;
+  droppedChunks: number;
+  rejectedChunks: number;
 }
 
 /** What `robonav eval --split test --json` prints for the run, with how the actions were chosen. */
@@ -136,6 +172,11 @@ async function runTraining(plan: RunPlan, built: BuiltRun, cleanup: CleanupStack
   if (!plan.json)
     process.stderr.write(
       `robonav train: ${run.agent} on ${run.env}, ${plan.numEnvs} envs, ${run.steps} steps, backend ${built.backend} → ${out}\n`,
+    );
+  const learner = plan.distributed;
+  if (learner && !plan.json)
+    process.stderr.write(
+      `robonav train: learning from actors over ${learner.run.broker} (${learner.run.sync ? 'sync, plain PPO' : `async, V-trace, max policy lag ${learner.run.maxPolicyLag}`}); start them with robonav actor --broker URL --run ${learner.run.run}\n`,
     );
 
   const validation =
@@ -185,6 +226,7 @@ async function runTraining(plan: RunPlan, built: BuiltRun, cleanup: CleanupStack
     success: numberOrNull(last?.success),
     eval: lastEval && { success: lastEval.success, spl: lastEval.spl, softSpl: lastEval.softSpl, return: lastEval.return },
     test: testing && !stop.stopped ? await testEvaluation(plan, agent, evalEnv) : null,
+    ...(built.learner ? { distributed: learnerFigures(built.learner.source.totals, seconds, agent.globalStep - startStep) } : {}),
   };
 }
 
@@ -205,6 +247,20 @@ async function testEvaluation(plan: RunPlan, agent: OnPolicyAgent, env: Env): Pr
     );
   }
   return { actions, ...summary };
+}
+
+function learnerFigures(totals: LearnerTotals, seconds: number, steps: number): LearnerFigures {
+  const rollouts = Math.max(1, totals.rollouts);
+  return {
+    actors: totals.actors / rollouts,
+    policyLag: totals.chunks > 0 ? totals.lagSum / totals.chunks : 0,
+    policyLagMax: totals.lagMax,
+    brokerBytesPerSecond: seconds > 0 ? totals.bytes / seconds : 0,
+    bytesPerStep: steps > 0 ? totals.bytes / steps : 0,
+    learnerIdle: seconds > 0 ? Math.min(1, totals.waitSeconds / seconds) : 0,
+    droppedChunks: totals.droppedChunks,
+    rejectedChunks: totals.rejectedChunks,
+  };
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -58,6 +58,8 @@ const StateSchema = z.object({
   update: count,
   totalSteps: count,
   rng: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  /** The action-sampling stream (absent in checkpoints written before it had its own; derived then). */
+  samplingRng: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
   observationSpace: SpaceJSONSchema,
   actionSpace: SpaceJSONSchema,
   meta: z.record(z.string(), z.unknown()),

@@ -43,6 +43,21 @@ export const PretrainedStartSchema = z.object({
 /** What a run's policy started from besides its seeded initialisation (`--encoder`, `--core`). */
 export type PretrainedStart = z.infer<typeof PretrainedStartSchema>;
 
+/** How a distributed run was trained: its broker (password redacted: never stored), stream name and off-policy settings. */
+export const DistributedRunSchema = z.object({
+  /** The --broker URL with the password replaced by `***`. */
+  broker: z.string().min(1),
+  /** The run's name in the broker's keys (`robonav actor --run NAME`). */
+  run: z.string().min(1),
+  /** Plain PPO on exactly one rollout of each version (`--sync`), else V-trace on lagged chunks. */
+  sync: z.boolean(),
+  /** Chunks more than this many versions old are dropped (`--max-policy-lag`). */
+  maxPolicyLag: z.number().int().min(0),
+});
+
+/** The `distributed` section of run.json. */
+export type DistributedRun = z.infer<typeof DistributedRunSchema>;
+
 /** The run file of one agent: its `config` is checked against that agent's schema. */
 function runFileOf<A extends AgentName>(agent: A) {
   return z.object({
@@ -58,6 +73,8 @@ function runFileOf<A extends AgentName>(agent: A) {
     steps: z.number().int().positive(),
     /** Absent for runs that started from a seeded initialisation only. */
     pretrained: PretrainedStartSchema.optional(),
+    /** A learner fed by actors over Redis (`train --broker`); absent for in-process runs. */
+    distributed: DistributedRunSchema.optional(),
   });
 }
 

@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 describe('recurrent PPO', () => {
   it('solves a cue-memory task that a feed-forward policy cannot beat (0.5)', async () => {
-    const config = { numEnvs: 8, numSteps: 16, learningRate: 3e-3, numMinibatches: 2, updateEpochs: 2, seed: 3 };
+    const config = { numEnvs: 8, numSteps: 16, learningRate: 3e-3, numMinibatches: 2, updateEpochs: 2, seed: 1 };
     const gru = new PPO((i) => new CueMemory(1, i), { ...config, network: { core: 'gru', coreSize: 16 } });
     const lastGru = await gru.learn(2048);
     const ff = new PPO((i) => new CueMemory(1, i), config);

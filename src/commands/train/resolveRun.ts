@@ -5,6 +5,7 @@
  * the env once to check its options; it writes nothing, starts nothing and runs no network.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { DEFAULT_A2C } from '../../../agents/a2c.js';
 import type { AgentState } from '../../../agents/common/OnPolicyAgent.js';
 import { DEFAULT_PPO } from '../../../agents/ppo.js';
@@ -14,7 +15,17 @@ import { isEpisodeSampler } from '../../../envs/episodes.js';
 import { envSpec, make } from '../../../envs/registry.js';
 import { FileFormatError, UsageError } from '../../core/errors.js';
 import { loadCheckpoint } from '../../runs/checkpoint.js';
-import { hasRunFile, type PretrainedStart, type RunFile, RunFileSchema, RUN_FILE_VERSION, readRunFile } from '../../runs/runFile.js';
+import { parseBrokerUrl } from '../../distributed/Broker.js';
+import { RUN_NAME } from '../../distributed/trainingRun.js';
+import {
+  type DistributedRun,
+  hasRunFile,
+  type PretrainedStart,
+  type RunFile,
+  RunFileSchema,
+  RUN_FILE_VERSION,
+  readRunFile,
+} from '../../runs/runFile.js';
 import { checkEnvOptions } from '../options.js';
 import { checkPretrainedFolder } from './pretrainedStart.js';
 
@@ -66,6 +77,17 @@ export interface TrainFlags {
   encoder?: string;
   freezeEncoder?: boolean;
   core?: string;
+  broker?: string;
+  sync?: boolean;
+  maxPolicyLag?: number;
+}
+
+/** A learner fed by actors over Redis (`--broker`). */
+export interface DistributedPlan {
+  /** The broker URL as given (with its password: never written or printed). */
+  url: string;
+  /** What run.json records. */
+  run: DistributedRun;
 }
 
 /** Where the agent starts: a seeded initialisation (plus pretrained modules), or a checkpoint. */
@@ -93,10 +115,17 @@ export interface RunPlan {
   deterministic: boolean;
   /** Print one JSON line at the end instead of the sentences on standard error. */
   json: boolean;
+  /** Train from actors' chunks over Redis; null: an in-process run. */
+  distributed: DistributedPlan | null;
 }
 
 export async function resolveRun(flags: TrainFlags): Promise<RunPlan> {
-  const { start, out, run } = flags.resume === undefined ? freshRun(flags) : await resumedRun(flags, flags.resume);
+  checkDistributedFlags(flags);
+  const resolved = flags.resume === undefined ? freshRun(flags) : await resumedRun(flags, flags.resume);
+  const { start, out } = resolved;
+  const distributed = distributedPlan(flags, resolved.run, out);
+  const { distributed: _saved, ...rest } = resolved.run;
+  const run = (distributed ? { ...rest, distributed: distributed.run } : rest) as RunFile;
   const numEnvs = run.config.numEnvs ?? DEFAULT_NUM_ENVS[run.agent];
   const workers = flags.workers ?? TRAIN_DEFAULTS.workers;
   if (workers > numEnvs) throw new UsageError(`--workers ${workers} exceeds the ${numEnvs} envs`);
@@ -119,6 +148,50 @@ export async function resolveRun(flags: TrainFlags): Promise<RunPlan> {
     testEpisodes: episodic ? (flags.testEpisodes ?? TRAIN_DEFAULTS.testEpisodes) : 0,
     deterministic: flags.deterministic === true,
     json: flags.json === true,
+    distributed,
+  };
+}
+
+/** Default of --max-policy-lag: chunks up to this many versions old are corrected by V-trace, older ones dropped. */
+export const DEFAULT_MAX_POLICY_LAG = 4;
+
+/** Flags that only a learner takes, or that a learner cannot take. */
+function checkDistributedFlags(flags: TrainFlags): void {
+  if (flags.broker === undefined) {
+    if (flags.sync) throw new UsageError('--sync needs --broker URL (it is a mode of the distributed learner)');
+    if (flags.maxPolicyLag !== undefined)
+      throw new UsageError('--max-policy-lag needs --broker URL (it is a setting of the distributed learner)');
+    return;
+  }
+  parseBrokerUrl(flags.broker);
+  if (flags.sync && flags.maxPolicyLag !== undefined)
+    throw new UsageError('--max-policy-lag cannot be combined with --sync (a sync learner takes only chunks of its current weights)');
+  if (flags.workers !== undefined)
+    throw new UsageError('--workers: a learner fed by --broker steps no envs (give --workers to robonav actor)');
+  if (flags.out === undefined && flags.resume === undefined)
+    throw new UsageError('--broker needs --out runs/NAME (NAME is the run actors join with robonav actor --run NAME)');
+}
+
+/** The learner's plan: its run name is the run directory's name. */
+function distributedPlan(flags: TrainFlags, run: RunFile, out: string): DistributedPlan | null {
+  if (flags.broker === undefined) return null;
+  if (run.agent !== 'ppo') throw new UsageError(`--broker trains PPO only (APPO / V-trace); --agent ${run.agent} trains in-process`);
+  const name = path.basename(path.resolve(out));
+  if (!RUN_NAME.test(name))
+    throw new UsageError(`--out ${out}: the run name "${name}" must be letters, digits, '.', '_' or '-' (it names the run's Redis keys)`);
+  const saved = run.distributed;
+  const sync = flags.sync ?? saved?.sync ?? false;
+  if (saved && flags.sync !== undefined && flags.sync !== saved.sync)
+    throw new UsageError(`--sync does not match the resumed run (${saved.sync ? 'sync' : 'async'})`);
+  const { url, redacted } = parseBrokerUrl(flags.broker);
+  return {
+    url,
+    run: {
+      broker: redacted,
+      run: name,
+      sync,
+      maxPolicyLag: sync ? 0 : (flags.maxPolicyLag ?? saved?.maxPolicyLag ?? DEFAULT_MAX_POLICY_LAG),
+    },
   };
 }
 

@@ -7,13 +7,18 @@
  */
 import { mkdirSync } from 'node:fs';
 import { A2C } from '../../../agents/a2c.js';
-import type { NetworkInit, OnPolicyAgent } from '../../../agents/common/OnPolicyAgent.js';
+import type { NetworkInit, OnPolicyAgent, RolloutSource } from '../../../agents/common/OnPolicyAgent.js';
 import { policyInfo } from '../../../agents/common/policyInfo.js';
-import { PPO } from '../../../agents/ppo.js';
+import { DEFAULT_PPO, PPO } from '../../../agents/ppo.js';
 import { Reinforce } from '../../../agents/reinforce.js';
 import { make } from '../../../envs/registry.js';
 import { SyncVectorEnv } from '../../../envs/vector/SyncVectorEnv.js';
 import { WorkerVectorEnv } from '../../../envs/vector/WorkerVectorEnv.js';
+import { OneHotObservation } from '../../../envs/wrappers/OneHotObservation.js';
+import type { Box, Discrete } from '../../core/spaces.js';
+import { Broker } from '../../distributed/Broker.js';
+import { BrokerRollouts } from '../../distributed/BrokerRollouts.js';
+import { RUN_SPEC_FORMAT, type RunSpec } from '../../distributed/trainingRun.js';
 import type { Env, VectorEnv } from '../../core/Env.js';
 import { type BackendName, initBackend } from '../../nn/backend.js';
 import { MetricsWriter } from '../../runs/MetricsWriter.js';
@@ -22,7 +27,7 @@ import { LiveViewer } from '../../server/LiveViewer.js';
 import { relayedEnv } from '../../stream/relayWorker.js';
 import { CleanupStack } from './CleanupStack.js';
 import { copyPretrained, freezeEncoderLayers, readPretrainedModules } from './pretrainedStart.js';
-import type { RunPlan } from './resolveRun.js';
+import type { DistributedPlan, RunPlan } from './resolveRun.js';
 
 /** What a built run trains with; everything in it is released by the clean-up stack it was built on. */
 export interface BuiltRun {
@@ -33,6 +38,8 @@ export interface BuiltRun {
   evalEnv: Env | null;
   /** The run's metrics.jsonl. */
   metrics: MetricsWriter;
+  /** The learner's broker connection and rollout source (`--broker`); null in-process. */
+  learner: { broker: Broker; source: BrokerRollouts } | null;
 }
 
 export async function setUp(plan: RunPlan, cleanup: CleanupStack): Promise<BuiltRun> {
@@ -42,13 +49,15 @@ export async function setUp(plan: RunPlan, cleanup: CleanupStack): Promise<Built
     cleanup.defer(() => viewer.close());
     process.stderr.write(`robonav train: watch at ${viewer.url}\n`);
   }
-  const envs = await makeVectorEnv(plan, viewer);
+  const learner = plan.distributed ? await connectLearner(plan, plan.distributed, cleanup) : null;
+  const envs = learner ? learner.source : await makeVectorEnv(plan, viewer);
   let agent: OnPolicyAgent | null = null;
   // Once built, the agent owns the envs: closing it closes them.
   cleanup.defer(() => (agent === null ? envs.close() : agent.close()));
   const built = await buildAgent(plan, envs);
   agent = built.agent;
   if (plan.start.kind === 'resume') agent.setState(plan.start.state);
+  if (learner) await learner.source.start(agent, plan.start.kind === 'fresh');
   // The viewer's saliency maps use the network in training: its layers model shares the weights.
   if (viewer) viewer.explainWith(agent.network.observationSpace, agent.network.toLayersModel(), policyInfo(agent));
   const evalEnv = plan.validation !== null || plan.testEpisodes > 0 ? make(plan.run.env, plan.run.envOptions ?? {}) : null;
@@ -57,7 +66,46 @@ export async function setUp(plan: RunPlan, cleanup: CleanupStack): Promise<Built
   // Everything is built: the run directory is written last.
   mkdirSync(plan.out, { recursive: true });
   writeRunFile(plan.out, built.run);
-  return { agent, backend, viewer, evalEnv, metrics: new MetricsWriter(plan.out) };
+  return { agent, backend, viewer, evalEnv, metrics: new MetricsWriter(plan.out), learner };
+}
+
+/**
+ * The learner's side of the broker: the connection (closed last) and the rollout source over the
+ * run's chunk stream, with the spec actors build their envs and network from. The spaces are the
+ * env's, as an in-process run's would be.
+ */
+async function connectLearner(
+  plan: RunPlan,
+  distributed: DistributedPlan,
+  cleanup: CleanupStack,
+): Promise<{ broker: Broker; source: BrokerRollouts }> {
+  const { env, envOptions = {} } = plan.run;
+  const probe = new SyncVectorEnv(
+    OneHotObservation.wrapFactory(() => make(env, envOptions)),
+    1,
+  );
+  const observationSpace = probe.singleObservationSpace;
+  const actionSpace = probe.singleActionSpace as Box | Discrete;
+  await probe.close();
+  const broker = await Broker.connect(distributed.url, { name: 'robonav train' });
+  cleanup.defer(() => broker.close());
+  const config = { ...DEFAULT_PPO, ...plan.run.config, network: { ...DEFAULT_PPO.network, ...plan.run.config.network } };
+  const maxPolicyLag = distributed.run.maxPolicyLag;
+  const spec: RunSpec = {
+    format: RUN_SPEC_FORMAT,
+    run: distributed.run.run,
+    env,
+    envOptions,
+    agent: 'ppo',
+    config: { ...config, numEnvs: plan.numEnvs },
+    observationSpace: observationSpace.toJSON(),
+    actionSpace: actionSpace.toJSON(),
+    sync: distributed.run.sync,
+    streamMaxLen: Math.max(64, 4 * plan.numEnvs * (maxPolicyLag + 1)),
+    maxBacklog: 2 * plan.numEnvs,
+  };
+  const source = new BrokerRollouts({ broker, spec, observationSpace, actionSpace, maxPolicyLag });
+  return { broker, source };
 }
 
 async function makeVectorEnv(plan: RunPlan, viewer: LiveViewer | null): Promise<VectorEnv> {
@@ -80,7 +128,7 @@ async function makeVectorEnv(plan: RunPlan, viewer: LiveViewer | null): Promise<
  * into the new network (the weights are held only while it is built) and records what it froze
  * and copied; any other run freezes the encoder layers its run file lists (none for a plain run).
  */
-async function buildAgent(plan: RunPlan, envs: VectorEnv): Promise<{ agent: OnPolicyAgent; run: RunFile }> {
+async function buildAgent(plan: RunPlan, envs: VectorEnv | RolloutSource): Promise<{ agent: OnPolicyAgent; run: RunFile }> {
   const { run } = plan;
   const start = run.pretrained;
   if (plan.start.kind === 'resume' || start === undefined) {
@@ -96,7 +144,7 @@ async function buildAgent(plan: RunPlan, envs: VectorEnv): Promise<{ agent: OnPo
   });
 }
 
-function createAgent(run: RunFile, envs: VectorEnv, init: NetworkInit): OnPolicyAgent {
+function createAgent(run: RunFile, envs: VectorEnv | RolloutSource, init: NetworkInit): OnPolicyAgent {
   switch (run.agent) {
     case 'ppo':
       return new PPO(envs, run.config, init);
