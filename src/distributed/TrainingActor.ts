@@ -6,7 +6,8 @@
  *   carries before the policy sees them) → one `TrajectoryChunk` per env → XADD … MAXLEN ~ to the
  *   run's chunk stream → take newer weights if the learner announced any
  *
- * and, in a `--sync` run, waits after each rollout until the learner publishes the next version.
+ * and, in a `--sync` run, collects only rollouts the update still needs (claimed per publication
+ * of the weights: `claimSyncRollout`), waiting for the next version once the update is covered.
  * Its number comes from an INCR on the run: actor k seeds its envs k·N further on and samples
  * actions from stream k, so actors differ, and actor 0 with the run's N envs reproduces the
  * in-process run. A heartbeat key with a TTL lets the learner count live actors.
@@ -24,7 +25,16 @@ import { type Box, type Discrete, type Space, spaceFromJSON, spacesEqual } from 
 import { ActorCritic, type ActorCriticConfig } from '../nn/ActorCritic.js';
 import type { Broker } from './Broker.js';
 import { encodeChunk, quantizeObservation, type TrajectoryChunk } from './chunk.js';
-import { chunkBacklog, HEARTBEAT_TTL_SECONDS, readWeights, type RunSpec, RunSpecSchema, runKeys, weightsStamp } from './trainingRun.js';
+import {
+  chunkBacklog,
+  claimSyncRollout,
+  HEARTBEAT_TTL_SECONDS,
+  readWeights,
+  type RunSpec,
+  RunSpecSchema,
+  runKeys,
+  weightsStamp,
+} from './trainingRun.js';
 
 /** Options of `TrainingActor.run`. */
 export interface TrainingActorOptions {
@@ -116,11 +126,11 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     const resetSeed = (envResetSeed(seed, 1) + number * numEnvs) >>> 0;
     await collector.reset(resetSeed);
     while (!options.stopped()) {
-      if (!spec.sync) {
-        const next = await waitForBacklog(broker, spec, net, held, options.stopped, pause);
-        if (next === null) break;
-        held = next;
-      }
+      const next = spec.sync
+        ? await waitForClaim(broker, spec, net, held, numEnvs, options.stopped, pause)
+        : await waitForBacklog(broker, spec, net, held, options.stopped, pause);
+      if (next === null) break;
+      held = next;
       await collector.collect(buffer);
       const pipeline = client.pipeline();
       for (let n = 0; n < numEnvs; n++) {
@@ -134,12 +144,8 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
       rollouts++;
       chunks += numEnvs;
       if (options.betweenRollouts) await options.betweenRollouts();
-      // Sync: the next rollout waits for the next version; async: take whatever is newer, if anything.
-      const next: Held | null = spec.sync
-        ? await waitForWeights(broker, spec, net, held, options.stopped, pause)
-        : await takeNewerWeights(broker, spec, net, held);
-      if (next === null) break;
-      held = next;
+      // Async: take whatever is newer, if anything (sync runs take weights with their next claim).
+      if (!spec.sync) held = (await takeNewerWeights(broker, spec, net, held)) ?? held;
     }
     log(`robonav actor: ${actor} stopped after ${rollouts} rollouts (${chunks} chunks, ${(bytes / 1e6).toFixed(1)} MB)`);
     return { actor, rollouts, chunks, bytes, rejoin: false };
@@ -194,6 +200,31 @@ async function waitForWeights(
     const next = await takeNewerWeights(broker, spec, network, current);
     if (next !== null && next !== current) return next;
     await pause();
+  }
+  return null;
+}
+
+/**
+ * Sync runs: the weights to collect the next rollout with, once this actor holds a claim on
+ * columns the learner's update still needs under them; waits for newer weights while every
+ * column of the current ones is claimed. Null if stopped first.
+ */
+async function waitForClaim(
+  broker: Broker,
+  spec: RunSpec,
+  network: ActorCritic,
+  current: Held,
+  numEnvs: number,
+  stopped: () => boolean,
+  pause: () => Promise<void>,
+): Promise<Held | null> {
+  let held = current;
+  while (!stopped()) {
+    held = (await takeNewerWeights(broker, spec, network, held)) ?? held;
+    if (await claimSyncRollout(broker.client, spec.run, held.stamp, numEnvs, spec.config.numEnvs)) return held;
+    const next = await waitForWeights(broker, spec, network, held, stopped, pause);
+    if (next === null) return null;
+    held = next;
   }
   return null;
 }

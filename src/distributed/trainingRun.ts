@@ -33,6 +33,8 @@ export function runKeys(run: string): {
   actors: string;
   alive: (actor: string) => string;
   alivePattern: string;
+  /** Sync runs: env columns actors have claimed to collect under one publication of the weights. */
+  claimed: (stamp: string) => string;
 } {
   const base = `robonav:run:${run}`;
   return {
@@ -43,6 +45,7 @@ export function runKeys(run: string): {
     actors: `${base}:actors`,
     alive: (actor) => `${base}:alive:${actor}`,
     alivePattern: `${base}:alive:*`,
+    claimed: (stamp) => `${base}:claimed:${stamp}`,
   };
 }
 
@@ -138,4 +141,20 @@ export async function readWeights(client: Redis, run: string): Promise<Published
     offset += n;
   }
   return { version: Number(hash.version.toString()), stamp: hash.stamp.toString(), weights };
+}
+
+/** How long a publication's claim counter lives (s): far longer than any rollout. */
+const CLAIM_TTL_SECONDS = 3600;
+
+/**
+ * Sync runs: claim `numEnvs` of the `needed` env columns one update takes under the weights
+ * published as `stamp`. True when some were still unclaimed, so the actor collects a rollout;
+ * false when other rollouts already cover the update. An actor with fewer envs than the run's N
+ * claims again after each rollout until the update is covered, so one small actor never waits for
+ * a version that needs more columns than it gave.
+ */
+export async function claimSyncRollout(client: Redis, run: string, stamp: string, numEnvs: number, needed: number): Promise<boolean> {
+  const key = runKeys(run).claimed(stamp);
+  const [[, total]] = (await client.multi().incrby(key, numEnvs).expire(key, CLAIM_TTL_SECONDS).exec()) as [[Error | null, number]];
+  return total - numEnvs < needed;
 }

@@ -72,4 +72,37 @@ describe.skipIf(!haveRedis)('robonav train --broker --sync', () => {
     expect(await actor.exited, actor.stderr()).toBe(0);
     expect(actor.stderr()).toMatch(/stopped after \d+ rollouts/);
   });
+
+  it('one actor with fewer envs than the run collects every update in several rollouts of the same version', async () => {
+    const out = path.join(tmp, 'small-actor');
+    const learner = start([
+      'train',
+      ...SMALL_ARGS,
+      '--config',
+      config,
+      '--steps',
+      '96',
+      '--test-episodes',
+      '0',
+      '--json',
+      '--out',
+      out,
+      '--broker',
+      redis.url,
+      '--sync',
+    ]);
+    procs.push(learner);
+    const actor = start(['actor', '--broker', redis.url, '--run', 'small-actor', '--num-envs', '1']);
+    procs.push(actor);
+    expect(await learner.exited, learner.stderr()).toBe(0);
+    const summary = JSON.parse(learner.stdout()) as { step: number; distributed: Record<string, number> };
+    expect(summary.step).toBe(96);
+    expect(summary.distributed).toMatchObject({ policyLag: 0, policyLagMax: 0, droppedChunks: 0, rejectedChunks: 0 });
+    actor.child.kill('SIGTERM');
+    expect(await actor.exited, actor.stderr()).toBe(0);
+    // Two rollouts of one env per update of two envs; it may have begun on the version after the last update.
+    const rollouts = Number(/stopped after (\d+) rollouts/.exec(actor.stderr())?.[1]);
+    expect(rollouts).toBeGreaterThanOrEqual(6);
+    expect(rollouts).toBeLessThanOrEqual(8);
+  });
 });
