@@ -3,29 +3,16 @@
  * carries on with the other), and a learner SIGKILLed and resumed from its checkpoint (the actors
  * wait, take the re-published weights and training continues).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, redisAvailable, startRedis } from '../helpers/redis.js';
-import { killAll, type Proc, SMALL_ARGS, SMALL_CONFIG, start, updates, waitFor } from './trainingProcesses.js';
+import { describe, expect, it } from 'vitest';
+import { redisAvailable } from '../helpers/redis.js';
+import { SMALL_ARGS, start, trainingSuite, updates, waitFor } from './trainingProcesses.js';
 
 const haveRedis = redisAvailable('tests/distributed/trainFaults.test.ts');
 
 describe.skipIf(!haveRedis)('distributed training faults', () => {
-  let redis: RedisServer;
-  const tmp = mkdtempSync(path.join(tmpdir(), 'robonav-train-faults-'));
-  const config = path.join(tmp, 'small.json');
-  const procs: Proc[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    writeFileSync(config, SMALL_CONFIG);
-  });
-  afterAll(async () => {
-    await killAll(procs);
-    await redis?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const suite = trainingSuite('train-faults');
+  const { tmp, config, procs } = suite;
 
   const learnerArgs = (out: string, steps: number): string[] => [
     'train',
@@ -39,7 +26,7 @@ describe.skipIf(!haveRedis)('distributed training faults', () => {
     '--checkpoint-every',
     '1',
     '--broker',
-    redis.url,
+    suite.redis.url,
     '--out',
     out,
     '--json',
@@ -48,8 +35,8 @@ describe.skipIf(!haveRedis)('distributed training faults', () => {
   it('an actor killed mid-run: the learner finishes with the other', async () => {
     const out = path.join(tmp, 'kill-actor');
     const learner = start(learnerArgs(out, 640));
-    const a = start(['actor', '--broker', redis.url, '--run', 'kill-actor']);
-    const b = start(['actor', '--broker', redis.url, '--run', 'kill-actor']);
+    const a = start(['actor', '--broker', suite.redis.url, '--run', 'kill-actor']);
+    const b = start(['actor', '--broker', suite.redis.url, '--run', 'kill-actor']);
     procs.push(learner, a, b);
     await waitFor(() => updates(out).length >= 2, 'two updates', procs);
     a.child.kill('SIGKILL');
@@ -75,14 +62,14 @@ describe.skipIf(!haveRedis)('distributed training faults', () => {
   it('a learner killed and resumed: the actor re-attaches and training continues from the checkpoint', async () => {
     const out = path.join(tmp, 'kill-learner');
     const first = start(learnerArgs(out, 640));
-    const actor = start(['actor', '--broker', redis.url, '--run', 'kill-learner']);
+    const actor = start(['actor', '--broker', suite.redis.url, '--run', 'kill-learner']);
     procs.push(first, actor);
     await waitFor(() => updates(out).length >= 3, 'three updates', procs);
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     const before = updates(out).length;
 
-    const resumed = start(['train', '--resume', out, '--broker', redis.url, '--steps', '640', '--test-episodes', '0', '--json']);
+    const resumed = start(['train', '--resume', out, '--broker', suite.redis.url, '--steps', '640', '--test-episodes', '0', '--json']);
     procs.push(resumed);
     expect(await resumed.exited, resumed.stderr()).toBe(0);
     const summary = JSON.parse(resumed.stdout()) as { step: number; updates: number };

@@ -2,39 +2,26 @@
  * `robonav train --broker URL --sync` with one real `robonav actor`: plain PPO whose first updates
  * match the in-process run of the same seed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type RedisServer, redisAvailable, startRedis } from '../helpers/redis.js';
-import { killAll, type Proc, SMALL_ARGS, SMALL_CONFIG, start, updates, waitFor } from './trainingProcesses.js';
+import { redisAvailable } from '../helpers/redis.js';
+import { SMALL_ARGS, start, trainingSuite, updates, waitFor } from './trainingProcesses.js';
 
 const haveRedis = redisAvailable('tests/distributed/trainSync.test.ts');
 
 describe.skipIf(!haveRedis)('robonav train --broker --sync', () => {
-  let redis: RedisServer;
-  const tmp = mkdtempSync(path.join(tmpdir(), 'robonav-train-sync-'));
-  const config = path.join(tmp, 'small.json');
-  const procs: Proc[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    writeFileSync(config, SMALL_CONFIG);
-  });
-  afterAll(async () => {
-    await killAll(procs);
-    await redis?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const suite = trainingSuite('train-sync');
+  const { tmp, config, procs } = suite;
 
   it("with one actor, its first three updates match the in-process run's losses", async () => {
     const common = [...SMALL_ARGS, '--config', config, '--steps', '96', '--test-episodes', '0', '--seed', '3', '--json'];
     const localOut = path.join(tmp, 'local');
     const out = path.join(tmp, 'sync');
-    const learner = start(['train', ...common, '--out', out, '--broker', redis.url, '--sync']);
+    const learner = start(['train', ...common, '--out', out, '--broker', suite.redis.url, '--sync']);
     procs.push(learner);
     // The actor may start first: it waits for the learner's spec and weights.
-    const actor = start(['actor', '--broker', redis.url, '--run', 'sync']);
+    const actor = start(['actor', '--broker', suite.redis.url, '--run', 'sync']);
     procs.push(actor);
     const local = await runCli(['train', ...common, '--out', localOut], { ROBONAV_BACKEND: 'wasm' });
     expect(local.code, local.stderr).toBe(0);
@@ -88,11 +75,11 @@ describe.skipIf(!haveRedis)('robonav train --broker --sync', () => {
       '--out',
       out,
       '--broker',
-      redis.url,
+      suite.redis.url,
       '--sync',
     ]);
     procs.push(learner);
-    const actor = start(['actor', '--broker', redis.url, '--run', 'small-actor', '--num-envs', '1']);
+    const actor = start(['actor', '--broker', suite.redis.url, '--run', 'small-actor', '--num-envs', '1']);
     procs.push(actor);
     expect(await learner.exited, learner.stderr()).toBe(0);
     const summary = JSON.parse(learner.stdout()) as { step: number; distributed: Record<string, number> };

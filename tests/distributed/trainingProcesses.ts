@@ -4,9 +4,12 @@
  * their exit awaited, and small helpers to wait for a run's progress.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { type RedisServer, startRedis } from '../helpers/redis.js';
 
 /** A spawned robonav process. */
 export interface Proc {
@@ -67,3 +70,40 @@ export const SMALL_ARGS = ['--env', 'PointNav-Easy-v0', '--env-options', '{"came
 
 /** The config file content of the small runs. */
 export const SMALL_CONFIG = JSON.stringify({ numSteps: 16, numMinibatches: 2, updateEpochs: 1, network: { cnn: 'small' } });
+
+/** What a distributed-training suite shares: its Redis, a temporary folder with the small config, and the processes to kill at the end. */
+export interface TrainingSuite {
+  readonly redis: RedisServer;
+  tmp: string;
+  /** The small config file (SMALL_CONFIG). */
+  config: string;
+  procs: Proc[];
+}
+
+/**
+ * Start a Redis and write the small config before the suite's tests (`describe` body), and kill
+ * its processes, stop Redis and remove the folder after them.
+ */
+export function trainingSuite(name: string): TrainingSuite {
+  const tmp = mkdtempSync(join(tmpdir(), `robonav-${name}-`));
+  let redis: RedisServer | null = null;
+  const suite: TrainingSuite = {
+    get redis(): RedisServer {
+      if (redis === null) throw new Error('the suite has not started its Redis yet');
+      return redis;
+    },
+    tmp,
+    config: join(tmp, 'small.json'),
+    procs: [],
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+    writeFileSync(suite.config, SMALL_CONFIG);
+  });
+  afterAll(async () => {
+    await killAll(suite.procs);
+    await redis?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return suite;
+}
