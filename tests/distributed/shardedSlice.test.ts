@@ -57,22 +57,7 @@ describe.skipIf(!haveRedis)('sharded slices in one process', () => {
     const sharded = runShardedSlice(broker, one, { name: 'robonav test', log: quiet }, quiet, stats);
     // A stand-in actor: take the job, answer it twice at once (as a slow actor and the one that took over would).
     const reader = new Redis(redis.url);
-    let entry: [string, string[]] | undefined;
-    while (!entry) {
-      const reply = (await reader.xreadgroup(
-        'GROUP',
-        EVAL_GROUP,
-        'stand-in',
-        'COUNT',
-        1,
-        'BLOCK',
-        100,
-        'STREAMS',
-        EVAL_JOBS_STREAM,
-        '>',
-      )) as Array<[string, Array<[string, string[]]>]> | null;
-      entry = reply?.[0]?.[1]?.[0];
-    }
+    const entry = await takeJob(reader);
     const set = entry[1][entry[1].indexOf('set') + 1]!;
     const answer = JSON.stringify({ job: 0, actor: 'stand-in', results: local.results[0], replays: local.replays });
     await reader
@@ -117,22 +102,7 @@ describe.skipIf(!haveRedis)('sharded slices in one process', () => {
     let set = '';
     for (let failure = 0; failure < 3; failure++) {
       // Each failure sends the job again: take that copy, then say it failed.
-      let entry: [string, string[]] | undefined;
-      while (!entry) {
-        const reply = (await reader.xreadgroup(
-          'GROUP',
-          EVAL_GROUP,
-          'stand-in',
-          'COUNT',
-          1,
-          'BLOCK',
-          100,
-          'STREAMS',
-          EVAL_JOBS_STREAM,
-          '>',
-        )) as Array<[string, Array<[string, string[]]>]> | null;
-        entry = reply?.[0]?.[1]?.[0];
-      }
+      const entry = await takeJob(reader);
       set = entry[1][entry[1].indexOf('set') + 1]!;
       const answer = { job: 0, actor: `a${failure}`, error: `no env here (${failure})`, results: [], replays: [] };
       await reader.xadd(`robonav:eval:${set}:results`, '*', 'answer', JSON.stringify(answer));
@@ -147,3 +117,23 @@ describe.skipIf(!haveRedis)('sharded slices in one process', () => {
     reader.disconnect();
   });
 });
+
+/** A stand-in actor's read: the next job on the shared stream, waiting for one. */
+async function takeJob(reader: Redis): Promise<[string, string[]]> {
+  for (;;) {
+    const reply = (await reader.xreadgroup(
+      'GROUP',
+      EVAL_GROUP,
+      'stand-in',
+      'COUNT',
+      1,
+      'BLOCK',
+      100,
+      'STREAMS',
+      EVAL_JOBS_STREAM,
+      '>',
+    )) as Array<[string, Array<[string, string[]]>]> | null;
+    const entry = reply?.[0]?.[1]?.[0];
+    if (entry) return entry;
+  }
+}
