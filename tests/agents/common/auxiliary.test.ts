@@ -87,7 +87,7 @@ describe('the pair plan of a minibatch', () => {
 
 describe('auxiliary losses in the update', () => {
   it.each([
-    ['feed-forward', {}],
+    ['feed-forward', { core: 'none' as const }],
     ['GRU core', { core: 'gru' as const, coreSize: 8 }],
   ])(
     'the heads, the encoder and the core get gradients from the auxiliary losses (%s)',
@@ -99,8 +99,10 @@ describe('auxiliary losses in the update', () => {
         const mb = agent.buffer.asMinibatch();
         const starts = Float32Array.from(agent.buffer.starts);
         const heads = new Set(agent.auxiliary.variables().map((v) => v.name));
-        const encoder = new Set(agent.network.encoder.trainableWeights.map((w) => w.read().name));
-        const core = new Set(agent.network.core?.model.trainableWeights.map((w) => w.read().name) ?? []);
+        const names = (model: tf.LayersModel | undefined): Set<string> =>
+          new Set(model?.trainableWeights.map((w) => (w.read() as tf.Variable).name) ?? []);
+        const encoder = names(agent.network.encoder);
+        const core = names(agent.network.core?.model);
         const vars = [...agent.network.variables(), ...agent.auxiliary.variables()];
         const { value, grads } = tf.variableGrads(() => {
           const { auxiliary } = inner.evaluate(mb, { envs: [0, 1], starts });
@@ -114,7 +116,7 @@ describe('auxiliary losses in the update', () => {
         expect(norm(heads)).toBeGreaterThan(0);
         expect(norm(encoder)).toBeGreaterThan(0);
         // CPC|A's queries start from the core's output, so it trains the core; inverse dynamics reads the encoder only.
-        if (spec.kind === 'cpcA' && network.core) expect(norm(core)).toBeGreaterThan(0);
+        if (spec.kind === 'cpcA' && network.core === 'gru') expect(norm(core)).toBeGreaterThan(0);
         tf.dispose([value, ...Object.values(grads)]);
         await agent.close();
       }
