@@ -224,6 +224,8 @@ describe('checkpoints with auxiliary heads', () => {
     await saveCheckpoint(dir, plain);
     const old = await loadCheckpoint(dir);
     expect(old.state.auxiliaryWeights).toBeUndefined();
+    // Without auxiliary losses, state.json is what it was before they existed.
+    expect(JSON.parse(readFileSync(path.join(old.dir, 'state.json'), 'utf8'))).not.toHaveProperty('auxiliaryLengths');
     expect(() => withAux.setState(old.state)).toThrow(/without auxiliary losses/);
     await plain.close();
     await withAux.close();
