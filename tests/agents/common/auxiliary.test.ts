@@ -71,6 +71,20 @@ describe('the pair plan of a minibatch', () => {
     aux.dispose();
   });
 
+  it('losses by hand: zero heads give ln 3 per pair (inverse dynamics, 3 actions) and 2·ln 2 (CPC|A, score 0), averaged over valid pairs only', () => {
+    const aux = new AuxiliaryTasks([{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }], space, new Discrete(3), 4, 4, 1);
+    aux.setWeights(aux.getWeights().map((w) => new Float32Array(w.length)));
+    const plan = aux.plan(buffer.asMinibatch(), buffer);
+    const parts = tf.tidy(() => {
+      const features = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
+      const { parts } = aux.loss({ plan, features, beliefs: features });
+      return parts.map((p) => p.loss.dataSync()[0]!);
+    });
+    expect(parts[0]).toBeCloseTo(Math.log(3), 5);
+    expect(parts[1]).toBeCloseTo(2 * Math.log(2), 5);
+    aux.dispose();
+  });
+
   it('single rows: the missing successors are appended once each, with their observations', () => {
     const aux = tasks();
     const mb = buffer.allocateMinibatch(2);
