@@ -26,7 +26,8 @@
  * hold whole env sequences, so φ_{t+j} is a row of the same forward pass. Feed-forward PPO
  * minibatches hold shuffled single rows: the rows t + 1 … t + k of the same env that the minibatch
  * lacks are gathered from the buffer, appended to its observations and encoded in the same forward
- * pass (each buffer row at most once); the heads see only the minibatch's own rows.
+ * pass (each buffer row at most once; the batch is padded with zero rows to a multiple of the
+ * minibatch size, so that it takes few distinct sizes); the heads see only the minibatch's own rows.
  *
  * The heads live here, not in the network: trained by the agent's optimiser and saved in
  * checkpoints, never part of the saved or exported policy, never run while acting. Their init and
@@ -88,7 +89,7 @@ export function auxiliaryMetric(kind: AuxiliarySpec['kind']): string {
 export interface AuxiliaryPlan {
   /** Minibatch rows B. */
   size: number;
-  /** Rows encoded: B plus the extra successor rows. */
+  /** Rows encoded: B, or B plus the extra successor rows padded to a multiple of B (padding is never a target). */
   rows: number;
   /** The observations of the encoded rows (the minibatch's own when there are no extra rows). */
   observations: BatchedObservation;
@@ -254,15 +255,17 @@ export class AuxiliaryTasks {
     for (let b = 0; b < B; b++) slot[rows[b]!] = -1;
     for (let x = 0; x < added; x++) slot[extra[x]!] = -1;
     const encoded = B + added;
-    // Negatives: any encoded row but the positive, uniformly.
+    // Negatives: any minibatch or successor row but the positive, uniformly (never padding).
     if (this.contrastive && encoded > 1) {
       for (let k = 0; k < K * B; k++) {
         const r = this.rng.int(encoded - 1);
         negatives[k] = r >= next[k]! ? r + 1 : r;
       }
     }
-    const observations = added === 0 ? mb.obs : this.withExtraRows(arrays, mb, buffer, added);
-    return { size: B, rows: encoded, observations, next, mask, actions, negatives };
+    if (added === 0) return { size: B, rows: B, observations: mb.obs, next, mask, actions, negatives };
+    const padded = B * (1 + Math.ceil(added / B));
+    const observations = this.withExtraRows(arrays, mb, buffer, added, padded);
+    return { size: B, rows: padded, observations, next, mask, actions, negatives };
   }
 
   /** Σ coef·L over the tasks, and each task's unweighted L by kind. Call inside a gradient function. */
@@ -297,18 +300,20 @@ export class AuxiliaryTasks {
     return arrays;
   }
 
-  /** The minibatch's observations followed by the buffer's rows `extra[0 .. added)`, in arrays of the plan. */
-  private withExtraRows(arrays: PlanArrays, mb: Minibatch, buffer: RolloutBuffer, added: number): BatchedObservation {
-    arrays.observations ??= allocateBatch(this.observationSpace, mb.size + arrays.extra.length);
+  /** The minibatch's observations, the buffer's rows `extra[0 .. added)`, then zero rows up to `rows`, in arrays of the plan. */
+  private withExtraRows(arrays: PlanArrays, mb: Minibatch, buffer: RolloutBuffer, added: number, rows: number): BatchedObservation {
+    const B = mb.size;
+    arrays.observations ??= allocateBatch(this.observationSpace, B * (1 + Math.ceil(arrays.extra.length / B)));
     const out = arrays.observations;
     for (const [key, box] of this.leaves) {
       const dst = leafOf(out, key);
       const src = leafOf(buffer.obs, key);
-      dst.set(leafOf(mb.obs, key).subarray(0, mb.size * box.size));
+      dst.set(leafOf(mb.obs, key).subarray(0, B * box.size));
       for (let x = 0; x < added; x++) {
         const r = arrays.extra[x]!;
-        dst.set(src.subarray(r * box.size, (r + 1) * box.size), (mb.size + x) * box.size);
+        dst.set(src.subarray(r * box.size, (r + 1) * box.size), (B + x) * box.size);
       }
+      dst.fill(0, (B + added) * box.size, rows * box.size);
     }
     return out;
   }

@@ -95,6 +95,13 @@ describe('the pair plan of a minibatch', () => {
     expect(Array.from(plan.observations as Float32Array).slice(0, 4)).toEqual([1, 3, 5, 7]);
     expect(Array.from(plan.next)).toEqual([1, 2, 2, 3, 3, 1]);
     expect(Array.from(plan.mask)).toEqual([1, 1, 1, 1, 1, 0]);
+    // Env 1 at t = 0, 1, 2: only row 7 is missing; the batch is padded with zero rows to 2·B = 6, which are never negatives.
+    const three = buffer.allocateMinibatch(3);
+    buffer.gather([1, 3, 5], three);
+    const padded = aux.plan(three, buffer);
+    expect(padded.rows).toBe(6);
+    expect(Array.from(padded.observations as Float32Array).slice(0, 6)).toEqual([1, 3, 5, 7, 0, 0]);
+    for (const n of padded.negatives) expect(n).toBeLessThan(4);
     aux.dispose();
   });
 });
