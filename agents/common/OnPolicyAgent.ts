@@ -253,11 +253,6 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.network = new ActorCritic(obsSpace, actSpace, this.config.network, this.rng);
     try {
       init?.(this.network);
-    } catch (err) {
-      this.network.dispose();
-      throw err;
-    }
-    try {
       const featureSize = this.network.encoder.outputs[0]!.shape[1] as number;
       const beliefSize = this.network.core ? this.network.core.size : featureSize;
       this.auxiliary = new AuxiliaryTasks(
