@@ -17,8 +17,8 @@
  *   cpcA              action-conditional CPC (Guo et al. 2018, CPC|A), k steps: a query GRU starts at
  *                     the belief, q_0 = b_t, q_j = GRU(e(a_{t+j−1}), q_{j−1}), e a learned 8-d action
  *                     embedding; a scorer s(φ, q) = Linear(32 → 1)(ReLU(Linear(F + H → 32)([φ, q])))
- *                     tells the true future φ_{t+j} from a negative φ⁻ (the encoding of another row of
- *                     the minibatch, drawn uniformly), binary cross-entropy:
+ *                     tells the true future φ_{t+j} from a negative φ⁻ (the encoding of another row
+ *                     of the forward pass, drawn uniformly), binary cross-entropy:
  *                       ℓ_{t,j} = softplus(−s(φ_{t+j}, q_j)) + softplus(s(φ⁻, q_j)),  j = 1 … k
  *                     The paper's best single task (k = 16 there; default here 8).
  *
@@ -82,7 +82,7 @@ export function auxiliaryMetric(kind: AuxiliarySpec['kind']): string {
 
 /**
  * Where the auxiliary losses find their pairs in one minibatch of B rows: the encoded rows are the
- * minibatch's B rows then `extra` buffer rows; for offset j = 1 … K (row (j − 1)·B + b),
+ * minibatch's B rows, then the successor rows it lacks, then zero padding; for offset j = 1 … K (row (j − 1)·B + b),
  * `next` is the encoded row of o_{t+j}, `mask` m_{t,j}, `actions` a_{t+j−1}, `negatives` an encoded
  * row other than `next`.
  */
@@ -93,9 +93,13 @@ export interface AuxiliaryPlan {
   rows: number;
   /** The observations of the encoded rows (the minibatch's own when there are no extra rows). */
   observations: BatchedObservation;
+  /** [K·B] the encoded row of o_{t+j} (the row itself where the mask is 0). */
   next: Int32Array;
+  /** [K·B] m_{t,j}. */
   mask: Float32Array;
+  /** [K·B] a_{t+j−1} (0 where the mask is 0). */
   actions: Int32Array;
+  /** [K·B] a minibatch or successor row other than `next` (drawn for CPC|A only). */
   negatives: Int32Array;
 }
 
