@@ -16,7 +16,8 @@
  *                     pass even without whole sequences (feed-forward minibatches).
  *   cpcA              action-conditional CPC (Guo et al. 2018, CPC|A), k steps: a query GRU starts at
  *                     the belief, q_0 = b_t, q_j = GRU(e(a_{t+j−1}), q_{j−1}), e a learned 8-d action
- *                     embedding; a scorer s(φ, q) = Linear(32 → 1)(ReLU(Linear(F + H → 32)([φ, q])))
+ *                     embedding; a scorer s(φ, q) = Linear(32 → 1)(ReLU(W_φ·φ + W_q·q + c)), W_φ·φ + W_q·q
+ *                     being Linear(F + H → 32) on [φ, q], computed once per row and per query,
  *                     tells the true future φ_{t+j} from a negative φ⁻ (the encoding of another row
  *                     of the forward pass, drawn uniformly), binary cross-entropy:
  *                       ℓ_{t,j} = softplus(−s(φ_{t+j}, q_j)) + softplus(s(φ⁻, q_j)),  j = 1 … k
@@ -357,23 +358,31 @@ function cpcA(spec: CpcAAux, featureSize: number, beliefSize: number, numActions
   const embedding = applyInit(tf.layers.dense({ units: ACTION_EMBEDDING, useBias: false }), actionIn, GAIN.value, rng);
   const embed = tf.model({ inputs: actionIn, outputs: embedding, name: 'cpca_embedding' });
   const query = new RecurrentCore('gru', ACTION_EMBEDDING, beliefSize, rng);
-  const pairIn = tf.input({ shape: [featureSize + beliefSize], name: 'cpca_pair' });
-  const hidden = applyInit(tf.layers.dense({ units: SCORER_HIDDEN, activation: 'relu' }), pairIn, GAIN.hidden, rng);
-  const score = applyInit(tf.layers.dense({ units: 1 }), hidden, GAIN.value, rng);
-  const scorer = tf.model({ inputs: pairIn, outputs: score, name: 'cpca_scorer' });
+  // The scorer's first layer on [φ, q] as W_φ·φ + W_q·q + b: each encoded row and each query is projected once, not per pair.
+  const targetIn = tf.input({ shape: [featureSize], name: 'cpca_target' });
+  const targetProj = applyInit(tf.layers.dense({ units: SCORER_HIDDEN }), targetIn, GAIN.hidden, rng);
+  const projectTarget = tf.model({ inputs: targetIn, outputs: targetProj, name: 'cpca_target_projection' });
+  const queryIn = tf.input({ shape: [beliefSize], name: 'cpca_query' });
+  const queryProj = applyInit(tf.layers.dense({ units: SCORER_HIDDEN, useBias: false }), queryIn, GAIN.hidden, rng);
+  const projectQuery = tf.model({ inputs: queryIn, outputs: queryProj, name: 'cpca_query_projection' });
+  const hiddenIn = tf.input({ shape: [SCORER_HIDDEN], name: 'cpca_hidden' });
+  const score = applyInit(tf.layers.dense({ units: 1 }), hiddenIn, GAIN.value, rng);
+  const scoreOut = tf.model({ inputs: hiddenIn, outputs: score, name: 'cpca_score' });
   return {
     kind: 'cpcA',
     coef: spec.coef ?? DEFAULT_AUX_COEF,
-    models: [embed, query.model, scorer],
+    models: [embed, query.model, projectTarget, projectQuery, scoreOut],
     loss: ({ plan, features, beliefs }) => {
       const B = plan.size;
       const n = K * B;
       // Queries q_1 … q_K of every row: the GRU over the embedded actions a_t … a_{t+K−1}, from b_t (time-major, row (j − 1)·B + b).
       const actions = tf.oneHot(tf.tensor1d(plan.actions.subarray(0, n), 'int32'), numActions);
       const queries = query.unroll(embed.apply(actions) as tf.Tensor2D, [beliefs], tf.zeros([K, B]) as tf.Tensor2D).outputs;
+      const targets = projectTarget.apply(features) as tf.Tensor2D;
+      const projected = projectQuery.apply(queries) as tf.Tensor2D;
       const scoreOf = (rows: Int32Array): tf.Tensor1D => {
-        const targets = tf.gather(features, tf.tensor1d(rows.subarray(0, n), 'int32'));
-        return tf.reshape(scorer.apply(tf.concat([targets, queries], 1)) as tf.Tensor2D, [n]) as tf.Tensor1D;
+        const hidden = tf.relu(tf.add(tf.gather(targets, tf.tensor1d(rows.subarray(0, n), 'int32')), projected));
+        return tf.reshape(scoreOut.apply(hidden) as tf.Tensor2D, [n]) as tf.Tensor1D;
       };
       const bce = tf.add(tf.softplus(tf.neg(scoreOf(plan.next))), tf.softplus(scoreOf(plan.negatives))) as tf.Tensor1D;
       return maskedMean(bce, tf.tensor1d(plan.mask.subarray(0, n)));
