@@ -255,14 +255,14 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       init?.(this.network);
       const featureSize = this.network.encoder.outputs[0]!.shape[1] as number;
       const beliefSize = this.network.core ? this.network.core.size : featureSize;
-      this.auxiliary = new AuxiliaryTasks(
-        this.config.auxiliary,
-        obsSpace,
-        actSpace,
+      this.auxiliary = new AuxiliaryTasks(this.config.auxiliary, {
+        observationSpace: obsSpace,
+        actionSpace: actSpace,
         featureSize,
         beliefSize,
-        this.auxiliarySeed(0x41757831),
-      );
+        numSteps: this.config.numSteps,
+        seed: this.auxiliarySeed(0x41757831),
+      });
     } catch (err) {
       this.network.dispose();
       throw err;

@@ -21,7 +21,7 @@
  *                     tells the true future φ_{t+j} from a negative φ⁻ (the encoding of another row
  *                     of the forward pass, drawn uniformly), binary cross-entropy:
  *                       ℓ_{t,j} = softplus(−s(φ_{t+j}, q_j)) + softplus(s(φ⁻, q_j)),  j = 1 … k
- *                     The paper's best single task (k = 16 there; default here 8).
+ *                     The paper's best single task (k = 16 there; default here 8, at most T − 1).
  *
  * Pairs need the successor rows. Recurrent minibatches (and A2C's and REINFORCE's whole rollout)
  * hold whole env sequences, so φ_{t+j} is a row of the same forward pass. Feed-forward PPO
@@ -136,7 +136,9 @@ interface PlanArrays {
  * minibatch and the weighted loss.
  *
  * @example
- * const aux = new AuxiliaryTasks([{ kind: 'inverseDynamics' }], env.observationSpace, env.actionSpace, 256, 256, seed);
+ * const aux = new AuxiliaryTasks([{ kind: 'inverseDynamics' }], {
+ *   observationSpace: env.observationSpace, actionSpace: env.actionSpace, featureSize: 256, beliefSize: 256, numSteps: 128, seed,
+ * });
  * const plan = aux.plan(minibatch, buffer);   // then encode plan.observations, run the core
  * const { total, parts } = aux.loss({ plan, features, beliefs });
  */
@@ -147,24 +149,31 @@ export class AuxiliaryTasks {
   private readonly contrastive: boolean;
   private readonly tasks: Task[];
   private readonly rng: Rng;
+  private readonly observationSpace: Space;
   private readonly leaves: ReadonlyArray<readonly [string | null, Box]>;
   private readonly arrays = new Map<number, PlanArrays>();
   /** Encoded row of each buffer row during `plan` (−1: not encoded), of the buffer's size. */
   private slot: Int32Array = new Int32Array(0);
 
   /**
-   * `featureSize` F of the encoder's output, `beliefSize` H of the core's (F without a core); `seed`
-   * seeds the heads' init and the negatives.
+   * `featureSize` F of the encoder's output, `beliefSize` H of the core's (F without a core),
+   * `numSteps` T of a rollout (CPC|A predicts at most T − 1 steps ahead: no pair reaches further);
+   * `seed` seeds the heads' init and the negatives.
    * @throws UsageError on an unknown kind, a bad coef or steps, a duplicate kind, or Box actions.
    */
   constructor(
     specs: readonly AuxiliarySpec[],
-    private readonly observationSpace: Space,
-    actionSpace: Box | Discrete,
-    featureSize: number,
-    beliefSize: number,
-    seed: number,
+    options: {
+      observationSpace: Space;
+      actionSpace: Box | Discrete;
+      featureSize: number;
+      beliefSize: number;
+      numSteps: number;
+      seed: number;
+    },
   ) {
+    const { actionSpace, featureSize, beliefSize, seed } = options;
+    this.observationSpace = options.observationSpace;
     for (const spec of specs) checkSpec(spec);
     const kinds = specs.map((s) => s.kind);
     const duplicate = kinds.find((k, i) => kinds.indexOf(k) !== i);
@@ -172,14 +181,15 @@ export class AuxiliaryTasks {
     if (specs.length > 0 && actionSpace.type !== 'discrete')
       throw new UsageError(`auxiliary: ${kinds.join(', ')} needs a Discrete action space, the env's is ${actionSpace.type}`);
     this.rng = new Rng(seed);
-    this.leaves = boxLeaves(observationSpace);
+    this.leaves = boxLeaves(this.observationSpace);
     const numActions = specs.length > 0 ? (actionSpace as Discrete).n : 0;
+    const steps = (spec: CpcAAux): number => Math.min(spec.steps ?? DEFAULT_CPCA_STEPS, Math.max(1, options.numSteps - 1));
     this.tasks = specs.map((spec) =>
       spec.kind === 'inverseDynamics'
         ? inverseDynamics(spec, featureSize, numActions, this.rng)
-        : cpcA(spec, featureSize, beliefSize, numActions, this.rng),
+        : cpcA(spec, steps(spec), featureSize, beliefSize, numActions, this.rng),
     );
-    this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? (s.steps ?? DEFAULT_CPCA_STEPS) : 1)));
+    this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? steps(s) : 1)));
     this.contrastive = kinds.includes('cpcA');
   }
 
@@ -352,8 +362,8 @@ function inverseDynamics(spec: InverseDynamicsAux, featureSize: number, numActio
   };
 }
 
-function cpcA(spec: CpcAAux, featureSize: number, beliefSize: number, numActions: number, rng: Rng): Task {
-  const K = spec.steps ?? DEFAULT_CPCA_STEPS;
+/** CPC|A over `K` steps (the spec's, capped by the rollout length). */
+function cpcA(spec: CpcAAux, K: number, featureSize: number, beliefSize: number, numActions: number, rng: Rng): Task {
   const actionIn = tf.input({ shape: [numActions], name: 'cpca_action' });
   const embedding = applyInit(tf.layers.dense({ units: ACTION_EMBEDDING, useBias: false }), actionIn, GAIN.value, rng);
   const embed = tf.model({ inputs: actionIn, outputs: embedding, name: 'cpca_embedding' });

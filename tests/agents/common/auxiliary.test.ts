@@ -46,7 +46,8 @@ describe('the pair plan of a minibatch', () => {
     buffer.actions[i] = i % 3;
   }
   buffer.starts[2 * N + 0] = 1;
-  const tasks = (): AuxiliaryTasks => new AuxiliaryTasks([{ kind: 'cpcA', steps: 3 }], space, new Discrete(3), 4, 4, 1);
+  const OPTIONS = { observationSpace: space, actionSpace: new Discrete(3), featureSize: 4, beliefSize: 4, numSteps: T, seed: 1 };
+  const tasks = (): AuxiliaryTasks => new AuxiliaryTasks([{ kind: 'cpcA', steps: 3 }], OPTIONS);
 
   it('whole sequences: successors are rows of the minibatch, and no pair crosses an episode start or the rollout end', () => {
     const aux = tasks();
@@ -72,7 +73,7 @@ describe('the pair plan of a minibatch', () => {
   });
 
   it('losses by hand: zero heads give ln 3 per pair (inverse dynamics, 3 actions) and 2·ln 2 (CPC|A, score 0), averaged over valid pairs only', () => {
-    const aux = new AuxiliaryTasks([{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }], space, new Discrete(3), 4, 4, 1);
+    const aux = new AuxiliaryTasks([{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }], OPTIONS);
     aux.setWeights(aux.getWeights().map((w) => new Float32Array(w.length)));
     const plan = aux.plan(buffer.asMinibatch(), buffer);
     const parts = tf.tidy(() => {
@@ -83,6 +84,18 @@ describe('the pair plan of a minibatch', () => {
     expect(parts[0]).toBeCloseTo(Math.log(3), 5);
     expect(parts[1]).toBeCloseTo(2 * Math.log(2), 5);
     aux.dispose();
+  });
+
+  it('CPC|A predicts at most T − 1 steps ahead', () => {
+    const horizon = (specs: AuxiliarySpec[], numSteps: number): number => {
+      const aux = new AuxiliaryTasks(specs, { ...OPTIONS, numSteps });
+      aux.dispose();
+      return aux.horizon;
+    };
+    expect(horizon([{ kind: 'cpcA', steps: 8 }], T)).toBe(T - 1);
+    expect(horizon([{ kind: 'cpcA', steps: 2 }], T)).toBe(2);
+    expect(horizon([{ kind: 'cpcA', steps: 8 }], 1)).toBe(1);
+    expect(horizon([{ kind: 'inverseDynamics' }], T)).toBe(1);
   });
 
   it('single rows: the missing successors are appended once each, with their observations', () => {
