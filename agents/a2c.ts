@@ -5,6 +5,7 @@
  *            (GAE with λ = 1; a truncation bootstraps from V(final obs), a termination does not)
  *   update   one gradient step on the whole rollout:
  *              L = −mean(Â·log π(a|s)) − c_ent·H[π] + c_v·mean((R − V)²),  Â = R − V_old
+ *                  (+ Σ c_aux·L_aux, see common/auxiliary.ts)
  *            RMSprop (α 0.99, ε 1e-5), global grad-norm clip 0.5, optional linear LR decay.
  *   recurrent the core replays all N sequences from the state stored at the start of the rollout.
  */
@@ -43,6 +44,7 @@ export const DEFAULT_A2C: A2CConfig = {
   rmspropEps: 1e-5,
   network: {},
   augment: [],
+  auxiliary: [],
 };
 
 /**
@@ -58,7 +60,7 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
   constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<A2CConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_A2C, config, init);
-    this.optimizer = new RMSprop(this.network.variables(), this.config.learningRate, this.config.rmspropAlpha, this.config.rmspropEps);
+    this.optimizer = new RMSprop(this.trainableVariables(), this.config.learningRate, this.config.rmspropAlpha, this.config.rmspropEps);
     this.starts = new Float32Array(this.buffer.size);
     this.allEnvs = Int32Array.from({ length: this.numEnvs }, (_, i) => i);
   }
@@ -75,14 +77,16 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
     this.starts.set(buffer.starts);
     let diag: tf.Tensor[] = [];
     const { gradNorm } = this.optimize(() => {
-      const { logprob, entropy, value } = this.evaluate(mb, { envs: this.allEnvs, starts: this.starts });
+      const { logprob, entropy, value, auxiliary } = this.evaluate(mb, { envs: this.allEnvs, starts: this.starts });
       // ── policy loss: advantages are constants (from V_old) ──
       const pg = tf.neg(tf.mean(tf.mul(tf.tensor1d(mb.advantages), logprob)));
       // ── value loss: SB3's F.mse_loss(returns, values) ──
       const v = tf.mean(tf.square(tf.sub(tf.tensor1d(mb.returns), value)));
       const ent = tf.mean(entropy);
       diag = [pg, v, ent].map((t) => tf.keep(t));
-      return tf.addN([pg, tf.mul(-c.entCoef, ent), tf.mul(c.vfCoef, v)]) as tf.Scalar;
+      const loss = tf.addN([pg, tf.mul(-c.entCoef, ent), tf.mul(c.vfCoef, v)]) as tf.Scalar;
+      // ── auxiliary losses (none unless configured) ──
+      return this.addAuxiliaryLoss(loss, auxiliary);
     });
     const [policyLoss, valueLoss, entropy] = diag.map((t) => t.dataSync()[0]!);
     tf.dispose(diag);
@@ -92,6 +96,7 @@ export class A2C extends OnPolicyAgent<A2CConfig> {
       entropy: entropy!,
       gradNorm,
       explainedVariance: explainedVariance(buffer.values, buffer.returns),
+      ...this.auxiliaryMetrics(),
     };
   }
 }

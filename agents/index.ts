@@ -26,6 +26,15 @@ export { Adam, clipByGlobalNorm, RMSprop, type Optimizer } from './common/optim.
 // The shift kernel and defaults of the image augmentation (ImageAugmentation itself is in the main entry).
 export { DEFAULT_JITTER_STRENGTH, DEFAULT_SHIFT_PAD, shiftImage } from './common/augment.js';
 
+// The defaults, pair plan and metric names of the auxiliary losses (AuxiliaryTasks itself is in the main entry).
+export {
+  auxiliaryMetric,
+  DEFAULT_AUX_COEF,
+  DEFAULT_CPCA_STEPS,
+  type AuxiliaryInputs,
+  type AuxiliaryPlan,
+} from './common/auxiliary.js';
+
 // Batch statistics the agents log and normalise with.
 export { explainedVariance, normalize } from './common/stats.js';
 

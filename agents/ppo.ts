@@ -7,7 +7,8 @@
  *               ratio  ρ = exp(log π(a|s) − log π_old(a|s))          (exactly 1 on the first minibatch)
  *               L_pg   = mean(max(−Â·ρ, −Â·clip(ρ, 1−ε, 1+ε)))        Â normalised per minibatch
  *               L_v    = ½·mean(max((V−R)², (V_old + clip(V−V_old, −ε, ε) − R)²))   (or unclipped)
- *               L      = L_pg − c_ent·H[π] + c_v·L_v,  Adam (ε 1e-5), global grad-norm clip, linear LR decay
+ *               L      = L_pg − c_ent·H[π] + c_v·L_v (+ Σ c_aux·L_aux, see common/auxiliary.ts),
+ *                        Adam (ε 1e-5), global grad-norm clip, linear LR decay
  *             optional early stop of the epochs when approx-KL (k3: mean((ρ−1) − log ρ)) exceeds a target.
  *   off-policy rollouts (actors on older weights): V-trace targets and ρ̄-clipped advantages under the
  *             current weights, the ratio against the behaviour log-probs (APPO)
@@ -59,6 +60,7 @@ export const DEFAULT_PPO: PPOConfig = {
   targetKl: null,
   network: {},
   augment: [],
+  auxiliary: [],
 };
 
 /**
@@ -88,7 +90,7 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
     const c = this.config;
     if (!(c.numMinibatches >= 1 && c.updateEpochs >= 1 && c.clipCoef > 0))
       throw new RangeError('PPO: numMinibatches and updateEpochs must be ≥ 1 and clipCoef > 0');
-    this.optimizer = new Adam(this.network.variables(), c.learningRate, 0.9, 0.999, 1e-5);
+    this.optimizer = new Adam(this.trainableVariables(), c.learningRate, 0.9, 0.999, 1e-5);
   }
 
   /** GAE(λ) on the behaviour values; rollouts from older weights (a learner fed by actors): V-trace with the same λ (APPO). */
@@ -133,7 +135,7 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
 
         let diag: tf.Tensor[] = [];
         const { gradNorm: norm } = this.optimize(() => {
-          const { logprob, entropy: ent, value } = this.evaluate(mb, recurrent ? { envs: chosen, starts } : null);
+          const { logprob, entropy: ent, value, auxiliary } = this.evaluate(mb, recurrent ? { envs: chosen, starts } : null);
           const logratio = tf.sub(logprob, tf.tensor1d(mb.logprobs));
           const ratio = tf.exp(logratio);
           const adv = tf.tensor1d(mb.advantages);
@@ -166,7 +168,10 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
             tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), c.clipCoef), 'float32')),
             tf.max(tf.abs(tf.sub(ratio, 1))),
           ].map((t) => tf.keep(t));
-          return tf.addN([pg, tf.mul(-c.entCoef, entMean), tf.mul(c.vfCoef, v)]) as tf.Scalar;
+          const loss = tf.addN([pg, tf.mul(-c.entCoef, entMean), tf.mul(c.vfCoef, v)]) as tf.Scalar;
+
+          // ── auxiliary losses (none unless configured) ──
+          return this.addAuxiliaryLoss(loss, auxiliary);
         });
         const [pgV, vV, entV, klV, oldKlV, cfV, ratioErr] = diag.map((t) => t.dataSync()[0]!);
         tf.dispose(diag);
@@ -194,6 +199,7 @@ export class PPO extends OnPolicyAgent<PPOConfig> {
       explainedVariance: explainedVariance(buffer.values, buffer.returns),
       epochs: epochsRun,
       firstRatioError,
+      ...this.auxiliaryMetrics(),
     };
   }
 

@@ -51,6 +51,23 @@ const augment = z.array(
   ]),
 );
 
+// Auxiliary losses trained with the RL loss (agents/common/auxiliary.ts): each kind at most once.
+const coef = z.number().min(0).finite();
+const auxiliary = z
+  .array(
+    z.discriminatedUnion('kind', [
+      z
+        .object({ kind: z.literal('inverseDynamics'), coef })
+        .strict()
+        .partial({ coef: true }),
+      z
+        .object({ kind: z.literal('cpcA'), steps: positiveInt, coef })
+        .strict()
+        .partial({ steps: true, coef: true }),
+    ]),
+  )
+  .refine((list) => new Set(list.map((a) => a.kind)).size === list.length, 'each kind at most once');
+
 const common = {
   seed: z.number().int().min(0),
   numEnvs: positiveInt,
@@ -63,6 +80,7 @@ const common = {
   vfCoef: z.number().min(0).finite(),
   network,
   augment,
+  auxiliary,
 };
 
 /** Each agent's config-file schema: strict (an unknown key is an error) and partial (missing keys take the defaults). */

@@ -6,7 +6,7 @@
  *            by the rollout's end has no return yet and is left out of the loss (its env continues
  *            into the next rollout, where the rest of that episode counts). A truncated episode
  *            ends with γ·V(final obs) when the baseline is learned, 0 without one.
- *   update   one gradient step:  L = −mean(Â·log π(a|s)) − c_ent·H[π] (+ c_v·½·mean((G − V)²))
+ *   update   one gradient step:  L = −mean(Â·log π(a|s)) − c_ent·H[π] (+ c_v·½·mean((G − V)²)) (+ Σ c_aux·L_aux)
  *            Â = G − V_old with a baseline, else G; normalised over the rollout when `normReturns`.
  *            Adam (ε 1e-5), global grad-norm clip.
  */
@@ -39,6 +39,7 @@ export const DEFAULT_REINFORCE: ReinforceConfig = {
   normReturns: true,
   network: {},
   augment: [],
+  auxiliary: [],
 };
 
 /**
@@ -56,7 +57,7 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
   /** `init` runs on the new network before the optimiser is built (pretrained weights, frozen layers). */
   constructor(envs: VectorEnv | EnvFactory | RolloutSource, config: Partial<ReinforceConfig> = {}, init?: NetworkInit) {
     super(envs, DEFAULT_REINFORCE, config, init);
-    this.optimizer = new Adam(this.network.variables(), this.config.learningRate, 0.9, 0.999, 1e-5);
+    this.optimizer = new Adam(this.trainableVariables(), this.config.learningRate, 0.9, 0.999, 1e-5);
     this.valid = new Float32Array(this.buffer.size);
     this.starts = new Float32Array(this.buffer.size);
     this.allEnvs = Int32Array.from({ length: this.numEnvs }, (_, i) => i);
@@ -99,7 +100,7 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
     if (count === 0) return { policyLoss: 0, valueLoss: 0, entropy: 0, gradNorm: 0, validFraction: 0 };
     let diag: tf.Tensor[] = [];
     const { gradNorm } = this.optimize(() => {
-      const { logprob, entropy, value } = this.evaluate(mb, { envs: this.allEnvs, starts: this.starts });
+      const { logprob, entropy, value, auxiliary } = this.evaluate(mb, { envs: this.allEnvs, starts: this.starts });
       const mask = tf.tensor1d(valid);
       const maskedMean = (x: tf.Tensor): tf.Scalar => tf.div(tf.sum(tf.mul(x, mask)), count) as tf.Scalar;
       const pg = tf.neg(maskedMean(tf.mul(tf.tensor1d(mb.advantages), logprob)));
@@ -108,7 +109,8 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
       diag = [pg, v, ent].map((t) => tf.keep(t));
       const terms = [pg, tf.mul(-c.entCoef, ent)];
       if (c.baseline) terms.push(tf.mul(c.vfCoef, v));
-      return tf.addN(terms) as tf.Scalar;
+      // ── auxiliary losses (none unless configured) ──
+      return this.addAuxiliaryLoss(tf.addN(terms) as tf.Scalar, auxiliary);
     });
     const [policyLoss, valueLoss, entropy] = diag.map((t) => t.dataSync()[0]!);
     tf.dispose(diag);
@@ -119,6 +121,7 @@ export class Reinforce extends OnPolicyAgent<ReinforceConfig> {
       gradNorm,
       validFraction: count / valid.length,
       explainedVariance: explainedVariance(buffer.values, buffer.returns),
+      ...this.auxiliaryMetrics(),
     };
   }
 }

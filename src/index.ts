@@ -105,6 +105,13 @@ export {
   type ColorJitterAugment,
   type ShiftAugment,
 } from '../agents/common/augment.js';
+// Auxiliary losses trained with the RL loss (the `auxiliary` list of an agent config): inverse dynamics, CPC|A.
+export {
+  AuxiliaryTasks,
+  type AuxiliarySpec,
+  type CpcAAux,
+  type InverseDynamicsAux,
+} from '../agents/common/auxiliary.js';
 
 // Training callbacks: what `learn()` calls at the start, after every update and at the end (progress, metrics, early stop).
 export {

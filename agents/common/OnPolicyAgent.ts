@@ -19,6 +19,7 @@ import { clipByGlobalNorm, type Optimizer } from './optim.js';
 import { RolloutBuffer, type Minibatch } from './RolloutBuffer.js';
 import { OneHotObservation } from '../../envs/wrappers/OneHotObservation.js';
 import { type AugmentSpec, ImageAugmentation } from './augment.js';
+import { type AuxiliaryInputs, type AuxiliarySpec, AuxiliaryTasks, auxiliaryMetric } from './auxiliary.js';
 
 /** Fields every on-policy agent's config has. */
 export interface OnPolicyConfig {
@@ -44,6 +45,8 @@ export interface OnPolicyConfig {
   network: Partial<ActorCriticConfig>;
   /** Image augmentation of the update's minibatches, applied in order (empty: none); see augment.ts. */
   augment: AugmentSpec[];
+  /** Auxiliary losses trained with the agent's loss on the shared encoder and core (empty: none); see auxiliary.ts. */
+  auxiliary: AuxiliarySpec[];
 }
 
 /** Episode statistics reported with each update. */
@@ -77,6 +80,8 @@ export interface AgentState {
   actionSpace: SpaceJSON;
   weights: Float32Array[];
   optimizer: { steps: number; slots: Float32Array[] };
+  /** The auxiliary heads' weights (absent when the agent has no auxiliary losses). */
+  auxiliaryWeights?: Float32Array[];
 }
 
 const STATS_WINDOW = 100;
@@ -211,6 +216,8 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   readonly rng: Rng;
   /** The update's image augmentation (its own Rng stream, reseeded each update from the seed and update number). */
   readonly augmentation: ImageAugmentation;
+  /** The auxiliary losses and their heads (their own Rng streams: head init from the seed, negatives reseeded each update). */
+  readonly auxiliary: AuxiliaryTasks;
   abstract readonly optimizer: Optimizer;
   /** Env steps taken (all envs together). */
   globalStep = 0;
@@ -225,6 +232,9 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   private readonly currentLogprobs: Float32Array;
   private readonly recomputeBatches = new Map<number, { mb: Minibatch; rows: Int32Array; starts: Float32Array }>();
   private readonly recent = { returns: [] as number[], lengths: [] as number[], success: [] as number[], episodes: 0 };
+  /** The auxiliary losses of the current optimiser step (kept until it is done), and their sums over the update. */
+  private auxiliaryParts: Array<{ kind: AuxiliarySpec['kind']; loss: tf.Scalar }> = [];
+  private readonly auxiliarySums = new Map<string, { sum: number; count: number }>();
 
   /** `envs`: a factory (the agent builds `numEnvs` envs in this thread), a vector env, or another rollout source. */
   constructor(envs: VectorEnv | EnvFactory | RolloutSource, defaults: C, config: Partial<C>, init?: NetworkInit) {
@@ -243,6 +253,16 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.network = new ActorCritic(obsSpace, actSpace, this.config.network, this.rng);
     try {
       init?.(this.network);
+      const featureSize = this.network.encoder.outputs[0]!.shape[1] as number;
+      const beliefSize = this.network.core ? this.network.core.size : featureSize;
+      this.auxiliary = new AuxiliaryTasks(this.config.auxiliary, {
+        observationSpace: obsSpace,
+        actionSpace: actSpace,
+        featureSize,
+        beliefSize,
+        numSteps: this.config.numSteps,
+        seed: this.auxiliarySeed(0x41757831),
+      });
     } catch (err) {
       this.network.dispose();
       throw err;
@@ -307,6 +327,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       const rolloutSeconds = (performance.now() - start) / 1000;
       this.computeTargets();
       this.augmentation.reseed(this.augmentSeed());
+      this.auxiliary.reseed(this.auxiliarySeed(this.update));
       const losses = this.train();
       await this.source.afterUpdate?.(this);
       const seconds = (performance.now() - start) / 1000;
@@ -472,36 +493,78 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     return (Math.imul(this.config.seed ^ 0x41756721, 0x85ebca6b) + Math.imul(this.update, 0x9e3779b1)) >>> 0;
   }
 
+  /** Seed of an auxiliary stream: the heads' init (`salt` a constant) or the negatives of an update (`salt` the update). */
+  private auxiliarySeed(salt: number): number {
+    return (Math.imul(this.config.seed ^ 0x61757821, 0xc2b2ae35) + Math.imul(salt, 0x9e3779b1)) >>> 0;
+  }
+
   // ───────────────────────────── re-evaluation and gradients ─────────────────────────────
+
+  /** Every variable the optimiser updates: the network's, then the auxiliary heads'. */
+  protected trainableVariables(): tf.Variable[] {
+    return [...this.network.variables(), ...this.auxiliary.variables()];
+  }
 
   /**
    * log π(a|s), entropy and V(s) of a minibatch under the current parameters. Feed-forward: one
    * batched pass. Recurrent: `seq` names the envs whose whole sequences the minibatch holds
    * (time-major, see `RolloutBuffer.envRows`) and their episode starts; the core replays them from
-   * the state stored at the start of the rollout (CleanRL ppo_atari_lstm). Call inside a gradient
-   * function or `tf.tidy`.
+   * the state stored at the start of the rollout (CleanRL ppo_atari_lstm). With auxiliary losses,
+   * the same pass also encodes the successor rows they need (`auxiliary.plan`) and returns what the
+   * losses read (`addAuxiliaryLoss`); else `auxiliary` is null. Call inside a gradient function or
+   * `tf.tidy`.
    */
   protected evaluate(
     mb: Minibatch,
     seq: { envs: ArrayLike<number>; starts: Float32Array } | null,
-  ): { logprob: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D } {
+  ): { logprob: tf.Tensor1D; entropy: tf.Tensor1D; value: tf.Tensor1D; auxiliary: AuxiliaryInputs | null } {
     const net = this.network;
-    const obs = net.obsTensors(this.augmentation.apply(mb.obs, mb.size), 0, mb.size);
-    let out: { params: tf.Tensor2D; value: tf.Tensor1D };
+    const plan = this.auxiliary.enabled ? this.auxiliary.plan(mb, this.buffer) : null;
+    const rows = plan ? plan.rows : mb.size;
+    const obs = net.obsTensors(this.augmentation.apply(plan ? plan.observations : mb.obs, rows), 0, rows);
+    const encoded = net.encode(obs);
+    // Rows past the minibatch's are successors for the auxiliary losses only.
+    const features = rows > mb.size ? tf.slice(encoded, [0, 0], [mb.size, -1]) : encoded;
+    let beliefs = features;
     if (net.core) {
       if (!seq) throw new Error('evaluate: a recurrent network needs whole sequences');
       const e = seq.envs.length;
       const envIdx = tf.tensor1d(Array.from(seq.envs), 'int32');
       const state0 = this.buffer.initialState.map((s) => tf.gather(tf.tensor2d(s, [this.numEnvs, net.core!.size]), envIdx) as tf.Tensor2D);
-      out = net.sequence(obs, state0, tf.tensor2d(seq.starts, [this.buffer.numSteps, e]));
-    } else {
-      out = net.step(obs);
+      beliefs = net.core.unroll(features, state0, tf.tensor2d(seq.starts, [this.buffer.numSteps, e])).outputs;
     }
+    const out = net.heads(beliefs);
+    const auxiliary = plan ? { plan, features: encoded, beliefs } : null;
     const actions = tf.tensor2d(mb.actions, [mb.size, this.actionSize]);
     const dist = net.dist;
     if (dist.kind === 'categorical')
-      return { logprob: dist.logProb(out.params, actions), entropy: dist.entropy(out.params), value: out.value };
-    return { logprob: dist.logProb(out.params, actions, net.logStd!), entropy: dist.entropy(out.params, net.logStd!), value: out.value };
+      return { logprob: dist.logProb(out.params, actions), entropy: dist.entropy(out.params), value: out.value, auxiliary };
+    return {
+      logprob: dist.logProb(out.params, actions, net.logStd!),
+      entropy: dist.entropy(out.params, net.logStd!),
+      value: out.value,
+      auxiliary,
+    };
+  }
+
+  /**
+   * `loss` plus the weighted auxiliary losses of the forward pass `auxiliary` (`evaluate`'s), or
+   * `loss` itself when there are none. Call inside `optimize`'s loss function: the update's record
+   * gains each kind's mean unweighted loss (`auxiliaryMetrics`).
+   */
+  protected addAuxiliaryLoss(loss: tf.Scalar, auxiliary: AuxiliaryInputs | null): tf.Scalar {
+    if (auxiliary === null) return loss;
+    const { total, parts } = this.auxiliary.loss(auxiliary);
+    this.auxiliaryParts = parts.map((p) => ({ kind: p.kind, loss: tf.keep(p.loss) }));
+    return tf.add(loss, total) as tf.Scalar;
+  }
+
+  /** Each auxiliary loss's mean over the update's optimiser steps (`auxInverseDynamics`, `auxCpcA`), then reset. */
+  protected auxiliaryMetrics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, { sum, count }] of this.auxiliarySums) out[name] = sum / count;
+    this.auxiliarySums.clear();
+    return out;
   }
 
   /**
@@ -510,7 +573,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
    * disposes them.
    */
   protected optimize(loss: () => tf.Scalar): { loss: number; gradNorm: number } {
-    const vars = this.network.variables();
+    const vars = this.trainableVariables();
     const { value, grads } = tf.variableGrads(loss, vars);
     // A variable the loss does not reach (the value head of REINFORCE without a baseline) gets zeros.
     const missing: tf.Tensor[] = [];
@@ -519,6 +582,14 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     this.optimizer.apply(clipped.grads);
     const lossValue = value.dataSync()[0]!;
     tf.dispose([value, ...Object.values(grads), ...missing, ...clipped.grads]);
+    for (const { kind, loss: part } of this.auxiliaryParts) {
+      const entry = this.auxiliarySums.get(auxiliaryMetric(kind)) ?? { sum: 0, count: 0 };
+      entry.sum += part.dataSync()[0]!;
+      entry.count++;
+      this.auxiliarySums.set(auxiliaryMetric(kind), entry);
+      part.dispose();
+    }
+    this.auxiliaryParts = [];
     return { loss: lossValue, gradNorm: clipped.norm };
   }
 
@@ -537,6 +608,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       actionSpace: this.actionSpace.toJSON(),
       weights: this.network.getWeights(),
       optimizer: this.optimizer.getState(),
+      ...(this.auxiliary.enabled ? { auxiliaryWeights: this.auxiliary.getWeights() } : {}),
     };
   }
 
@@ -547,7 +619,12 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
     if (!same(this.observationSpace, state.observationSpace) || !same(this.actionSpace, state.actionSpace)) {
       throw new RangeError('checkpoint was trained on different observation or action spaces');
     }
+    if (this.auxiliary.enabled !== (state.auxiliaryWeights !== undefined))
+      throw new RangeError(
+        `checkpoint was trained ${this.auxiliary.enabled ? 'without' : 'with'} auxiliary losses, the agent has ${this.auxiliary.enabled ? 'some' : 'none'}`,
+      );
     this.network.setWeights(state.weights);
+    if (state.auxiliaryWeights) this.auxiliary.setWeights(state.auxiliaryWeights);
     this.optimizer.setState(state.optimizer);
     this.rng.setState(state.rng);
     this.globalStep = state.step;
@@ -559,6 +636,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
   async close(): Promise<void> {
     await this.source.close();
     this.optimizer.dispose();
+    this.auxiliary.dispose();
     this.network.dispose();
   }
 }

@@ -13,6 +13,8 @@ import type { Box, Space } from '../../src/core/spaces.js';
 /** A minibatch: rows of the flat buffer picked by `indices`, copied into contiguous arrays. */
 export interface Minibatch {
   size: number;
+  /** [size] the buffer row of each minibatch row (the auxiliary losses find successors through it). */
+  rows: Int32Array;
   obs: BatchedObservation;
   actions: Float32Array;
   logprobs: Float32Array;
@@ -46,6 +48,8 @@ export class RolloutBuffer {
   readonly lastValues: Float32Array;
   /** Recurrent state before step 0, one [N·H] array per state tensor (empty without a core). */
   readonly initialState: Float32Array[];
+  /** [T·N] 0, 1, …: the rows of `asMinibatch()`. */
+  private readonly identityRows: Int32Array;
 
   constructor(
     readonly numSteps: number,
@@ -70,6 +74,7 @@ export class RolloutBuffer {
     this.returns = new Float32Array(size);
     this.lastValues = new Float32Array(numEnvs);
     this.initialState = stateSizes.map((h) => new Float32Array(numEnvs * h));
+    this.identityRows = Int32Array.from({ length: size }, (_, i) => i);
   }
 
   /** Copy a VectorEnv's batched observation into step t. */
@@ -84,6 +89,7 @@ export class RolloutBuffer {
   allocateMinibatch(size: number): Minibatch {
     return {
       size,
+      rows: new Int32Array(size),
       obs: allocateBatch(this.observationSpace, size),
       actions: new Float32Array(size * this.actionSize),
       logprobs: new Float32Array(size),
@@ -106,6 +112,7 @@ export class RolloutBuffer {
   asMinibatch(): Minibatch {
     return {
       size: this.size,
+      rows: this.identityRows,
       obs: this.obs,
       actions: this.actions,
       logprobs: this.logprobs,
@@ -120,6 +127,7 @@ export class RolloutBuffer {
     const a = this.actionSize;
     for (let j = 0; j < mb.size; j++) {
       const i = indices[j]!;
+      mb.rows[j] = i;
       for (const [key, box] of this.leaves) {
         leaf(mb.obs, key).set(leaf(this.obs, key).subarray(i * box.size, (i + 1) * box.size), j * box.size);
       }

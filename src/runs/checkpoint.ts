@@ -6,7 +6,8 @@
  *                                      `000123-2`, … when the same update is saved again)
  *     state.json                       agent, config, step, update, budget, RNG state, spaces, run metadata,
  *                                      and the lengths of the arrays in state.bin
- *     state.bin                        float32: every network weight, then every optimiser slot
+ *     state.bin                        float32: every network weight, then every optimiser slot, then
+ *                                      the auxiliary heads' weights (agents with auxiliary losses only)
  *     policy/                          the saved policy (agents/common/savedPolicy.ts): model.json,
  *                                      weights.bin, policy.json
  *
@@ -66,6 +67,8 @@ const StateSchema = z.object({
   weightLengths: z.array(count),
   optimizerSteps: count,
   slotLengths: z.array(count),
+  /** The auxiliary heads' array lengths (absent for agents without auxiliary losses, and in older checkpoints). */
+  auxiliaryLengths: z.array(count).optional(),
 });
 type StateJSON = z.infer<typeof StateSchema>;
 
@@ -114,7 +117,7 @@ export async function saveCheckpoint(runDir: string, agent: OnPolicyAgent, meta:
 
 /** Write a checkpoint's files into the folder `dir` and flush them and the folder. */
 async function writeCheckpointFiles(dir: string, agent: OnPolicyAgent, state: AgentState, meta: RunMeta): Promise<void> {
-  const { weights, optimizer, ...rest } = state;
+  const { weights, optimizer, auxiliaryWeights, ...rest } = state;
   const json: StateJSON = {
     version: CHECKPOINT_VERSION,
     ...rest,
@@ -123,8 +126,9 @@ async function writeCheckpointFiles(dir: string, agent: OnPolicyAgent, state: Ag
     weightLengths: weights.map((w) => w.length),
     optimizerSteps: optimizer.steps,
     slotLengths: optimizer.slots.map((s) => s.length),
+    ...(auxiliaryWeights ? { auxiliaryLengths: auxiliaryWeights.map((w) => w.length) } : {}),
   };
-  await writeFileSynced(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots]));
+  await writeFileSynced(path.join(dir, 'state.bin'), concat([...weights, ...optimizer.slots, ...(auxiliaryWeights ?? [])]));
   await testPause();
   await writeFileSynced(path.join(dir, 'state.json'), JSON.stringify(json));
   await testPause();
@@ -172,7 +176,7 @@ export async function loadCheckpoint(runDir: string): Promise<{ state: AgentStat
   } catch (err) {
     throw new FileFormatError(binFile, `cannot read: ${(err as Error).message}`);
   }
-  const lengths = [...json.weightLengths, ...json.slotLengths];
+  const lengths = [...json.weightLengths, ...json.slotLengths, ...(json.auxiliaryLengths ?? [])];
   const total = lengths.reduce((a, b) => a + b, 0);
   if (bin.byteLength !== total * 4) throw new FileFormatError(binFile, `has ${bin.byteLength} bytes, state.json describes ${total * 4}`);
   const all = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
@@ -182,13 +186,15 @@ export async function loadCheckpoint(runDir: string): Promise<{ state: AgentStat
     arrays.push(all.slice(offset, offset + n));
     offset += n;
   }
-  const { version: _v, meta, weightLengths, optimizerSteps, slotLengths: _s, config, ...rest } = json;
+  const { version: _v, meta, weightLengths, optimizerSteps, slotLengths, auxiliaryLengths, config, ...rest } = json;
+  const slotsEnd = weightLengths.length + slotLengths.length;
   const state: AgentState = {
     ...rest,
     // Validated as a record only: restoring never reads it (the agent is built from run.json's config).
     config: config as unknown as AgentState['config'],
     weights: arrays.slice(0, weightLengths.length),
-    optimizer: { steps: optimizerSteps, slots: arrays.slice(weightLengths.length) },
+    optimizer: { steps: optimizerSteps, slots: arrays.slice(weightLengths.length, slotsEnd) },
+    ...(auxiliaryLengths ? { auxiliaryWeights: arrays.slice(slotsEnd) } : {}),
   };
   return { state, meta, dir };
 }
