@@ -15,7 +15,6 @@ export {
   RolloutCollector,
   samplingSeed,
   type EpisodeEnd,
-  type FinalObservation,
   type RolloutCollectorOptions,
 } from './common/RolloutCollector.js';
 export { derivedSamplingSeed, LocalRollouts, type RolloutResult, type RolloutSource } from './common/OnPolicyAgent.js';
