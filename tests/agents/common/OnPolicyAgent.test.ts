@@ -167,9 +167,9 @@ describe('V-trace bootstraps', () => {
       const at = (batch: typeof b.obs, row: number): tf.Tensor[] => net.obsTensors(batch, row, 1);
       for (let t = 0; t < T; t++) {
         const i = t * N + n;
-        const out = tf.tidy(() => net.step(at(b.obs, i), state, tf.tensor1d([b.starts[i]!])));
-        tf.dispose([out.params, out.value, ...state]);
-        state = out.state;
+        const next = tf.tidy(() => net.step(at(b.obs, i), state, tf.tensor1d([b.starts[i]!])).state);
+        tf.dispose(state);
+        state = next;
         const k = finalIndex.get(i);
         if (k !== undefined)
           finals.set(
@@ -195,7 +195,10 @@ describe('V-trace bootstraps', () => {
     await agent.collectRollout();
     const b = ppo.buffer;
     const N = b.numEnvs;
-    const truncatedRows = b.truncated.reduce((rows: number[], x, i) => (x ? [...rows, i] : rows), []);
+    const truncatedRows: number[] = [];
+    b.truncated.forEach((x, i) => {
+      if (x) truncatedRows.push(i);
+    });
     expect(b.finals.count).toBe(truncatedRows.length);
     expect(Array.from(b.finals.rows.subarray(0, b.finals.count)).sort((x, y) => x - y)).toEqual(truncatedRows);
     // A truncation in the middle of a sequence, and one on the last step (s_T then begins an episode).
