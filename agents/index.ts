@@ -4,7 +4,7 @@
  */
 
 // Rollout storage and advantage estimation (GAE with truncation bootstrapping).
-export { RolloutBuffer, type Minibatch } from './common/RolloutBuffer.js';
+export { FinalObservations, RolloutBuffer, type Minibatch } from './common/RolloutBuffer.js';
 export { computeGae, type GaeInput } from './common/gae.js';
 export { computeVtrace, type VtraceInput } from './common/vtrace.js';
 
@@ -15,7 +15,6 @@ export {
   RolloutCollector,
   samplingSeed,
   type EpisodeEnd,
-  type FinalObservation,
   type RolloutCollectorOptions,
 } from './common/RolloutCollector.js';
 export { derivedSamplingSeed, LocalRollouts, type RolloutResult, type RolloutSource } from './common/OnPolicyAgent.js';

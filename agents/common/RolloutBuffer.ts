@@ -46,6 +46,12 @@ export class RolloutBuffer {
   readonly returns: Float32Array;
   /** [N] V(s_T) after the rollout, for bootstrapping. */
   readonly lastValues: Float32Array;
+  /** [N] s_T, the observation after the rollout (V-trace re-evaluates the bootstrap on it). */
+  readonly lastObs: BatchedObservation;
+  /** [N] 1 where s_T begins an episode. */
+  readonly lastStarts: Uint8Array;
+  /** The final observations of the truncated steps (V-trace re-evaluates their values on them). */
+  readonly finals: FinalObservations;
   /** Recurrent state before step 0, one [N·H] array per state tensor (empty without a core). */
   readonly initialState: Float32Array[];
   /** [T·N] 0, 1, …: the rows of `asMinibatch()`. */
@@ -73,6 +79,9 @@ export class RolloutBuffer {
     this.advantages = new Float32Array(size);
     this.returns = new Float32Array(size);
     this.lastValues = new Float32Array(numEnvs);
+    this.lastObs = allocateBatch(observationSpace, numEnvs);
+    this.lastStarts = new Uint8Array(numEnvs);
+    this.finals = new FinalObservations(observationSpace, numEnvs);
     this.initialState = stateSizes.map((h) => new Float32Array(numEnvs * h));
     this.identityRows = Int32Array.from({ length: size }, (_, i) => i);
   }
@@ -83,6 +92,12 @@ export class RolloutBuffer {
       const dst = leaf(this.obs, key);
       dst.set(leaf(batch, key).subarray(0, this.numEnvs * box.size), t * this.numEnvs * box.size);
     }
+  }
+
+  /** Copy s_T (a VectorEnv's batched observation) and its episode starts into `lastObs` and `lastStarts`. */
+  writeLast(batch: BatchedObservation, starts: Uint8Array): void {
+    for (const [key, box] of this.leaves) leaf(this.lastObs, key).set(leaf(batch, key).subarray(0, this.numEnvs * box.size));
+    this.lastStarts.set(starts.subarray(0, this.numEnvs));
   }
 
   /** Allocate minibatch arrays for `size` rows (once per minibatch size, reused by `gather`). */
@@ -137,6 +152,56 @@ export class RolloutBuffer {
       mb.advantages[j] = this.advantages[i]!;
       mb.returns[j] = this.returns[i]!;
     }
+  }
+}
+
+/**
+ * The final observations of a rollout's truncated steps, in the order they were added, each with
+ * its buffer row t·N + n. The storage starts at N rows and doubles when a rollout has more, so it
+ * is allocated once in a steady run.
+ */
+export class FinalObservations {
+  /** Observations held (rows [0, count) of `obs` and `rows`). */
+  count = 0;
+  /** [capacity] the buffer row t·N + n of each final observation. */
+  rows: Int32Array;
+  /** [capacity] the observations, shaped like a VectorEnv batch. */
+  obs: BatchedObservation;
+  private readonly leaves: ReadonlyArray<readonly [string | null, Box]>;
+
+  constructor(
+    private readonly observationSpace: Space,
+    capacity: number,
+  ) {
+    this.leaves = boxLeaves(observationSpace);
+    this.rows = new Int32Array(Math.max(1, capacity));
+    this.obs = allocateBatch(observationSpace, this.rows.length);
+  }
+
+  /** Forget the held observations (the storage stays). */
+  clear(): void {
+    this.count = 0;
+  }
+
+  /** Add row `index` of `batch` as the final observation of buffer row `row`. */
+  push(row: number, batch: BatchedObservation, index: number): void {
+    if (this.count === this.rows.length) this.grow();
+    const k = this.count++;
+    this.rows[k] = row;
+    for (const [key, box] of this.leaves) {
+      leaf(this.obs, key).set(leaf(batch, key).subarray(index * box.size, (index + 1) * box.size), k * box.size);
+    }
+  }
+
+  /** Double the storage, keeping the held rows. */
+  private grow(): void {
+    const capacity = 2 * this.rows.length;
+    const rows = new Int32Array(capacity);
+    rows.set(this.rows);
+    const obs = allocateBatch(this.observationSpace, capacity);
+    for (const [key] of this.leaves) leaf(obs, key).set(leaf(this.obs, key));
+    this.rows = rows;
+    this.obs = obs;
   }
 }
 

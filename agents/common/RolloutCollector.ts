@@ -16,8 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchedObservation, Info, VectorEnv } from '../../src/core/Env.js';
 import { Rng } from '../../src/core/Rng.js';
-import { allocateBatch, boxLeaves, writeToBatch } from '../../src/core/batch.js';
-import { type Box, Discrete, type Space } from '../../src/core/spaces.js';
+import { allocateBatch, writeToBatch } from '../../src/core/batch.js';
+import { type Box, Discrete } from '../../src/core/spaces.js';
 import type { ActorCritic } from '../../src/nn/ActorCritic.js';
 import type { RolloutBuffer } from './RolloutBuffer.js';
 
@@ -31,23 +31,12 @@ export interface EpisodeEnd {
   success: number | null;
 }
 
-/** The final observation of a truncated step, kept when the collector is asked to (an actor sends them). */
-export interface FinalObservation {
-  /** Step index t within the rollout. */
-  step: number;
-  env: number;
-  /** One row, as the policy saw it. */
-  obs: BatchedObservation;
-}
-
 /** Options of a `RolloutCollector`. */
 export interface RolloutCollectorOptions {
   /** Seed of the action-sampling stream (see `samplingSeed`). */
   samplingSeed: number;
   /** Round rows [0, count) of an observation batch in place before the policy sees them (an actor: to what its chunks carry). */
   prepareObservation?: (batch: BatchedObservation, count: number) => void;
-  /** Keep a copy of each truncated step's final observation in `finals`. */
-  keepFinalObs?: boolean;
 }
 
 /**
@@ -79,8 +68,6 @@ export class RolloutCollector {
   readonly nextStarts: Uint8Array;
   /** Episodes that ended during the last `collect`. */
   readonly episodes: EpisodeEnd[] = [];
-  /** Final observations of the last `collect`'s truncated steps (with `keepFinalObs`). */
-  readonly finals: FinalObservation[] = [];
 
   private state: tf.Tensor2D[] = [];
   private readonly finalObsBatch: BatchedObservation;
@@ -89,7 +76,6 @@ export class RolloutCollector {
   private readonly runningReturn: Float64Array;
   private readonly runningLength: Int32Array;
   private readonly prepare: ((batch: BatchedObservation, count: number) => void) | null;
-  private readonly keepFinalObs: boolean;
 
   constructor(
     readonly envs: VectorEnv,
@@ -101,7 +87,6 @@ export class RolloutCollector {
     this.actionSize = network.dist.actionSize;
     this.rng = new Rng(options.samplingSeed);
     this.prepare = options.prepareObservation ?? null;
-    this.keepFinalObs = options.keepFinalObs === true;
     this.nextStarts = new Uint8Array(N).fill(1);
     this.finalObsBatch = allocateBatch(envs.singleObservationSpace, N);
     this.actionsOut = envs.singleActionSpace instanceof Discrete ? new Int32Array(N) : new Float32Array(N * this.actionSize);
@@ -133,7 +118,7 @@ export class RolloutCollector {
     const { network } = this;
     const N = this.numEnvs;
     this.episodes.length = 0;
-    this.finals.length = 0;
+    buffer.finals.clear();
     const logStd = network.logStd ? (network.logStd.dataSync() as Float32Array) : null;
     buffer.initialState.forEach((dst, k) => {
       dst.set(this.state[k]!.dataSync());
@@ -173,7 +158,8 @@ export class RolloutCollector {
       this.bootstrapTruncated(buffer, t, result.infos);
       for (let n = 0; n < N; n++) this.nextStarts[n] = result.terminated[n]! || result.truncated[n]! ? 1 : 0;
     }
-    // V(s_T) for the bootstrap of the last step.
+    // s_T and V(s_T) for the bootstrap of the last step.
+    buffer.writeLast(this.nextObs!, this.nextStarts);
     const last = tf.tidy(
       () => network.step(network.obsTensors(this.nextObs!, 0, N), this.state, tf.tensor1d(this.nextStarts, 'float32')).value,
     );
@@ -203,7 +189,7 @@ export class RolloutCollector {
     }
   }
 
-  /** V(final observation) for envs that truncated at step t, from the state after step t. */
+  /** V(final observation) for envs that truncated at step t, from the state after step t; the observations go to `buffer.finals`. */
   private bootstrapTruncated(buffer: RolloutBuffer, t: number, infos: Info[]): void {
     const N = this.numEnvs;
     const space = this.envs.singleObservationSpace;
@@ -223,7 +209,7 @@ export class RolloutCollector {
     const v = values.dataSync();
     rows.forEach((n, j) => {
       buffer.finalValues[t * N + n] = v[j]!;
-      if (this.keepFinalObs) this.finals.push({ step: t, env: n, obs: copyRow(space, this.finalObsBatch, j) });
+      buffer.finals.push(t * N + n, this.finalObsBatch, j);
     });
     values.dispose();
   }
@@ -244,15 +230,4 @@ export class RolloutCollector {
       this.runningLength[n] = 0;
     }
   }
-}
-
-/** Row `index` of a batch as a new one-row batch. */
-function copyRow(space: Space, batch: BatchedObservation, index: number): BatchedObservation {
-  const out = allocateBatch(space, 1);
-  for (const [key, box] of boxLeaves(space)) leaf(out, key).set(leaf(batch, key).subarray(index * box.size, (index + 1) * box.size));
-  return out;
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }

@@ -144,6 +144,7 @@ export class BrokerRollouts implements RolloutSource {
     const episodes: EpisodeEnd[] = [];
     const lags: number[] = [];
     let filled = 0;
+    agent.buffer.finals.clear();
     const stale: string[] = [];
     while (filled < N) {
       const readStart = performance.now();
@@ -272,7 +273,11 @@ export class BrokerRollouts implements RolloutSource {
     return out;
   }
 
-  /** Copy chunk → column j of the agent's buffer. */
+  /**
+   * Copy chunk → column j of the agent's buffer: its steps, s_T (row T of its observations) and the
+   * final observations of its truncations, which V-trace re-evaluates, with the behaviour's values
+   * of both (GAE's bootstraps in a sync run).
+   */
   private fill(agent: OnPolicyAgent, j: number, chunk: TrajectoryChunk): void {
     const b = agent.buffer;
     const N = this.numEnvs;
@@ -282,7 +287,9 @@ export class BrokerRollouts implements RolloutSource {
       const dst = leaf(b.obs, key);
       const src = leaf(chunk.obs, key);
       for (let t = 0; t < T; t++) dst.set(src.subarray(t * box.size, (t + 1) * box.size), (t * N + j) * box.size);
+      leaf(b.lastObs, key).set(src.subarray(T * box.size, (T + 1) * box.size), j * box.size);
     }
+    b.lastStarts[j] = chunk.starts[T]!;
     for (let t = 0; t < T; t++) {
       const i = t * N + j;
       b.starts[i] = chunk.starts[t]!;
@@ -296,6 +303,7 @@ export class BrokerRollouts implements RolloutSource {
     }
     chunk.finalSteps.forEach((t, k) => {
       b.finalValues[t * N + j] = chunk.finalValues[k]!;
+      b.finals.push(t * N + j, chunk.finalObs, k);
     });
     b.lastValues[j] = chunk.values[T]!;
     this.stateSizes.forEach((h, k) => {

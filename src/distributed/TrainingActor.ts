@@ -115,7 +115,6 @@ export async function runTrainingActor(options: TrainingActorOptions): Promise<T
     collector = new RolloutCollector(envs, net, {
       samplingSeed: samplingSeed(seed, number),
       prepareObservation: (batch, count) => quantizeObservation(observationSpace, batch, count),
-      keepFinalObs: true,
     });
     const split = new ChunkSplitter(observationSpace, buffer, stateSizes);
     log(`robonav actor: ${actor} joined run ${run} (${spec.env}, ${numEnvs} envs × ${T} steps${spec.sync ? ', sync' : ''})`);
@@ -350,22 +349,24 @@ class ChunkSplitter {
       const dst = leaf(this.obs, key);
       const src = leaf(buffer.obs, key);
       for (let t = 0; t < T; t++) dst.set(src.subarray((t * N + n) * box.size, (t * N + n + 1) * box.size), t * box.size);
-      dst.set(leaf(collector.nextObs!, key).subarray(n * box.size, (n + 1) * box.size), T * box.size);
+      dst.set(leaf(buffer.lastObs, key).subarray(n * box.size, (n + 1) * box.size), T * box.size);
     }
     const column = <A extends Float32Array | Uint8Array>(src: A, out: A, width = 1): A => {
       for (let t = 0; t < T; t++) out.set(src.subarray((t * N + n) * width, (t * N + n + 1) * width), t * width);
       return out;
     };
     const starts = column(buffer.starts, new Uint8Array(T + 1));
-    starts[T] = collector.nextStarts[n]!;
+    starts[T] = buffer.lastStarts[n]!;
     const values = column(buffer.values, new Float32Array(T + 1));
     values[T] = buffer.lastValues[n]!;
-    const finals = collector.finals.filter((f) => f.env === n);
+    const held = buffer.finals;
+    const finals: number[] = []; // indices into buffer.finals of env n's truncations, in step order
+    for (let k = 0; k < held.count; k++) if (held.rows[k]! % N === n) finals.push(k);
     const finalObs = allocateBatch(this.space, finals.length);
     for (const [key, box] of this.leaves) {
       const dst = leaf(finalObs, key);
       finals.forEach((f, k) => {
-        dst.set(leaf(f.obs, key).subarray(0, box.size), k * box.size);
+        dst.set(leaf(held.obs, key).subarray(f * box.size, (f + 1) * box.size), k * box.size);
       });
     }
     return {
@@ -380,8 +381,8 @@ class ChunkSplitter {
       logprobs: column(buffer.logprobs, new Float32Array(T)),
       values,
       finalObs,
-      finalSteps: Int32Array.from(finals, (f) => f.step),
-      finalValues: Float32Array.from(finals, (f) => buffer.finalValues[f.step * N + n]!),
+      finalSteps: Int32Array.from(finals, (f) => Math.floor(held.rows[f]! / N)),
+      finalValues: Float32Array.from(finals, (f) => buffer.finalValues[held.rows[f]!]!),
       initialState: this.stateSizes.map((h, k) => buffer.initialState[k]!.slice(n * h, (n + 1) * h)),
       episodes: collector.episodes.filter((e) => e.env === n).map((e) => ({ return: e.return, length: e.length, success: e.success })),
     };

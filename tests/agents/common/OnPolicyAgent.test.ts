@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LocalRollouts } from '../../../agents/common/OnPolicyAgent.js';
 import { PPO } from '../../../agents/ppo.js';
+import { SyncVectorEnv } from '../../../envs/vector/SyncVectorEnv.js';
 import { initBackend } from '../../../src/nn/backend.js';
 import { Box, Discrete } from '../../../src/core/spaces.js';
 import type { Env, ResetResult, StepResult } from '../../../src/core/Env.js';
+import { Rng } from '../../../src/core/Rng.js';
 import { CueBandit, FixedChain } from '../fakeEnvs.js';
 
 beforeAll(async () => {
@@ -102,6 +105,128 @@ describe('OnPolicyAgent rollouts', () => {
   it('rejects a bad step budget', async () => {
     const ppo = new PPO((i) => new CueBandit(2, i), { numEnvs: 1, numSteps: 2 });
     await expect(ppo.learn(0)).rejects.toThrow(/totalSteps/);
+    await ppo.close();
+  });
+});
+
+/** Gaussian 3-vector observations from a seeded stream; every episode truncates after `length` steps. */
+class Drift implements Env<Float32Array, number> {
+  readonly observationSpace = new Box(-10, 10, [3]);
+  readonly actionSpace = new Discrete(2);
+  private readonly rng: Rng;
+  private t = 0;
+  constructor(
+    private readonly length: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+  }
+  reset(): ResetResult<Float32Array> {
+    this.t = 0;
+    return { obs: this.draw(), info: {} };
+  }
+  step(action: number): StepResult<Float32Array> {
+    this.t++;
+    return { obs: this.draw(), reward: action, terminated: false, truncated: this.t === this.length, info: {} };
+  }
+  close(): void {}
+  private draw(): Float32Array {
+    return Float32Array.from({ length: 3 }, () => this.rng.normal());
+  }
+}
+
+/** The agent's own envs, declared off-policy: its targets go through V-trace. */
+class OffPolicyLocal extends LocalRollouts {
+  override readonly offPolicy = true;
+}
+
+type Targets = { collectRollout(): Promise<unknown>; computeTargets(): void };
+
+describe('V-trace bootstraps', () => {
+  // Episodes of 3, 4, 5 and 7 steps: several truncations per sequence, mid-sequence and on the last
+  // step; T = 260 makes two recompute passes (⌊1024 / 261⌋ = 3 envs, then 1).
+  const lengths = [3, 4, 5, 7];
+  const T = 260;
+
+  /**
+   * The bootstraps under the network's current weights, stepped one observation at a time as the
+   * collector does: V(final obs of step t) from the state after o_t, V(s_T) from the state after
+   * o_{T−1}, reset where s_T begins an episode.
+   */
+  function stepwise(ppo: PPO): { last: number[]; finals: Map<number, number> } {
+    const b = ppo.buffer;
+    const net = ppo.network;
+    const N = b.numEnvs;
+    const H = net.core?.size ?? 0;
+    const finals = new Map<number, number>();
+    const finalIndex = new Map<number, number>();
+    for (let k = 0; k < b.finals.count; k++) finalIndex.set(b.finals.rows[k]!, k);
+    const last: number[] = [];
+    for (let n = 0; n < N; n++) {
+      let state = b.initialState.map((h) => tf.tensor2d(h.slice(n * H, (n + 1) * H), [1, H]));
+      const at = (batch: typeof b.obs, row: number): tf.Tensor[] => net.obsTensors(batch, row, 1);
+      for (let t = 0; t < T; t++) {
+        const i = t * N + n;
+        const next = tf.tidy(() => net.step(at(b.obs, i), state, tf.tensor1d([b.starts[i]!])).state);
+        tf.dispose(state);
+        state = next;
+        const k = finalIndex.get(i);
+        if (k !== undefined)
+          finals.set(
+            i,
+            tf.tidy(() => net.step(at(b.finals.obs, k), state).value.dataSync()[0]!),
+          );
+      }
+      last.push(tf.tidy(() => net.step(at(b.lastObs, n), state, tf.tensor1d([b.lastStarts[n]!])).value.dataSync()[0]!));
+      tf.dispose(state);
+    }
+    return { last, finals };
+  }
+
+  it.each([
+    ['feed-forward', {}],
+    ['GRU', { core: 'gru' as const, coreSize: 8 }],
+    ['LSTM', { core: 'lstm' as const, coreSize: 8 }],
+  ])('%s: are the behaviour’s at lag 0 and the current network’s after the weights change', async (_, network) => {
+    const envs = new SyncVectorEnv((i) => new Drift(lengths[i]!, 100 + i), lengths.length);
+    const ppo = new PPO(new OffPolicyLocal(envs), { numEnvs: lengths.length, numSteps: T, seed: 3, network });
+    const agent = ppo as unknown as Targets;
+    ppo.update = 1;
+    await agent.collectRollout();
+    const b = ppo.buffer;
+    const N = b.numEnvs;
+    const truncatedRows: number[] = [];
+    b.truncated.forEach((x, i) => {
+      if (x) truncatedRows.push(i);
+    });
+    expect(b.finals.count).toBe(truncatedRows.length);
+    expect(Array.from(b.finals.rows.subarray(0, b.finals.count)).sort((x, y) => x - y)).toEqual(truncatedRows);
+    // A truncation in the middle of a sequence, and one on the last step (s_T then begins an episode).
+    expect(b.truncated[2 * N]).toBe(1);
+    expect(b.truncated[(T - 1) * N + 1]).toBe(1);
+    expect(Array.from(b.lastStarts)).toEqual([0, 1, 1, 0]);
+    const behaviour = { last: Float32Array.from(b.lastValues), finals: Float32Array.from(b.finalValues) };
+
+    // Lag 0: the recomputed bootstraps are the collector's.
+    const before = tf.memory().numTensors;
+    agent.computeTargets();
+    for (let n = 0; n < N; n++) expect(b.lastValues[n]).toBeCloseTo(behaviour.last[n]!, 5);
+    for (const i of truncatedRows) expect(b.finalValues[i]).toBeCloseTo(behaviour.finals[i]!, 5);
+
+    // Lag > 0: other weights, as after updates the rollout did not see.
+    const rng = new Rng(7);
+    ppo.network.setWeights(ppo.network.getWeights().map((w) => w.map((x) => x + 0.3 * rng.normal())));
+    const want = stepwise(ppo);
+    agent.computeTargets();
+    expect(tf.memory().numTensors).toBe(before);
+    for (let n = 0; n < N; n++) {
+      expect(b.lastValues[n]).toBeCloseTo(want.last[n]!, 4);
+      expect(Math.abs(b.lastValues[n]! - behaviour.last[n]!)).toBeGreaterThan(1e-3);
+    }
+    for (const i of truncatedRows) {
+      expect(b.finalValues[i]).toBeCloseTo(want.finals.get(i)!, 4);
+      expect(Math.abs(b.finalValues[i]! - behaviour.finals[i]!)).toBeGreaterThan(1e-4);
+    }
     await ppo.close();
   });
 });

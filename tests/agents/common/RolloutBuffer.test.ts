@@ -27,6 +27,29 @@ describe('RolloutBuffer', () => {
     buf.envRows([3, 1], rows);
     expect(Array.from(rows)).toEqual([3, 1, 7, 5, 11, 9]);
   });
+
+  it('keeps s_T and the final observations of truncated steps, growing past N of them', () => {
+    const buf = new RolloutBuffer(4, 2, space, 1);
+    buf.writeLast({ img: Uint8Array.from([1, 2, 3, 4]), v: Float32Array.from([0.5, -0.5]) }, Uint8Array.from([0, 1]));
+    expect(Array.from((buf.lastObs as Record<string, Uint8Array>).img!)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(buf.lastStarts)).toEqual([0, 1]);
+    const finals = buf.finals;
+    const batch = (k: number) => ({ img: Uint8Array.from([9, 9, k, k + 1]), v: Float32Array.from([0, k / 10]) });
+    // Five final observations in storage for N = 2: it doubles twice and keeps the earlier rows.
+    for (let k = 0; k < 5; k++) finals.push(7 - k, batch(k), 1);
+    expect(finals.count).toBe(5);
+    expect(Array.from(finals.rows.subarray(0, 5))).toEqual([7, 6, 5, 4, 3]);
+    expect(Array.from((finals.obs as Record<string, Uint8Array>).img!.subarray(0, 10))).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+    expect(Array.from((finals.obs as Record<string, Float32Array>).v!.subarray(0, 5))).toEqual(
+      [0, 0.1, 0.2, 0.3, 0.4].map((x) => Math.fround(x)),
+    );
+    const storage = finals.obs;
+    finals.clear();
+    finals.push(2, batch(8), 0);
+    expect(finals.count).toBe(1);
+    expect(finals.obs).toBe(storage);
+    expect(Array.from((finals.obs as Record<string, Uint8Array>).img!.subarray(0, 2))).toEqual([9, 9]);
+  });
 });
 
 describe('stats', () => {
