@@ -5,7 +5,7 @@
  * recurrent core sees each env's observations in the order the collector met them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { allocateBatch } from '../../src/core/batch.js';
+import { allocateBatch, batchLeaf } from '../../src/core/batch.js';
 import type { BatchedObservation } from '../../src/core/Env.js';
 import type { Space } from '../../src/core/spaces.js';
 import type { ActorCritic } from '../../src/nn/ActorCritic.js';
@@ -162,9 +162,5 @@ export class CurrentPolicyValues {
 /** Copy row `from` of `src` into row `to` of `dst` (batches shaped like `buffer.obs`). */
 function copyObsRow(buffer: RolloutBuffer, src: BatchedObservation, from: number, dst: BatchedObservation, to: number): void {
   for (const [key, box] of buffer.leaves)
-    leaf(dst, key).set(leaf(src, key).subarray(from * box.size, (from + 1) * box.size), to * box.size);
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
+    batchLeaf(dst, key).set(batchLeaf(src, key).subarray(from * box.size, (from + 1) * box.size), to * box.size);
 }

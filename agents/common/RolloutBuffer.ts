@@ -7,7 +7,7 @@
  * (`mb_*`) into arrays allocated once per minibatch size, ready to become tensors.
  */
 import type { BatchedObservation } from '../../src/core/Env.js';
-import { allocateBatch, boxLeaves } from '../../src/core/batch.js';
+import { allocateBatch, boxLeaves, batchLeaf } from '../../src/core/batch.js';
 import type { Box, Space } from '../../src/core/spaces.js';
 
 /** A minibatch: rows of the flat buffer picked by `indices`, copied into contiguous arrays. */
@@ -89,14 +89,14 @@ export class RolloutBuffer {
   /** Copy a VectorEnv's batched observation into step t. */
   writeObs(t: number, batch: BatchedObservation): void {
     for (const [key, box] of this.leaves) {
-      const dst = leaf(this.obs, key);
-      dst.set(leaf(batch, key).subarray(0, this.numEnvs * box.size), t * this.numEnvs * box.size);
+      const dst = batchLeaf(this.obs, key);
+      dst.set(batchLeaf(batch, key).subarray(0, this.numEnvs * box.size), t * this.numEnvs * box.size);
     }
   }
 
   /** Copy s_T (a VectorEnv's batched observation) and its episode starts into `lastObs` and `lastStarts`. */
   writeLast(batch: BatchedObservation, starts: Uint8Array): void {
-    for (const [key, box] of this.leaves) leaf(this.lastObs, key).set(leaf(batch, key).subarray(0, this.numEnvs * box.size));
+    for (const [key, box] of this.leaves) batchLeaf(this.lastObs, key).set(batchLeaf(batch, key).subarray(0, this.numEnvs * box.size));
     this.lastStarts.set(starts.subarray(0, this.numEnvs));
   }
 
@@ -144,7 +144,7 @@ export class RolloutBuffer {
       const i = indices[j]!;
       mb.rows[j] = i;
       for (const [key, box] of this.leaves) {
-        leaf(mb.obs, key).set(leaf(this.obs, key).subarray(i * box.size, (i + 1) * box.size), j * box.size);
+        batchLeaf(mb.obs, key).set(batchLeaf(this.obs, key).subarray(i * box.size, (i + 1) * box.size), j * box.size);
       }
       for (let k = 0; k < a; k++) mb.actions[j * a + k] = this.actions[i * a + k]!;
       mb.logprobs[j] = this.logprobs[i]!;
@@ -189,7 +189,7 @@ export class FinalObservations {
     const k = this.count++;
     this.rows[k] = row;
     for (const [key, box] of this.leaves) {
-      leaf(this.obs, key).set(leaf(batch, key).subarray(index * box.size, (index + 1) * box.size), k * box.size);
+      batchLeaf(this.obs, key).set(batchLeaf(batch, key).subarray(index * box.size, (index + 1) * box.size), k * box.size);
     }
   }
 
@@ -199,12 +199,8 @@ export class FinalObservations {
     const rows = new Int32Array(capacity);
     rows.set(this.rows);
     const obs = allocateBatch(this.observationSpace, capacity);
-    for (const [key] of this.leaves) leaf(obs, key).set(leaf(this.obs, key));
+    for (const [key] of this.leaves) batchLeaf(obs, key).set(batchLeaf(this.obs, key));
     this.rows = rows;
     this.obs = obs;
   }
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }

@@ -18,7 +18,7 @@
 import type { BatchedObservation } from '../../src/core/Env.js';
 import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
-import { allocateBatch, boxLeaves } from '../../src/core/batch.js';
+import { allocateBatch, boxLeaves, batchLeaf } from '../../src/core/batch.js';
 import type { Box, Space } from '../../src/core/spaces.js';
 
 /** Random shift (DrQ / RAD): replicate-pad by `pad` pixels, crop back at a random offset per sample. */
@@ -47,8 +47,6 @@ export const DEFAULT_JITTER_STRENGTH = 0.2;
 
 /** Keys whose observations are never colour-jittered, whatever `keys` says. */
 const NEVER_JITTER = new Set(['depth', 'semantic']);
-
-type Leaf = Float32Array | Uint8Array;
 
 /**
  * The augmentation pipeline of one agent: `apply(batch, size)` returns an augmented copy of the
@@ -97,8 +95,8 @@ export class ImageAugmentation {
     if (!this.enabled) return batch;
     const out = this.output(size);
     for (const [key, box] of this.leaves) {
-      const src = leaf(batch, key);
-      const dst = leaf(out, key);
+      const src = batchLeaf(batch, key);
+      const dst = batchLeaf(out, key);
       dst.set(src.subarray(0, size * box.size));
     }
     for (const spec of this.specs) {
@@ -113,7 +111,7 @@ export class ImageAugmentation {
       const dy = this.rng.int(2 * pad + 1) - pad;
       const dx = this.rng.int(2 * pad + 1) - pad;
       for (const [key, box] of this.images) {
-        const data = leaf(out, key);
+        const data = batchLeaf(out, key);
         const [h, w, c] = box.shape as [number, number, number];
         const scratch = this.scratchFor(box.size);
         const base = j * box.size;
@@ -129,7 +127,7 @@ export class ImageAugmentation {
       const brightness = 1 + this.rng.uniform(-strength, strength);
       const contrast = 1 + this.rng.uniform(-strength, strength);
       for (const [key, box] of targets) {
-        const data = leaf(out, key);
+        const data = batchLeaf(out, key);
         const base = j * box.size;
         let mean = 0;
         for (let i = 0; i < box.size; i++) mean += data[base + i]!;
@@ -208,8 +206,4 @@ function checkSpec(spec: AugmentSpec, images: ReadonlyArray<readonly [string | n
   } else {
     throw new UsageError(`augment: unknown kind "${(spec as { kind: unknown }).kind}" (shift, colorJitter)`);
   }
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Leaf {
-  return key === null ? (batch as Leaf) : (batch as Record<string, Leaf>)[key]!;
 }

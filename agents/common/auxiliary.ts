@@ -38,7 +38,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
-import { allocateBatch, boxLeaves } from '../../src/core/batch.js';
+import { allocateBatch, boxLeaves, batchLeaf } from '../../src/core/batch.js';
 import type { BatchedObservation } from '../../src/core/Env.js';
 import type { Box, Discrete, Space } from '../../src/core/spaces.js';
 import { RecurrentCore } from '../../src/nn/cores.js';
@@ -321,9 +321,9 @@ export class AuxiliaryTasks {
     arrays.observations ??= allocateBatch(this.observationSpace, B * (1 + Math.ceil(arrays.extra.length / B)));
     const out = arrays.observations;
     for (const [key, box] of this.leaves) {
-      const dst = leafOf(out, key);
-      const src = leafOf(buffer.obs, key);
-      dst.set(leafOf(mb.obs, key).subarray(0, B * box.size));
+      const dst = batchLeaf(out, key);
+      const src = batchLeaf(buffer.obs, key);
+      dst.set(batchLeaf(mb.obs, key).subarray(0, B * box.size));
       for (let x = 0; x < added; x++) {
         const r = arrays.extra[x]!;
         dst.set(src.subarray(r * box.size, (r + 1) * box.size), (B + x) * box.size);
@@ -411,8 +411,4 @@ function checkSpec(spec: AuxiliarySpec): void {
     const steps = spec.steps ?? DEFAULT_CPCA_STEPS;
     if (!(Number.isInteger(steps) && steps >= 1)) throw new UsageError(`auxiliary: cpcA.steps must be an integer ≥ 1, got ${spec.steps}`);
   }
-}
-
-function leafOf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }

@@ -18,6 +18,11 @@ export function boxLeaves(space: Space): Array<[string | null, Box]> {
   throw new TypeError(`vector envs batch Box or Dict observations, got ${space.toString()}`);
 }
 
+/** The typed array of one Box leaf of a batch (`key` null: the batch is a single Box's array). */
+export function batchLeaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
+  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
+}
+
 /** Allocate batched buffers for `numEnvs` copies of `space`, optionally over a SharedArrayBuffer. */
 export function allocateBatch(space: Space, numEnvs: number, shared = false): BatchedObservation {
   const make = (box: Box): Float32Array | Uint8Array => {

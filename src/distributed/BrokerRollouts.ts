@@ -14,8 +14,7 @@
  */
 import type { OnPolicyAgent, RolloutResult, RolloutSource } from '../../agents/common/OnPolicyAgent.js';
 import type { EpisodeEnd } from '../../agents/common/RolloutCollector.js';
-import type { BatchedObservation } from '../core/Env.js';
-import { boxLeaves } from '../core/batch.js';
+import { boxLeaves, batchLeaf } from '../core/batch.js';
 import type { Box, Discrete, Space } from '../core/spaces.js';
 import type { Broker } from './Broker.js';
 import { ChunkError, type ChunkExpectation, decodeChunk, type TrajectoryChunk } from './chunk.js';
@@ -284,10 +283,10 @@ export class BrokerRollouts implements RolloutSource {
     const T = b.numSteps;
     const a = b.actionSize;
     for (const [key, box] of boxLeaves(this.observationSpace)) {
-      const dst = leaf(b.obs, key);
-      const src = leaf(chunk.obs, key);
+      const dst = batchLeaf(b.obs, key);
+      const src = batchLeaf(chunk.obs, key);
       for (let t = 0; t < T; t++) dst.set(src.subarray(t * box.size, (t + 1) * box.size), (t * N + j) * box.size);
-      leaf(b.lastObs, key).set(src.subarray(T * box.size, (T + 1) * box.size), j * box.size);
+      batchLeaf(b.lastObs, key).set(src.subarray(T * box.size, (T + 1) * box.size), j * box.size);
     }
     b.lastStarts[j] = chunk.starts[T]!;
     for (let t = 0; t < T; t++) {
@@ -323,8 +322,4 @@ export class BrokerRollouts implements RolloutSource {
     } while (cursor !== '0');
     return count;
   }
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }

@@ -20,7 +20,7 @@ import { WorkerVectorEnv } from '../../envs/vector/WorkerVectorEnv.js';
 import { OneHotObservation } from '../../envs/wrappers/OneHotObservation.js';
 import type { BatchedObservation, VectorEnv } from '../core/Env.js';
 import { Rng } from '../core/Rng.js';
-import { allocateBatch, boxLeaves } from '../core/batch.js';
+import { allocateBatch, boxLeaves, batchLeaf } from '../core/batch.js';
 import { type Box, type Discrete, type Space, spaceFromJSON, spacesEqual } from '../core/spaces.js';
 import { ActorCritic, type ActorCriticConfig } from '../nn/ActorCritic.js';
 import type { Broker } from './Broker.js';
@@ -346,10 +346,10 @@ class ChunkSplitter {
   ): TrajectoryChunk {
     const { T, N, buffer, actionSize } = this;
     for (const [key, box] of this.leaves) {
-      const dst = leaf(this.obs, key);
-      const src = leaf(buffer.obs, key);
+      const dst = batchLeaf(this.obs, key);
+      const src = batchLeaf(buffer.obs, key);
       for (let t = 0; t < T; t++) dst.set(src.subarray((t * N + n) * box.size, (t * N + n + 1) * box.size), t * box.size);
-      dst.set(leaf(buffer.lastObs, key).subarray(n * box.size, (n + 1) * box.size), T * box.size);
+      dst.set(batchLeaf(buffer.lastObs, key).subarray(n * box.size, (n + 1) * box.size), T * box.size);
     }
     const column = <A extends Float32Array | Uint8Array>(src: A, out: A, width = 1): A => {
       for (let t = 0; t < T; t++) out.set(src.subarray((t * N + n) * width, (t * N + n + 1) * width), t * width);
@@ -364,9 +364,9 @@ class ChunkSplitter {
     for (let k = 0; k < held.count; k++) if (held.rows[k]! % N === n) finals.push(k);
     const finalObs = allocateBatch(this.space, finals.length);
     for (const [key, box] of this.leaves) {
-      const dst = leaf(finalObs, key);
+      const dst = batchLeaf(finalObs, key);
       finals.forEach((f, k) => {
-        dst.set(leaf(held.obs, key).subarray(f * box.size, (f + 1) * box.size), k * box.size);
+        dst.set(batchLeaf(held.obs, key).subarray(f * box.size, (f + 1) * box.size), k * box.size);
       });
     }
     return {
@@ -387,10 +387,6 @@ class ChunkSplitter {
       episodes: collector.episodes.filter((e) => e.env === n).map((e) => ({ return: e.return, length: e.length, success: e.success })),
     };
   }
-}
-
-function leaf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }
 
 function sleep(ms: number): Promise<void> {

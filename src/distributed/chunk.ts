@@ -54,7 +54,7 @@
 import { endianness } from 'node:os';
 import { z } from 'zod';
 import type { BatchedObservation } from '../core/Env.js';
-import { allocateBatch, boxLeaves } from '../core/batch.js';
+import { allocateBatch, boxLeaves, batchLeaf } from '../core/batch.js';
 import type { Box, Space } from '../core/spaces.js';
 
 /** One env's T consecutive steps under one policy version, as an actor sends them. */
@@ -251,14 +251,10 @@ function toMillimetres(v: number): number {
 export function quantizeObservation(space: Space, batch: BatchedObservation, count: number): void {
   for (const c of leafCodecs(space)) {
     if (c.encoding !== 'mm16') continue;
-    const values = leafOf(batch, c.key) as Float32Array;
+    const values = batchLeaf(batch, c.key) as Float32Array;
     const n = count * c.size;
     for (let i = 0; i < n; i++) values[i] = toMillimetres(values[i]!) / 1000;
   }
-}
-
-function leafOf(batch: BatchedObservation, key: string | null): Float32Array | Uint8Array {
-  return key === null ? (batch as Float32Array | Uint8Array) : (batch as Record<string, Float32Array | Uint8Array>)[key]!;
 }
 
 /** The codec copies float32 and int32 sections as bytes, which is the wire's little-endian order only on little-endian hosts. */
@@ -313,8 +309,8 @@ export function encodeChunk(chunk: TrajectoryChunk, observationSpace: Space): Bu
   if (!Number.isInteger(A)) throw new RangeError(`encodeChunk: ${chunk.actions.length} action values are not a multiple of ${T} steps`);
   const codecs = leafCodecs(observationSpace);
   for (const c of codecs) {
-    expectLength(`obs${c.key === null ? '' : `.${c.key}`}`, leafOf(chunk.obs, c.key), (T + 1) * c.size);
-    expectLength(`finalObs${c.key === null ? '' : `.${c.key}`}`, leafOf(chunk.finalObs, c.key), K * c.size);
+    expectLength(`obs${c.key === null ? '' : `.${c.key}`}`, batchLeaf(chunk.obs, c.key), (T + 1) * c.size);
+    expectLength(`finalObs${c.key === null ? '' : `.${c.key}`}`, batchLeaf(chunk.finalObs, c.key), K * c.size);
   }
   expectLength('starts', chunk.starts, T + 1);
   expectLength('terminated', chunk.terminated, T);
@@ -346,7 +342,7 @@ export function encodeChunk(chunk: TrajectoryChunk, observationSpace: Space): Bu
   out.writeUInt32LE(header.byteLength, 12);
   const w = new Writer(out, PREFIX_BYTES);
   w.bytes(header);
-  for (const c of codecs) w.leaf(c, leafOf(chunk.obs, c.key), T + 1);
+  for (const c of codecs) w.leaf(c, batchLeaf(chunk.obs, c.key), T + 1);
   w.bytes(chunk.starts.subarray(0, T + 1));
   w.bytes(chunk.terminated.subarray(0, T));
   w.bytes(chunk.truncated.subarray(0, T));
@@ -356,7 +352,7 @@ export function encodeChunk(chunk: TrajectoryChunk, observationSpace: Space): Bu
   w.words(chunk.values.subarray(0, T + 1));
   w.words(chunk.finalSteps);
   w.words(chunk.finalValues.subarray(0, K));
-  for (const c of codecs) w.leaf(c, leafOf(chunk.finalObs, c.key), K);
+  for (const c of codecs) w.leaf(c, batchLeaf(chunk.finalObs, c.key), K);
   for (const s of chunk.initialState) w.words(s);
   return out;
 }
@@ -487,7 +483,7 @@ export function decodeChunk(bytes: Buffer, expect: ChunkExpectation): Trajectory
 
   const r = new Reader(bytes, PREFIX_BYTES + pad4(headerBytes));
   const obs = allocateBatch(expect.observationSpace, T + 1);
-  for (const c of codecs) r.leaf(c, leafOf(obs, c.key), T + 1, `obs${c.key === null ? '' : `.${c.key}`}`);
+  for (const c of codecs) r.leaf(c, batchLeaf(obs, c.key), T + 1, `obs${c.key === null ? '' : `.${c.key}`}`);
   const starts = r.flags(T + 1, 'starts');
   const terminated = r.flags(T, 'terminated');
   const truncated = r.flags(T, 'truncated');
@@ -499,7 +495,7 @@ export function decodeChunk(bytes: Buffer, expect: ChunkExpectation): Trajectory
   r.into(finalSteps);
   const finalValues = r.floats(K, 'finalValues');
   const finalObs = allocateBatch(expect.observationSpace, K);
-  for (const c of codecs) r.leaf(c, leafOf(finalObs, c.key), K, `finalObs${c.key === null ? '' : `.${c.key}`}`);
+  for (const c of codecs) r.leaf(c, batchLeaf(finalObs, c.key), K, `finalObs${c.key === null ? '' : `.${c.key}`}`);
   const initialState = header.stateSizes.map((h, i) => r.floats(h, `initialState[${i}]`));
 
   let ends = 0;
