@@ -24,6 +24,7 @@ const network = z
     core: z.enum(['none', 'gru', 'lstm']),
     coreSize: positiveInt,
     logStdInit: z.number().finite(),
+    policyBias: z.array(z.number().finite()),
   })
   .strict()
   .partial();

@@ -40,6 +40,8 @@ export interface ActorCriticConfig {
   coreSize: number;
   /** Initial log-std of the Gaussian policy (Box actions). @default 0 (σ = 1) */
   logStdInit: number;
+  /** Initial bias of the policy head, one value per logit / mean: a prior over actions. @default [] (zeros) */
+  policyBias: number[];
 }
 
 /** The default network: auto CNN, MLP 64-64 tanh over raw vectors, fusion 256, no core. */
@@ -52,6 +54,7 @@ export const DEFAULT_ACTOR_CRITIC: ActorCriticConfig = {
   core: 'none',
   coreSize: 128,
   logStdInit: 0,
+  policyBias: [],
 };
 
 /** What one forward pass returns: distribution parameters, values and the new recurrent state. */
@@ -107,7 +110,11 @@ export class ActorCritic {
     const headIn = tf.input({ shape: [this.core ? this.core.size : featureSize], name: 'features' });
 
     // ── heads ──
-    this.head = tf.model({ inputs: headIn, outputs: [policyHead(headIn, this.dist, rng), valueHead(headIn, rng)], name: 'heads' });
+    this.head = tf.model({
+      inputs: headIn,
+      outputs: [policyHead(headIn, this.dist, rng, this.config.policyBias), valueHead(headIn, rng)],
+      name: 'heads',
+    });
     this.logStd = this.dist.kind === 'gaussian' ? createLogStd(this.dist.actionSize, this.config.logStdInit) : null;
   }
 

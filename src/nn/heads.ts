@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../core/Rng.js';
+import { UsageError } from '../core/errors.js';
 import { Box, Discrete } from '../core/spaces.js';
 import { Categorical, DiagGaussian, type ActionDistribution } from './distributions.js';
 import { applyInit, GAIN } from './init.js';
@@ -19,15 +20,33 @@ export function distributionFor(space: Box | Discrete): ActionDistribution {
   throw new TypeError(`unsupported action space ${String(space)}`);
 }
 
-/** features [B, F] → [B, K] distribution parameters. */
-export function policyHead(features: tf.SymbolicTensor, dist: ActionDistribution, rng: Rng): tf.SymbolicTensor {
-  const units = dist.kind === 'categorical' ? dist.n : dist.actionSize;
-  return applyInit(
-    tf.layers.dense({ units, name: dist.kind === 'categorical' ? 'policy_logits' : 'policy_mean' }),
-    features,
-    GAIN.policy,
-    rng,
-  );
+/**
+ * features [B, F] → [B, K] distribution parameters. `bias` (K values, or [] for zeros) is the head's
+ * initial bias: a prior over actions the first policy starts from, e.g. a negative STOP logit so a
+ * near-uniform policy does not end most early episodes by stopping at random.
+ * @throws UsageError when `bias` is neither empty nor one value per logit / mean.
+ */
+export function policyHead(
+  features: tf.SymbolicTensor,
+  dist: ActionDistribution,
+  rng: Rng,
+  bias: readonly number[] = [],
+): tf.SymbolicTensor {
+  const categorical = dist.kind === 'categorical';
+  const units = categorical ? dist.n : dist.actionSize;
+  if (bias.length !== 0 && bias.length !== units) {
+    throw new UsageError(
+      `network.policyBias: expected ${units} values (one per action ${categorical ? 'logit' : 'mean'}), got ${bias.length}`,
+    );
+  }
+  const layer = tf.layers.dense({ units, name: categorical ? 'policy_logits' : 'policy_mean' });
+  const out = applyInit(layer, features, GAIN.policy, rng);
+  if (bias.length !== 0) {
+    const initial = tf.tensor1d([...bias]);
+    layer.setWeights([layer.getWeights()[0]!, initial]); // getWeights returns the live variables: not disposed
+    initial.dispose();
+  }
+  return out;
 }
 
 /** features [B, F] → [B, 1] state value. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/Rng.js';
 import { Box, Dict, Discrete } from '../../src/core/spaces.js';
 import { ActorCritic } from '../../src/nn/ActorCritic.js';
@@ -46,6 +47,30 @@ describe('ActorCritic', () => {
     expect(Array.from(ac.logStd!.dataSync())).toEqual([-0.5, -0.5]);
     expect(ac.variables()).toContain(ac.logStd);
     ac.dispose();
+  });
+
+  it("policyBias sets only the policy head's initial bias: a prior over actions", () => {
+    const plain = new ActorCritic(dictSpace, new Discrete(4), {}, new Rng(3));
+    const biased = new ActorCritic(dictSpace, new Discrete(4), { policyBias: [-3, 0, 0, 0] }, new Rng(3));
+    const a = plain.getWeights();
+    const b = biased.getWeights();
+    const differing = a.map((_, i) => i).filter((i) => a[i]!.some((v, j) => v !== b[i]![j]));
+    expect(differing).toHaveLength(1);
+    expect(Array.from(b[differing[0]!]!)).toEqual([-3, 0, 0, 0]);
+    tf.tidy(() => {
+      const obs = { depth: new Float32Array(64).fill(2), pointgoal: new Float32Array([3, 0.5]) };
+      const probs = tf.softmax(biased.step(biased.obsTensors(obs, 0, 1)).params).dataSync();
+      expect(probs[0]).toBeLessThan(0.03);
+      expect(probs[1]).toBeGreaterThan(0.3);
+    });
+    plain.dispose();
+    biased.dispose();
+  });
+
+  it('rejects a policyBias that is not one value per action logit', () => {
+    const build = () => new ActorCritic(dictSpace, new Discrete(4), { policyBias: [-3, 0] }, new Rng(3));
+    expect(build).toThrow(UsageError);
+    expect(build).toThrow('network.policyBias: expected 4 values (one per action logit), got 2');
   });
 
   it('is the same network for the same seed', () => {
