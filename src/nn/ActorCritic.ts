@@ -19,7 +19,7 @@ import type { Box, Discrete, Space } from '../core/spaces.js';
 import { RecurrentCore, type CoreKind } from './cores.js';
 import type { ActionDistribution } from './distributions.js';
 import { encodeBox, type CnnKind } from './encoders.js';
-import { createLogStd, distributionFor, policyHead, valueHead } from './heads.js';
+import { checkPolicyBias, createLogStd, distributionFor, policyHead, valueHead } from './heads.js';
 import { mlp, type Activation } from './mlp.js';
 
 /** The network's architecture: encoders per observation kind, fusion layer, optional recurrent core, log-std init. */
@@ -92,6 +92,7 @@ export class ActorCritic {
     this.config = { ...DEFAULT_ACTOR_CRITIC, ...config };
     this.inputs = boxLeaves(observationSpace);
     this.dist = distributionFor(actionSpace);
+    checkPolicyBias(this.dist, this.config.policyBias); // before any variable exists: a rejected config leaks nothing
 
     // ── encoder: one per observation key, fused ──
     const symbolic = this.inputs.map(([key, box]) => tf.input({ shape: [...box.shape], name: key === null ? 'obs' : `obs_${key}` }));

@@ -21,10 +21,23 @@ export function distributionFor(space: Box | Discrete): ActionDistribution {
 }
 
 /**
- * features [B, F] → [B, K] distribution parameters. `bias` (K values, or [] for zeros) is the head's
- * initial bias: a prior over actions the first policy starts from, e.g. a negative STOP logit so a
- * near-uniform policy does not end most early episodes by stopping at random.
- * @throws UsageError when `bias` is neither empty nor one value per logit / mean.
+ * Check a policy-head bias against the distribution: empty (zeros) or one value per logit / mean.
+ * @throws UsageError naming `network.policyBias` otherwise.
+ */
+export function checkPolicyBias(dist: ActionDistribution, bias: readonly number[]): void {
+  const categorical = dist.kind === 'categorical';
+  const units = categorical ? dist.n : dist.actionSize;
+  if (bias.length !== 0 && bias.length !== units) {
+    throw new UsageError(
+      `network.policyBias: expected ${units} values (one per action ${categorical ? 'logit' : 'mean'}), got ${bias.length}`,
+    );
+  }
+}
+
+/**
+ * features [B, F] → [B, K] distribution parameters. `bias` (checked by `checkPolicyBias`; [] for
+ * zeros) is the head's initial bias: a prior over actions the first policy starts from, e.g. a
+ * negative STOP logit so a near-uniform policy does not end most early episodes by stopping at random.
  */
 export function policyHead(
   features: tf.SymbolicTensor,
@@ -33,13 +46,7 @@ export function policyHead(
   bias: readonly number[] = [],
 ): tf.SymbolicTensor {
   const categorical = dist.kind === 'categorical';
-  const units = categorical ? dist.n : dist.actionSize;
-  if (bias.length !== 0 && bias.length !== units) {
-    throw new UsageError(
-      `network.policyBias: expected ${units} values (one per action ${categorical ? 'logit' : 'mean'}), got ${bias.length}`,
-    );
-  }
-  const layer = tf.layers.dense({ units, name: categorical ? 'policy_logits' : 'policy_mean' });
+  const layer = tf.layers.dense({ units: categorical ? dist.n : dist.actionSize, name: categorical ? 'policy_logits' : 'policy_mean' });
   const out = applyInit(layer, features, GAIN.policy, rng);
   if (bias.length !== 0) {
     const initial = tf.tensor1d([...bias]);

@@ -69,8 +69,10 @@ describe('ActorCritic', () => {
 
   it('rejects a policyBias that is not one value per action logit', () => {
     const build = () => new ActorCritic(dictSpace, new Discrete(4), { policyBias: [-3, 0] }, new Rng(3));
+    const tensors = tf.memory().numTensors;
     expect(build).toThrow(UsageError);
     expect(build).toThrow('network.policyBias: expected 4 values (one per action logit), got 2');
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('is the same network for the same seed', () => {
