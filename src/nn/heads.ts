@@ -20,17 +20,20 @@ export function distributionFor(space: Box | Discrete): ActionDistribution {
   throw new TypeError(`unsupported action space ${String(space)}`);
 }
 
+/** How many parameters the policy head outputs: one logit per action, or one mean per action dimension. */
+function headUnits(dist: ActionDistribution): number {
+  return dist.kind === 'categorical' ? dist.n : dist.actionSize;
+}
+
 /**
  * Check a policy-head bias against the distribution: empty (zeros) or one value per logit / mean.
  * @throws UsageError naming `network.policyBias` otherwise.
  */
 export function checkPolicyBias(dist: ActionDistribution, bias: readonly number[]): void {
-  const categorical = dist.kind === 'categorical';
-  const units = categorical ? dist.n : dist.actionSize;
+  const units = headUnits(dist);
   if (bias.length !== 0 && bias.length !== units) {
-    throw new UsageError(
-      `network.policyBias: expected ${units} values (one per action ${categorical ? 'logit' : 'mean'}), got ${bias.length}`,
-    );
+    const per = dist.kind === 'categorical' ? 'logit' : 'mean';
+    throw new UsageError(`network.policyBias: expected ${units} values (one per action ${per}), got ${bias.length}`);
   }
 }
 
@@ -45,8 +48,7 @@ export function policyHead(
   rng: Rng,
   bias: readonly number[] = [],
 ): tf.SymbolicTensor {
-  const categorical = dist.kind === 'categorical';
-  const layer = tf.layers.dense({ units: categorical ? dist.n : dist.actionSize, name: categorical ? 'policy_logits' : 'policy_mean' });
+  const layer = tf.layers.dense({ units: headUnits(dist), name: dist.kind === 'categorical' ? 'policy_logits' : 'policy_mean' });
   const out = applyInit(layer, features, GAIN.policy, rng);
   if (bias.length !== 0) {
     const initial = tf.tensor1d([...bias]);
