@@ -93,7 +93,11 @@ describe.skipIf(!haveRedis)('sharded evaluation under faults', () => {
     await stopped.waitFor(/taking evaluation jobs/);
     const command = startCli([...EVAL, '--broker', redis.url, '--job-episodes', '6']);
     await until(async () => (await client.exists(EVAL_JOBS_STREAM)) === 1 && (await pending()) > 0);
+    // Frozen while its job is still pending, the actor is stopped mid-job however fast the job runs.
+    stopped.child.kill('SIGSTOP');
+    expect(await pending()).toBe(1);
     stopped.child.kill('SIGTERM');
+    stopped.child.kill('SIGCONT');
     expect(await stopped.exited).toBe(0);
     expect(stopped.stderr()).toMatch(/SIGTERM: stopping; the running job goes back to the other actors/);
     expect(stopped.stderr()).toMatch(/stopped; 0 jobs done/);

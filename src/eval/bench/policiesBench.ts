@@ -293,6 +293,9 @@ export async function runSlice(task: SliceTask, onEpisode: () => void, load: Sli
           const index = task.first + k;
           const replay = index < task.replays && env instanceof NavEnv ? replays : null;
           results[p]!.push(await runBenchEpisode(env, name, policy, episode, task.seed + index, index, replay));
+          // An episode awaits only settled promises: let the event loop turn, so that a signal (an
+          // actor told to stop) or a Redis reply is handled between episodes, not after the slice.
+          await new Promise((resolve) => setImmediate(resolve));
           onEpisode();
         }
       } finally {

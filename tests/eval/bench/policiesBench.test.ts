@@ -1,7 +1,8 @@
 /**
  * The policy benchmark on a small env (PointNav-Easy with only the pointgoal sensor, no camera,
  * 60-step episodes): identical tables from two runs with one seed on 1 and 2 worker threads, a
- * trained policy beside the baselines, and clear errors for a missing or incompatible policy.
+ * trained policy beside the baselines, clear errors for a missing or incompatible policy, and a
+ * slice that lets the event loop turn between episodes (an actor told to stop hears it mid-job).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,8 @@ import { PPO } from '../../../agents/ppo.js';
 import { make } from '../../../envs/registry.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { initBackend } from '../../../src/nn/backend.js';
-import { formatCsv, formatMarkdown, runPoliciesBench } from '../../../src/eval/bench/policiesBench.js';
+import { formatCsv, formatMarkdown, runPoliciesBench, runSlice } from '../../../src/eval/bench/policiesBench.js';
+import { fixedEpisodes } from '../../../envs/episodeFile.js';
 import { savePolicy } from '../../../agents/common/savedPolicy.js';
 import { ROOT } from '../../helpers/cli.js';
 
@@ -93,6 +95,20 @@ describe('runPoliciesBench', () => {
     expect(trainedOn).toContain('compass');
     expect(envHas).toContain('pointgoal');
     expect(envHas).not.toContain('compass');
+  });
+});
+
+describe('runSlice', () => {
+  it('lets the event loop turn between episodes, so a signal is handled before the slice ends', async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const seen: boolean[] = [];
+    const env = make(ENV, envOptions);
+    const { episodes } = fixedEpisodes(ENV, env, { split: 'val', count: 2 });
+    env.close();
+    const task = { env: ENV, envOptions, policies: ['random'], seed: 1, first: 0, episodes, replays: 0 };
+    await runSlice(task, () => seen.push(turned));
+    expect(seen).toEqual([true, true]);
   });
 });
 
