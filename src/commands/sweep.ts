@@ -1,7 +1,8 @@
 /**
  * `robonav sweep --grid JSON --seeds 1,2,3 --out sweeps/NAME [--env ID] [--env-options JSON]
  *   [--agent ppo] [--config base.json] [--steps N] [--workers N] [--eval-every U] [--eval-episodes N]
- *   [--budgets 100000,200000] [--thresholds 0.5,0.8,0.9] [--deterministic] [--json]`
+ *   [--budgets 100000,200000] [--thresholds 0.5,0.8,0.9] [--deterministic]
+ *   [--encoder pretrain/NAME [--freeze-encoder]] [--json]`
  *
  * A small hyperparameter sweep: every combination of the grid's values (an arm) trained once per
  * seed, one run after another, then a table of val success at fixed step budgets and of the steps
@@ -13,6 +14,8 @@
  *   sweeps/NAME/results.json, table.md the table
  *
  * Grid keys are agent config fields; a dotted key reaches into an object (`network.coreSize`).
+ * `--encoder` starts every run's image encoder from a `robonav pretrain` output, so a pretrained
+ * arm is a sweep of its own beside the same sweep without it.
  * Every arm's config is checked before the first run starts. Running the same command again
  * continues an interrupted sweep: finished runs are kept, an unfinished one is resumed from its
  * checkpoint. `robonav report sweeps/NAME/arm-1 sweeps/NAME/arm-2` draws the arms' curves with
@@ -32,6 +35,7 @@ import { hasRunFile } from '../runs/runFile.js';
 import { seedDir, seedListOption } from './multiSeed.js';
 import { checkEnvOptions, choiceOption, envOptionsOption, integerOption, printJsonLine } from './options.js';
 import { train } from './train.js';
+import { checkPretrainedFolder } from './train/pretrainedStart.js';
 import { TRAIN_DEFAULTS } from './train/resolveRun.js';
 
 /** Version of `sweep.json`. */
@@ -54,6 +58,8 @@ interface SweepFlags {
   budgets?: number[];
   thresholds?: number[];
   deterministic?: boolean;
+  encoder?: string;
+  freezeEncoder?: boolean;
   json?: boolean;
 }
 
@@ -70,6 +76,9 @@ interface SweepSpec {
   evalEvery: number;
   evalEpisodes: number;
   deterministic: boolean;
+  /** Every run's pretrained encoder; absent without --encoder (so older sweep.json files still match). */
+  encoder?: string;
+  freezeEncoder?: boolean;
 }
 
 export function register(program: Command): void {
@@ -98,6 +107,8 @@ export function register(program: Command): void {
     )
     .option('--thresholds <list>', `val success thresholds of the table (default ${DEFAULT_THRESHOLDS.join(',')})`, thresholdsOption)
     .option('--deterministic', 'val evaluations take the most likely action instead of sampling one')
+    .option('--encoder <dir>', "start every run's image encoder from a `robonav pretrain` output")
+    .option('--freeze-encoder', 'keep the --encoder weights fixed during training')
     .option('--json', 'print one JSON line at the end: {"out","rows":[…]}')
     .action(async (flags: SweepFlags) => {
       await sweep(flags);
@@ -161,6 +172,8 @@ function resolveSpec(flags: SweepFlags): SweepSpec {
   const agent = flags.agent ?? TRAIN_DEFAULTS.agent;
   const baseConfig = flags.config === undefined ? {} : readConfig(flags.config);
   if ('seed' in flags.grid || 'seed' in baseConfig) throw new UsageError('--grid, --config: the seed comes from --seeds');
+  if (flags.freezeEncoder && flags.encoder === undefined) throw new UsageError('--freeze-encoder needs --encoder DIR');
+  if (flags.encoder !== undefined) checkPretrainedFolder('--encoder', flags.encoder);
   return {
     version: SWEEP_FILE_VERSION,
     env,
@@ -173,6 +186,7 @@ function resolveSpec(flags: SweepFlags): SweepSpec {
     evalEvery: flags.evalEvery ?? TRAIN_DEFAULTS.evalEvery,
     evalEpisodes: flags.evalEpisodes ?? DEFAULT_EVAL_EPISODES,
     deterministic: flags.deterministic === true,
+    ...(flags.encoder === undefined ? {} : { encoder: flags.encoder, freezeEncoder: flags.freezeEncoder === true }),
   };
 }
 
@@ -217,7 +231,17 @@ function runFlags(spec: SweepSpec, arm: SweepArm, seed: number, dir: string, wor
     ...(workers === undefined ? {} : { workers }),
   };
   if (hasRunFile(dir)) return { ...common, resume: dir };
-  return { ...common, env: spec.env, envOptions: spec.envOptions, agent: spec.agent, seed, out: dir, config: join(arm.dir, 'config.json') };
+  const pretrained = spec.encoder === undefined ? {} : { encoder: spec.encoder, freezeEncoder: spec.freezeEncoder === true };
+  return {
+    ...common,
+    ...pretrained,
+    env: spec.env,
+    envOptions: spec.envOptions,
+    agent: spec.agent,
+    seed,
+    out: dir,
+    config: join(arm.dir, 'config.json'),
+  };
 }
 
 /** Whether the run in `dir` reached `steps` (its last update line says so). */

@@ -6,16 +6,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { Rng } from '../../src/core/Rng.js';
+import { writeEncoder } from '../helpers/pretrained.js';
 import { Box } from '../../src/core/spaces.js';
-import { DEFAULT_ACTOR_CRITIC } from '../../src/nn/ActorCritic.js';
 import { initBackend } from '../../src/nn/backend.js';
-import { encodeBox } from '../../src/nn/encoders.js';
-import { saveModel } from '../../src/nn/fileIO.js';
-import { PRETRAIN_VERSION, writeManifest } from '../../src/pretrain/pretrained.js';
 import { loadSavedPolicy } from '../../src/runs/checkpoint.js';
 
 function robonav(args: string[]): Promise<CliRun> {
@@ -26,17 +21,6 @@ let root: string;
 let cfg: string;
 /** The pretrained encoder's weights, layer by layer (kernel, bias). */
 let pretrained: number[][];
-
-/** A `robonav pretrain`-shaped folder holding an rgb encoder of the policy's architecture for `box`. */
-async function writeEncoder(dir: string, box: Box, seed: number): Promise<number[][]> {
-  const x = tf.input({ shape: [...box.shape] });
-  const model = tf.model({ inputs: x, outputs: encodeBox(x, box, DEFAULT_ACTOR_CRITIC, new Rng(seed)) });
-  await saveModel(model, path.join(dir, 'encoder'));
-  writeManifest(dir, { version: PRETRAIN_VERSION, kind: 'cnn', field: 'rgb', inputShape: [...box.shape] });
-  const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
-  model.dispose();
-  return weights;
-}
 
 /** Every weight array of the run's saved policy (its latest checkpoint). */
 async function savedWeights(runDir: string): Promise<number[][]> {

@@ -1,13 +1,17 @@
 /**
  * `robonav sweep` end to end on tiny runs: two arms × two seeds are trained into arm-K/seed-S, the
  * table lists both arms; the same command again trains nothing; a different sweep in the same
- * directory and bad grids are refused with exit 2 before anything is written.
+ * directory and bad grids are refused with exit 2 before anything is written; --encoder starts every
+ * run from a pretrained encoder.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { Box } from '../../src/core/spaces.js';
+import { initBackend } from '../../src/nn/backend.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
+import { writeEncoder } from '../helpers/pretrained.js';
 
 const work = mkdtempSync(join(tmpdir(), 'robonav-sweep-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -82,4 +86,54 @@ describe('robonav sweep', () => {
     const noSeeds = await runCli(['sweep', '--grid', '{"entCoef":[0]}', '--out', fresh]);
     expect(noSeeds.code).toBe(2);
   });
+
+  it('--encoder starts every run from a pretrained encoder, frozen with --freeze-encoder; bad uses exit 2 and write nothing', async () => {
+    await initBackend();
+    const encoder = join(work, 'enc16');
+    await writeEncoder(encoder, new Box(0, 255, [16, 16, 3], 'uint8'), 7);
+    const pretrainedOut = join(work, 'pretrained');
+    const sweep = (extra: string[], dir = pretrainedOut): Promise<CliRun> =>
+      runCli([
+        'sweep',
+        '--grid',
+        '{"numEnvs":[2]}',
+        '--seeds',
+        '1',
+        '--out',
+        dir,
+        '--config',
+        config,
+        '--steps',
+        '64',
+        '--eval-every',
+        '1',
+        '--eval-episodes',
+        '1',
+        '--env-options',
+        '{"cameraSize":16,"sensors":["rgb","pointgoal"]}',
+        '--json',
+        ...extra,
+      ]);
+    const r = await sweep(['--encoder', encoder, '--freeze-encoder']);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(join(pretrainedOut, 'arm-1', 'seed-1', 'run.json'), 'utf8')) as {
+      pretrained: { encoder: string; freezeEncoder: boolean; frozenLayers: number[] };
+    };
+    expect(run.pretrained).toMatchObject({ encoder, freezeEncoder: true });
+    expect(run.pretrained.frozenLayers.length).toBeGreaterThan(0);
+    const without = await sweep([]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('holds a different sweep');
+
+    const fresh = join(work, 'bad-encoder');
+    for (const [extra, message] of [
+      [['--freeze-encoder'], '--freeze-encoder needs --encoder DIR'],
+      [['--encoder', join(work, 'no-such-encoder')], 'no-such-encoder'],
+    ] as const) {
+      const bad = await sweep([...extra], fresh);
+      expect(bad.code, extra.join(' ')).toBe(2);
+      expect(bad.stderr, extra.join(' ')).toContain(message);
+      expect(existsSync(fresh), extra.join(' ')).toBe(false);
+    }
+  }, 120_000);
 });
