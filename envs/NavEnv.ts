@@ -20,6 +20,9 @@
  * | collision  | Box(0, 1, [1])                      | 1 when the last step touched something                    | —    |
  * | lidar      | Box(0, maxRange, [beams])           | planar ranges, beam 0 leftmost                            | m    |
  *
+ * With `pointgoalFormat: 'cosSin'`, pointgoal is Box([0, −1, −1], [range, 1, 1], [3]): the distance and
+ * the cosine and sine of the bearing, continuous where the bearing jumps from +π to −π.
+ *
  * Actions: Discrete(4) = STOP, MOVE_FORWARD (0.25 m), TURN_LEFT (10°), TURN_RIGHT (10°); with
  * `continuous: true`, Box([−maxLinear, −maxAngular], [maxLinear, maxAngular]) = [m/s, rad/s] held
  * for one control interval (continuous control has no STOP: tasks end on success instead).

@@ -79,6 +79,12 @@ export const navOptionsSchema = z
     endOnSuccess: z.boolean().default(false),
     /** Range (m) that bounds the pointgoal distance and gps observations. */
     range: finite.refine((v) => v > 0, 'expected a number > 0').default(20),
+    /**
+     * How `pointgoal` reads the goal: 'polar' [distance, bearing], or 'cosSin' [distance, cos bearing,
+     * sin bearing], the same reading without the jump from +π to −π behind the robot (the goal
+     * encoding of Habitat's PointNav policies).
+     */
+    pointgoalFormat: z.enum(['polar', 'cosSin']).default('polar'),
   })
   .strict();
 

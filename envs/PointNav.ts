@@ -20,6 +20,8 @@
  * | depth     | [64, 64, 1] | depth along the optical axis                             | [0, 10]        | m      |
  * | pointgoal | [2]         | [0] Euclidean distance to the goal, [1] bearing (+ left) | [0, 20], [−π, π] | m, rad |
  *
+ * With `pointgoalFormat: 'cosSin'` pointgoal is [3]: the distance, then the cosine and sine of the bearing.
+ *
  * ## Rewards
  * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] − collisionPenalty·[collided], d = geodesic distance
  * to the goal (m); `collisionPenalty` defaults to 0.

@@ -80,7 +80,8 @@ export class SensorSuite {
           this.obs.semantic = this.frame!.semantic!;
           break;
         case 'pointgoal':
-          spaces.pointgoal = new Box([0, -Math.PI], [c.range, Math.PI], [2]);
+          spaces.pointgoal =
+            c.pointgoalFormat === 'polar' ? new Box([0, -Math.PI], [c.range, Math.PI], [2]) : new Box([0, -1, -1], [c.range, 1, 1], [3]);
           break;
         case 'objectgoal': {
           const extra = extraSpaces.objectgoal;
@@ -175,12 +176,19 @@ interface GroundPose {
 
 /**
  * The `pointgoal` reading of a pose into `out`: [Euclidean distance to `goal` (m, at most `range`),
- * bearing (rad, + = left)]. Pure, so a recording's poses give back the observations the policy read.
+ * bearing φ (rad, + = left)], or [distance, cos φ, sin φ] when `out` holds three values (the
+ * 'cosSin' format). Pure, so a recording's poses give back the observations the policy read.
  */
 export function pointGoalReading(pose: GroundPose, goal: readonly [number, number], range: number, out: Float32Array): void {
   const [gx, gz] = goal;
   out[0] = Math.min(range, Math.hypot(gx - pose.x, gz - pose.z));
-  out[1] = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
+  const bearing = wrapAngle(Math.atan2(-(gz - pose.z), gx - pose.x) - pose.yaw);
+  if (out.length === 3) {
+    out[1] = Math.cos(bearing);
+    out[2] = Math.sin(bearing);
+  } else {
+    out[1] = bearing;
+  }
 }
 
 /** The `gps` reading of a pose into `out`: displacement from `start` in the start frame [forward, left] (m, within ±`range`). */

@@ -73,7 +73,7 @@ export function observationFromParts(space: Space, parts: ObservationParts): Obs
       out[key] = parts.frame(key as FrameKind)!.data;
     } else if (key === 'pointgoal') {
       const [gx, gz] = parts.goals[0]!;
-      out[key] = new Float32Array(2);
+      out[key] = new Float32Array(box.size);
       pointGoalReading(pose, [gx, gz], box.high[0]!, out[key] as Float32Array);
     } else if (key === 'gps') {
       out[key] = new Float32Array(2);

@@ -18,6 +18,7 @@ describe('NavOptions', () => {
       collisionPenalty: 0,
       endOnSuccess: false,
       range: 20,
+      pointgoalFormat: 'polar',
     });
   });
 
@@ -29,6 +30,7 @@ describe('NavOptions', () => {
     expect(parse({ camera: { hfov: Number.NaN } })).toThrow(/Test-v0 options: camera\.hfov/);
     expect(parse({ robot: { wheels: 3 } })).toThrow(/robot/);
     expect(parse({ range: 0 })).toThrow(/range.*> 0/);
+    expect(parse({ pointgoalFormat: 'cartesian' })).toThrow(/Test-v0 options: pointgoalFormat/);
   });
 
   it("splits a task's own options from NavEnv's, the caller's over the registry's defaults", () => {

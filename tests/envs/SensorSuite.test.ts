@@ -56,6 +56,29 @@ describe('SensorSuite', () => {
     expect(s.obs.collision![0]).toBe(0);
   });
 
+  it("reads the point goal as distance, cos and sin of the bearing with pointgoalFormat 'cosSin', without the jump behind the robot", () => {
+    const polar = suite({ sensors: ['pointgoal'] });
+    const cosSin = suite({ sensors: ['pointgoal'], pointgoalFormat: 'cosSin' });
+    expect((polar.observationSpace.spaces.pointgoal as Box).shape).toEqual([2]);
+    const box = cosSin.observationSpace.spaces.pointgoal as Box;
+    expect([box.shape, Array.from(box.low), Array.from(box.high)]).toEqual([[3], [0, -1, -1], [20, 1, 1]]);
+    const start = { position: [0, 0] as [number, number], yaw: 0 };
+    // Facing +x with the goal 2 m along −z: on the left, bearing +π/2.
+    cosSin.observe(null, world(0, 0, 0), start, [0, -2], false, new Rng(0));
+    expect(Array.from(cosSin.obs.pointgoal!).map((v) => Number(v.toFixed(6)))).toEqual([2, 0, 1]);
+    // The goal just behind the robot, a hair to either side: the polar bearing jumps by almost 2π,
+    // the cosine and sine barely move.
+    const readings = [0.01, -0.01].map((yaw) => {
+      polar.observe(null, world(0, 0, yaw), start, [-3, 0], false, new Rng(0));
+      cosSin.observe(null, world(0, 0, yaw), start, [-3, 0], false, new Rng(0));
+      return { bearing: polar.obs.pointgoal![1]!, cos: cosSin.obs.pointgoal![1]!, sin: cosSin.obs.pointgoal![2]! };
+    });
+    expect(Math.abs(readings[0]!.bearing - readings[1]!.bearing)).toBeGreaterThan(6);
+    expect(readings[0]!.cos).toBeCloseTo(-1, 3);
+    expect(Math.abs(readings[0]!.sin - readings[1]!.sin)).toBeLessThan(0.03);
+    expect(Math.abs(readings[0]!.cos - readings[1]!.cos)).toBeLessThan(1e-3);
+  });
+
   it('renders the camera into the observation buffers and refuses a camera that sees nothing', () => {
     const scene = RenderScene.fromSpec(squareRoom(3));
     const start = { position: [0, 0] as [number, number], yaw: 0 };
