@@ -65,6 +65,10 @@ const auxiliary = z
         .object({ kind: z.literal('cpcA'), steps: positiveInt, coef })
         .strict()
         .partial({ steps: true, coef: true }),
+      z
+        .object({ kind: z.literal('pathBearing'), coef })
+        .strict()
+        .partial({ coef: true }),
     ]),
   )
   .refine((list) => new Set(list.map((a) => a.kind)).size === list.length, 'each kind at most once');

@@ -30,6 +30,12 @@
  * Seeding: `reset({ seed })` reseeds the env's stream (scene choice, episode sampling, actuation
  * and sensor noise); the first reset without a seed draws one from the OS, as Gymnasium does.
  * `reset({ options: { episode } })` runs a fixed dataset episode (see episodes.ts).
+ *
+ * Info: reset gives `sceneSeed` and `geodesicDistance`; a step gives `distanceToGoal` (geodesic, m)
+ * and `collided`, and the episode metrics when it ends. Both give `pathBearing` (rad, + = left)
+ * where the goal is reachable: the bearing of the shortest path's next straight leg from the
+ * robot's heading (`GeodesicField.descentDirection`) — privileged knowledge the policy never
+ * observes, the target of the `pathBearing` auxiliary loss (agents/common/auxiliary.ts).
  */
 import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
 import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
@@ -39,7 +45,7 @@ import { RenderScene } from '../src/render/RenderScene.js';
 import { GeodesicField } from '../src/sim/GeodesicField.js';
 import { generateScene, type GeneratorName } from '../src/sim/generators/index.js';
 import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
-import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig } from '../src/sim/PhysicsWorld.js';
+import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig, wrapAngle } from '../src/sim/PhysicsWorld.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import { type EpisodeSpec, parseEpisode, SCENE_SPLITS, type Split } from './episodes.js';
 import { EpisodeMetrics, type NavMetrics } from './metrics.js';
@@ -180,7 +186,9 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     else if (!this.seeded) this.reseed(entropySeed());
     const episode = fixed ?? this.sampleEpisode();
     this.startEpisode(episode);
-    return { obs: this.sensors.obs, info: { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance } };
+    const info: Info = { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance };
+    this.addPathBearing(info);
+    return { obs: this.sensors.obs, info };
   }
 
   step(action: Action): StepResult<Record<string, Float32Array | Uint8Array>> {
@@ -211,6 +219,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.done = outcome.terminated || truncated;
     this.observe();
     const info: Info = { distanceToGoal: this.distanceToGoal, collided: this.collidedLast };
+    this.addPathBearing(info);
     if (this.done) Object.assign(info, this.finalMetrics(outcome.success), this.taskMetrics());
     return { obs: this.sensors.obs, reward, terminated: outcome.terminated, truncated, info };
   }
@@ -305,6 +314,14 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     const field = GeodesicField.compute(this.grid, goals);
     this.lastField = { grid: this.grid, goals: goals.map(([x, z]) => [x, z]), field };
     return field;
+  }
+
+  /** `info.pathBearing` at the current pose, left out where no path reaches a goal (infos travel as JSON, which has no NaN). */
+  private addPathBearing(info: Info): void {
+    if (this.geodesic === null) return;
+    const pose = this.world.pose;
+    const heading = this.geodesic.descentDirection(pose.x, pose.z);
+    if (Number.isFinite(heading)) info.pathBearing = wrapAngle(heading - pose.yaw);
   }
 
   private reseed(seed: number): void {

@@ -40,6 +40,8 @@ export class RolloutBuffer {
   readonly truncated: Uint8Array;
   /** [T·N] 1 where s_t is the first observation of an episode (recurrent state reset before it). */
   readonly starts: Uint8Array;
+  /** [T·N] the env's `info.pathBearing` at s_t (rad; NaN where it gave none): the `pathBearing` auxiliary loss's target. */
+  readonly pathBearings: Float32Array;
   /** [T·N] V(final observation) where step t truncated. */
   readonly finalValues: Float32Array;
   readonly advantages: Float32Array;
@@ -75,6 +77,7 @@ export class RolloutBuffer {
     this.terminated = new Uint8Array(size);
     this.truncated = new Uint8Array(size);
     this.starts = new Uint8Array(size);
+    this.pathBearings = new Float32Array(size).fill(Number.NaN);
     this.finalValues = new Float32Array(size);
     this.advantages = new Float32Array(size);
     this.returns = new Float32Array(size);

@@ -66,6 +66,8 @@ export class RolloutCollector {
   nextObs: BatchedObservation | null = null;
   /** [N] 1 where `nextObs` begins an episode. */
   readonly nextStarts: Uint8Array;
+  /** [N] `info.pathBearing` at `nextObs` (NaN where the env gave none). */
+  readonly nextPathBearings: Float32Array;
   /** Episodes that ended during the last `collect`. */
   readonly episodes: EpisodeEnd[] = [];
 
@@ -88,6 +90,7 @@ export class RolloutCollector {
     this.rng = new Rng(options.samplingSeed);
     this.prepare = options.prepareObservation ?? null;
     this.nextStarts = new Uint8Array(N).fill(1);
+    this.nextPathBearings = new Float32Array(N).fill(Number.NaN);
     this.finalObsBatch = allocateBatch(envs.singleObservationSpace, N);
     this.actionsOut = envs.singleActionSpace instanceof Discrete ? new Int32Array(N) : new Float32Array(N * this.actionSize);
     this.sampled = new Float32Array(N * this.actionSize);
@@ -97,8 +100,9 @@ export class RolloutCollector {
 
   /** Reset the envs (seeded), the recurrent state and the running episode figures. */
   async reset(seed: number): Promise<void> {
-    const { obs } = await this.envs.reset({ seed });
+    const { obs, infos } = await this.envs.reset({ seed });
     this.prepare?.(obs, this.numEnvs);
+    this.readPathBearings(infos);
     this.nextObs = obs;
     this.nextStarts.fill(1);
     tf.dispose(this.state);
@@ -126,6 +130,7 @@ export class RolloutCollector {
     for (let t = 0; t < buffer.numSteps; t++) {
       buffer.writeObs(t, this.nextObs!);
       buffer.starts.set(this.nextStarts, t * N);
+      buffer.pathBearings.set(this.nextPathBearings, t * N);
       // ── action logic: forward, sample in JS from the seeded stream, log-prob through the same ops as the update ──
       const prevState = this.state;
       const { value, logprob, state } = tf.tidy(() => {
@@ -156,6 +161,7 @@ export class RolloutCollector {
       for (let n = 0; n < N; n++) buffer.truncated[t * N + n] = result.truncated[n]! && !result.terminated[n]! ? 1 : 0;
       this.trackEpisodes(result.rewards, result.terminated, result.truncated, result.infos);
       this.bootstrapTruncated(buffer, t, result.infos);
+      this.readPathBearings(result.infos);
       for (let n = 0; n < N; n++) this.nextStarts[n] = result.terminated[n]! || result.truncated[n]! ? 1 : 0;
     }
     // s_T and V(s_T) for the bootstrap of the last step.
@@ -186,6 +192,14 @@ export class RolloutCollector {
       const box = this.envs.singleActionSpace as Box;
       const d = this.actionSize;
       for (let i = 0; i < N * d; i++) this.actionsOut[i] = Math.min(box.high[i % d]!, Math.max(box.low[i % d]!, this.sampled[i]!));
+    }
+  }
+
+  /** `nextPathBearings` from the infos of the observations in `nextObs` (after an episode ends: the next episode's reset info). */
+  private readPathBearings(infos: Info[]): void {
+    for (let n = 0; n < this.numEnvs; n++) {
+      const bearing = infos[n]?.pathBearing;
+      this.nextPathBearings[n] = typeof bearing === 'number' ? bearing : Number.NaN;
     }
   }
 

@@ -22,6 +22,14 @@
  *                     of the forward pass, drawn uniformly), binary cross-entropy:
  *                       ℓ_{t,j} = softplus(−s(φ_{t+j}, q_j)) + softplus(s(φ⁻, q_j)),  j = 1 … k
  *                     The paper's best single task (k = 16 there; default here 8, at most T − 1).
+ *   pathBearing       ℓ_t = ‖g(b_t) − (cos β_t, sin β_t)‖²,  g: Linear(H → 64) → ReLU → Linear(64 → 2)
+ *                     Predicts from the belief the bearing β_t of the shortest path's next straight
+ *                     leg from the robot's heading (the env's `info.pathBearing`, stored in the
+ *                     rollout as `pathBearings`; masked where the env gives none). Privileged: the
+ *                     target comes from the same geodesic field as PointNav's reward, and only
+ *                     training reads it — the policy still acts on its sensors alone. It asks the
+ *                     belief to hold which way the path goes (which doorway), the gap a sparse
+ *                     success signal closes slowest.
  *
  * Pairs need the successor rows. Recurrent minibatches (and A2C's and REINFORCE's whole rollout)
  * hold whole env sequences, so φ_{t+j} is a row of the same forward pass. Feed-forward PPO
@@ -61,8 +69,15 @@ export interface CpcAAux {
   coef?: number;
 }
 
+/** Shortest-path bearing: predict, from the belief, the bearing of the shortest path (a privileged, training-only target). */
+export interface PathBearingAux {
+  kind: 'pathBearing';
+  /** Weight of the loss in the agent's loss. @default 0.1 */
+  coef?: number;
+}
+
 /** One entry of the `auxiliary` list of an on-policy agent's config. */
-export type AuxiliarySpec = InverseDynamicsAux | CpcAAux;
+export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux;
 
 /** The default weight of an auxiliary loss. */
 export const DEFAULT_AUX_COEF = 0.1;
@@ -75,10 +90,19 @@ const INVERSE_HIDDEN = 64;
 const ACTION_EMBEDDING = 8;
 /** Hidden units of CPC|A's scorer. */
 const SCORER_HIDDEN = 32;
+/** Hidden units of the path-bearing MLP. */
+const BEARING_HIDDEN = 64;
+
+/** The metric name of each kind's loss in the update record. */
+const METRICS: Record<AuxiliarySpec['kind'], string> = {
+  inverseDynamics: 'auxInverseDynamics',
+  cpcA: 'auxCpcA',
+  pathBearing: 'auxPathBearing',
+};
 
 /** The metric name of a kind's loss in the update record. */
 export function auxiliaryMetric(kind: AuxiliarySpec['kind']): string {
-  return kind === 'inverseDynamics' ? 'auxInverseDynamics' : 'auxCpcA';
+  return METRICS[kind];
 }
 
 /**
@@ -102,6 +126,10 @@ export interface AuxiliaryPlan {
   actions: Int32Array;
   /** [K·B] a minibatch or successor row other than `next` (drawn for CPC|A only). */
   negatives: Int32Array;
+  /** [2·B] (cos β_t, sin β_t) of each minibatch row's path bearing (0 where unknown; filled for pathBearing only). */
+  bearings: Float32Array;
+  /** [B] 1 where the row's path bearing is known. */
+  bearingMask: Float32Array;
 }
 
 /** What the losses read from the forward pass: every encoded row's φ and the minibatch rows' beliefs. */
@@ -126,6 +154,8 @@ interface PlanArrays {
   mask: Float32Array;
   actions: Int32Array;
   negatives: Int32Array;
+  bearings: Float32Array;
+  bearingMask: Float32Array;
   extra: Int32Array;
   /** The minibatch's rows then the extra ones (allocated on first use: whole-sequence minibatches never need it). */
   observations: BatchedObservation | null;
@@ -147,6 +177,8 @@ export class AuxiliaryTasks {
   readonly horizon: number;
   /** Whether a task needs negatives (CPC|A); only then are they drawn. */
   private readonly contrastive: boolean;
+  /** Whether a task reads the rows' path bearings; only then are they copied. */
+  private readonly readsBearings: boolean;
   private readonly tasks: Task[];
   private readonly rng: Rng;
   private readonly observationSpace: Space;
@@ -184,13 +216,15 @@ export class AuxiliaryTasks {
     this.leaves = boxLeaves(this.observationSpace);
     const numActions = specs.length > 0 ? (actionSpace as Discrete).n : 0;
     const steps = (spec: CpcAAux): number => Math.min(spec.steps ?? DEFAULT_CPCA_STEPS, Math.max(1, options.numSteps - 1));
-    this.tasks = specs.map((spec) =>
-      spec.kind === 'inverseDynamics'
-        ? inverseDynamics(spec, featureSize, numActions, this.rng)
-        : cpcA(spec, steps(spec), featureSize, beliefSize, numActions, this.rng),
-    );
-    this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? steps(s) : 1)));
+    this.tasks = specs.map((spec) => {
+      if (spec.kind === 'inverseDynamics') return inverseDynamics(spec, featureSize, numActions, this.rng);
+      if (spec.kind === 'cpcA') return cpcA(spec, steps(spec), featureSize, beliefSize, numActions, this.rng);
+      return pathBearing(spec, beliefSize, this.rng);
+    });
+    // pathBearing reads only the row itself: it needs no successors.
+    this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? steps(s) : s.kind === 'inverseDynamics' ? 1 : 0)));
     this.contrastive = kinds.includes('cpcA');
+    this.readsBearings = kinds.includes('pathBearing');
   }
 
   /** True when there is at least one loss. */
@@ -240,7 +274,7 @@ export class AuxiliaryTasks {
     const N = buffer.numEnvs;
     const T = buffer.numSteps;
     const arrays = this.planArrays(B, buffer);
-    const { next, mask, actions, negatives, extra } = arrays;
+    const { next, mask, actions, negatives, bearings, bearingMask, extra } = arrays;
     if (this.slot.length !== buffer.size) this.slot = new Int32Array(buffer.size).fill(-1);
     const slot = this.slot;
     const rows = mb.rows;
@@ -270,6 +304,15 @@ export class AuxiliaryTasks {
     for (let b = 0; b < B; b++) slot[rows[b]!] = -1;
     for (let x = 0; x < added; x++) slot[extra[x]!] = -1;
     const encoded = B + added;
+    if (this.readsBearings) {
+      for (let b = 0; b < B; b++) {
+        const bearing = buffer.pathBearings[rows[b]!]!;
+        const known = Number.isFinite(bearing);
+        bearingMask[b] = known ? 1 : 0;
+        bearings[2 * b] = known ? Math.cos(bearing) : 0;
+        bearings[2 * b + 1] = known ? Math.sin(bearing) : 0;
+      }
+    }
     // Negatives: any minibatch or successor row but the positive, uniformly (never padding).
     if (this.contrastive && encoded > 1) {
       for (let k = 0; k < K * B; k++) {
@@ -277,10 +320,11 @@ export class AuxiliaryTasks {
         negatives[k] = r >= next[k]! ? r + 1 : r;
       }
     }
-    if (added === 0) return { size: B, rows: B, observations: mb.obs, next, mask, actions, negatives };
+    const pairs = { next, mask, actions, negatives, bearings, bearingMask };
+    if (added === 0) return { size: B, rows: B, observations: mb.obs, ...pairs };
     const padded = B * (1 + Math.ceil(added / B));
     const observations = this.withExtraRows(arrays, mb, buffer, added, padded);
-    return { size: B, rows: padded, observations, next, mask, actions, negatives };
+    return { size: B, rows: padded, observations, ...pairs };
   }
 
   /** Σ coef·L over the tasks, and each task's unweighted L by kind. Call inside a gradient function. */
@@ -307,6 +351,8 @@ export class AuxiliaryTasks {
         mask: new Float32Array(K * B),
         actions: new Int32Array(K * B),
         negatives: new Int32Array(K * B),
+        bearings: new Float32Array(this.readsBearings ? 2 * B : 0),
+        bearingMask: new Float32Array(this.readsBearings ? B : 0),
         extra: new Int32Array(Math.min(K * B, buffer.size)),
         observations: null,
       };
@@ -400,10 +446,28 @@ function cpcA(spec: CpcAAux, K: number, featureSize: number, beliefSize: number,
   };
 }
 
+function pathBearing(spec: PathBearingAux, beliefSize: number, rng: Rng): Task {
+  const input = tf.input({ shape: [beliefSize], name: 'path_bearing_in' });
+  const hidden = applyInit(tf.layers.dense({ units: BEARING_HIDDEN, activation: 'relu' }), input, GAIN.hidden, rng);
+  const out = applyInit(tf.layers.dense({ units: 2 }), hidden, GAIN.value, rng);
+  const model = tf.model({ inputs: input, outputs: out, name: 'path_bearing' });
+  return {
+    kind: 'pathBearing',
+    coef: spec.coef ?? DEFAULT_AUX_COEF,
+    models: [model],
+    loss: ({ plan, beliefs }) => {
+      const B = plan.size;
+      const predicted = model.apply(beliefs) as tf.Tensor2D;
+      const error = tf.sum(tf.square(tf.sub(predicted, tf.tensor2d(plan.bearings, [B, 2]))), 1) as tf.Tensor1D;
+      return maskedMean(error, tf.tensor1d(plan.bearingMask));
+    },
+  };
+}
+
 /** A config error of the `auxiliary` list (UsageError: the CLI prints it and exits 2). */
 function checkSpec(spec: AuxiliarySpec): void {
-  if (spec.kind !== 'inverseDynamics' && spec.kind !== 'cpcA')
-    throw new UsageError(`auxiliary: unknown kind "${(spec as { kind: unknown }).kind}" (inverseDynamics, cpcA)`);
+  if (!Object.hasOwn(METRICS, spec.kind))
+    throw new UsageError(`auxiliary: unknown kind "${(spec as { kind: unknown }).kind}" (${Object.keys(METRICS).join(', ')})`);
   const coef = spec.coef ?? DEFAULT_AUX_COEF;
   if (!(Number.isFinite(coef) && coef >= 0))
     throw new UsageError(`auxiliary: ${spec.kind}.coef must be a finite number ≥ 0, got ${spec.coef}`);

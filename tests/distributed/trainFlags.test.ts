@@ -2,7 +2,7 @@
  * Bad flags of the distributed learner and actor: a one-line error naming the flag, exit code 2,
  * nothing written. None of them reaches Redis, so no server is needed.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ describe.concurrent('robonav train --broker and robonav actor: bad flags', () =>
   const tmp = mkdtempSync(path.join(tmpdir(), 'robonav-train-flags-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   const url = 'redis://127.0.0.1:1/0';
+  const pathBearing = path.join(tmp, 'path-bearing.json');
+  writeFileSync(pathBearing, JSON.stringify({ auxiliary: [{ kind: 'pathBearing' }] }));
 
   it.each([
     [['train', '--broker', url, '--agent', 'a2c'], /--broker trains PPO only/],
@@ -24,6 +26,7 @@ describe.concurrent('robonav train --broker and robonav actor: bad flags', () =>
     [['train', '--sync'], /^robonav: --sync needs --broker/],
     [['train', '--max-policy-lag', '2'], /^robonav: --max-policy-lag needs --broker/],
     [['train', '--broker', url, '--seeds', '1,2'], /--seeds cannot be combined with --broker/],
+    [['train', '--broker', url, '--config', pathBearing], /--broker: the pathBearing auxiliary loss needs in-process rollouts/],
   ])('train %j exits 2 naming the flag, writing nothing', async (args, message) => {
     const out = path.join(tmp, `run-${Math.random().toString(36).slice(2)}`);
     const run = await runCli([...args, '--out', out]);

@@ -11,6 +11,14 @@ function pointNav(options: Record<string, unknown> = {}): PointNav {
   return make('PointNav-Easy-v0', { sensors: ['pointgoal', 'gps', 'compass', 'collision'], ...options }) as PointNav;
 }
 
+/** An episode in an empty room: the goal 1 m ahead and 1 m to the left of the start. */
+const OPEN_EPISODE = {
+  sceneSeed: 1_010_000,
+  start: { position: [0, 0] as [number, number], yaw: 0 },
+  goal: [1, -1] as [number, number],
+  geodesicDistance: 1.5,
+};
+
 /** Everything a step could change: pose, step count, distance, observation values. */
 function state(env: NavEnv): string {
   const { x, z, yaw } = env.world.pose;
@@ -121,20 +129,14 @@ describe('PointNav', () => {
     expect(results.map((r) => r.truncated)).toEqual([false, false, false, true]);
     expect(results[3]!.terminated).toBe(false);
     expect(Object.keys(results[3]!.info).sort()).toEqual(
-      ['collided', 'collisions', 'distanceToGoal', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort(),
+      ['collided', 'collisions', 'distanceToGoal', 'pathBearing', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort(),
     );
     expect(results[3]!.info).toMatchObject({ success: 0, steps: 4, pathLength: 0 });
   });
 
   it('observes the goal as [distance, bearing] and the displacement as gps/compass in the start frame', () => {
     const env = pointNav({ scene: { obstacles: 0 } });
-    const episode = {
-      sceneSeed: 1_010_000,
-      start: { position: [0, 0] as [number, number], yaw: 0 },
-      goal: [1, -1] as [number, number],
-      geodesicDistance: 1.5,
-    };
-    const { obs } = env.reset({ options: { episode } });
+    const { obs } = env.reset({ options: { episode: OPEN_EPISODE } });
     const o = obs as Record<string, Float32Array>;
     // Goal 1 m ahead (+x) and 1 m to the left (−z at yaw 0): √2 m at +45°.
     expect(o.pointgoal![0]).toBeCloseTo(Math.SQRT2, 5);
@@ -145,6 +147,25 @@ describe('PointNav', () => {
     expect(o.gps![1]).toBeCloseTo(0, 2);
     env.step(TURN_LEFT);
     expect(o.compass![0]).toBeCloseTo((10 * Math.PI) / 180, 3);
+  });
+
+  it("gives the shortest path's bearing in every info, turning with the robot", () => {
+    const env = pointNav({ scene: { obstacles: 0 } });
+    // In an empty room the path runs straight to the goal, 45° to the left.
+    const { info } = env.reset({ options: { episode: OPEN_EPISODE } });
+    expect(info.pathBearing).toBeCloseTo(Math.PI / 4, 5);
+    // A turn in place moves the bearing the other way by the turn.
+    expect(env.step(TURN_LEFT).info.pathBearing).toBeCloseTo(Math.PI / 4 - (10 * Math.PI) / 180, 5);
+    const done = env.step(STOP);
+    expect(done.terminated).toBe(true);
+    expect(typeof done.info.pathBearing).toBe('number');
+  });
+
+  it('gives no path bearing where a task has no goal', () => {
+    const explore = make('Explore-Easy-v0');
+    const { info } = explore.reset({ seed: 1 });
+    expect(info).not.toHaveProperty('pathBearing');
+    expect(explore.step(MOVE_FORWARD).info).not.toHaveProperty('pathBearing');
   });
 
   it('rejects unknown reset options and malformed episodes', () => {

@@ -7,7 +7,7 @@ import { envResetSeed, RolloutCollector, samplingSeed } from '../../../agents/co
 import { PPO } from '../../../agents/ppo.js';
 import { SyncVectorEnv } from '../../../envs/vector/SyncVectorEnv.js';
 import { initBackend } from '../../../src/nn/backend.js';
-import { CueBandit, TargetReach } from '../fakeEnvs.js';
+import { CueBandit, CueMemory, TargetReach } from '../fakeEnvs.js';
 
 beforeAll(async () => {
   await initBackend();
@@ -51,6 +51,25 @@ describe('RolloutCollector', () => {
       await ppo.close();
     },
   );
+
+  it("stores each observation's path bearing from the info that came with it, across episode ends", async () => {
+    // CueMemory(1): episodes of two observations, the cue (one-hot) shown in the first; every info carries the cue as ±π/2.
+    const ppo = new PPO((i) => new CueMemory(1, i), { numEnvs: 2, numSteps: 7, seed: 3 });
+    await (ppo as unknown as Internals).collectRollout();
+    const { buffer } = ppo;
+    const cue = (buffer.obs as Record<string, Float32Array>).cue!;
+    for (let n = 0; n < 2; n++) {
+      let shown = -1;
+      for (let t = 0; t < 7; t++) {
+        const i = t * 2 + n;
+        if (buffer.starts[i]) shown = cue[2 * i]! === 1 ? 0 : 1;
+        expect(buffer.pathBearings[i], `env ${n}, t ${t}`).toBe(Math.fround(shown === 0 ? Math.PI / 2 : -Math.PI / 2));
+      }
+    }
+    // Both cues occur, so a bearing written one row late would be caught at some episode start.
+    expect(new Set(buffer.pathBearings).size).toBe(2);
+    await ppo.close();
+  });
 
   it('saves the sampling stream in the agent state; a state without it (older checkpoints) derives it', async () => {
     const make = (): PPO => new PPO((i) => new CueBandit(2, i), { numEnvs: 2, numSteps: 4, seed: 2 });

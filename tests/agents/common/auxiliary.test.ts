@@ -22,7 +22,7 @@ beforeAll(async () => {
   await initBackend();
 });
 
-const BOTH: AuxiliarySpec[] = [{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }];
+const ALL: AuxiliarySpec[] = [{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }, { kind: 'pathBearing' }];
 
 type Internals = {
   collectRollout(): Promise<void>;
@@ -86,6 +86,34 @@ describe('the pair plan of a minibatch', () => {
     aux.dispose();
   });
 
+  it('path bearing by hand: a head that always says (1, 0) costs 2 − 2·cos β per row, averaged over rows whose bearing is known', () => {
+    const bearings = [0, Math.PI / 2, Number.NaN, Math.PI, Math.PI / 3, Number.NaN, -Math.PI / 2, 0.25];
+    buffer.pathBearings.set(bearings);
+    const aux = new AuxiliaryTasks([{ kind: 'pathBearing' }], OPTIONS);
+    // Zero weights but the output bias (the last array): the prediction is (1, 0) whatever the belief.
+    const weights = aux.getWeights().map((w) => new Float32Array(w.length));
+    weights[weights.length - 1]![0] = 1;
+    aux.setWeights(weights);
+    const plan = aux.plan(buffer.asMinibatch(), buffer);
+    expect(Array.from(plan.bearingMask)).toEqual([1, 1, 0, 1, 1, 0, 1, 1]);
+    const loss = tf.tidy(() => {
+      const beliefs = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
+      return aux.loss({ plan, features: beliefs, beliefs }).parts[0]!.loss.dataSync()[0]!;
+    });
+    const known = bearings.filter(Number.isFinite);
+    expect(loss).toBeCloseTo(known.reduce((s, b) => s + 2 - 2 * Math.cos(b), 0) / known.length, 5);
+    // It reads only the row itself: single rows need no successors.
+    expect(aux.horizon).toBe(0);
+    const mb = buffer.allocateMinibatch(2);
+    buffer.gather([6, 1], mb);
+    const single = aux.plan(mb, buffer);
+    expect(single.rows).toBe(2);
+    // Row 6 at −π/2, row 1 at +π/2, as (cos, sin).
+    expect(Array.from(single.bearings).map((v) => Math.round(v * 1e6) / 1e6 + 0)).toEqual([0, -1, 0, 1]);
+    buffer.pathBearings.fill(Number.NaN);
+    aux.dispose();
+  });
+
   it('CPC|A predicts at most T − 1 steps ahead', () => {
     const horizon = (specs: AuxiliarySpec[], numSteps: number): number => {
       const aux = new AuxiliaryTasks(specs, { ...OPTIONS, numSteps });
@@ -126,7 +154,7 @@ describe('auxiliary losses in the update', () => {
   ])(
     'the heads, the encoder and the core get gradients from the auxiliary losses (%s)',
     async (_, network) => {
-      for (const spec of BOTH) {
+      for (const spec of ALL) {
         const agent = new A2C(() => new CueMemory(2), { numEnvs: 2, numSteps: 6, network, auxiliary: [spec] });
         const inner = agent as unknown as Internals;
         await inner.collectRollout();
@@ -149,8 +177,8 @@ describe('auxiliary losses in the update', () => {
         expect(value.dataSync()[0]).toBeGreaterThan(0);
         expect(norm(heads)).toBeGreaterThan(0);
         expect(norm(encoder)).toBeGreaterThan(0);
-        // CPC|A's queries start from the core's output, so it trains the core; inverse dynamics reads the encoder only.
-        if (spec.kind === 'cpcA' && network.core === 'gru') expect(norm(core)).toBeGreaterThan(0);
+        // CPC|A's queries start from the core's output and the path bearing is read from it, so both train the core; inverse dynamics reads the encoder only.
+        if (spec.kind !== 'inverseDynamics' && network.core === 'gru') expect(norm(core)).toBeGreaterThan(0);
         tf.dispose([value, ...Object.values(grads)]);
         await agent.close();
       }
@@ -161,7 +189,7 @@ describe('auxiliary losses in the update', () => {
   it('acting is unchanged: the network init and the first rollout are those of a run without auxiliary losses', async () => {
     const config = { numEnvs: 2, numSteps: 8, seed: 4, network: { core: 'gru' as const, coreSize: 8 } };
     const off = new PPO(() => new CueMemory(2), config);
-    const on = new PPO(() => new CueMemory(2), { ...config, auxiliary: BOTH });
+    const on = new PPO(() => new CueMemory(2), { ...config, auxiliary: ALL });
     expect(on.network.getWeights()).toEqual(off.network.getWeights());
     await (off as unknown as Internals).collectRollout();
     await (on as unknown as Internals).collectRollout();
@@ -174,7 +202,7 @@ describe('auxiliary losses in the update', () => {
   it.each([
     [
       'ppo feed-forward',
-      (): OnPolicyAgent => new PPO(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, numMinibatches: 4, auxiliary: BOTH }),
+      (): OnPolicyAgent => new PPO(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, numMinibatches: 4, auxiliary: ALL }),
     ],
     [
       'ppo GRU',
@@ -184,11 +212,11 @@ describe('auxiliary losses in the update', () => {
           numSteps: 8,
           numMinibatches: 2,
           network: { core: 'gru', coreSize: 8 },
-          auxiliary: BOTH,
+          auxiliary: ALL,
         }),
     ],
-    ['a2c', (): OnPolicyAgent => new A2C(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, auxiliary: BOTH })],
-    ['reinforce', (): OnPolicyAgent => new Reinforce(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, auxiliary: BOTH })],
+    ['a2c', (): OnPolicyAgent => new A2C(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, auxiliary: ALL })],
+    ['reinforce', (): OnPolicyAgent => new Reinforce(() => new CueMemory(2), { numEnvs: 2, numSteps: 8, auxiliary: ALL })],
   ])(
     '%s: each update records the losses per kind, and the live tensor count stays flat',
     async (_, build) => {
@@ -199,6 +227,7 @@ describe('auxiliary losses in the update', () => {
       for (const r of records) {
         expect(r.auxInverseDynamics).toBeGreaterThan(0);
         expect(r.auxCpcA).toBeGreaterThan(0);
+        expect(r.auxPathBearing).toBeGreaterThan(0);
       }
       expect(new Set(records.slice(1).map((r) => r.numTensors)).size).toBe(1);
       await agent.close();
@@ -222,7 +251,7 @@ describe('checkpoints with auxiliary heads', () => {
   ])(
     'resume gives the same next update as an uninterrupted run (%s)',
     async (_, network) => {
-      const config = { numEnvs: 2, numSteps: 8, numMinibatches: 2, learningRate: 0.01, network, auxiliary: BOTH };
+      const config = { numEnvs: 2, numSteps: 8, numMinibatches: 2, learningRate: 0.01, network, auxiliary: ALL };
       const dir = mkdtempSync(path.join(tmpdir(), 'robonav-aux-'));
       const a = new PPO(() => new FixedChain(4), config);
       await a.learn(16);
@@ -233,6 +262,7 @@ describe('checkpoints with auxiliary heads', () => {
       const resumed = await b.learn(48);
       expect(resumed!.auxInverseDynamics).toBe(expected!.auxInverseDynamics);
       expect(resumed!.auxCpcA).toBe(expected!.auxCpcA);
+      expect(resumed!.auxPathBearing).toBe(expected!.auxPathBearing);
       expect(b.network.getWeights()).toEqual(a.network.getWeights());
       expect(b.auxiliary.getWeights()).toEqual(a.auxiliary.getWeights());
       expect(b.optimizer.getState()).toEqual(a.optimizer.getState());
@@ -245,7 +275,7 @@ describe('checkpoints with auxiliary heads', () => {
   it('the heads stay out of the saved policy, and a checkpoint without them does not load into an agent with them', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'robonav-aux-'));
     const plain = new PPO(() => new FixedChain(4), { numEnvs: 1, numSteps: 4 });
-    const withAux = new PPO(() => new FixedChain(4), { numEnvs: 1, numSteps: 4, auxiliary: BOTH });
+    const withAux = new PPO(() => new FixedChain(4), { numEnvs: 1, numSteps: 4, auxiliary: ALL });
     await saveCheckpoint(dir, withAux);
     const checkpoint = await loadCheckpoint(dir);
     const policy = JSON.parse(readFileSync(path.join(checkpoint.dir, 'policy', 'model.json'), 'utf8')) as {
@@ -268,7 +298,8 @@ describe('checkpoints with auxiliary heads', () => {
 
 describe('bad auxiliary configs', () => {
   it.each([
-    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA/],
+    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA.*pathBearing/],
+    [[{ kind: 'pathBearing', steps: 4 }], /cfg\.json: auxiliary\[0\]/],
     [[{ kind: 'inverseDynamics', coef: -0.1 }], /cfg\.json: auxiliary\[0\]\.coef/],
     [[{ kind: 'cpcA', steps: 0 }], /cfg\.json: auxiliary\[0\]\.steps/],
     [[{ kind: 'cpcA', horizon: 4 }], /cfg\.json: auxiliary\[0\]/],
@@ -289,6 +320,7 @@ describe('bad auxiliary configs', () => {
     const auxiliary = [
       { kind: 'inverseDynamics', coef: 0.2 },
       { kind: 'cpcA', steps: 4 },
+      { kind: 'pathBearing', coef: 0.5 },
     ];
     expect(parseAgentConfig('ppo', { auxiliary }, 'cfg.json')).toEqual({ auxiliary });
   });
@@ -298,7 +330,7 @@ describe('bad auxiliary configs', () => {
       /^auxiliary: inverseDynamics needs a Discrete action space, the env's is box$/,
     );
     const bad: Array<[unknown, RegExp]> = [
-      [[{ kind: 'reward' }], /unknown kind "reward"/],
+      [[{ kind: 'reward' }], /unknown kind "reward" \(inverseDynamics, cpcA, pathBearing\)/],
       [[{ kind: 'inverseDynamics', coef: -1 }], /inverseDynamics\.coef must be a finite number ≥ 0/],
       [[{ kind: 'cpcA', steps: 1.5 }], /cpcA\.steps must be an integer ≥ 1/],
       [[{ kind: 'inverseDynamics' }, { kind: 'inverseDynamics' }], /"inverseDynamics" is listed twice/],
