@@ -1,6 +1,7 @@
 /**
- * Self-supervised auxiliary losses trained jointly with the RL loss, on the shared encoder and core
- * (Ye et al. 2020, "Auxiliary Tasks Speed Up Learning PointGoal Navigation", arXiv 2007.04561).
+ * Auxiliary losses trained jointly with the RL loss, on the shared encoder and core: two
+ * self-supervised ones (Ye et al. 2020, "Auxiliary Tasks Speed Up Learning PointGoal Navigation",
+ * arXiv 2007.04561) and one with a privileged, training-only target.
  * Listed in the agent config's `auxiliary`; each adds coef · L_aux to the agent's loss in the same
  * optimiser step (PPO: every minibatch; A2C, REINFORCE: the update). Discrete actions only.
  *
