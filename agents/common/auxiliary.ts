@@ -388,11 +388,16 @@ function maskedMean(x: tf.Tensor1D, mask: tf.Tensor1D): tf.Scalar {
   return tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
 }
 
+/** A head Linear(inputs → hidden) → ReLU → Linear(hidden → outputs), the policy's init gains. */
+function mlpHead(name: string, inputs: number, hidden: number, outputs: number, rng: Rng): tf.LayersModel {
+  const input = tf.input({ shape: [inputs], name: `${name}_in` });
+  const relu = applyInit(tf.layers.dense({ units: hidden, activation: 'relu' }), input, GAIN.hidden, rng);
+  const out = applyInit(tf.layers.dense({ units: outputs }), relu, GAIN.value, rng);
+  return tf.model({ inputs: input, outputs: out, name });
+}
+
 function inverseDynamics(spec: InverseDynamicsAux, featureSize: number, numActions: number, rng: Rng): Task {
-  const input = tf.input({ shape: [2 * featureSize], name: 'inverse_dynamics_in' });
-  const hidden = applyInit(tf.layers.dense({ units: INVERSE_HIDDEN, activation: 'relu' }), input, GAIN.hidden, rng);
-  const logits = applyInit(tf.layers.dense({ units: numActions }), hidden, GAIN.value, rng);
-  const model = tf.model({ inputs: input, outputs: logits, name: 'inverse_dynamics' });
+  const model = mlpHead('inverse_dynamics', 2 * featureSize, INVERSE_HIDDEN, numActions, rng);
   return {
     kind: 'inverseDynamics',
     coef: spec.coef ?? DEFAULT_AUX_COEF,
@@ -448,10 +453,7 @@ function cpcA(spec: CpcAAux, K: number, featureSize: number, beliefSize: number,
 }
 
 function pathBearing(spec: PathBearingAux, beliefSize: number, rng: Rng): Task {
-  const input = tf.input({ shape: [beliefSize], name: 'path_bearing_in' });
-  const hidden = applyInit(tf.layers.dense({ units: BEARING_HIDDEN, activation: 'relu' }), input, GAIN.hidden, rng);
-  const out = applyInit(tf.layers.dense({ units: 2 }), hidden, GAIN.value, rng);
-  const model = tf.model({ inputs: input, outputs: out, name: 'path_bearing' });
+  const model = mlpHead('path_bearing', beliefSize, BEARING_HIDDEN, 2, rng);
   return {
     kind: 'pathBearing',
     coef: spec.coef ?? DEFAULT_AUX_COEF,

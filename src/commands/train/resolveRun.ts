@@ -177,7 +177,7 @@ function distributedPlan(flags: TrainFlags, run: RunFile, out: string): Distribu
   if (flags.broker === undefined) return null;
   if (run.agent !== 'ppo') throw new UsageError(`--broker trains PPO only (APPO / V-trace); --agent ${run.agent} trains in-process`);
   // Trajectory chunks carry what the policy saw, not the env's infos that the privileged target comes from.
-  if (run.config.auxiliary?.some((a: { kind: string }) => a.kind === 'pathBearing'))
+  if (run.config.auxiliary?.some((a) => a.kind === 'pathBearing'))
     throw new UsageError('--broker: the pathBearing auxiliary loss needs in-process rollouts (trajectory chunks do not carry its target)');
   const name = path.basename(path.resolve(out));
   if (!RUN_NAME.test(name))
