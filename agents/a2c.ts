@@ -36,6 +36,7 @@ export const DEFAULT_A2C: A2CConfig = {
   gaeLambda: 1,
   learningRate: 7e-4,
   annealLr: false,
+  finalLearningRate: 0,
   normAdv: false,
   entCoef: 0.01,
   vfCoef: 0.5,

@@ -49,6 +49,7 @@ export const DEFAULT_PPO: PPOConfig = {
   gaeLambda: 0.95,
   learningRate: 2.5e-4,
   annealLr: true,
+  finalLearningRate: 0,
   numMinibatches: 4,
   updateEpochs: 4,
   normAdv: true,

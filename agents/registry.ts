@@ -80,6 +80,7 @@ const common = {
   gamma: unit,
   learningRate: z.number().positive().finite(),
   annealLr: z.boolean(),
+  finalLearningRate: z.number().min(0).finite(),
   maxGradNorm: z.number().positive(),
   entCoef: z.number().min(0).finite(),
   vfCoef: z.number().min(0).finite(),

@@ -32,6 +32,7 @@ export const DEFAULT_REINFORCE: ReinforceConfig = {
   gamma: 0.99,
   learningRate: 1e-3,
   annealLr: false,
+  finalLearningRate: 0,
   entCoef: 0.01,
   vfCoef: 0.5,
   maxGradNorm: 0.5,

@@ -89,6 +89,7 @@ export class Explore extends NavEnv {
     const { task, base } = splitOptions(id, exploreOptionsSchema, defaults, options);
     if (Array.isArray(base.sensors) && (base.sensors as unknown[]).includes('pointgoal'))
       throw new UsageError(`${id} option sensors: "pointgoal" does not apply, Explore has no goal`);
+    if (base.splReward === true) throw new UsageError(`${id} option splReward: does not apply, Explore has no goal to reach`);
     super({ id, generator, stopEnds: false }, base);
     this.areaReward = task.areaReward;
     this.viewRange = task.viewRange;

@@ -48,7 +48,7 @@ import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import { DEFAULT_ROBOT, DiscreteAction, PhysicsWorld, type RobotConfig, wrapAngle } from '../src/sim/PhysicsWorld.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import { type EpisodeSpec, parseEpisode, SCENE_SPLITS, type Split } from './episodes.js';
-import { EpisodeMetrics, type NavMetrics } from './metrics.js';
+import { EpisodeMetrics, type NavMetrics, pathEfficiency } from './metrics.js';
 import { type NavConfig, navOptionsSchema, parseOptions } from './NavOptions.js';
 import { SensorSuite } from './SensorSuite.js';
 
@@ -165,6 +165,11 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
   /** Would STOP succeed now? */
   atGoal(): boolean {
     return this.successAt(this.world.pose.x, this.world.pose.z);
+  }
+  /** The reward of a success now: `successReward`, times the path's efficiency with `splReward`. */
+  protected successBonus(): number {
+    const { successReward, splReward } = this.config;
+    return splReward ? successReward * pathEfficiency(this.metrics.shortest, this.metrics.pathLength) : successReward;
   }
   /** Task metrics added to the final info (beside NavMetrics). */
   protected taskMetrics(): Record<string, number> {

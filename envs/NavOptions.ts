@@ -73,6 +73,11 @@ export const navOptionsSchema = z
     slackReward: finite.default(-0.01),
     /** Reward on success. */
     successReward: finite.default(2.5),
+    /**
+     * Scale the success reward by the path's efficiency ℓ / max(p, ℓ), so that success pays
+     * successReward × the episode's SPL: a detour then costs more than its slack.
+     */
+    splReward: z.boolean().default(false),
     /** Subtracted on every step that touches something. */
     collisionPenalty: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(0),
     /** End the episode as soon as the task succeeds, without STOP (always so with continuous actions). */

@@ -164,7 +164,7 @@ export class ObjectNav extends NavEnv {
     const d = this.distanceToGoal;
     const progress = Number.isFinite(d) && Number.isFinite(previous) ? previous - d : 0;
     return {
-      reward: this.config.slackReward + progress + (success ? this.config.successReward : 0),
+      reward: this.config.slackReward + progress + (success ? this.successBonus() : 0),
       terminated: stopped || success,
       success,
     };

@@ -126,7 +126,7 @@ export class PointNav extends NavEnv {
     const success = reached && (stopped || this.config.endOnSuccess || this.config.continuous);
     // Off the field (pushed into an inflated border beyond the snap range) counts as no progress.
     const progress = Number.isFinite(d) && Number.isFinite(previous) ? previous - d : 0;
-    const reward = this.config.slackReward + progress + (success ? this.config.successReward : 0);
+    const reward = this.config.slackReward + progress + (success ? this.successBonus() : 0);
     return { reward, terminated: stopped || success, success };
   }
 }

@@ -88,7 +88,7 @@ export class TMaze extends NavEnv {
     // The other arm's end mirrors the cued one in z (the maze is symmetric about its axis z = 0).
     const success = Math.hypot(x - gx, z - gz) <= this.successDistance;
     const wrong = !success && Math.hypot(x - gx, z + gz) <= this.successDistance;
-    const reward = this.config.slackReward + (success ? this.config.successReward : 0) + (wrong ? this.failureReward : 0);
+    const reward = this.config.slackReward + (success ? this.successBonus() : 0) + (wrong ? this.failureReward : 0);
     return { reward, terminated: success || wrong, success };
   }
 }

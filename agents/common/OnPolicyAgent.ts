@@ -34,8 +34,10 @@ export interface OnPolicyConfig {
   gamma: number;
   /** Optimiser step size. */
   learningRate: number;
-  /** Anneal the learning rate linearly to 0 over the run. */
+  /** Anneal the learning rate linearly over the run, from `learningRate` to `finalLearningRate`. */
   annealLr: boolean;
+  /** Where `annealLr` ends (0 in CleanRL); a floor keeps the last updates learning. */
+  finalLearningRate: number;
   /** Global gradient-norm clip (L2 over all parameters). */
   maxGradNorm: number;
   /** Weight of the entropy bonus. */
@@ -319,9 +321,10 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       const start = performance.now();
       this.update++;
       if (this.config.annealLr) {
-        // CleanRL: frac = 1 − (iteration − 1) / num_iterations.
+        // CleanRL: frac = 1 − (iteration − 1) / num_iterations, here between the two rates.
         const frac = Math.max(0, 1 - (this.update - 1) / numUpdates);
-        this.optimizer.learningRate = frac * this.config.learningRate;
+        const { learningRate, finalLearningRate } = this.config;
+        this.optimizer.learningRate = finalLearningRate + frac * (learningRate - finalLearningRate);
       }
       const rollout = await this.collectRollout();
       const rolloutSeconds = (performance.now() - start) / 1000;

@@ -63,6 +63,16 @@ describe('PPO', () => {
     await ppo.close();
   });
 
+  it('anneals the learning rate linearly from learningRate to finalLearningRate', async () => {
+    const config = { numEnvs: 2, numSteps: 4, numMinibatches: 1, updateEpochs: 1, learningRate: 1e-2, finalLearningRate: 2e-3 };
+    const ppo = new PPO((i) => new CueBandit(2, i), config);
+    const rates: number[] = [];
+    await ppo.learn(8 * 4, { callbacks: [{ onUpdate: (record) => void rates.push(Number(record.learningRate)) }] });
+    // Update k of 4 trains at final + (1 − (k − 1)/4)·(initial − final).
+    expect(rates.map((r) => r.toFixed(6))).toEqual(['0.010000', '0.008000', '0.006000', '0.004000']);
+    await ppo.close();
+  });
+
   it('keeps tf.memory().numTensors flat across updates', async () => {
     const ppo = new PPO((i) => new CueBandit(2, i), { numEnvs: 2, numSteps: 4, numMinibatches: 2, updateEpochs: 1 });
     await ppo.learn(8 * 5);

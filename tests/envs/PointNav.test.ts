@@ -105,6 +105,30 @@ describe('PointNav', () => {
     expect(win.info).toMatchObject({ success: 1, spl: 1, steps: 1, pathLength: 0 });
   });
 
+  it('scales the success reward by the path efficiency with splReward', () => {
+    // The goal 0.5 m ahead; the robot steps back 0.25 m first, so it walks about twice the shortest path.
+    const episode = { ...OPEN_EPISODE, goal: [0.5, 0] as [number, number], geodesicDistance: 0.5 };
+    const detour = [...Array(18).fill(TURN_LEFT), MOVE_FORWARD, ...Array(18).fill(TURN_LEFT), ...Array(3).fill(MOVE_FORWARD)];
+    const stopReward = (splReward: boolean) => {
+      const env = pointNav({ scene: { obstacles: 0 }, splReward });
+      env.reset({ options: { episode } });
+      for (const action of detour) env.step(action);
+      const stop = env.step(STOP);
+      expect(stop.info.success).toBe(1);
+      return { reward: stop.reward, spl: stop.info.spl as number };
+    };
+    const plain = stopReward(false);
+    const scaled = stopReward(true);
+    expect(scaled.spl).toBe(plain.spl);
+    expect(scaled.spl).toBeLessThan(0.7);
+    expect(plain.reward).toBeCloseTo(-0.01 + 2.5, 12);
+    expect(scaled.reward).toBeCloseTo(-0.01 + 2.5 * scaled.spl, 12);
+  });
+
+  it('refuses splReward where a task has no goal', () => {
+    expect(() => make('Explore-Easy-v0', { splReward: true })).toThrow(UsageError);
+  });
+
   it('adds the optional collision penalty and counts collisions', () => {
     const env = pointNav({ collisionPenalty: 0.5, scene: { obstacles: 0 } });
     env.reset({ seed: 2 });
