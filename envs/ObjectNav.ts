@@ -23,7 +23,8 @@
  *
  * ## Rewards
  * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] − collisionPenalty·[collided], d = geodesic distance
- * (m) to the nearest view point of any instance of the goal category.
+ * (m) to the nearest view point of any instance of the goal category. With `splReward` the 2.5 is
+ * scaled by the episode's path efficiency ℓ / max(p, ℓ), so success pays 2.5 × SPL.
  *
  * ## Starting State
  * A scene with reachable instances of every category; the goal category drawn uniformly among

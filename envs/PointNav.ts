@@ -24,7 +24,8 @@
  *
  * ## Rewards
  * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] − collisionPenalty·[collided], d = geodesic distance
- * to the goal (m); `collisionPenalty` defaults to 0.
+ * to the goal (m); `collisionPenalty` defaults to 0. With `splReward` the 2.5 is scaled by the
+ * episode's path efficiency ℓ / max(p, ℓ), so success pays 2.5 × SPL.
  *
  * ## Starting State
  * A scene from the split's seed range (kept for `episodesPerScene` episodes); goal and start drawn

@@ -21,9 +21,9 @@
  * | compass | [1]         | heading relative to the start heading (+ = left) | [−π, π]  | rad  |
  *
  * ## Rewards
- * −0.01 per step; +1 (`successReward`) on reaching the cued arm's end, −1 (`failureReward`) on
- * reaching the other one; −collisionPenalty per collision (default 0). No distance shaping: it
- * would give the answer away.
+ * −0.01 per step; +1 (`successReward`, times the path efficiency with `splReward`) on reaching the
+ * cued arm's end, −1 (`failureReward`) on reaching the other one; −collisionPenalty per collision
+ * (default 0). No distance shaping: it would give the answer away.
  *
  * ## Starting State
  * At the stem's closed end, 0.3 m from the wall, facing the junction (yaw 0); the cued arm is drawn
