@@ -285,7 +285,9 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
   applySpeed();
 
   // The policy as `runEpisode` sees it: every action waits for the pacer, which also hands the
-  // robot over to the keyboard by interrupting the episode.
+  // robot over to the keyboard by interrupting the episode. An action the policy was still working
+  // out when the person took over is dropped with the episode.
+  let turn = pacer.turn();
   const paced: Policy = {
     name: policy.name,
     reset: (seed) => policy.reset(seed),
@@ -293,8 +295,10 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
       // The map first, so that it stays on screen with its step's frame while the pacer waits.
       const method = wiring.saliency();
       if (method !== null) showSaliency(ui, saliency, method, obs, policy, shown);
-      await pacer.tick();
-      return policy.act(obs);
+      await pacer.tick(turn);
+      const action = await policy.act(obs);
+      pacer.check(turn);
+      return action;
     },
   };
 
@@ -326,6 +330,7 @@ function run(data: WebData, ui: ViewerUi, rawEnv: Env, policy: ModelPolicy, para
   const loop = async (): Promise<void> => {
     while (current < data.episodes.length) {
       await pacer.released();
+      turn = pacer.turn();
       state.status = 'running';
       ui.setStatus(true, `episode ${current + 1} of ${data.episodes.length}`);
       const seed = data.seed + current;
