@@ -7,7 +7,7 @@
  * already back, so an episode the person stepped in is never carried on as if it were the policy's.
  */
 
-/** Thrown by `tick()` when the person has taken over the robot. */
+/** Thrown by `tick(turn)` and `check(turn)` when the person has taken over the robot during that turn. */
 export class PacerInterrupted extends Error {
   constructor() {
     super('the person took over the robot');
