@@ -41,11 +41,11 @@ import { z } from 'zod';
 import { UsageError } from '../src/core/errors.js';
 import type { Rng } from '../src/core/Rng.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
-import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
 import { cellCenter, NavEnv, type TaskStep } from './NavEnv.js';
 import { type NavOptions, splitOptions } from './NavOptions.js';
+import { DEFAULT_SIGHT_RAYS, DEFAULT_VIEW_RANGE, SeenFloor, sightObstacles } from './SeenFloor.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const positive = finite.refine((v) => v > 0, 'expected a number > 0');
@@ -56,9 +56,9 @@ export const exploreOptionsSchema = z
     /** Reward per m² of newly seen reachable floor. */
     areaReward: finite.default(0.1),
     /** How far (m) the robot sees floor. */
-    viewRange: positive.default(3),
+    viewRange: positive.default(DEFAULT_VIEW_RANGE),
     /** Sight lines per step over the field of view. */
-    rays: z.number().int().min(2).max(1024).default(41),
+    rays: z.number().int().min(2).max(1024).default(DEFAULT_SIGHT_RAYS),
     /** Horizontal field of view (rad) of the sight lines. @default the camera's (90° by default) */
     viewFov: positive.optional(),
     /** Coverage (fraction of the reachable floor) that ends the episode with success. */
@@ -76,14 +76,9 @@ export class Explore extends NavEnv {
   readonly rays: number;
   readonly viewFov: number;
   readonly coverageGoal: number;
-  private maskScene: SceneSpec | null = null;
-  /** 1 on cells of the reachable floor (what coverage counts). */
-  private reachableMask = new Uint8Array(0);
-  /** Obstacles that stop a sight line (not inflated). */
-  private visibility: OccupancyGrid | null = null;
-  /** 1 on cells seen this episode. */
-  private seen = new Uint8Array(0);
-  private seenCells = 0;
+  private floorScene: SceneSpec | null = null;
+  /** What this episode has seen of the loaded scene's floor. */
+  private floor: SeenFloor | null = null;
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ExploreOptions> = {}) {
     const { task, base } = splitOptions(id, exploreOptionsSchema, defaults, options);
@@ -100,7 +95,7 @@ export class Explore extends NavEnv {
 
   /** Fraction of the reachable floor seen so far this episode. */
   get coverage(): number {
-    return this.reachableMask.length === 0 ? 0 : this.seenCells / this.reachableCells().length;
+    return this.floor?.coverage ?? 0;
   }
 
   protected sampleInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null {
@@ -115,19 +110,16 @@ export class Explore extends NavEnv {
   }
 
   protected override beginTask(): void {
-    if (this.maskScene !== this.scene) {
-      this.maskScene = this.scene;
-      this.reachableMask = new Uint8Array(this.grid.cols * this.grid.rows);
-      for (const cell of this.reachableCells()) this.reachableMask[cell] = 1;
-      this.visibility = OccupancyGrid.fromScene(this.scene, {
-        cellSize: this.grid.cellSize,
-        inflate: 0,
-        robotHeight: this.sensors.cameraConfig.mountHeight,
+    if (this.floorScene !== this.scene) {
+      this.floorScene = this.scene;
+      const visibility = sightObstacles(this.scene, this.grid.cellSize, this.sensors.cameraConfig.mountHeight);
+      this.floor = new SeenFloor(this.grid, this.reachableCells(), visibility, {
+        viewRange: this.viewRange,
+        rays: this.rays,
+        fov: this.viewFov,
       });
-      this.seen = new Uint8Array(this.grid.cols * this.grid.rows);
     }
-    this.seen.fill(0);
-    this.seenCells = 0;
+    this.floor!.clear();
     this.look();
   }
 
@@ -136,41 +128,18 @@ export class Explore extends NavEnv {
   }
 
   protected evaluateStep(): TaskStep {
-    const cellArea = this.grid.cellSize * this.grid.cellSize;
     const fresh = this.look();
     const success = this.coverage >= this.coverageGoal;
-    return { reward: this.config.slackReward + this.areaReward * fresh * cellArea, terminated: success, success };
+    return { reward: this.config.slackReward + this.areaReward * fresh, terminated: success, success };
   }
 
   protected override taskMetrics(): Record<string, number> {
-    return { coverage: this.coverage, seenArea: this.seenCells * this.grid.cellSize * this.grid.cellSize };
+    return { coverage: this.coverage, seenArea: this.floor?.area ?? 0 };
   }
 
-  /** Mark what is in view; returns the number of newly seen reachable cells. */
+  /** Mark what is in view; returns the newly seen reachable floor (m²). */
   private look(): number {
     const { x, z, yaw } = this.world.pose;
-    const vis = this.visibility!;
-    const h = this.grid.cellSize;
-    const stepLength = 0.5 * h;
-    const steps = Math.ceil(this.viewRange / stepLength);
-    let fresh = 0;
-    for (let k = 0; k < this.rays; k++) {
-      const angle = yaw + this.viewFov * (0.5 - k / (this.rays - 1));
-      // Forward at yaw θ is (cos θ, −sin θ) in (x, z).
-      const dx = Math.cos(angle) * stepLength;
-      const dz = -Math.sin(angle) * stepLength;
-      for (let s = 1; s <= steps; s++) {
-        const px = x + dx * s;
-        const pz = z + dz * s;
-        if (!vis.isFree(px, pz)) break;
-        const cell = this.grid.cellOf(px, pz);
-        if (this.reachableMask[cell] === 1 && this.seen[cell] === 0) {
-          this.seen[cell] = 1;
-          fresh++;
-        }
-      }
-    }
-    this.seenCells += fresh;
-    return fresh;
+    return this.floor!.look(x, z, yaw);
   }
 }

@@ -22,9 +22,12 @@
  * | compass    | [1]         | heading relative to the start heading (+ = left)       | [−π, π]  | rad  |
  *
  * ## Rewards
- * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] − collisionPenalty·[collided], d = geodesic distance
- * (m) to the nearest view point of any instance of the goal category. With `splReward` the 2.5 is
- * scaled by the episode's path efficiency ℓ / max(p, ℓ), so success pays 2.5 × SPL.
+ * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] + coverageReward·(newly seen reachable floor, m²)
+ * − collisionPenalty·[collided], d = geodesic distance (m) to the nearest view point of any instance
+ * of the goal category. With `splReward` the 2.5 is scaled by the episode's path efficiency
+ * ℓ / max(p, ℓ), so success pays 2.5 × SPL. `coverageReward` (default 0) is an exploration reward
+ * (Ye et al. 2021): floor counts as seen as in Explore (sight lines over the camera's field of view,
+ * out to 3 m); what is in view at the start earns nothing.
  *
  * ## Starting State
  * A scene with reachable instances of every category; the goal category drawn uniformly among
@@ -35,7 +38,8 @@
  *
  * ## Episode End
  * Terminated on STOP, a success when the robot stands on a view point (within 1.0 m of an instance,
- * in sight of it); truncated at 500 steps (200 Easy). Final info: the NavEnv metrics.
+ * in sight of it); truncated at 500 steps (200 Easy). Final info: the NavEnv metrics plus `coverage`
+ * (fraction of the reachable floor seen).
  *
  * ## Version History
  * - v0: initial version.
@@ -46,15 +50,16 @@ import { Box } from '../src/core/spaces.js';
 import { categoryId, OBJECT_CATEGORIES } from '../src/sim/categories.js';
 import { distanceToFootprint, footprintOf, type Footprint } from '../src/sim/footprint.js';
 import type { GeneratorName } from '../src/sim/generators/index.js';
-import { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
+import type { OccupancyGrid } from '../src/sim/OccupancyGrid.js';
 import type { SceneSpec } from '../src/sim/SceneSpec.js';
 import type { EpisodeSpec } from './episodes.js';
 import { cellCenter, NavEnv, type TaskStep } from './NavEnv.js';
 import { type NavOptions, splitOptions } from './NavOptions.js';
+import { DEFAULT_SIGHT_RAYS, DEFAULT_VIEW_RANGE, SeenFloor, sightObstacles } from './SeenFloor.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 
-/** The zod schema of ObjectNav's own options (success distance, goal categories, goal-distance filters). */
+/** The zod schema of ObjectNav's own options (success distance, goal categories, goal-distance filters, exploration reward). */
 export const objectNavOptionsSchema = z
   .object({
     /** A view point lies within this distance (m) of an instance's footprint, in sight of it. */
@@ -67,6 +72,8 @@ export const objectNavOptionsSchema = z
     /** Episode filter: geodesic distance range (m) from the start to the nearest view point. */
     minGoalDistance: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(1),
     maxGoalDistance: finite.default(30),
+    /** Exploration reward per m² of newly seen reachable floor (0: none). */
+    coverageReward: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(0),
   })
   .strict();
 
@@ -91,10 +98,13 @@ export class ObjectNav extends NavEnv {
   readonly categories: readonly string[];
   readonly minGoalDistance: number;
   readonly maxGoalDistance: number;
+  readonly coverageReward: number;
   private viewScene: SceneSpec | null = null;
   private visibility: OccupancyGrid | null = null;
   private readonly views = new Map<string, Views>();
   private current: Views | null = null;
+  /** What this episode has seen of the loaded scene's floor (made with the scene's views). */
+  private floor: SeenFloor | null = null;
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ObjectNavOptions> = {}) {
     const { task, base } = splitOptions(id, objectNavOptionsSchema, defaults, options);
@@ -112,6 +122,7 @@ export class ObjectNav extends NavEnv {
     this.categories = task.categories;
     this.minGoalDistance = task.minGoalDistance;
     this.maxGoalDistance = task.maxGoalDistance;
+    this.coverageReward = task.coverageReward;
   }
 
   protected sampleInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null {
@@ -153,6 +164,8 @@ export class ObjectNav extends NavEnv {
       onehot.fill(0);
       onehot[(OBJECT_CATEGORIES as readonly string[]).indexOf(episode.category!)] = 1;
     }
+    this.floor!.clear();
+    this.look();
   }
 
   successAt(x: number, z: number): boolean {
@@ -164,11 +177,22 @@ export class ObjectNav extends NavEnv {
     const success = this.atGoal() && (stopped || this.config.endOnSuccess || this.config.continuous);
     const d = this.distanceToGoal;
     const progress = Number.isFinite(d) && Number.isFinite(previous) ? previous - d : 0;
+    const seen = this.look();
     return {
-      reward: this.config.slackReward + progress + (success ? this.successBonus() : 0),
+      reward: this.config.slackReward + progress + (success ? this.successBonus() : 0) + this.coverageReward * seen,
       terminated: stopped || success,
       success,
     };
+  }
+
+  protected override taskMetrics(): Record<string, number> {
+    return { coverage: this.floor?.coverage ?? 0 };
+  }
+
+  /** Mark what is in view; returns the newly seen reachable floor (m²). */
+  private look(): number {
+    const { x, z, yaw } = this.world.pose;
+    return this.floor!.look(x, z, yaw);
   }
 
   /** The nearest instance's centre, for a `pointgoal` sensor on this task. */
@@ -191,11 +215,11 @@ export class ObjectNav extends NavEnv {
     if (this.viewScene !== this.scene) {
       this.viewScene = this.scene;
       this.views.clear();
-      // Sight lines pass over anything lower than the camera.
-      this.visibility = OccupancyGrid.fromScene(this.scene, {
-        cellSize: this.grid.cellSize,
-        inflate: 0,
-        robotHeight: this.sensors.cameraConfig.mountHeight,
+      this.visibility = sightObstacles(this.scene, this.grid.cellSize, this.sensors.cameraConfig.mountHeight);
+      this.floor = new SeenFloor(this.grid, this.reachableCells(), this.visibility, {
+        viewRange: DEFAULT_VIEW_RANGE,
+        rays: DEFAULT_SIGHT_RAYS,
+        fov: this.sensors.cameraConfig.hfov,
       });
     }
     let views = this.views.get(category);

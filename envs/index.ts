@@ -15,6 +15,9 @@ export { objectNavOptionsSchema } from './ObjectNav.js';
 export { exploreOptionsSchema } from './Explore.js';
 export { tmazeOptionsSchema } from './TMaze.js';
 
+// Seen floor: what Explore and ObjectNav's coverage reward count, for a task of your own that rewards looking around.
+export { SeenFloor, sightObstacles, type SightOptions } from './SeenFloor.js';
+
 // Episode files: the schemas and version of the format `robonav episodes` writes, and one episode's validator.
 export { EPISODE_FILE_VERSION, EpisodeFileSchema, EpisodeSchema, parseEpisode } from './episodes.js';
 

@@ -74,7 +74,9 @@ export class OccupancyGrid {
         for (let c = c0; c <= c1; c++) {
           const i = r * cols + c;
           if (free[i] === 0) continue;
-          if (distanceToFootprint(f, minX + (c + 0.5) * cellSize, cz) < inflate) free[i] = 0;
+          // A centre inside the footprint (distance 0) is blocked even without inflation.
+          const d = distanceToFootprint(f, minX + (c + 0.5) * cellSize, cz);
+          if (d < inflate || d === 0) free[i] = 0;
         }
       }
     }

@@ -34,11 +34,13 @@ export function footprintOf(p: Primitive, bandHeight: number): Footprint | null 
   const [x, y, z] = p.position;
   switch (p.shape) {
     case 'box': {
-      if (y + p.size[1] / 2 <= 0 || y - p.size[1] / 2 >= bandHeight) return null;
+      const [bottom, top] = verticalExtent(p);
+      if (top <= 0 || bottom >= bandHeight) return null;
       return { kind: 'rect', x, z, halfX: p.size[0] / 2, halfZ: p.size[2] / 2, yaw: p.yaw };
     }
     case 'cylinder': {
-      if (y + p.height / 2 <= 0 || y - p.height / 2 >= bandHeight) return null;
+      const [bottom, top] = verticalExtent(p);
+      if (top <= 0 || bottom >= bandHeight) return null;
       return { kind: 'circle', x, z, radius: p.radius };
     }
     case 'sphere': {
@@ -48,6 +50,13 @@ export function footprintOf(p: Primitive, bandHeight: number): Footprint | null 
       return { kind: 'circle', x, z, radius: Math.sqrt(p.radius * p.radius - dy * dy) };
     }
   }
+}
+
+/** Lowest and highest y (m) of a primitive. */
+export function verticalExtent(p: Primitive): [number, number] {
+  const y = p.position[1];
+  const half = p.shape === 'box' ? p.size[1] / 2 : p.shape === 'cylinder' ? p.height / 2 : p.radius;
+  return [y - half, y + half];
 }
 
 /** Distance (m) from the ground point (px, pz) to the footprint; 0 inside it. */

@@ -31,6 +31,28 @@ describe('ObjectNav', () => {
   });
 });
 
+describe('ObjectNav coverageReward', () => {
+  it('pays per m² of newly seen floor on top of the task reward, and nothing for floor seen before', () => {
+    const plain = make('ObjectNav-Easy-v0', { sensors: ['objectgoal'] }) as ObjectNav;
+    const exploring = make('ObjectNav-Easy-v0', { sensors: ['objectgoal'], coverageReward: 0.5 }) as ObjectNav;
+    plain.reset({ seed: 3 });
+    exploring.reset({ seed: 3 });
+    // Turning reveals new floor; turning back looks at floor already seen.
+    const turn = [plain.step(TURN_LEFT), exploring.step(TURN_LEFT)];
+    expect(turn[1]!.reward).toBeGreaterThan(turn[0]!.reward + 0.01);
+    const back = [plain.step(TURN_RIGHT), exploring.step(TURN_RIGHT)];
+    expect(back[1]!.reward).toBeCloseTo(back[0]!.reward, 12);
+    const end = exploring.step(STOP);
+    expect(end.terminated).toBe(true);
+    expect(end.info.coverage).toBeGreaterThan(0);
+    expect(end.info.coverage).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects a negative coverageReward', () => {
+    expect(() => make('ObjectNav-Easy-v0', { coverageReward: -0.1 })).toThrow(/coverageReward/);
+  });
+});
+
 describe('Explore', () => {
   it('pays for newly seen floor and reports coverage; STOP does not end it', () => {
     const env = make('Explore-Easy-v0', { sensors: ['gps'] }) as Explore;

@@ -49,6 +49,15 @@ describe('OccupancyGrid', () => {
     expect(wide.inflate).toBe(0.4);
   });
 
+  it('without inflation, blocks the cells under an obstacle and no others', () => {
+    const grid = OccupancyGrid.fromScene(scene([{ shape: 'box', position: [1.5, 0.5, 0], size: [1, 1, 1], material: GREY }]), {
+      inflate: 0,
+    });
+    expect(grid.isFree(1.025, 0.025)).toBe(false); // the first cell inside the face at x = 1
+    expect(grid.isFree(0.975, 0.025)).toBe(true); // the last cell before it
+    expect(grid.isFree(4.975, 4.975)).toBe(true); // the floor's edge is not shrunk
+  });
+
   it('rotated boxes, things above the robot and spheres in the band', () => {
     const grid = OccupancyGrid.fromScene(
       scene([
