@@ -26,8 +26,10 @@
  * − collisionPenalty·[collided], d = geodesic distance (m) to the nearest view point of any instance
  * of the goal category. With `splReward` the 2.5 is scaled by the episode's path efficiency
  * ℓ / max(p, ℓ), so success pays 2.5 × SPL. `coverageReward` (default 0) is an exploration reward
- * (Ye et al. 2021): floor counts as seen as in Explore (sight lines over the camera's field of view,
- * out to 3 m); what is in view at the start earns nothing.
+ * (Ye et al. 2021) paid until the goal is found: floor counts as seen as in Explore (sight lines over
+ * the camera's field of view, out to 3 m), what is in view at the start earns nothing, and once a
+ * view point of the goal has been seen no floor earns anything (the shaping then leads to the goal
+ * instead of on through the rest of the apartment).
  *
  * ## Starting State
  * A scene with reachable instances of every category; the goal category drawn uniformly among
@@ -39,7 +41,7 @@
  * ## Episode End
  * Terminated on STOP, a success when the robot stands on a view point (within 1.0 m of an instance,
  * in sight of it); truncated at 500 steps (200 Easy). Final info: the NavEnv metrics plus `coverage`
- * (fraction of the reachable floor seen).
+ * (fraction of the reachable floor seen) and `goalSeen` (1 if a view point of the goal was seen).
  *
  * ## Version History
  * - v0: initial version.
@@ -72,7 +74,7 @@ export const objectNavOptionsSchema = z
     /** Episode filter: geodesic distance range (m) from the start to the nearest view point. */
     minGoalDistance: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(1),
     maxGoalDistance: finite.default(30),
-    /** Exploration reward per m² of newly seen reachable floor (0: none). */
+    /** Exploration reward per m² of newly seen reachable floor until a view point of the goal is seen (0: none). */
     coverageReward: finite.refine((v) => v >= 0, 'expected a number ≥ 0').default(0),
   })
   .strict();
@@ -105,6 +107,7 @@ export class ObjectNav extends NavEnv {
   private current: Views | null = null;
   /** What this episode has seen of the loaded scene's floor (made with the scene's views). */
   private floor: SeenFloor | null = null;
+  private viewPointSeen = false;
 
   constructor(id: string, generator: GeneratorName, options: Record<string, unknown>, defaults: Partial<ObjectNavOptions> = {}) {
     const { task, base } = splitOptions(id, objectNavOptionsSchema, defaults, options);
@@ -123,6 +126,16 @@ export class ObjectNav extends NavEnv {
     this.minGoalDistance = task.minGoalDistance;
     this.maxGoalDistance = task.maxGoalDistance;
     this.coverageReward = task.coverageReward;
+  }
+
+  /** Fraction of the reachable floor seen so far this episode. */
+  get coverage(): number {
+    return this.floor?.coverage ?? 0;
+  }
+
+  /** Has this episode seen a view point of its goal (floor where STOP would succeed)? */
+  get goalSeen(): boolean {
+    return this.viewPointSeen;
   }
 
   protected sampleInScene(sceneSeed: number, rng: Rng): EpisodeSpec | null {
@@ -166,6 +179,7 @@ export class ObjectNav extends NavEnv {
     }
     this.floor!.clear();
     this.look();
+    this.viewPointSeen = this.seesViewPoint();
   }
 
   successAt(x: number, z: number): boolean {
@@ -178,15 +192,23 @@ export class ObjectNav extends NavEnv {
     const d = this.distanceToGoal;
     const progress = Number.isFinite(d) && Number.isFinite(previous) ? previous - d : 0;
     const seen = this.look();
+    // The step that first sees a view point is paid for its floor too: it found the goal.
+    const explored = this.viewPointSeen ? 0 : seen;
+    this.viewPointSeen ||= this.seesViewPoint();
     return {
-      reward: this.config.slackReward + progress + (success ? this.successBonus() : 0) + this.coverageReward * seen,
+      reward: this.config.slackReward + progress + (success ? this.successBonus() : 0) + this.coverageReward * explored,
       terminated: stopped || success,
       success,
     };
   }
 
   protected override taskMetrics(): Record<string, number> {
-    return { coverage: this.floor?.coverage ?? 0 };
+    return { coverage: this.coverage, goalSeen: this.viewPointSeen ? 1 : 0 };
+  }
+
+  /** Has the seen floor reached a view point of the goal? */
+  private seesViewPoint(): boolean {
+    return this.current!.points.some(([x, z]) => this.floor!.hasSeen(this.grid.cellOf(x, z)));
   }
 
   /** Mark what is in view; returns the newly seen reachable floor (m²). */

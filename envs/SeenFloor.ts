@@ -81,6 +81,11 @@ export class SeenFloor {
     return this.seenCount * this.cellArea;
   }
 
+  /** Has the cell (a flat index of the grid) been seen since the last `clear`? */
+  hasSeen(cell: number): boolean {
+    return this.seen[cell] === 1;
+  }
+
   /** Mark what is in view from (x, z) facing `yaw`; returns the newly seen reachable floor (m²). */
   look(x: number, z: number, yaw: number): number {
     const { viewRange, rays, fov } = this.sight;

@@ -32,20 +32,40 @@ describe('ObjectNav', () => {
 });
 
 describe('ObjectNav coverageReward', () => {
-  it('pays per m² of newly seen floor on top of the task reward, and nothing for floor seen before', () => {
+  /** The same episode with and without the exploration reward, stepped in lockstep. */
+  function pair(seed: number) {
     const plain = make('ObjectNav-Easy-v0', { sensors: ['objectgoal'] }) as ObjectNav;
     const exploring = make('ObjectNav-Easy-v0', { sensors: ['objectgoal'], coverageReward: 0.5 }) as ObjectNav;
-    plain.reset({ seed: 3 });
-    exploring.reset({ seed: 3 });
+    plain.reset({ seed });
+    exploring.reset({ seed });
+    const step = (action: number) => {
+      const r = [plain.step(action), exploring.step(action)] as const;
+      return { extra: r[1].reward - r[0].reward, last: r[1] };
+    };
+    return { exploring, step };
+  }
+
+  it('pays per m² of newly seen floor on top of the task reward, and nothing for floor seen before', () => {
+    const { exploring, step } = pair(3);
+    expect(exploring.goalSeen).toBe(false);
+    const c0 = exploring.coverage;
     // Turning reveals new floor; turning back looks at floor already seen.
-    const turn = [plain.step(TURN_LEFT), exploring.step(TURN_LEFT)];
-    expect(turn[1]!.reward).toBeGreaterThan(turn[0]!.reward + 0.01);
-    const back = [plain.step(TURN_RIGHT), exploring.step(TURN_RIGHT)];
-    expect(back[1]!.reward).toBeCloseTo(back[0]!.reward, 12);
-    const end = exploring.step(STOP);
-    expect(end.terminated).toBe(true);
-    expect(end.info.coverage).toBeGreaterThan(0);
-    expect(end.info.coverage).toBeLessThanOrEqual(1);
+    expect(step(TURN_LEFT).extra).toBeGreaterThan(0.01);
+    expect(exploring.coverage).toBeGreaterThan(c0);
+    expect(step(TURN_RIGHT).extra).toBeCloseTo(0, 12);
+    const { last } = step(STOP);
+    expect(last.terminated).toBe(true);
+    expect(last.info.coverage).toBeCloseTo(exploring.coverage, 12);
+  });
+
+  it('stops paying once a view point of the goal has been seen', () => {
+    const { exploring, step } = pair(3);
+    for (let t = 0; t < 36 && !exploring.goalSeen; t++) step(TURN_LEFT);
+    expect(exploring.goalSeen).toBe(true);
+    const seen = exploring.coverage;
+    for (let t = 0; t < 12; t++) expect(step(t % 3 === 2 ? TURN_RIGHT : MOVE_FORWARD).extra).toBeCloseTo(0, 12);
+    expect(exploring.coverage).toBeGreaterThan(seen);
+    expect(step(STOP).last.info.goalSeen).toBe(1);
   });
 
   it('rejects a negative coverageReward', () => {
