@@ -69,6 +69,10 @@ const auxiliary = z
         .object({ kind: z.literal('pathBearing'), coef })
         .strict()
         .partial({ coef: true }),
+      z
+        .object({ kind: z.literal('atGoal'), coef })
+        .strict()
+        .partial({ coef: true }),
     ]),
   )
   .refine((list) => new Set(list.map((a) => a.kind)).size === list.length, 'each kind at most once');

@@ -32,10 +32,11 @@
  * `reset({ options: { episode } })` runs a fixed dataset episode (see episodes.ts).
  *
  * Info: reset gives `sceneSeed` and `geodesicDistance`; a step gives `distanceToGoal` (geodesic, m)
- * and `collided`, and the episode metrics when it ends. Both give `pathBearing` (rad, + = left)
- * where the goal is reachable: the bearing of the shortest path's next straight leg from the
- * robot's heading (`GeodesicField.descentDirection`) — privileged knowledge the policy never
- * observes, the target of the `pathBearing` auxiliary loss (agents/common/auxiliary.ts).
+ * and `collided`, and the episode metrics when it ends. Both give, in a task with a goal,
+ * `pathBearing` (rad, + = left) where the goal is reachable: the bearing of the shortest path's
+ * next straight leg from the robot's heading (`GeodesicField.descentDirection`), and `atGoal`
+ * (1 where STOP would succeed, else 0) — privileged knowledge the policy never observes, the
+ * targets of the `pathBearing` and `atGoal` auxiliary losses (agents/common/auxiliary.ts).
  */
 import type { Action, Env, Info, ResetArgs, ResetResult, StepResult } from '../src/core/Env.js';
 import { EnvStateError, SpaceError, UsageError } from '../src/core/errors.js';
@@ -192,7 +193,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     const episode = fixed ?? this.sampleEpisode();
     this.startEpisode(episode);
     const info: Info = { sceneSeed: episode.sceneSeed, geodesicDistance: episode.geodesicDistance };
-    this.addPathBearing(info);
+    this.addPrivileged(info);
     return { obs: this.sensors.obs, info };
   }
 
@@ -224,7 +225,7 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     this.done = outcome.terminated || truncated;
     this.observe();
     const info: Info = { distanceToGoal: this.distanceToGoal, collided: this.collidedLast };
-    this.addPathBearing(info);
+    this.addPrivileged(info);
     if (this.done) Object.assign(info, this.finalMetrics(outcome.success), this.taskMetrics());
     return { obs: this.sensors.obs, reward, terminated: outcome.terminated, truncated, info };
   }
@@ -321,10 +322,14 @@ export abstract class NavEnv implements Env<Record<string, Float32Array | Uint8A
     return field;
   }
 
-  /** `info.pathBearing` at the current pose, left out where no path reaches a goal (infos travel as JSON, which has no NaN). */
-  private addPathBearing(info: Info): void {
+  /**
+   * `info.atGoal` and `info.pathBearing` at the current pose, both left out in a task without goals and
+   * the bearing where no path reaches a goal (infos travel as JSON, which has no NaN).
+   */
+  private addPrivileged(info: Info): void {
     if (this.geodesic === null) return;
     const pose = this.world.pose;
+    info.atGoal = this.atGoal() ? 1 : 0;
     const heading = this.geodesic.descentDirection(pose.x, pose.z);
     if (Number.isFinite(heading)) info.pathBearing = wrapAngle(heading - pose.yaw);
   }

@@ -42,6 +42,8 @@ export class RolloutBuffer {
   readonly starts: Uint8Array;
   /** [T·N] the env's `info.pathBearing` at s_t (rad; NaN where it gave none): the `pathBearing` auxiliary loss's target. */
   readonly pathBearings: Float32Array;
+  /** [T·N] the env's `info.atGoal` at s_t (1 where STOP would succeed, 0 elsewhere, NaN where it gave none): the `atGoal` auxiliary loss's target. */
+  readonly atGoals: Float32Array;
   /** [T·N] V(final observation) where step t truncated. */
   readonly finalValues: Float32Array;
   readonly advantages: Float32Array;
@@ -78,6 +80,7 @@ export class RolloutBuffer {
     this.truncated = new Uint8Array(size);
     this.starts = new Uint8Array(size);
     this.pathBearings = new Float32Array(size).fill(Number.NaN);
+    this.atGoals = new Float32Array(size).fill(Number.NaN);
     this.finalValues = new Float32Array(size);
     this.advantages = new Float32Array(size);
     this.returns = new Float32Array(size);

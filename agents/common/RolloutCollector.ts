@@ -68,6 +68,8 @@ export class RolloutCollector {
   readonly nextStarts: Uint8Array;
   /** [N] `info.pathBearing` at `nextObs` (NaN where the env gave none). */
   readonly nextPathBearings: Float32Array;
+  /** [N] `info.atGoal` at `nextObs` (NaN where the env gave none). */
+  readonly nextAtGoals: Float32Array;
   /** Episodes that ended during the last `collect`. */
   readonly episodes: EpisodeEnd[] = [];
 
@@ -91,6 +93,7 @@ export class RolloutCollector {
     this.prepare = options.prepareObservation ?? null;
     this.nextStarts = new Uint8Array(N).fill(1);
     this.nextPathBearings = new Float32Array(N).fill(Number.NaN);
+    this.nextAtGoals = new Float32Array(N).fill(Number.NaN);
     this.finalObsBatch = allocateBatch(envs.singleObservationSpace, N);
     this.actionsOut = envs.singleActionSpace instanceof Discrete ? new Int32Array(N) : new Float32Array(N * this.actionSize);
     this.sampled = new Float32Array(N * this.actionSize);
@@ -102,7 +105,7 @@ export class RolloutCollector {
   async reset(seed: number): Promise<void> {
     const { obs, infos } = await this.envs.reset({ seed });
     this.prepare?.(obs, this.numEnvs);
-    this.readPathBearings(infos);
+    this.readPrivileged(infos);
     this.nextObs = obs;
     this.nextStarts.fill(1);
     tf.dispose(this.state);
@@ -131,6 +134,7 @@ export class RolloutCollector {
       buffer.writeObs(t, this.nextObs!);
       buffer.starts.set(this.nextStarts, t * N);
       buffer.pathBearings.set(this.nextPathBearings, t * N);
+      buffer.atGoals.set(this.nextAtGoals, t * N);
       // ── action logic: forward, sample in JS from the seeded stream, log-prob through the same ops as the update ──
       const prevState = this.state;
       const { value, logprob, state } = tf.tidy(() => {
@@ -161,7 +165,7 @@ export class RolloutCollector {
       for (let n = 0; n < N; n++) buffer.truncated[t * N + n] = result.truncated[n]! && !result.terminated[n]! ? 1 : 0;
       this.trackEpisodes(result.rewards, result.terminated, result.truncated, result.infos);
       this.bootstrapTruncated(buffer, t, result.infos);
-      this.readPathBearings(result.infos);
+      this.readPrivileged(result.infos);
       for (let n = 0; n < N; n++) this.nextStarts[n] = result.terminated[n]! || result.truncated[n]! ? 1 : 0;
     }
     // s_T and V(s_T) for the bootstrap of the last step.
@@ -195,11 +199,16 @@ export class RolloutCollector {
     }
   }
 
-  /** `nextPathBearings` from the infos of the observations in `nextObs` (after an episode ends: the next episode's reset info). */
-  private readPathBearings(infos: Info[]): void {
+  /**
+   * `nextPathBearings` and `nextAtGoals` from the infos of the observations in `nextObs` (after an
+   * episode ends: the next episode's reset info).
+   */
+  private readPrivileged(infos: Info[]): void {
     for (let n = 0; n < this.numEnvs; n++) {
       const bearing = infos[n]?.pathBearing;
+      const atGoal = infos[n]?.atGoal;
       this.nextPathBearings[n] = typeof bearing === 'number' ? bearing : Number.NaN;
+      this.nextAtGoals[n] = typeof atGoal === 'number' ? atGoal : Number.NaN;
     }
   }
 

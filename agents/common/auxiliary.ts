@@ -1,7 +1,7 @@
 /**
  * Auxiliary losses trained jointly with the RL loss, on the shared encoder and core: two
  * self-supervised ones (Ye et al. 2020, "Auxiliary Tasks Speed Up Learning PointGoal Navigation",
- * arXiv 2007.04561) and one with a privileged, training-only target.
+ * arXiv 2007.04561) and two with privileged, training-only targets.
  * Listed in the agent config's `auxiliary`; each adds coef · L_aux to the agent's loss in the same
  * optimiser step (PPO: every minibatch; A2C, REINFORCE: the update). Discrete actions only.
  *
@@ -31,6 +31,13 @@
  *                     training reads it — the policy still acts on its sensors alone. It asks the
  *                     belief to hold which way the path goes (which doorway), the gap a sparse
  *                     success signal closes slowest.
+ *   atGoal            ℓ_t = softplus(s_t) − y_t·s_t,  s_t = g(b_t),  g: Linear(H → 64) → ReLU → Linear(64 → 1)
+ *                     Binary cross-entropy of "STOP would succeed here": y_t is the env's
+ *                     `info.atGoal` (stored as `atGoals`; masked where the env gives none).
+ *                     Privileged like pathBearing. It asks the belief to hold the one fact STOP
+ *                     depends on, which a reward paid only on a successful STOP teaches rarely —
+ *                     in ObjectNav, where being within 1 m of the object in sight of it is judged
+ *                     from the camera.
  *
  * Pairs need the successor rows. Recurrent minibatches (and A2C's and REINFORCE's whole rollout)
  * hold whole env sequences, so φ_{t+j} is a row of the same forward pass. Feed-forward PPO
@@ -77,8 +84,15 @@ export interface PathBearingAux {
   coef?: number;
 }
 
+/** At the goal: predict, from the belief, whether STOP would succeed (a privileged, training-only target). */
+export interface AtGoalAux {
+  kind: 'atGoal';
+  /** Weight of the loss in the agent's loss. @default 0.1 */
+  coef?: number;
+}
+
 /** One entry of the `auxiliary` list of an on-policy agent's config. */
-export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux;
+export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux | AtGoalAux;
 
 /** The default weight of an auxiliary loss. */
 export const DEFAULT_AUX_COEF = 0.1;
@@ -91,14 +105,15 @@ const INVERSE_HIDDEN = 64;
 const ACTION_EMBEDDING = 8;
 /** Hidden units of CPC|A's scorer. */
 const SCORER_HIDDEN = 32;
-/** Hidden units of the path-bearing MLP. */
-const BEARING_HIDDEN = 64;
+/** Hidden units of the path-bearing and at-goal MLPs. */
+const PRIVILEGED_HIDDEN = 64;
 
 /** The metric name of each kind's loss in the update record. */
 const METRICS: Record<AuxiliarySpec['kind'], string> = {
   inverseDynamics: 'auxInverseDynamics',
   cpcA: 'auxCpcA',
   pathBearing: 'auxPathBearing',
+  atGoal: 'auxAtGoal',
 };
 
 /** The metric name of a kind's loss in the update record. */
@@ -131,6 +146,10 @@ export interface AuxiliaryPlan {
   bearings: Float32Array;
   /** [B] 1 where the row's path bearing is known. */
   bearingMask: Float32Array;
+  /** [B] 1 where STOP would succeed at the row's observation, else 0 (0 where unknown; filled for atGoal only). */
+  atGoals: Float32Array;
+  /** [B] 1 where the row's at-goal label is known. */
+  atGoalMask: Float32Array;
 }
 
 /** What the losses read from the forward pass: every encoded row's φ and the minibatch rows' beliefs. */
@@ -157,6 +176,8 @@ interface PlanArrays {
   negatives: Int32Array;
   bearings: Float32Array;
   bearingMask: Float32Array;
+  atGoals: Float32Array;
+  atGoalMask: Float32Array;
   extra: Int32Array;
   /** The minibatch's rows then the extra ones (allocated on first use: whole-sequence minibatches never need it). */
   observations: BatchedObservation | null;
@@ -180,6 +201,8 @@ export class AuxiliaryTasks {
   private readonly contrastive: boolean;
   /** Whether a task reads the rows' path bearings; only then are they copied. */
   private readonly readsBearings: boolean;
+  /** Whether a task reads the rows' at-goal labels; only then are they copied. */
+  private readonly readsAtGoals: boolean;
   private readonly tasks: Task[];
   private readonly rng: Rng;
   private readonly observationSpace: Space;
@@ -220,12 +243,14 @@ export class AuxiliaryTasks {
     this.tasks = specs.map((spec) => {
       if (spec.kind === 'inverseDynamics') return inverseDynamics(spec, featureSize, numActions, this.rng);
       if (spec.kind === 'cpcA') return cpcA(spec, steps(spec), featureSize, beliefSize, numActions, this.rng);
-      return pathBearing(spec, beliefSize, this.rng);
+      if (spec.kind === 'pathBearing') return pathBearing(spec, beliefSize, this.rng);
+      return atGoal(spec, beliefSize, this.rng);
     });
-    // pathBearing reads only the row itself: it needs no successors.
+    // pathBearing and atGoal read only the row itself: they need no successors.
     this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? steps(s) : s.kind === 'inverseDynamics' ? 1 : 0)));
     this.contrastive = kinds.includes('cpcA');
     this.readsBearings = kinds.includes('pathBearing');
+    this.readsAtGoals = kinds.includes('atGoal');
   }
 
   /** True when there is at least one loss. */
@@ -275,7 +300,7 @@ export class AuxiliaryTasks {
     const N = buffer.numEnvs;
     const T = buffer.numSteps;
     const arrays = this.planArrays(B, buffer);
-    const { next, mask, actions, negatives, bearings, bearingMask, extra } = arrays;
+    const { next, mask, actions, negatives, bearings, bearingMask, atGoals, atGoalMask, extra } = arrays;
     if (this.slot.length !== buffer.size) this.slot = new Int32Array(buffer.size).fill(-1);
     const slot = this.slot;
     const rows = mb.rows;
@@ -314,6 +339,14 @@ export class AuxiliaryTasks {
         bearings[2 * b + 1] = known ? Math.sin(bearing) : 0;
       }
     }
+    if (this.readsAtGoals) {
+      for (let b = 0; b < B; b++) {
+        const label = buffer.atGoals[rows[b]!]!;
+        const known = Number.isFinite(label);
+        atGoalMask[b] = known ? 1 : 0;
+        atGoals[b] = known ? label : 0;
+      }
+    }
     // Negatives: any minibatch or successor row but the positive, uniformly (never padding).
     if (this.contrastive && encoded > 1) {
       for (let k = 0; k < K * B; k++) {
@@ -321,7 +354,7 @@ export class AuxiliaryTasks {
         negatives[k] = r >= next[k]! ? r + 1 : r;
       }
     }
-    const pairs = { next, mask, actions, negatives, bearings, bearingMask };
+    const pairs = { next, mask, actions, negatives, bearings, bearingMask, atGoals, atGoalMask };
     if (added === 0) return { size: B, rows: B, observations: mb.obs, ...pairs };
     const padded = B * (1 + Math.ceil(added / B));
     const observations = this.withExtraRows(arrays, mb, buffer, added, padded);
@@ -354,6 +387,8 @@ export class AuxiliaryTasks {
         negatives: new Int32Array(K * B),
         bearings: new Float32Array(this.readsBearings ? 2 * B : 0),
         bearingMask: new Float32Array(this.readsBearings ? B : 0),
+        atGoals: new Float32Array(this.readsAtGoals ? B : 0),
+        atGoalMask: new Float32Array(this.readsAtGoals ? B : 0),
         extra: new Int32Array(Math.min(K * B, buffer.size)),
         observations: null,
       };
@@ -453,7 +488,7 @@ function cpcA(spec: CpcAAux, K: number, featureSize: number, beliefSize: number,
 }
 
 function pathBearing(spec: PathBearingAux, beliefSize: number, rng: Rng): Task {
-  const model = mlpHead('path_bearing', beliefSize, BEARING_HIDDEN, 2, rng);
+  const model = mlpHead('path_bearing', beliefSize, PRIVILEGED_HIDDEN, 2, rng);
   return {
     kind: 'pathBearing',
     coef: spec.coef ?? DEFAULT_AUX_COEF,
@@ -463,6 +498,22 @@ function pathBearing(spec: PathBearingAux, beliefSize: number, rng: Rng): Task {
       const predicted = model.apply(beliefs) as tf.Tensor2D;
       const error = tf.sum(tf.square(tf.sub(predicted, tf.tensor2d(plan.bearings, [B, 2]))), 1) as tf.Tensor1D;
       return maskedMean(error, tf.tensor1d(plan.bearingMask));
+    },
+  };
+}
+
+function atGoal(spec: AtGoalAux, beliefSize: number, rng: Rng): Task {
+  const model = mlpHead('at_goal', beliefSize, PRIVILEGED_HIDDEN, 1, rng);
+  return {
+    kind: 'atGoal',
+    coef: spec.coef ?? DEFAULT_AUX_COEF,
+    models: [model],
+    loss: ({ plan, beliefs }) => {
+      const B = plan.size;
+      const logits = tf.reshape(model.apply(beliefs) as tf.Tensor2D, [B]) as tf.Tensor1D;
+      // softplus(s) − y·s = −[y·log σ(s) + (1 − y)·log(1 − σ(s))], stable for any s.
+      const bce = tf.sub(tf.softplus(logits), tf.mul(tf.tensor1d(plan.atGoals), logits)) as tf.Tensor1D;
+      return maskedMean(bce, tf.tensor1d(plan.atGoalMask));
     },
   };
 }

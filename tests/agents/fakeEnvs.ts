@@ -74,8 +74,8 @@ export class TargetReach implements Env<Float32Array, Float32Array> {
  * Memory: step 0 shows a one-hot cue (2 classes) in `cue`, then `delay` blank steps, then the agent
  * must answer with the cue's action (reward 1, success 1, else 0). Actions before the answer step
  * do nothing. Feed-forward policies cannot beat 0.5; a recurrent one can reach 1. Every info but
- * the answer's carries the cue as `pathBearing` (+π/2 for cue 0, −π/2 for cue 1): a privileged
- * target for the pathBearing auxiliary loss.
+ * the answer's carries the cue as `pathBearing` (+π/2 for cue 0, −π/2 for cue 1) and as `atGoal`
+ * (1 for cue 0, 0 for cue 1): privileged targets for the pathBearing and atGoal auxiliary losses.
  */
 export class CueMemory implements Env {
   readonly observationSpace = new Dict({ cue: new Box(0, 1, [2]), phase: new Box(0, 1, [1]) });
@@ -97,14 +97,14 @@ export class CueMemory implements Env {
     this.cue = this.rng.int(2);
     this.t = 0;
     this.write();
-    return { obs: this.obs, info: { pathBearing: this.bearing() } };
+    return { obs: this.obs, info: this.privileged() };
   }
 
   step(action: number | Float32Array | number[]): StepResult {
     this.t++;
     if (this.t <= this.delay) {
       this.write();
-      return { obs: this.obs, reward: 0, terminated: false, truncated: false, info: { pathBearing: this.bearing() } };
+      return { obs: this.obs, reward: 0, terminated: false, truncated: false, info: this.privileged() };
     }
     const success = action === this.cue ? 1 : 0;
     return { obs: this.obs, reward: success, terminated: true, truncated: false, info: { success } };
@@ -116,8 +116,8 @@ export class CueMemory implements Env {
     this.obs.phase[0] = this.t === this.delay ? 1 : 0;
   }
 
-  private bearing(): number {
-    return this.cue === 0 ? Math.PI / 2 : -Math.PI / 2;
+  private privileged(): { pathBearing: number; atGoal: number } {
+    return { pathBearing: this.cue === 0 ? Math.PI / 2 : -Math.PI / 2, atGoal: this.cue === 0 ? 1 : 0 };
   }
 
   close(): void {}

@@ -153,7 +153,7 @@ describe('PointNav', () => {
     expect(results.map((r) => r.truncated)).toEqual([false, false, false, true]);
     expect(results[3]!.terminated).toBe(false);
     expect(Object.keys(results[3]!.info).sort()).toEqual(
-      ['collided', 'collisions', 'distanceToGoal', 'pathBearing', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort(),
+      ['atGoal', 'collided', 'collisions', 'distanceToGoal', 'pathBearing', 'pathLength', 'softSpl', 'spl', 'steps', 'success'].sort(),
     );
     expect(results[3]!.info).toMatchObject({ success: 0, steps: 4, pathLength: 0 });
   });
@@ -185,11 +185,29 @@ describe('PointNav', () => {
     expect(typeof done.info.pathBearing).toBe('number');
   });
 
-  it('gives no path bearing where a task has no goal', () => {
+  it('says in every info whether STOP would succeed', () => {
+    const env = pointNav({ scene: { obstacles: 0 } });
+    const { info } = env.reset({ options: { episode: OPEN_EPISODE } });
+    expect(info.atGoal).toBe(0);
+    // Walk the √2 m straight to the goal (45° left), then STOP succeeds where atGoal said it would.
+    env.step(TURN_LEFT);
+    env.step(TURN_LEFT);
+    env.step(TURN_LEFT);
+    env.step(TURN_LEFT);
+    let last = env.step(TURN_LEFT);
+    for (let k = 0; k < 6 && last.info.atGoal === 0; k++) last = env.step(MOVE_FORWARD);
+    expect(last.info.atGoal).toBe(1);
+    expect(env.step(STOP).info.success).toBe(1);
+  });
+
+  it('gives no path bearing and no at-goal label where a task has no goal', () => {
     const explore = make('Explore-Easy-v0');
     const { info } = explore.reset({ seed: 1 });
     expect(info).not.toHaveProperty('pathBearing');
-    expect(explore.step(MOVE_FORWARD).info).not.toHaveProperty('pathBearing');
+    expect(info).not.toHaveProperty('atGoal');
+    const step = explore.step(MOVE_FORWARD).info;
+    expect(step).not.toHaveProperty('pathBearing');
+    expect(step).not.toHaveProperty('atGoal');
   });
 
   it('rejects unknown reset options and malformed episodes', () => {

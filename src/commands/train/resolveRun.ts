@@ -176,9 +176,12 @@ function checkDistributedFlags(flags: TrainFlags): void {
 function distributedPlan(flags: TrainFlags, run: RunFile, out: string): DistributedPlan | null {
   if (flags.broker === undefined) return null;
   if (run.agent !== 'ppo') throw new UsageError(`--broker trains PPO only (APPO / V-trace); --agent ${run.agent} trains in-process`);
-  // Trajectory chunks carry what the policy saw, not the env's infos that the privileged target comes from.
-  if (run.config.auxiliary?.some((a) => a.kind === 'pathBearing'))
-    throw new UsageError('--broker: the pathBearing auxiliary loss needs in-process rollouts (trajectory chunks do not carry its target)');
+  // Trajectory chunks carry what the policy saw, not the env's infos that the privileged targets come from.
+  const privileged = run.config.auxiliary?.find((a) => a.kind === 'pathBearing' || a.kind === 'atGoal');
+  if (privileged)
+    throw new UsageError(
+      `--broker: the ${privileged.kind} auxiliary loss needs in-process rollouts (trajectory chunks do not carry its target)`,
+    );
   const name = path.basename(path.resolve(out));
   if (!RUN_NAME.test(name))
     throw new UsageError(`--out ${out}: the run name "${name}" must be letters, digits, '.', '_' or '-' (it names the run's Redis keys)`);

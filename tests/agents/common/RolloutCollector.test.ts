@@ -52,7 +52,7 @@ describe('RolloutCollector', () => {
     },
   );
 
-  it("stores each observation's path bearing from the info that came with it, across episode ends", async () => {
+  it("stores each observation's path bearing and at-goal label from the info that came with it, across episode ends", async () => {
     // CueMemory(1): episodes of two observations, the cue (one-hot) shown in the first; every info carries the cue as ±π/2.
     const ppo = new PPO((i) => new CueMemory(1, i), { numEnvs: 2, numSteps: 7, seed: 3 });
     await (ppo as unknown as Internals).collectRollout();
@@ -64,10 +64,12 @@ describe('RolloutCollector', () => {
         const i = t * 2 + n;
         if (buffer.starts[i]) shown = cue[2 * i]! === 1 ? 0 : 1;
         expect(buffer.pathBearings[i], `env ${n}, t ${t}`).toBe(Math.fround(shown === 0 ? Math.PI / 2 : -Math.PI / 2));
+        expect(buffer.atGoals[i], `env ${n}, t ${t}`).toBe(shown === 0 ? 1 : 0);
       }
     }
-    // Both cues occur, so a bearing written one row late would be caught at some episode start.
+    // Both cues occur, so a target written one row late would be caught at some episode start.
     expect(new Set(buffer.pathBearings).size).toBe(2);
+    expect(new Set(buffer.atGoals).size).toBe(2);
     await ppo.close();
   });
 

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await initBackend();
 });
 
-const ALL: AuxiliarySpec[] = [{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }, { kind: 'pathBearing' }];
+const ALL: AuxiliarySpec[] = [{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }, { kind: 'pathBearing' }, { kind: 'atGoal' }];
 
 type Internals = {
   collectRollout(): Promise<void>;
@@ -111,6 +111,29 @@ describe('the pair plan of a minibatch', () => {
     // Row 6 at −π/2, row 1 at +π/2, as (cos, sin).
     expect(Array.from(single.bearings).map((v) => Math.round(v * 1e6) / 1e6 + 0)).toEqual([0, -1, 0, 1]);
     buffer.pathBearings.fill(Number.NaN);
+    aux.dispose();
+  });
+
+  it('at goal by hand: a head whose logit is always s costs softplus(s) − y·s per row, averaged over rows whose label is known', () => {
+    const labels = [1, 0, Number.NaN, 0, 1, Number.NaN, 0, 0];
+    buffer.atGoals.set(labels);
+    const aux = new AuxiliaryTasks([{ kind: 'atGoal' }], OPTIONS);
+    // Zero weights but the output bias: the logit is s whatever the belief.
+    const s = 0.5;
+    const weights = aux.getWeights().map((w) => new Float32Array(w.length));
+    weights[weights.length - 1]![0] = s;
+    aux.setWeights(weights);
+    const plan = aux.plan(buffer.asMinibatch(), buffer);
+    expect(Array.from(plan.atGoalMask)).toEqual([1, 1, 0, 1, 1, 0, 1, 1]);
+    const loss = tf.tidy(() => {
+      const beliefs = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
+      return aux.loss({ plan, features: beliefs, beliefs }).parts[0]!.loss.dataSync()[0]!;
+    });
+    const known = labels.filter(Number.isFinite);
+    const softplus = Math.log1p(Math.exp(s));
+    expect(loss).toBeCloseTo(known.reduce((sum, y) => sum + softplus - y * s, 0) / known.length, 5);
+    expect(aux.horizon).toBe(0);
+    buffer.atGoals.fill(Number.NaN);
     aux.dispose();
   });
 
@@ -298,7 +321,7 @@ describe('checkpoints with auxiliary heads', () => {
 
 describe('bad auxiliary configs', () => {
   it.each([
-    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA.*pathBearing/],
+    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA.*pathBearing.*atGoal/],
     [[{ kind: 'pathBearing', steps: 4 }], /cfg\.json: auxiliary\[0\]/],
     [[{ kind: 'inverseDynamics', coef: -0.1 }], /cfg\.json: auxiliary\[0\]\.coef/],
     [[{ kind: 'cpcA', steps: 0 }], /cfg\.json: auxiliary\[0\]\.steps/],
@@ -321,6 +344,7 @@ describe('bad auxiliary configs', () => {
       { kind: 'inverseDynamics', coef: 0.2 },
       { kind: 'cpcA', steps: 4 },
       { kind: 'pathBearing', coef: 0.5 },
+      { kind: 'atGoal', coef: 0.5 },
     ];
     expect(parseAgentConfig('ppo', { auxiliary }, 'cfg.json')).toEqual({ auxiliary });
   });
@@ -330,7 +354,7 @@ describe('bad auxiliary configs', () => {
       /^auxiliary: inverseDynamics needs a Discrete action space, the env's is box$/,
     );
     const bad: Array<[unknown, RegExp]> = [
-      [[{ kind: 'reward' }], /unknown kind "reward" \(inverseDynamics, cpcA, pathBearing\)/],
+      [[{ kind: 'reward' }], /unknown kind "reward" \(inverseDynamics, cpcA, pathBearing, atGoal\)/],
       [[{ kind: 'inverseDynamics', coef: -1 }], /inverseDynamics\.coef must be a finite number ≥ 0/],
       [[{ kind: 'cpcA', steps: 1.5 }], /cpcA\.steps must be an integer ≥ 1/],
       [[{ kind: 'inverseDynamics' }, { kind: 'inverseDynamics' }], /"inverseDynamics" is listed twice/],
