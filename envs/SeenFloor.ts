@@ -50,7 +50,8 @@ export class SeenFloor {
   /**
    * @param grid the scene's navigation grid (cell indices of `reachableCells` refer to it)
    * @param reachableCells flat indices of the reachable floor
-   * @param visibility obstacles that stop a sight line (`sightObstacles`)
+   * @param visibility obstacles that stop a sight line (`sightObstacles`), on the same cells as `grid`
+   * @throws RangeError when `visibility`'s cells are not `grid`'s
    */
   constructor(
     private readonly grid: OccupancyGrid,
@@ -58,6 +59,13 @@ export class SeenFloor {
     private readonly visibility: OccupancyGrid,
     private readonly sight: SightOptions,
   ) {
+    const same =
+      visibility.cols === grid.cols &&
+      visibility.rows === grid.rows &&
+      visibility.cellSize === grid.cellSize &&
+      visibility.originX === grid.originX &&
+      visibility.originZ === grid.originZ;
+    if (!same) throw new RangeError("SeenFloor: the visibility grid must have the navigation grid's cells");
     this.reachable = new Uint8Array(grid.cols * grid.rows);
     for (const cell of reachableCells) this.reachable[cell] = 1;
     this.reachableCount = reachableCells.length;
@@ -89,6 +97,8 @@ export class SeenFloor {
   /** Mark what is in view from (x, z) facing `yaw`; returns the newly seen reachable floor (m²). */
   look(x: number, z: number, yaw: number): number {
     const { viewRange, rays, fov } = this.sight;
+    // One cell index per sample serves both grids: they share their cells.
+    const free = this.visibility.free;
     const stepLength = 0.5 * this.grid.cellSize;
     const steps = Math.ceil(viewRange / stepLength);
     let fresh = 0;
@@ -100,8 +110,8 @@ export class SeenFloor {
       for (let s = 1; s <= steps; s++) {
         const px = x + dx * s;
         const pz = z + dz * s;
-        if (!this.visibility.isFree(px, pz)) break;
         const cell = this.grid.cellOf(px, pz);
+        if (cell < 0 || free[cell] === 0) break;
         if (this.reachable[cell] === 1 && this.seen[cell] === 0) {
           this.seen[cell] = 1;
           fresh++;

@@ -35,6 +35,13 @@ function floorOf(spec: SceneSpec): SeenFloor {
 }
 
 describe('SeenFloor', () => {
+  it("refuses a visibility grid whose cells are not the navigation grid's", () => {
+    const spec = scene();
+    const grid = sightObstacles(spec, 0.05, CAMERA_HEIGHT);
+    const coarse = sightObstacles(spec, 0.1, CAMERA_HEIGHT);
+    expect(() => new SeenFloor(grid, new Int32Array(0), coarse, SIGHT)).toThrow(/navigation grid's cells/);
+  });
+
   it('sees the sector in front of the robot once; seeing it again adds nothing until cleared', () => {
     const floor = floorOf(scene());
     const first = floor.look(1, 5, 0);
