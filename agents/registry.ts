@@ -73,6 +73,10 @@ const auxiliary = z
         .object({ kind: z.literal('atGoal'), coef })
         .strict()
         .partial({ coef: true }),
+      z
+        .object({ kind: z.literal('stopAtGoal'), action: z.number().int().min(0), coef })
+        .strict()
+        .partial({ action: true, coef: true }),
     ]),
   )
   .refine((list) => new Set(list.map((a) => a.kind)).size === list.length, 'each kind at most once');

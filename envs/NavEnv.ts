@@ -15,6 +15,7 @@
  * | semantic   | Box(0, 255, [H, W, 1], uint8)       | category id per pixel (`CATEGORIES`)                      | id   |
  * | pointgoal  | Box([0, −π], [range, π], [2])       | Euclidean distance and bearing to the goal (+ = left)     | m, rad |
  * | objectgoal | Box(0, 1, [nCategories])            | one-hot goal category (`OBJECT_CATEGORIES`)               | —    |
+ * | goalview   | Box(0, 1, [8, 8, 1])                | fraction of each cell of an 8×8 grid over the image showing the goal category (ObjectNav) | — |
  * | gps        | Box(−range, range, [2])             | displacement from the start in the start frame (fwd, left)| m    |
  * | compass    | Box(−π, π, [1])                     | heading relative to the start heading (+ = left)          | rad  |
  * | collision  | Box(0, 1, [1])                      | 1 when the last step touched something                    | —    |

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { formatZodError, UsageError } from '../src/core/errors.js';
 
 /** Observation keys, in the order they appear in the observation Dict (NavEnv.ts lists their spaces). */
-export const SENSORS = ['rgb', 'depth', 'semantic', 'pointgoal', 'objectgoal', 'gps', 'compass', 'collision', 'lidar'] as const;
+export const SENSORS = ['rgb', 'depth', 'semantic', 'pointgoal', 'objectgoal', 'goalview', 'gps', 'compass', 'collision', 'lidar'] as const;
 /** One observation key of a NavEnv (`'rgb'`, `'depth'`, `'pointgoal'`, …). */
 export type SensorName = (typeof SENSORS)[number];
 

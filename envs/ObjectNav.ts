@@ -21,6 +21,10 @@
  * | gps        | [2]         | displacement from the start, start frame (fwd, left)   | [−20, 20]| m    |
  * | compass    | [1]         | heading relative to the start heading (+ = left)       | [−π, π]  | rad  |
  *
+ * Optional: `goalview` [8, 8, 1], the fraction of each cell of an 8 × 8 grid over the camera image
+ * that shows an instance of the goal category (ground-truth segmentation, like Habitat's semantic
+ * sensor): where the goal is in view, and how much of the view it fills.
+ *
  * ## Rewards
  * r_t = −0.01 + (d_{t−1} − d_t) + 2.5·[success] + coverageReward·(newly seen reachable floor, m²)
  * − collisionPenalty·[collided], d = geodesic distance (m) to the nearest view point of any instance
@@ -172,6 +176,7 @@ export class ObjectNav extends NavEnv {
 
   protected override beginTask(episode: EpisodeSpec): void {
     this.current = this.viewsOf(episode.category!);
+    this.sensors.goalCategory = categoryId(episode.category!);
     const onehot = this.sensors.obs.objectgoal as Float32Array | undefined;
     if (onehot) {
       onehot.fill(0);

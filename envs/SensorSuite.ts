@@ -5,7 +5,8 @@
  * step: frames and ranges ray-cast in the scene, the goal and odometry readings computed from poses.
  *
  * The buffers are the observation an env returns: they are allocated once and overwritten by every
- * `observe`. A task may fill a key of its own (ObjectNav's `objectgoal`) in the same dict.
+ * `observe`. A task may fill a key of its own (ObjectNav's `objectgoal`) in the same dict, and
+ * names its goal category (`goalCategory`) for the `goalview` sensor.
  */
 import type { Rng } from '../src/core/Rng.js';
 import { UsageError } from '../src/core/errors.js';
@@ -18,7 +19,10 @@ import { type PhysicsWorld, wrapAngle } from '../src/sim/PhysicsWorld.js';
 import type { EpisodeSpec } from './episodes.js';
 import { type NavConfig, SENSORS, type SensorName } from './NavOptions.js';
 
-const CAMERA_SENSORS: readonly SensorName[] = ['rgb', 'depth', 'semantic'];
+const CAMERA_SENSORS: readonly SensorName[] = ['rgb', 'depth', 'semantic', 'goalview'];
+
+/** Cells per side of the `goalview` grid over the camera image. */
+export const GOAL_VIEW_CELLS = 8;
 
 export class SensorSuite {
   readonly observationSpace: Dict;
@@ -33,6 +37,11 @@ export class SensorSuite {
   private readonly lidar: Lidar | null;
   /** Range (m) that bounds the pointgoal distance and gps readings. */
   private readonly range: number;
+  /**
+   * The category id (`CATEGORIES`) the `goalview` sensor looks for, set by the task when an
+   * episode begins; −1 (no goal) reads as an empty view.
+   */
+  goalCategory = -1;
 
   /**
    * @param id the env id, for messages
@@ -54,7 +63,8 @@ export class SensorSuite {
       ...size,
       rgb: c.sensors.includes('rgb'),
       depth: c.sensors.includes('depth'),
-      semantic: c.sensors.includes('semantic'),
+      // goalview is read from the semantic frame.
+      semantic: c.sensors.includes('semantic') || c.sensors.includes('goalview'),
     };
     this.camera = usesCamera ? new Camera(cameraConfig) : null;
     this.frame = this.camera ? allocateFrame(this.camera.config) : null;
@@ -89,6 +99,14 @@ export class SensorSuite {
           spaces.objectgoal = extra;
           break;
         }
+        case 'goalview':
+          if (!extraSpaces.objectgoal) throw new UsageError(`${id}: sensor "goalview" needs an ObjectNav task`);
+          if (cam.width < GOAL_VIEW_CELLS || cam.height < GOAL_VIEW_CELLS)
+            throw new UsageError(
+              `${id}: sensor "goalview" needs a camera of at least ${GOAL_VIEW_CELLS}×${GOAL_VIEW_CELLS} px, got ${cam.width}×${cam.height}`,
+            );
+          spaces.goalview = new Box(0, 1, [GOAL_VIEW_CELLS, GOAL_VIEW_CELLS, 1]);
+          break;
         case 'gps':
           spaces.gps = new Box(-c.range, c.range, [2]);
           break;
@@ -136,6 +154,8 @@ export class SensorSuite {
     if (this.castsRays) scene!.setDynamicPoses(world.dynamicPoses);
     if (this.camera) this.camera.render(scene!, pose, this.frame!, rng);
     if (this.lidar) this.lidar.scan(scene!, pose, this.obs.lidar as Float32Array, rng);
+    const view = this.obs.goalview as Float32Array | undefined;
+    if (view) goalViewReading(this.frame!.semantic!, this.cameraConfig.width, this.cameraConfig.height, this.goalCategory, view);
     const range = this.range;
     const pg = this.obs.pointgoal as Float32Array | undefined;
     if (pg) pointGoalReading(pose, goal!, range, pg);
@@ -188,6 +208,34 @@ export function pointGoalReading(pose: GroundPose, goal: readonly [number, numbe
     out[2] = Math.sin(bearing);
   } else {
     out[1] = bearing;
+  }
+}
+
+/**
+ * The `goalview` reading of a semantic frame into `out` ([G, G, 1], G = GOAL_VIEW_CELLS): the
+ * fraction of each cell of a G × G grid over the `width` × `height` image (row 0 = top) whose pixels
+ * show `category`. A spatial form of the "semantic goal exists" feature of Ye et al. 2021
+ * ("Auxiliary Tasks and Exploration Enable ObjectGoal Navigation"): where the goal is in view and
+ * how much of the view it fills.
+ */
+export function goalViewReading(semantic: Uint8Array, width: number, height: number, category: number, out: Float32Array): void {
+  const G = GOAL_VIEW_CELLS;
+  out.fill(0);
+  for (let r = 0; r < height; r++) {
+    const row = Math.floor((r * G) / height) * G;
+    for (let c = 0; c < width; c++) {
+      if (semantic[r * width + c] !== category) continue;
+      const cell = row + Math.floor((c * G) / width);
+      out[cell] = out[cell]! + 1;
+    }
+  }
+  // Cell (i, j) spans rows ⌈i·H/G⌉ … ⌈(i + 1)·H/G⌉ − 1, and columns likewise.
+  for (let i = 0; i < G; i++) {
+    const rows = Math.ceil(((i + 1) * height) / G) - Math.ceil((i * height) / G);
+    for (let j = 0; j < G; j++) {
+      const cols = Math.ceil(((j + 1) * width) / G) - Math.ceil((j * width) / G);
+      out[i * G + j] = out[i * G + j]! / (rows * cols);
+    }
   }
 }
 

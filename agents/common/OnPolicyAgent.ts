@@ -492,7 +492,7 @@ export abstract class OnPolicyAgent<C extends OnPolicyConfig = OnPolicyConfig> {
       beliefs = net.core.unroll(features, state0, tf.tensor2d(seq.starts, [this.buffer.numSteps, e])).outputs;
     }
     const out = net.heads(beliefs);
-    const auxiliary = plan ? { plan, features: encoded, beliefs } : null;
+    const auxiliary = plan ? { plan, features: encoded, beliefs, logits: out.params } : null;
     const actions = tf.tensor2d(mb.actions, [mb.size, this.actionSize]);
     const dist = net.dist;
     if (dist.kind === 'categorical')

@@ -1,7 +1,7 @@
 /**
  * Auxiliary losses trained jointly with the RL loss, on the shared encoder and core: two
  * self-supervised ones (Ye et al. 2020, "Auxiliary Tasks Speed Up Learning PointGoal Navigation",
- * arXiv 2007.04561) and two with privileged, training-only targets.
+ * arXiv 2007.04561) and three with privileged, training-only targets.
  * Listed in the agent config's `auxiliary`; each adds coef · L_aux to the agent's loss in the same
  * optimiser step (PPO: every minibatch; A2C, REINFORCE: the update). Discrete actions only.
  *
@@ -38,6 +38,12 @@
  *                     depends on, which a reward paid only on a successful STOP teaches rarely —
  *                     in ObjectNav, where being within 1 m of the object in sight of it is judged
  *                     from the camera.
+ *   stopAtGoal        ℓ_t = −[y_t·log π(STOP|o_t) + (1 − y_t)·log(1 − π(STOP|o_t))]
+ *                     Binary cross-entropy of the policy's own STOP probability against the same
+ *                     label y_t = `info.atGoal`: the stop decision imitated from the privileged
+ *                     label (an oracle that stops exactly where STOP succeeds), on the policy head
+ *                     itself rather than on a separate head. No new parameters. STOP is action
+ *                     `action` (0 in every NavEnv task).
  *
  * Pairs need the successor rows. Recurrent minibatches (and A2C's and REINFORCE's whole rollout)
  * hold whole env sequences, so φ_{t+j} is a row of the same forward pass. Feed-forward PPO
@@ -91,8 +97,17 @@ export interface AtGoalAux {
   coef?: number;
 }
 
+/** Stop at the goal: the policy's STOP probability trained towards the privileged at-goal label. */
+export interface StopAtGoalAux {
+  kind: 'stopAtGoal';
+  /** The STOP action's index. @default 0 */
+  action?: number;
+  /** Weight of the loss in the agent's loss. @default 0.1 */
+  coef?: number;
+}
+
 /** One entry of the `auxiliary` list of an on-policy agent's config. */
-export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux | AtGoalAux;
+export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux | AtGoalAux | StopAtGoalAux;
 
 /** The default weight of an auxiliary loss. */
 export const DEFAULT_AUX_COEF = 0.1;
@@ -114,6 +129,7 @@ const METRICS: Record<AuxiliarySpec['kind'], string> = {
   cpcA: 'auxCpcA',
   pathBearing: 'auxPathBearing',
   atGoal: 'auxAtGoal',
+  stopAtGoal: 'auxStopAtGoal',
 };
 
 /** The metric name of a kind's loss in the update record. */
@@ -146,19 +162,21 @@ export interface AuxiliaryPlan {
   bearings: Float32Array;
   /** [B] 1 where the row's path bearing is known. */
   bearingMask: Float32Array;
-  /** [B] 1 where STOP would succeed at the row's observation, else 0 (0 where unknown; filled for atGoal only). */
+  /** [B] 1 where STOP would succeed at the row's observation, else 0 (0 where unknown; filled for atGoal and stopAtGoal only). */
   atGoals: Float32Array;
   /** [B] 1 where the row's at-goal label is known. */
   atGoalMask: Float32Array;
 }
 
-/** What the losses read from the forward pass: every encoded row's φ and the minibatch rows' beliefs. */
+/** What the losses read from the forward pass: every encoded row's φ, the minibatch rows' beliefs and action logits. */
 export interface AuxiliaryInputs {
   plan: AuxiliaryPlan;
   /** [rows, F] φ of every encoded row. */
   features: tf.Tensor2D;
   /** [B, H] b_t of the minibatch rows. */
   beliefs: tf.Tensor2D;
+  /** [B, |A|] the policy's action logits at the minibatch rows. */
+  logits: tf.Tensor2D;
 }
 
 interface Task {
@@ -244,13 +262,14 @@ export class AuxiliaryTasks {
       if (spec.kind === 'inverseDynamics') return inverseDynamics(spec, featureSize, numActions, this.rng);
       if (spec.kind === 'cpcA') return cpcA(spec, steps(spec), featureSize, beliefSize, numActions, this.rng);
       if (spec.kind === 'pathBearing') return pathBearing(spec, beliefSize, this.rng);
+      if (spec.kind === 'stopAtGoal') return stopAtGoal(spec, numActions);
       return atGoal(spec, beliefSize, this.rng);
     });
-    // pathBearing and atGoal read only the row itself: they need no successors.
+    // pathBearing, atGoal and stopAtGoal read only the row itself: they need no successors.
     this.horizon = Math.max(0, ...specs.map((s) => (s.kind === 'cpcA' ? steps(s) : s.kind === 'inverseDynamics' ? 1 : 0)));
     this.contrastive = kinds.includes('cpcA');
     this.readsBearings = kinds.includes('pathBearing');
-    this.readsAtGoals = kinds.includes('atGoal');
+    this.readsAtGoals = kinds.includes('atGoal') || kinds.includes('stopAtGoal');
   }
 
   /** True when there is at least one loss. */
@@ -518,6 +537,27 @@ function atGoal(spec: AtGoalAux, beliefSize: number, rng: Rng): Task {
   };
 }
 
+function stopAtGoal(spec: StopAtGoalAux, numActions: number): Task {
+  const stop = spec.action ?? 0;
+  if (stop >= numActions) throw new UsageError(`auxiliary: stopAtGoal.action ${stop} is not an action of Discrete(${numActions})`);
+  // −∞ on every column but STOP's, then on STOP's alone: log π(STOP) and log(1 − π(STOP)) as log-sum-exps, stable for any logits.
+  const onlyStop = Float32Array.from({ length: numActions }, (_, a) => (a === stop ? 0 : -Infinity));
+  const allButStop = Float32Array.from({ length: numActions }, (_, a) => (a === stop ? -Infinity : 0));
+  return {
+    kind: 'stopAtGoal',
+    coef: spec.coef ?? DEFAULT_AUX_COEF,
+    models: [],
+    loss: ({ plan, logits }) => {
+      const logp = tf.logSoftmax(logits);
+      const logStop = tf.logSumExp(tf.add(logp, tf.tensor1d(onlyStop)), 1) as tf.Tensor1D;
+      const logOther = tf.logSumExp(tf.add(logp, tf.tensor1d(allButStop)), 1) as tf.Tensor1D;
+      const y = tf.tensor1d(plan.atGoals);
+      const bce = tf.neg(tf.add(tf.mul(y, logStop), tf.mul(tf.sub(1, y), logOther))) as tf.Tensor1D;
+      return maskedMean(bce, tf.tensor1d(plan.atGoalMask));
+    },
+  };
+}
+
 /** A config error of the `auxiliary` list (UsageError: the CLI prints it and exits 2). */
 function checkSpec(spec: AuxiliarySpec): void {
   if (!Object.hasOwn(METRICS, spec.kind))
@@ -528,5 +568,10 @@ function checkSpec(spec: AuxiliarySpec): void {
   if (spec.kind === 'cpcA') {
     const steps = spec.steps ?? DEFAULT_CPCA_STEPS;
     if (!(Number.isInteger(steps) && steps >= 1)) throw new UsageError(`auxiliary: cpcA.steps must be an integer ≥ 1, got ${spec.steps}`);
+  }
+  if (spec.kind === 'stopAtGoal') {
+    const action = spec.action ?? 0;
+    if (!(Number.isInteger(action) && action >= 0))
+      throw new UsageError(`auxiliary: stopAtGoal.action must be an integer ≥ 0, got ${spec.action}`);
   }
 }

@@ -17,6 +17,8 @@ describe.concurrent('robonav train --broker and robonav actor: bad flags', () =>
   writeFileSync(pathBearing, JSON.stringify({ auxiliary: [{ kind: 'pathBearing' }] }));
   const atGoal = path.join(tmp, 'at-goal.json');
   writeFileSync(atGoal, JSON.stringify({ auxiliary: [{ kind: 'inverseDynamics' }, { kind: 'atGoal' }] }));
+  const stopAtGoal = path.join(tmp, 'stop-at-goal.json');
+  writeFileSync(stopAtGoal, JSON.stringify({ auxiliary: [{ kind: 'stopAtGoal' }] }));
 
   it.each([
     [['train', '--broker', url, '--agent', 'a2c'], /--broker trains PPO only/],
@@ -30,6 +32,7 @@ describe.concurrent('robonav train --broker and robonav actor: bad flags', () =>
     [['train', '--broker', url, '--seeds', '1,2'], /--seeds cannot be combined with --broker/],
     [['train', '--broker', url, '--config', pathBearing], /--broker: the pathBearing auxiliary loss needs in-process rollouts/],
     [['train', '--broker', url, '--config', atGoal], /--broker: the atGoal auxiliary loss needs in-process rollouts/],
+    [['train', '--broker', url, '--config', stopAtGoal], /--broker: the stopAtGoal auxiliary loss needs in-process rollouts/],
   ])('train %j exits 2 naming the flag, writing nothing', async (args, message) => {
     const out = path.join(tmp, `run-${Math.random().toString(36).slice(2)}`);
     const run = await runCli([...args, '--out', out]);

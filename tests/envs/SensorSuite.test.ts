@@ -3,7 +3,7 @@ import { Rng } from '../../src/core/Rng.js';
 import { Box } from '../../src/core/spaces.js';
 import { RenderScene } from '../../src/render/RenderScene.js';
 import { navOptionsSchema, parseOptions } from '../../envs/NavOptions.js';
-import { SensorSuite } from '../../envs/SensorSuite.js';
+import { GOAL_VIEW_CELLS, goalViewReading, SensorSuite } from '../../envs/SensorSuite.js';
 import { squareRoom } from '../render/fixtures.js';
 
 function suite(options: Record<string, unknown>, extraSpaces?: Record<string, Box>): SensorSuite {
@@ -34,6 +34,37 @@ describe('SensorSuite', () => {
     const onehot = new Box(0, 1, [3]);
     expect(suite({ sensors: ['objectgoal'] }, { objectgoal: onehot }).observationSpace.spaces.objectgoal).toBe(onehot);
     expect(() => suite({ sensors: ['objectgoal'] })).toThrow(/Test-v0: sensor "objectgoal" needs an ObjectNav task/);
+  });
+
+  it('gives goalview only to an object-goal task with a camera of at least 8×8 px, and renders the semantic frame for it', () => {
+    const onehot = { objectgoal: new Box(0, 1, [3]) };
+    const s = suite({ sensors: ['goalview'] }, onehot);
+    expect((s.observationSpace.spaces.goalview as Box).shape).toEqual([GOAL_VIEW_CELLS, GOAL_VIEW_CELLS, 1]);
+    expect([s.castsRays, s.cameraConfig.semantic]).toEqual([true, true]);
+    expect(Object.keys(s.observationSpace.spaces)).toEqual(['goalview']);
+    expect(() => suite({ sensors: ['goalview'] })).toThrow(/Test-v0: sensor "goalview" needs an ObjectNav task/);
+    expect(() => suite({ sensors: ['goalview'], cameraSize: [16, 6] }, onehot)).toThrow(/at least 8×8 px, got 16×6/);
+  });
+
+  it('reads goalview as the fraction of each grid cell showing the goal category', () => {
+    // 16 × 10 px: cells are 2 px wide; rows split 2,1,1,2,1,1,1,1 (⌈i·10/8⌉ boundaries: 0 2 3 4 5 7 8 9 10).
+    const width = 16;
+    const height = 10;
+    const semantic = new Uint8Array(width * height);
+    semantic[0] = 5; // row 0, column 0: cell (0, 0), 1 of its 2 × 2 px
+    semantic[1 * width + 1] = 5; // row 1, column 1: cell (0, 0) again
+    semantic[2 * width + 15] = 5; // row 2, column 15: cell (1, 7), 1 × 2 px
+    semantic[9 * width + 8] = 7; // another category
+    for (let c = 0; c < width; c++) semantic[9 * width + c] = c < 8 ? 5 : 7; // the last row, left half: cells (7, 0 … 3)
+    const out = new Float32Array(GOAL_VIEW_CELLS * GOAL_VIEW_CELLS);
+    goalViewReading(semantic, width, height, 5, out);
+    const expected = new Float32Array(64);
+    expected[0] = 2 / 4;
+    expected[1 * 8 + 7] = 1 / 2;
+    for (let j = 0; j < 4; j++) expected[7 * 8 + j] = 1;
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    goalViewReading(semantic, width, height, -1, out);
+    expect(out.every((v) => v === 0)).toBe(true);
   });
 
   it('reads the goal and odometry from poses', () => {

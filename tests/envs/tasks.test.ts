@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DiscreteAction } from '../../src/sim/PhysicsWorld.js';
-import { OBJECT_CATEGORIES } from '../../src/sim/categories.js';
+import { categoryId, OBJECT_CATEGORIES } from '../../src/sim/categories.js';
 import { make } from '../../envs/registry.js';
 import type { Explore } from '../../envs/Explore.js';
 import type { ObjectNav } from '../../envs/ObjectNav.js';
@@ -28,6 +28,29 @@ describe('ObjectNav', () => {
       .filter((p) => env.scene.categories[p.material.category] === env.episode.category)
       .some((p) => Math.hypot(p.position[0] - x, p.position[2] - z) < 1 + 1.1);
     expect(near).toBe(true);
+  });
+});
+
+describe('ObjectNav goalview', () => {
+  it('shows where the semantic frame sees the goal category, on every reset and step', () => {
+    const env = make('ObjectNav-Easy-v0', { sensors: ['semantic', 'goalview', 'objectgoal'], cameraSize: 32 }) as ObjectNav;
+    const oracle = new OraclePolicy();
+    let obs = env.reset({ seed: 2 }).obs as Record<string, Uint8Array | Float32Array>;
+    let sawGoal = false;
+    for (let done = false; !done; ) {
+      const id = categoryId(env.episode.category!);
+      // 32 px in 8 cells: every cell is 4 × 4 px, so the grid's mean is the frame's fraction of goal pixels.
+      const fraction = Array.from(obs.semantic!).filter((v) => v === id).length / (32 * 32);
+      const mean = Array.from(obs.goalview!).reduce((a, b) => a + b, 0) / 64;
+      expect(mean).toBeCloseTo(fraction, 6);
+      sawGoal ||= fraction > 0;
+      const r = env.step(oracle.act(obs, env));
+      obs = r.obs as Record<string, Uint8Array | Float32Array>;
+      done = r.terminated || r.truncated;
+    }
+    // The oracle ends at the object, looking at it.
+    expect(sawGoal).toBe(true);
+    expect(obs.goalview!.some((v) => v > 0)).toBe(true);
   });
 });
 

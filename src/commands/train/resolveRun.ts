@@ -177,7 +177,7 @@ function distributedPlan(flags: TrainFlags, run: RunFile, out: string): Distribu
   if (flags.broker === undefined) return null;
   if (run.agent !== 'ppo') throw new UsageError(`--broker trains PPO only (APPO / V-trace); --agent ${run.agent} trains in-process`);
   // Trajectory chunks carry what the policy saw, not the env's infos that the privileged targets come from.
-  const privileged = run.config.auxiliary?.find((a) => a.kind === 'pathBearing' || a.kind === 'atGoal');
+  const privileged = run.config.auxiliary?.find((a) => a.kind === 'pathBearing' || a.kind === 'atGoal' || a.kind === 'stopAtGoal');
   if (privileged)
     throw new UsageError(
       `--broker: the ${privileged.kind} auxiliary loss needs in-process rollouts (trajectory chunks do not carry its target)`,

@@ -22,7 +22,13 @@ beforeAll(async () => {
   await initBackend();
 });
 
-const ALL: AuxiliarySpec[] = [{ kind: 'inverseDynamics' }, { kind: 'cpcA', steps: 3 }, { kind: 'pathBearing' }, { kind: 'atGoal' }];
+const ALL: AuxiliarySpec[] = [
+  { kind: 'inverseDynamics' },
+  { kind: 'cpcA', steps: 3 },
+  { kind: 'pathBearing' },
+  { kind: 'atGoal' },
+  { kind: 'stopAtGoal' },
+];
 
 type Internals = {
   collectRollout(): Promise<void>;
@@ -78,7 +84,7 @@ describe('the pair plan of a minibatch', () => {
     const plan = aux.plan(buffer.asMinibatch(), buffer);
     const parts = tf.tidy(() => {
       const features = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 7) as tf.Tensor2D;
-      const { parts } = aux.loss({ plan, features, beliefs: features });
+      const { parts } = aux.loss({ plan, features, beliefs: features, logits: tf.zeros([plan.size, 3]) });
       return parts.map((p) => p.loss.dataSync()[0]!);
     });
     expect(parts[0]).toBeCloseTo(Math.log(3), 5);
@@ -98,7 +104,7 @@ describe('the pair plan of a minibatch', () => {
     expect(Array.from(plan.bearingMask)).toEqual([1, 1, 0, 1, 1, 0, 1, 1]);
     const loss = tf.tidy(() => {
       const beliefs = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
-      return aux.loss({ plan, features: beliefs, beliefs }).parts[0]!.loss.dataSync()[0]!;
+      return aux.loss({ plan, features: beliefs, beliefs, logits: tf.zeros([plan.size, 3]) }).parts[0]!.loss.dataSync()[0]!;
     });
     const known = bearings.filter(Number.isFinite);
     expect(loss).toBeCloseTo(known.reduce((s, b) => s + 2 - 2 * Math.cos(b), 0) / known.length, 5);
@@ -127,12 +133,51 @@ describe('the pair plan of a minibatch', () => {
     expect(Array.from(plan.atGoalMask)).toEqual([1, 1, 0, 1, 1, 0, 1, 1]);
     const loss = tf.tidy(() => {
       const beliefs = tf.randomNormal([plan.rows, 4], 0, 1, 'float32', 3) as tf.Tensor2D;
-      return aux.loss({ plan, features: beliefs, beliefs }).parts[0]!.loss.dataSync()[0]!;
+      return aux.loss({ plan, features: beliefs, beliefs, logits: tf.zeros([plan.size, 3]) }).parts[0]!.loss.dataSync()[0]!;
     });
     const known = labels.filter(Number.isFinite);
     const softplus = Math.log1p(Math.exp(s));
     expect(loss).toBeCloseTo(known.reduce((sum, y) => sum + softplus - y * s, 0) / known.length, 5);
     expect(aux.horizon).toBe(0);
+    buffer.atGoals.fill(Number.NaN);
+    aux.dispose();
+  });
+
+  it('stop at goal by hand: −[y·log π(STOP) + (1 − y)·log(1 − π(STOP))] of the policy logits, over rows whose label is known', () => {
+    const labels = [1, 0, Number.NaN, 0, 1, Number.NaN, 0, 1];
+    buffer.atGoals.set(labels);
+    const stop = 2;
+    const aux = new AuxiliaryTasks([{ kind: 'stopAtGoal', action: stop }], OPTIONS);
+    expect(aux.variables()).toEqual([]);
+    const plan = aux.plan(buffer.asMinibatch(), buffer);
+    const logits = Array.from({ length: plan.size }, (_, b) => [0.3 * b, -1 + b, 2 - 0.5 * b]);
+    const { loss, gradStop } = tf.tidy(() => {
+      const x = tf.tensor2d(logits);
+      const f = (t: tf.Tensor): tf.Scalar => {
+        const l = t as tf.Tensor2D;
+        return aux.loss({ plan, features: l, beliefs: l, logits: l }).total;
+      };
+      const grad = tf.grad(f)(x);
+      return { loss: f(x).dataSync()[0]! / 0.1, gradStop: Array.from(tf.slice(grad, [0, stop], [-1, 1]).dataSync()) };
+    });
+    let expected = 0;
+    const known = labels.filter(Number.isFinite).length;
+    labels.forEach((y, b) => {
+      if (!Number.isFinite(y)) return;
+      const row = logits[b]!;
+      const p = Math.exp(row[stop]!) / row.reduce((s, v) => s + Math.exp(v), 0);
+      expected -= (y * Math.log(p) + (1 - y) * Math.log(1 - p)) / known;
+    });
+    expect(loss).toBeCloseTo(expected, 5);
+    // The gradient raises STOP's logit where STOP would succeed and lowers it elsewhere; rows without a label get none.
+    labels.forEach((y, b) => {
+      if (!Number.isFinite(y)) expect(Math.abs(gradStop[b]!)).toBe(0);
+      else if (y === 1) expect(gradStop[b]).toBeLessThan(0);
+      else expect(gradStop[b]).toBeGreaterThan(0);
+    });
+    expect(() => new AuxiliaryTasks([{ kind: 'stopAtGoal', action: 3 }], OPTIONS)).toThrow(
+      /stopAtGoal\.action 3 is not an action of Discrete\(3\)/,
+    );
     buffer.atGoals.fill(Number.NaN);
     aux.dispose();
   });
@@ -198,9 +243,10 @@ describe('auxiliary losses in the update', () => {
             .filter(([name]) => names.has(name))
             .reduce((s, [, g]) => s + tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]!), 0);
         expect(value.dataSync()[0]).toBeGreaterThan(0);
-        expect(norm(heads)).toBeGreaterThan(0);
+        // stopAtGoal has no head of its own: it trains the policy head.
+        expect(norm(spec.kind === 'stopAtGoal' ? names(agent.network.head) : heads)).toBeGreaterThan(0);
         expect(norm(encoder)).toBeGreaterThan(0);
-        // CPC|A's queries start from the core's output and the path bearing is read from it, so both train the core; inverse dynamics reads the encoder only.
+        // CPC|A's queries start from the core's output and the privileged losses read it, so they train the core; inverse dynamics reads the encoder only.
         if (spec.kind !== 'inverseDynamics' && network.core === 'gru') expect(norm(core)).toBeGreaterThan(0);
         tf.dispose([value, ...Object.values(grads)]);
         await agent.close();
@@ -251,6 +297,7 @@ describe('auxiliary losses in the update', () => {
         expect(r.auxInverseDynamics).toBeGreaterThan(0);
         expect(r.auxCpcA).toBeGreaterThan(0);
         expect(r.auxPathBearing).toBeGreaterThan(0);
+        expect(r.auxStopAtGoal).toBeGreaterThan(0);
       }
       expect(new Set(records.slice(1).map((r) => r.numTensors)).size).toBe(1);
       await agent.close();
@@ -321,7 +368,8 @@ describe('checkpoints with auxiliary heads', () => {
 
 describe('bad auxiliary configs', () => {
   it.each([
-    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA.*pathBearing.*atGoal/],
+    [[{ kind: 'reward' }], /cfg\.json: auxiliary\[0\]\.kind: .*inverseDynamics.*cpcA.*pathBearing.*atGoal.*stopAtGoal/],
+    [[{ kind: 'stopAtGoal', action: -1 }], /cfg\.json: auxiliary\[0\]\.action/],
     [[{ kind: 'pathBearing', steps: 4 }], /cfg\.json: auxiliary\[0\]/],
     [[{ kind: 'inverseDynamics', coef: -0.1 }], /cfg\.json: auxiliary\[0\]\.coef/],
     [[{ kind: 'cpcA', steps: 0 }], /cfg\.json: auxiliary\[0\]\.steps/],
@@ -345,6 +393,7 @@ describe('bad auxiliary configs', () => {
       { kind: 'cpcA', steps: 4 },
       { kind: 'pathBearing', coef: 0.5 },
       { kind: 'atGoal', coef: 0.5 },
+      { kind: 'stopAtGoal', action: 0, coef: 1 },
     ];
     expect(parseAgentConfig('ppo', { auxiliary }, 'cfg.json')).toEqual({ auxiliary });
   });
@@ -354,7 +403,8 @@ describe('bad auxiliary configs', () => {
       /^auxiliary: inverseDynamics needs a Discrete action space, the env's is box$/,
     );
     const bad: Array<[unknown, RegExp]> = [
-      [[{ kind: 'reward' }], /unknown kind "reward" \(inverseDynamics, cpcA, pathBearing, atGoal\)/],
+      [[{ kind: 'reward' }], /unknown kind "reward" \(inverseDynamics, cpcA, pathBearing, atGoal, stopAtGoal\)/],
+      [[{ kind: 'stopAtGoal', action: 0.5 }], /stopAtGoal\.action must be an integer ≥ 0/],
       [[{ kind: 'inverseDynamics', coef: -1 }], /inverseDynamics\.coef must be a finite number ≥ 0/],
       [[{ kind: 'cpcA', steps: 1.5 }], /cpcA\.steps must be an integer ≥ 1/],
       [[{ kind: 'inverseDynamics' }, { kind: 'inverseDynamics' }], /"inverseDynamics" is listed twice/],
