@@ -109,6 +109,9 @@ export interface StopAtGoalAux {
 /** One entry of the `auxiliary` list of an on-policy agent's config. */
 export type AuxiliarySpec = InverseDynamicsAux | CpcAAux | PathBearingAux | AtGoalAux | StopAtGoalAux;
 
+/** The kinds whose targets are env infos (privileged, training-only): they need in-process rollouts. */
+export const PRIVILEGED_KINDS: ReadonlyArray<AuxiliarySpec['kind']> = ['pathBearing', 'atGoal', 'stopAtGoal'];
+
 /** The default weight of an auxiliary loss. */
 export const DEFAULT_AUX_COEF = 0.1;
 /** The default prediction horizon k of CPC|A. */
@@ -540,8 +543,7 @@ function atGoal(spec: AtGoalAux, beliefSize: number, rng: Rng): Task {
 function stopAtGoal(spec: StopAtGoalAux, numActions: number): Task {
   const stop = spec.action ?? 0;
   if (stop >= numActions) throw new UsageError(`auxiliary: stopAtGoal.action ${stop} is not an action of Discrete(${numActions})`);
-  // −∞ on every column but STOP's, then on STOP's alone: log π(STOP) and log(1 − π(STOP)) as log-sum-exps, stable for any logits.
-  const onlyStop = Float32Array.from({ length: numActions }, (_, a) => (a === stop ? 0 : -Infinity));
+  // −∞ on STOP's column: log(1 − π(STOP)) as the log-sum-exp of the other actions' log-probabilities, stable for any logits.
   const allButStop = Float32Array.from({ length: numActions }, (_, a) => (a === stop ? -Infinity : 0));
   return {
     kind: 'stopAtGoal',
@@ -549,7 +551,7 @@ function stopAtGoal(spec: StopAtGoalAux, numActions: number): Task {
     models: [],
     loss: ({ plan, logits }) => {
       const logp = tf.logSoftmax(logits);
-      const logStop = tf.logSumExp(tf.add(logp, tf.tensor1d(onlyStop)), 1) as tf.Tensor1D;
+      const logStop = tf.reshape(tf.slice(logp, [0, stop], [-1, 1]), [-1]) as tf.Tensor1D;
       const logOther = tf.logSumExp(tf.add(logp, tf.tensor1d(allButStop)), 1) as tf.Tensor1D;
       const y = tf.tensor1d(plan.atGoals);
       const bce = tf.neg(tf.add(tf.mul(y, logStop), tf.mul(tf.sub(1, y), logOther))) as tf.Tensor1D;

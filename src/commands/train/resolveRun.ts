@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_A2C } from '../../../agents/a2c.js';
+import { PRIVILEGED_KINDS } from '../../../agents/common/auxiliary.js';
 import type { AgentState } from '../../../agents/common/OnPolicyAgent.js';
 import { DEFAULT_PPO } from '../../../agents/ppo.js';
 import { DEFAULT_REINFORCE } from '../../../agents/reinforce.js';
@@ -177,7 +178,7 @@ function distributedPlan(flags: TrainFlags, run: RunFile, out: string): Distribu
   if (flags.broker === undefined) return null;
   if (run.agent !== 'ppo') throw new UsageError(`--broker trains PPO only (APPO / V-trace); --agent ${run.agent} trains in-process`);
   // Trajectory chunks carry what the policy saw, not the env's infos that the privileged targets come from.
-  const privileged = run.config.auxiliary?.find((a) => a.kind === 'pathBearing' || a.kind === 'atGoal' || a.kind === 'stopAtGoal');
+  const privileged = run.config.auxiliary?.find((a) => PRIVILEGED_KINDS.includes(a.kind));
   if (privileged)
     throw new UsageError(
       `--broker: the ${privileged.kind} auxiliary loss needs in-process rollouts (trajectory chunks do not carry its target)`,
